@@ -1,0 +1,37 @@
+//! ECS vocabulary shared by the model: task states and the Fargate task-size table.
+
+pub mod fargate;
+
+use serde::Serialize;
+use std::fmt;
+
+/// Task lifecycle states, as ECS names them (reference §8.3). ecsim models the states that
+/// change what is billed or served; the short transitional ones (ACTIVATING, DEACTIVATING,
+/// DEPROVISIONING) are folded into their neighbours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TaskState {
+    Provisioning,
+    Pending,
+    Running,
+    Stopping,
+    Stopped,
+}
+
+impl TaskState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskState::Provisioning => "PROVISIONING",
+            TaskState::Pending => "PENDING",
+            TaskState::Running => "RUNNING",
+            TaskState::Stopping => "STOPPING",
+            TaskState::Stopped => "STOPPED",
+        }
+    }
+}
+
+impl fmt::Display for TaskState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

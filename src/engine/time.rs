@@ -1,0 +1,46 @@
+//! Simulated time: whole milliseconds since the start of the run.
+//!
+//! Integer time keeps event order exact; floating-point time needs epsilon fixes that
+//! differ between platforms.
+
+use std::fmt;
+
+pub const MS_PER_SECOND: u64 = 1_000;
+pub const MS_PER_MINUTE: u64 = 60 * MS_PER_SECOND;
+pub const MS_PER_HOUR: u64 = 60 * MS_PER_MINUTE;
+
+/// An instant of simulated time, in milliseconds since the run started.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SimTime(u64);
+
+impl SimTime {
+    pub const ZERO: SimTime = SimTime(0);
+
+    pub const fn from_millis(ms: u64) -> Self {
+        SimTime(ms)
+    }
+
+    pub const fn as_millis(self) -> u64 {
+        self.0
+    }
+
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / MS_PER_SECOND as f64
+    }
+
+    /// This instant plus `ms` milliseconds.
+    pub const fn after(self, ms: u64) -> Self {
+        SimTime(self.0 + ms)
+    }
+
+    /// Milliseconds from `earlier` to `self`; zero if `earlier` is later.
+    pub const fn since(self, earlier: SimTime) -> u64 {
+        self.0.saturating_sub(earlier.0)
+    }
+}
+
+impl fmt::Display for SimTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{:03}s", self.0 / MS_PER_SECOND, self.0 % MS_PER_SECOND)
+    }
+}

@@ -1,0 +1,97 @@
+//! Prices and the billing arithmetic: pure functions from usage to dollars.
+//!
+//! Fargate bills "per second with a 1-minute minimum … from the time you start to download
+//! your container image (Docker pull) until the task terminates, rounded up to the nearest
+//! second" for the vCPU and memory a task requests, not what it uses (AWS Fargate pricing
+//! page; reference §5.3). The simulation keeps billed milliseconds per service in closed form
+//! and asks this module what they cost.
+
+use serde::Serialize;
+
+use crate::engine::{MS_PER_HOUR, MS_PER_SECOND};
+
+/// The CPU architecture of a task (`runtimePlatform.cpuArchitecture`), which sets its rate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CpuArchitecture {
+    X86_64,
+    Arm64,
+}
+
+/// Fargate On-Demand rates for one region, OS and architecture, in USD per hour.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct FargateRates {
+    pub vcpu_hour: f64,
+    /// Per GB-hour, where "GB = 1024^3 bytes" (AWS Fargate pricing page).
+    pub gb_hour: f64,
+}
+
+/// Fargate Linux/x86 in us-east-1: $0.04048 per vCPU-hour and $0.004445 per GB-hour
+/// (AWS Fargate pricing page, reference §5.2).
+pub const US_EAST_1_LINUX_X86: FargateRates = FargateRates { vcpu_hour: 0.04048, gb_hour: 0.004445 };
+/// Fargate Linux/ARM in us-east-1: $0.03238 per vCPU-hour and $0.00356 per GB-hour
+/// (AWS Fargate pricing page, reference §5.2).
+pub const US_EAST_1_LINUX_ARM: FargateRates = FargateRates { vcpu_hour: 0.03238, gb_hour: 0.00356 };
+
+/// The rates ecsim knows without a price file.
+pub fn builtin_fargate_rates(region: &str, arch: CpuArchitecture) -> Option<FargateRates> {
+    match (region, arch) {
+        ("us-east-1", CpuArchitecture::X86_64) => Some(US_EAST_1_LINUX_X86),
+        ("us-east-1", CpuArchitecture::Arm64) => Some(US_EAST_1_LINUX_ARM),
+        _ => None,
+    }
+}
+
+/// "Pricing is calculated per second with a 1-minute minimum" (AWS Fargate pricing page).
+pub const FARGATE_MINIMUM_BILLED_MS: u64 = 60 * MS_PER_SECOND;
+
+/// Billed milliseconds for a task that ran `lifetime_ms` and has stopped: rounded up to the
+/// whole second, and at least `minimum_ms`.
+pub fn billed_ms(lifetime_ms: u64, minimum_ms: u64) -> u64 {
+    lifetime_ms.div_ceil(MS_PER_SECOND).saturating_mul(MS_PER_SECOND).max(minimum_ms)
+}
+
+/// The cost of `billed_ms` of one task size, split into (vCPU, memory) dollars.
+pub fn fargate_cost(billed_ms: u64, cpu_units: u32, memory_mib: u32, rates: FargateRates) -> (f64, f64) {
+    let hours = billed_ms as f64 / MS_PER_HOUR as f64;
+    let vcpu = f64::from(cpu_units) / 1024.0;
+    let gb = f64::from(memory_mib) / 1024.0;
+    (hours * vcpu * rates.vcpu_hour, hours * gb * rates.gb_hour)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn billing_rounds_up_to_the_second_with_a_one_minute_minimum() {
+        for (lifetime_ms, expected_ms) in [
+            (0, 60_000),      // a task stopped at once still pays a minute
+            (20_000, 60_000), // 20 s → one full minute
+            (59_999, 60_000),
+            (60_000, 60_000),
+            (60_001, 61_000),   // rounded up to the next second
+            (220_000, 220_000), // 3 min 40 s exactly
+            (220_400, 221_000),
+        ] {
+            assert_eq!(billed_ms(lifetime_ms, FARGATE_MINIMUM_BILLED_MS), expected_ms, "{lifetime_ms}");
+        }
+    }
+
+    #[test]
+    fn fargate_cost_matches_the_pricing_page_arithmetic() {
+        // 0.5 vCPU, 1 GB for one hour on x86: 0.5 × 0.04048 + 1 × 0.004445 = 0.024685.
+        let (cpu, mem) = fargate_cost(3_600_000, 512, 1024, US_EAST_1_LINUX_X86);
+        assert!((cpu - 0.02024).abs() < 1e-12);
+        assert!((mem - 0.004445).abs() < 1e-12);
+        // 4 vCPU, 16 GB on ARM for 10 minutes: (4 × 0.03238 + 16 × 0.00356) / 6 = 0.03108.
+        let (cpu, mem) = fargate_cost(600_000, 4096, 16_384, US_EAST_1_LINUX_ARM);
+        assert!((cpu + mem - 0.031080).abs() < 1e-12);
+    }
+
+    #[test]
+    fn builtin_rates_cover_us_east_1_only() {
+        assert_eq!(builtin_fargate_rates("us-east-1", CpuArchitecture::X86_64), Some(US_EAST_1_LINUX_X86));
+        assert_eq!(builtin_fargate_rates("eu-west-1", CpuArchitecture::X86_64), None);
+    }
+}

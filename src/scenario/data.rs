@@ -1,0 +1,178 @@
+//! Readers for the data files a scenario names: request traces and Fargate price tables.
+//! Both are CSV; a bad row is reported with its file and line.
+
+use std::path::Path;
+
+use super::error::Problem;
+use crate::pricing::{CpuArchitecture, FargateRates};
+
+fn problem(file: &Path, line: usize, key: &str, message: String) -> Problem {
+    Problem {
+        file: file.to_owned(),
+        line,
+        column: if line > 0 { 1 } else { 0 },
+        key: key.to_owned(),
+        message,
+        source_line: String::new(),
+    }
+}
+
+fn read(file: &Path, key: &str) -> Result<String, Problem> {
+    std::fs::read_to_string(file).map_err(|e| problem(file, 0, key, format!("cannot read the file: {e}")))
+}
+
+/// What to do with trace buckets that have no row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GapRule {
+    /// Keep the last value seen: a missing row is missing data, not silence.
+    Hold,
+    /// A missing row means no requests.
+    Zero,
+}
+
+/// Reads a `timestamp_seconds,requests` trace into requests per bucket, one value per
+/// bucket from the first timestamp to the last. Timestamps inside a bucket add up.
+pub fn read_trace(file: &Path, key: &str, bucket_s: u64, gaps: GapRule) -> Result<Vec<f64>, Problem> {
+    let text = read(file, key)?;
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
+    let headers = reader.headers().map_err(|e| problem(file, 1, key, format!("cannot read the header: {e}")))?;
+    if headers.len() < 2 || &headers[0] != "timestamp_seconds" || &headers[1] != "requests" {
+        return Err(problem(
+            file,
+            1,
+            key,
+            format!(
+                "expected the header `timestamp_seconds,requests`, found `{}`",
+                headers.iter().collect::<Vec<_>>().join(",")
+            ),
+        ));
+    }
+    let mut rows: Vec<(i64, f64)> = Vec::new();
+    for record in reader.records() {
+        let record =
+            record.map_err(|e| problem(file, e.position().map_or(0, |p| p.line() as usize), key, e.to_string()))?;
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        let timestamp: i64 = record[0].trim().parse().map_err(|_| {
+            problem(file, line, key, format!("timestamp_seconds must be whole seconds, found `{}`", &record[0]))
+        })?;
+        let requests: f64 = record.get(1).unwrap_or("").trim().parse().map_err(|_| {
+            problem(file, line, key, format!("requests must be a number, found `{}`", record.get(1).unwrap_or("")))
+        })?;
+        if !requests.is_finite() || requests < 0.0 {
+            return Err(problem(file, line, key, format!("requests must be a finite number ≥ 0, found {requests}")));
+        }
+        rows.push((timestamp, requests));
+    }
+    let (Some(first), Some(last)) = (rows.iter().map(|r| r.0).min(), rows.iter().map(|r| r.0).max()) else {
+        return Err(problem(file, 0, key, "the trace has no rows".into()));
+    };
+    let bucket = bucket_s as i64;
+    let buckets = ((last - first) / bucket + 1) as usize;
+    let mut counts: Vec<Option<f64>> = vec![None; buckets];
+    for (timestamp, requests) in rows {
+        let slot = &mut counts[((timestamp - first) / bucket) as usize];
+        *slot = Some(slot.unwrap_or(0.0) + requests);
+    }
+    let mut held = 0.0;
+    Ok(counts
+        .into_iter()
+        .map(|count| match (count, gaps) {
+            (Some(count), _) => {
+                held = count;
+                count
+            }
+            (None, GapRule::Hold) => held,
+            (None, GapRule::Zero) => 0.0,
+        })
+        .collect())
+}
+
+/// Reads Fargate Linux On-Demand rates for `region` and `arch` from a table with the columns
+/// `region,os,arch,capacity,vcpu_hour_usd,gb_hour_usd` (the layout of
+/// `shared/data/pricing/fargate.csv`). `Ok(None)`: the file has no such row.
+pub fn read_fargate_rates(
+    file: &Path,
+    key: &str,
+    region: &str,
+    arch: CpuArchitecture,
+) -> Result<Option<FargateRates>, Problem> {
+    let text = read(file, key)?;
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().map_err(|e| problem(file, 1, key, e.to_string()))?.clone();
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| problem(file, 1, key, format!("missing the column `{name}`")))
+    };
+    let (c_region, c_os, c_arch, c_capacity) = (column("region")?, column("os")?, column("arch")?, column("capacity")?);
+    let (c_vcpu, c_gb) = (column("vcpu_hour_usd")?, column("gb_hour_usd")?);
+    let arch_name = match arch {
+        CpuArchitecture::X86_64 => "x86_64",
+        CpuArchitecture::Arm64 => "arm64",
+    };
+    for record in reader.records() {
+        let record =
+            record.map_err(|e| problem(file, e.position().map_or(0, |p| p.line() as usize), key, e.to_string()))?;
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        let matches = record.get(c_region) == Some(region)
+            && record.get(c_os) == Some("linux")
+            && record.get(c_arch) == Some(arch_name)
+            && record.get(c_capacity) == Some("on_demand");
+        if !matches {
+            continue;
+        }
+        let rate = |c: usize, name: &str| -> Result<f64, Problem> {
+            let text = record.get(c).unwrap_or("");
+            match text.trim().parse::<f64>() {
+                Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+                _ => Err(problem(file, line, key, format!("{name} must be a price ≥ 0, found `{text}`"))),
+            }
+        };
+        return Ok(Some(FargateRates {
+            vcpu_hour: rate(c_vcpu, "vcpu_hour_usd")?,
+            gb_hour: rate(c_gb, "gb_hour_usd")?,
+        }));
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn temp(contents: &str) -> tempfile::NamedTempFile {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(contents.as_bytes()).unwrap();
+        file
+    }
+
+    #[test]
+    fn trace_fills_gaps_by_the_chosen_rule_and_sums_within_a_bucket() {
+        // Buckets of 60 s: 0 → 10, 60 → (missing), 120 → 4 + 6.
+        let f = temp("timestamp_seconds,requests\n1000,10\n1120,4\n1150,6\n");
+        assert_eq!(read_trace(f.path(), "k", 60, GapRule::Hold).unwrap(), vec![10.0, 10.0, 10.0]);
+        assert_eq!(read_trace(f.path(), "k", 60, GapRule::Zero).unwrap(), vec![10.0, 0.0, 10.0]);
+    }
+
+    #[test]
+    fn a_bad_trace_row_names_its_line() {
+        let f = temp("timestamp_seconds,requests\n1000,10\n1060,lots\n");
+        let p = read_trace(f.path(), "loads.web.file", 60, GapRule::Hold).unwrap_err();
+        assert_eq!(p.line, 3);
+        assert!(p.message.contains("requests must be a number, found `lots`"), "{}", p.message);
+    }
+
+    #[test]
+    fn fargate_rates_come_from_the_matching_row() {
+        let f = temp(
+            "region,os,arch,capacity,vcpu_hour_usd,gb_hour_usd,source\n\
+            eu-west-1,linux,x86_64,fargate_spot,0.01,0.001,x\n\
+            eu-west-1,linux,x86_64,on_demand,0.04048,0.004445,x\n",
+        );
+        let rates = read_fargate_rates(f.path(), "prices", "eu-west-1", CpuArchitecture::X86_64).unwrap();
+        assert_eq!(rates, Some(FargateRates { vcpu_hour: 0.04048, gb_hour: 0.004445 }));
+        assert_eq!(read_fargate_rates(f.path(), "prices", "eu-west-1", CpuArchitecture::Arm64).unwrap(), None);
+    }
+}

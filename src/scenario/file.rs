@@ -1,0 +1,176 @@
+//! Serde types that mirror the scenario file, key for key. Unknown keys are errors. Values
+//! stay raw here (durations as strings); `translate` checks and converts them.
+
+use std::fmt;
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde::de::{self, MapAccess, Visitor};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    pub version: i64,
+    pub name: String,
+    pub start: Option<String>,
+    pub duration: String,
+    pub tick: Option<String>,
+    pub series_interval: Option<String>,
+    pub seed: Option<u64>,
+    pub region: Option<String>,
+    pub prices: Option<String>,
+    #[serde(default)]
+    pub loads: IndexMap<String, ShapeFile>,
+    #[serde(default)]
+    pub services: IndexMap<String, ServiceFile>,
+}
+
+/// A load shape. `noise` is accepted on every shape so that the error for noise on a part
+/// of a sum or product can say where noise belongs.
+#[derive(Deserialize)]
+#[serde(tag = "shape", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ShapeFile {
+    Constant {
+        value: f64,
+        noise: Option<NoiseFile>,
+    },
+    Ramp {
+        from: f64,
+        to: f64,
+        start: Option<String>,
+        end: String,
+        noise: Option<NoiseFile>,
+    },
+    Step {
+        steps: Vec<StepFile>,
+        noise: Option<NoiseFile>,
+    },
+    Diurnal {
+        mean: f64,
+        amplitude: f64,
+        peak: Option<String>,
+        weekend_factor: Option<f64>,
+        noise: Option<NoiseFile>,
+    },
+    Spike {
+        start: String,
+        length: String,
+        multiplier: f64,
+        noise: Option<NoiseFile>,
+    },
+    Trace {
+        file: String,
+        bucket: String,
+        scale: Option<f64>,
+        offset: Option<String>,
+        #[serde(rename = "loop")]
+        looped: Option<bool>,
+        gaps: Option<String>,
+        noise: Option<NoiseFile>,
+    },
+    Sum {
+        parts: Vec<ShapeFile>,
+        noise: Option<NoiseFile>,
+    },
+    Product {
+        parts: Vec<ShapeFile>,
+        noise: Option<NoiseFile>,
+    },
+}
+
+impl ShapeFile {
+    pub fn noise(&self) -> Option<&NoiseFile> {
+        match self {
+            ShapeFile::Constant { noise, .. }
+            | ShapeFile::Ramp { noise, .. }
+            | ShapeFile::Step { noise, .. }
+            | ShapeFile::Diurnal { noise, .. }
+            | ShapeFile::Spike { noise, .. }
+            | ShapeFile::Trace { noise, .. }
+            | ShapeFile::Sum { noise, .. }
+            | ShapeFile::Product { noise, .. } => noise.as_ref(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepFile {
+    pub at: String,
+    pub value: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum NoiseFile {
+    Normal { sd: f64 },
+    Uniform { width: f64 },
+    LogNormal { sigma: f64 },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceFile {
+    pub load: String,
+    pub launch_type: Option<String>,
+    pub cpu: i64,
+    pub memory: i64,
+    pub cpu_architecture: Option<String>,
+    pub requests_per_task: f64,
+    pub desired_count: i64,
+    pub min_capacity: i64,
+    pub max_capacity: i64,
+    pub provisioning: Option<DelayFile>,
+    pub startup: Option<DelayFile>,
+    pub stop_timeout: Option<String>,
+    pub availability_zones: Option<i64>,
+    #[serde(default)]
+    pub target_tracking: Vec<TargetTrackingFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetTrackingFile {
+    pub metric: String,
+    pub target_value: f64,
+    pub scale_out_cooldown: Option<String>,
+    pub scale_in_cooldown: Option<String>,
+    pub disable_scale_in: Option<bool>,
+    pub scale_from: Option<String>,
+    pub scale_out_datapoints: Option<i64>,
+    pub scale_in_datapoints: Option<i64>,
+    pub scale_in_threshold_ratio: Option<f64>,
+}
+
+/// A delay: `"45s"`, or a table naming a distribution.
+pub enum DelayFile {
+    Fixed(String),
+    Distribution(DistributionFile),
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "distribution", rename_all = "snake_case", deny_unknown_fields)]
+pub enum DistributionFile {
+    Uniform { min: String, max: String },
+    Normal { mean: String, sd: String },
+    LogNormal { median: String, sigma: f64 },
+}
+
+impl<'de> Deserialize<'de> for DelayFile {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DelayVisitor;
+        impl<'de> Visitor<'de> for DelayVisitor {
+            type Value = DelayFile;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(r#"a duration such as "45s", or a table such as { distribution = "uniform", min = "30s", max = "60s" }"#)
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<DelayFile, E> {
+                Ok(DelayFile::Fixed(text.to_owned()))
+            }
+            fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<DelayFile, M::Error> {
+                DistributionFile::deserialize(de::value::MapAccessDeserializer::new(map)).map(DelayFile::Distribution)
+            }
+        }
+        deserializer.deserialize_any(DelayVisitor)
+    }
+}

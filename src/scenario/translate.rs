@@ -1,0 +1,715 @@
+//! Checks a parsed scenario file and turns it into the model's [`Scenario`], collecting
+//! every problem with the key path it belongs to.
+
+use std::path::{Path, PathBuf};
+
+use super::Overrides;
+use super::data::{GapRule, read_fargate_rates, read_trace};
+use super::error::{KeyPath, Locator, Problem};
+use super::file::{DelayFile, DistributionFile, NoiseFile, ScenarioFile, ServiceFile, ShapeFile, TargetTrackingFile};
+use crate::config::{LoadConfig, Scenario, ServiceConfig};
+use crate::ecs::fargate::{VALID_CPU_UNITS, valid_memory_mib};
+use crate::engine::{Delay, MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND};
+use crate::load::{Load, Noise, Shape, Trace};
+use crate::pricing::{CpuArchitecture, FargateRates, builtin_fargate_rates};
+use crate::scaling::{ScaleFrom, TargetTracking};
+
+/// Default wall-clock start: a Monday, midnight UTC.
+const DEFAULT_START: &str = "2026-01-05T00:00:00Z";
+/// Default image-pull-to-RUNNING time. AWS does not document typical state durations
+/// (reference §8.3, §11.12): this is a modelling choice; set `startup` to your own figure.
+const DEFAULT_STARTUP_MS: u64 = 45 * MS_PER_SECOND;
+/// "The default stop timeout is 30 s" on Fargate, valid range 2–120 s (reference §5.4, §8.3).
+const DEFAULT_STOP_TIMEOUT_MS: u64 = 30 * MS_PER_SECOND;
+const STOP_TIMEOUT_RANGE_MS: (u64, u64) = (2 * MS_PER_SECOND, 120 * MS_PER_SECOND);
+/// "Application Auto Scaling provides a default value of 300 for … ECS services" (§1.4).
+const DEFAULT_COOLDOWN_MS: u64 = 300 * MS_PER_SECOND;
+const CPU_METRIC: &str = "ECSServiceAverageCPUUtilization";
+
+pub(super) struct Translator<'a> {
+    locator: &'a Locator<'a>,
+    base_dir: &'a Path,
+    problems: Vec<Problem>,
+    warnings: Vec<String>,
+}
+
+impl<'a> Translator<'a> {
+    pub(super) fn new(locator: &'a Locator<'a>, base_dir: &'a Path) -> Self {
+        Translator { locator, base_dir, problems: Vec::new(), warnings: Vec::new() }
+    }
+
+    fn fail(&mut self, path: &KeyPath, message: impl Into<String>) {
+        self.problems.push(self.locator.at(path, message.into()));
+    }
+
+    /// `text` as whole milliseconds, e.g. "45s", "1m 30s", "7d".
+    fn duration(&mut self, path: &KeyPath, text: &str) -> Option<u64> {
+        match humantime::parse_duration(text) {
+            Ok(d) if d.subsec_nanos() % 1_000_000 == 0 => Some(d.as_millis() as u64),
+            Ok(_) => {
+                self.fail(path, format!("found \"{text}\"; a duration must be whole milliseconds"));
+                None
+            }
+            Err(e) => {
+                self.fail(
+                    path,
+                    format!(
+                        "found \"{text}\", which is not a duration ({e}); expected e.g. \"45s\", \"5m\", \"2h\", \"7d\""
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn positive_duration(&mut self, path: &KeyPath, text: &str) -> Option<u64> {
+        let ms = self.duration(path, text)?;
+        if ms == 0 {
+            self.fail(path, format!("found \"{text}\"; expected a duration greater than zero"));
+            return None;
+        }
+        Some(ms)
+    }
+
+    fn optional_duration(&mut self, path: &KeyPath, text: Option<&str>, default: u64) -> Option<u64> {
+        text.map_or(Some(default), |t| self.duration(path, t))
+    }
+
+    /// A finite number ≥ 0 (requests, factors, prices).
+    fn non_negative(&mut self, path: &KeyPath, value: f64) -> Option<f64> {
+        if value.is_finite() && value >= 0.0 {
+            Some(value)
+        } else {
+            self.fail(path, format!("found {value}; expected a finite number ≥ 0"));
+            None
+        }
+    }
+
+    fn in_range(&mut self, path: &KeyPath, value: f64, low: f64, high: f64, allowed: &str) -> Option<f64> {
+        if value.is_finite() && (low..=high).contains(&value) {
+            Some(value)
+        } else {
+            self.fail(path, format!("found {value}; expected {allowed}"));
+            None
+        }
+    }
+
+    fn count(&mut self, path: &KeyPath, value: i64) -> Option<u32> {
+        match u32::try_from(value) {
+            Ok(v) => Some(v),
+            Err(_) => {
+                self.fail(path, format!("found {value}; expected a whole number ≥ 0"));
+                None
+            }
+        }
+    }
+
+    fn choice<T: Copy>(&mut self, path: &KeyPath, text: &str, options: &[(&str, T)]) -> Option<T> {
+        if let Some(&(_, value)) = options.iter().find(|(name, _)| *name == text) {
+            return Some(value);
+        }
+        let allowed: Vec<String> = options.iter().map(|(name, _)| format!("\"{name}\"")).collect();
+        self.fail(path, format!("found \"{text}\"; expected one of {}", allowed.join(", ")));
+        None
+    }
+
+    pub(super) fn scenario(
+        mut self,
+        file: ScenarioFile,
+        overrides: &Overrides,
+    ) -> Result<(Scenario, Vec<String>), Vec<Problem>> {
+        let root = KeyPath::root();
+        if file.version != 1 {
+            self.fail(&root.key("version"), format!("found {}; this ecsim reads scenario version 1", file.version));
+        }
+        let name_ok = !file.name.is_empty()
+            && file.name != "."
+            && file.name != ".."
+            && file.name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        if !name_ok {
+            self.fail(
+                &root.key("name"),
+                format!(
+                    "found \"{}\"; a name is letters, digits, '-', '_' and '.', as it names the output folder",
+                    file.name
+                ),
+            );
+        }
+        let start_text = file.start.as_deref().unwrap_or(DEFAULT_START);
+        let start_unix_ms = match start_text.parse::<jiff::Timestamp>() {
+            Ok(t) => Some(t.as_millisecond()),
+            Err(e) => {
+                self.fail(
+                    &root.key("start"),
+                    format!("found \"{start_text}\" ({e}); expected an RFC 3339 time such as \"2026-01-05T00:00:00Z\""),
+                );
+                None
+            }
+        };
+        let duration_ms = self.positive_duration(&root.key("duration"), &file.duration);
+        let tick_ms = self.tick(&root.key("tick"), file.tick.as_deref().unwrap_or("1m"));
+        let series_interval_ms = match (&file.series_interval, tick_ms) {
+            (None, tick) => tick,
+            (Some(text), Some(tick)) => {
+                let path = root.key("series_interval");
+                let interval = self.positive_duration(&path, text);
+                if interval.is_some_and(|i| i % tick != 0) {
+                    self.fail(&path, format!("found \"{text}\"; expected a whole number of ticks ({tick} ms each)"));
+                    None
+                } else {
+                    interval
+                }
+            }
+            (Some(_), None) => None,
+        };
+        if let (Some(duration), Some(tick)) = (duration_ms, tick_ms)
+            && duration % tick != 0
+        {
+            self.fail(
+                &root.key("duration"),
+                format!("found \"{}\"; expected a whole number of ticks ({tick} ms each)", file.duration),
+            );
+        }
+        let region = file.region.clone().unwrap_or_else(|| "us-east-1".to_owned());
+
+        let mut loads = Vec::new();
+        for (name, shape_file) in &file.loads {
+            let path = root.key("loads").key(name);
+            let shape = self.shape(&path, shape_file, start_unix_ms.unwrap_or(0), duration_ms.unwrap_or(0));
+            let noise = self.noise(&path.key("noise"), shape_file.noise());
+            if let (Some(shape), Some(noise)) = (shape, noise) {
+                loads.push(LoadConfig { name: name.clone(), load: Load { shape, noise } });
+            }
+        }
+
+        let prices = overrides.prices.clone().or_else(|| file.prices.as_ref().map(|p| self.base_dir.join(p)));
+        let mut services = Vec::new();
+        for (name, service_file) in &file.services {
+            let path = root.key("services").key(name);
+            if let Some(service) = self.service(&path, name, service_file, &file, &region, prices.as_deref()) {
+                services.push(service);
+            }
+        }
+        if file.services.is_empty() {
+            self.fail(&root, "the scenario has no [services.NAME] table; expected at least one service");
+        }
+
+        if !self.problems.is_empty() {
+            return Err(self.problems);
+        }
+        let scenario = Scenario {
+            name: file.name,
+            start_unix_ms: start_unix_ms.expect("checked"),
+            duration_ms: duration_ms.expect("checked"),
+            tick_ms: tick_ms.expect("checked"),
+            series_interval_ms: series_interval_ms.expect("checked"),
+            seed: overrides.seed.or(file.seed).unwrap_or(1),
+            region,
+            loads,
+            services,
+        };
+        Ok((scenario, self.warnings))
+    }
+
+    /// The tick must be 1 s – 1 h and fit evenly into the one-minute datapoints (a divisor of
+    /// a minute) or be whole minutes that divide an hour.
+    fn tick(&mut self, path: &KeyPath, text: &str) -> Option<u64> {
+        let tick = self.positive_duration(path, text)?;
+        let fits = (tick.is_multiple_of(MS_PER_SECOND) && MS_PER_MINUTE.is_multiple_of(tick))
+            || (tick.is_multiple_of(MS_PER_MINUTE) && MS_PER_HOUR.is_multiple_of(tick));
+        if !fits {
+            self.fail(path, format!(
+                "found \"{text}\"; expected a tick from 1s to 1h that divides a minute (1s, 2s, 5s, 10s, 15s, 20s, 30s, …) or is whole minutes dividing an hour (1m, 2m, 5m, 10m, 15m, 30m, 1h, …)"
+            ));
+            return None;
+        }
+        Some(tick)
+    }
+
+    fn noise(&mut self, path: &KeyPath, noise: Option<&NoiseFile>) -> Option<Noise> {
+        Some(match noise {
+            None => Noise::None,
+            Some(NoiseFile::Normal { sd }) => {
+                Noise::Normal { sd: self.in_range(&path.key("sd"), *sd, 0.0, 1.0, "a standard deviation from 0 to 1")? }
+            }
+            Some(NoiseFile::Uniform { width }) => {
+                Noise::Uniform { width: self.in_range(&path.key("width"), *width, 0.0, 1.0, "a width from 0 to 1")? }
+            }
+            Some(NoiseFile::LogNormal { sigma }) => {
+                Noise::LogNormal { sigma: self.in_range(&path.key("sigma"), *sigma, 0.0, 2.0, "a sigma from 0 to 2")? }
+            }
+        })
+    }
+
+    fn parts(
+        &mut self,
+        path: &KeyPath,
+        parts: &[ShapeFile],
+        start_unix_ms: i64,
+        duration_ms: u64,
+    ) -> Option<Vec<Shape>> {
+        if parts.is_empty() {
+            self.fail(&path.key("parts"), "found no parts; expected at least one shape");
+            return None;
+        }
+        let shapes: Vec<Option<Shape>> = parts
+            .iter()
+            .enumerate()
+            .map(|(i, part)| {
+                let part_path = path.key("parts").index(i);
+                if part.noise().is_some() {
+                    self.fail(
+                        &part_path.key("noise"),
+                        "noise belongs on the load itself, not on a part of a sum or product",
+                    );
+                }
+                self.shape(&part_path, part, start_unix_ms, duration_ms)
+            })
+            .collect();
+        shapes.into_iter().collect()
+    }
+
+    fn shape(&mut self, path: &KeyPath, file: &ShapeFile, start_unix_ms: i64, duration_ms: u64) -> Option<Shape> {
+        match file {
+            ShapeFile::Constant { value, .. } => {
+                Some(Shape::Constant { value: self.non_negative(&path.key("value"), *value)? })
+            }
+            ShapeFile::Ramp { from, to, start, end, .. } => {
+                let from = self.non_negative(&path.key("from"), *from);
+                let to = self.non_negative(&path.key("to"), *to);
+                let start_ms = self.optional_duration(&path.key("start"), start.as_deref(), 0);
+                let end_ms = self.duration(&path.key("end"), end);
+                if let (Some(s), Some(e)) = (start_ms, end_ms)
+                    && e <= s
+                {
+                    self.fail(&path.key("end"), format!("found \"{end}\"; the ramp must end after it starts"));
+                    return None;
+                }
+                Some(Shape::Ramp { from: from?, to: to?, start_ms: start_ms?, end_ms: end_ms? })
+            }
+            ShapeFile::Step { steps, .. } => {
+                if steps.is_empty() {
+                    self.fail(&path.key("steps"), "found no steps; expected e.g. [{ at = \"0s\", value = 100.0 }]");
+                    return None;
+                }
+                let mut out = Vec::new();
+                for (i, step) in steps.iter().enumerate() {
+                    let step_path = path.key("steps").index(i);
+                    let at = self.duration(&step_path.key("at"), &step.at);
+                    let value = self.non_negative(&step_path.key("value"), step.value);
+                    if let (Some(at), Some(&(previous, _))) = (at, out.last())
+                        && at <= previous
+                    {
+                        self.fail(
+                            &step_path.key("at"),
+                            format!("found \"{}\"; steps must be in increasing time order", step.at),
+                        );
+                    }
+                    out.push((at?, value?));
+                }
+                Some(Shape::Step { steps: out })
+            }
+            ShapeFile::Diurnal { mean, amplitude, peak, weekend_factor, .. } => {
+                let mean = self.non_negative(&path.key("mean"), *mean);
+                let amplitude = self.in_range(
+                    &path.key("amplitude"),
+                    *amplitude,
+                    0.0,
+                    1.0,
+                    "an amplitude from 0 to 1 (a share of the mean)",
+                );
+                let peak_ms_of_day = self.time_of_day(&path.key("peak"), peak.as_deref().unwrap_or("14:00"));
+                let weekend_factor = self.non_negative(&path.key("weekend_factor"), weekend_factor.unwrap_or(1.0));
+                Some(Shape::Diurnal {
+                    mean: mean?,
+                    amplitude: amplitude?,
+                    peak_ms_of_day: peak_ms_of_day?,
+                    weekend_factor: weekend_factor?,
+                    start_unix_ms,
+                })
+            }
+            ShapeFile::Spike { start, length, multiplier, .. } => {
+                let start_ms = self.duration(&path.key("start"), start);
+                let length_ms = self.positive_duration(&path.key("length"), length);
+                let multiplier = self.non_negative(&path.key("multiplier"), *multiplier);
+                Some(Shape::Spike { start_ms: start_ms?, length_ms: length_ms?, multiplier: multiplier? })
+            }
+            ShapeFile::Trace { file, bucket, scale, offset, looped, gaps, .. } => self.trace(
+                path,
+                file,
+                bucket,
+                *scale,
+                offset.as_deref(),
+                looped.unwrap_or(false),
+                gaps.as_deref(),
+                duration_ms,
+            ),
+            ShapeFile::Sum { parts, .. } => {
+                Some(Shape::Sum { parts: self.parts(path, parts, start_unix_ms, duration_ms)? })
+            }
+            ShapeFile::Product { parts, .. } => {
+                Some(Shape::Product { parts: self.parts(path, parts, start_unix_ms, duration_ms)? })
+            }
+        }
+    }
+
+    /// "HH:MM" or "HH:MM:SS", UTC.
+    fn time_of_day(&mut self, path: &KeyPath, text: &str) -> Option<u64> {
+        let fields: Vec<Option<u64>> = text.split(':').map(|f| f.parse().ok()).collect();
+        let ms = match fields.as_slice() {
+            [Some(h), Some(m)] if *h < 24 && *m < 60 => Some((h * 60 + m) * MS_PER_MINUTE),
+            [Some(h), Some(m), Some(s)] if *h < 24 && *m < 60 && *s < 60 => {
+                Some((h * 3600 + m * 60 + s) * MS_PER_SECOND)
+            }
+            _ => None,
+        };
+        if ms.is_none() {
+            self.fail(path, format!("found \"{text}\"; expected a UTC time of day \"HH:MM\" such as \"14:00\""));
+        }
+        ms
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn trace(
+        &mut self,
+        path: &KeyPath,
+        file: &str,
+        bucket: &str,
+        scale: Option<f64>,
+        offset: Option<&str>,
+        looped: bool,
+        gaps: Option<&str>,
+        duration_ms: u64,
+    ) -> Option<Shape> {
+        let bucket_ms = self.positive_duration(&path.key("bucket"), bucket);
+        if bucket_ms.is_some_and(|b| b % MS_PER_SECOND != 0) {
+            self.fail(
+                &path.key("bucket"),
+                format!("found \"{bucket}\"; expected whole seconds, as trace timestamps are"),
+            );
+            return None;
+        }
+        let scale = self.non_negative(&path.key("scale"), scale.unwrap_or(1.0));
+        let offset_ms = self.optional_duration(&path.key("offset"), offset, 0);
+        let gaps =
+            self.choice(&path.key("gaps"), gaps.unwrap_or("hold"), &[("hold", GapRule::Hold), ("zero", GapRule::Zero)]);
+        let (bucket_ms, scale, offset_ms, gaps) = (bucket_ms?, scale?, offset_ms?, gaps?);
+        let file_path: PathBuf = self.base_dir.join(file);
+        let counts = match read_trace(&file_path, &path.key("file").to_string(), bucket_ms / MS_PER_SECOND, gaps) {
+            Ok(counts) => counts,
+            Err(problem) => {
+                self.problems.push(problem);
+                return None;
+            }
+        };
+        let per_second = scale * MS_PER_SECOND as f64 / bucket_ms as f64;
+        let trace = Trace {
+            file: file.to_owned(),
+            bucket_ms,
+            offset_ms,
+            looped,
+            rates: counts.into_iter().map(|c| c * per_second).collect(),
+        };
+        let covered = trace.length_ms().saturating_sub(offset_ms);
+        if looped && offset_ms >= trace.length_ms() {
+            self.fail(
+                &path.key("offset"),
+                format!("the offset passes the end of the trace ({} ms long)", trace.length_ms()),
+            );
+            return None;
+        }
+        if !looped && covered < duration_ms {
+            self.fail(&path.key("file"), format!(
+                "the trace covers {} from the offset, the scenario lasts {}; set `loop = true` or shorten `duration`",
+                humantime::format_duration(std::time::Duration::from_millis(covered)),
+                humantime::format_duration(std::time::Duration::from_millis(duration_ms)),
+            ));
+            return None;
+        }
+        Some(Shape::Trace(trace))
+    }
+
+    fn delay(&mut self, path: &KeyPath, file: Option<&DelayFile>, default_ms: u64) -> Option<Delay> {
+        match file {
+            None => Some(Delay::Fixed { ms: default_ms }),
+            Some(DelayFile::Fixed(text)) => Some(Delay::Fixed { ms: self.duration(path, text)? }),
+            Some(DelayFile::Distribution(DistributionFile::Uniform { min, max })) => {
+                let min_ms = self.duration(&path.key("min"), min);
+                let max_ms = self.duration(&path.key("max"), max);
+                if let (Some(lo), Some(hi)) = (min_ms, max_ms)
+                    && hi < lo
+                {
+                    self.fail(&path.key("max"), format!("found \"{max}\"; expected max ≥ min (\"{min}\")"));
+                    return None;
+                }
+                Some(Delay::Uniform { min_ms: min_ms?, max_ms: max_ms? })
+            }
+            Some(DelayFile::Distribution(DistributionFile::Normal { mean, sd })) => {
+                let mean_ms = self.duration(&path.key("mean"), mean);
+                let sd_ms = self.duration(&path.key("sd"), sd);
+                Some(Delay::Normal { mean_ms: mean_ms?, sd_ms: sd_ms? })
+            }
+            Some(DelayFile::Distribution(DistributionFile::LogNormal { median, sigma })) => {
+                let median_ms = self.positive_duration(&path.key("median"), median);
+                let sigma = self.in_range(&path.key("sigma"), *sigma, 0.0, 3.0, "a sigma from 0 to 3");
+                Some(Delay::LogNormal { median_ms: median_ms?, sigma: sigma? })
+            }
+        }
+    }
+
+    fn service(
+        &mut self,
+        path: &KeyPath,
+        name: &str,
+        file: &ServiceFile,
+        scenario: &ScenarioFile,
+        region: &str,
+        prices: Option<&Path>,
+    ) -> Option<ServiceConfig> {
+        let load = scenario.loads.get_index_of(&file.load);
+        if load.is_none() {
+            let known: Vec<&str> = scenario.loads.keys().map(String::as_str).collect();
+            let known = if known.is_empty() {
+                "none are defined".to_owned()
+            } else {
+                format!("defined loads: {}", known.join(", "))
+            };
+            self.fail(
+                &path.key("load"),
+                format!("found \"{}\", which is not a load in this file ({known})", file.load),
+            );
+        }
+        let launch_type = file.launch_type.as_deref().unwrap_or("FARGATE");
+        if launch_type != "FARGATE" {
+            self.fail(
+                &path.key("launch_type"),
+                format!("found \"{launch_type}\"; this version of ecsim simulates \"FARGATE\" only"),
+            );
+        }
+        let cpu = self.fargate_cpu(&path.key("cpu"), file.cpu);
+        let memory = cpu.and_then(|cpu| self.fargate_memory(&path.key("memory"), cpu, file.memory));
+        let arch = self.choice(
+            &path.key("cpu_architecture"),
+            file.cpu_architecture.as_deref().unwrap_or("X86_64"),
+            &[("X86_64", CpuArchitecture::X86_64), ("ARM64", CpuArchitecture::Arm64)],
+        );
+        let requests_per_task = match file.requests_per_task {
+            r if r.is_finite() && r > 0.0 => Some(r),
+            r => {
+                self.fail(
+                    &path.key("requests_per_task"),
+                    format!("found {r}; expected requests per second greater than 0"),
+                );
+                None
+            }
+        };
+        let desired = self.count(&path.key("desired_count"), file.desired_count);
+        let min = self.count(&path.key("min_capacity"), file.min_capacity);
+        let max = self.count(&path.key("max_capacity"), file.max_capacity);
+        if let (Some(min), Some(max)) = (min, max) {
+            if min > max {
+                self.fail(
+                    &path.key("min_capacity"),
+                    format!("found {min}, greater than max_capacity ({max}); expected min_capacity ≤ max_capacity"),
+                );
+            } else if let Some(d) = desired.filter(|d| !(min..=max).contains(d)) {
+                self.fail(
+                    &path.key("desired_count"),
+                    format!("found {d}; expected a count within [min_capacity, max_capacity] = [{min}, {max}]"),
+                );
+            }
+        }
+        let provisioning = self.delay(&path.key("provisioning"), file.provisioning.as_ref(), 0);
+        let startup = self.delay(&path.key("startup"), file.startup.as_ref(), DEFAULT_STARTUP_MS);
+        let stop_timeout_ms =
+            self.optional_duration(&path.key("stop_timeout"), file.stop_timeout.as_deref(), DEFAULT_STOP_TIMEOUT_MS);
+        let (lo, hi) = STOP_TIMEOUT_RANGE_MS;
+        if stop_timeout_ms.is_some_and(|t| !(lo..=hi).contains(&t)) {
+            self.fail(
+                &path.key("stop_timeout"),
+                format!(
+                    "found \"{}\"; Fargate allows a stop timeout from 2s to 120s",
+                    file.stop_timeout.as_deref().unwrap_or("")
+                ),
+            );
+        }
+        let availability_zones = file.availability_zones.unwrap_or(3);
+        if !(1..=6).contains(&availability_zones) {
+            self.fail(&path.key("availability_zones"), format!("found {availability_zones}; expected 1 to 6 zones"));
+        }
+        let mut target_tracking = Vec::new();
+        for (i, policy) in file.target_tracking.iter().enumerate() {
+            let policy_path = path.key("target_tracking").index(i);
+            if let Some(policy) = self.target_tracking(&policy_path, policy) {
+                if target_tracking.iter().any(|p: &TargetTracking| p.metric == policy.metric) {
+                    self.fail(
+                        &policy_path.key("metric"),
+                        format!(
+                            "a second policy on {}; AWS allows one target tracking policy per metric",
+                            policy.metric
+                        ),
+                    );
+                }
+                target_tracking.push(policy);
+            }
+        }
+        if min == Some(0) && !target_tracking.is_empty() {
+            self.warnings.push(format!(
+                "services.{name}: min_capacity is 0 and the service scales on CPU; with no running task there is no CPU datapoint, so (as in AWS) CPU target tracking cannot scale it out from zero"
+            ));
+        }
+        let rates = arch.and_then(|arch| self.rates(region, arch, prices));
+        Some(ServiceConfig {
+            name: name.to_owned(),
+            load: load?,
+            cpu: cpu?,
+            memory: memory?,
+            cpu_architecture: arch?,
+            rates: rates?,
+            requests_per_task: requests_per_task?,
+            desired_count: desired?,
+            min_capacity: min?,
+            max_capacity: max?,
+            provisioning: provisioning?,
+            startup: startup?,
+            stop_timeout_ms: stop_timeout_ms?,
+            availability_zones: availability_zones as u32,
+            target_tracking,
+        })
+    }
+
+    fn fargate_cpu(&mut self, path: &KeyPath, cpu: i64) -> Option<u32> {
+        match u32::try_from(cpu).ok().filter(|c| VALID_CPU_UNITS.contains(c)) {
+            Some(cpu) => Some(cpu),
+            None => {
+                self.fail(path, format!("found {cpu}; Fargate task CPU units are one of 256, 512, 1024, 2048, 4096, 8192, 16384 (1024 = 1 vCPU)"));
+                None
+            }
+        }
+    }
+
+    fn fargate_memory(&mut self, path: &KeyPath, cpu: u32, memory: i64) -> Option<u32> {
+        let allowed = valid_memory_mib(cpu).expect("cpu checked");
+        match u32::try_from(memory).ok().filter(|m| allowed.contains(m)) {
+            Some(memory) => Some(memory),
+            None => {
+                let list: Vec<String> = allowed.iter().map(u32::to_string).collect();
+                self.fail(
+                    path,
+                    format!("found {memory} MiB; with cpu = {cpu} Fargate allows memory (MiB) of {}", list.join(", ")),
+                );
+                None
+            }
+        }
+    }
+
+    fn rates(&mut self, region: &str, arch: CpuArchitecture, prices: Option<&Path>) -> Option<FargateRates> {
+        let Some(file) = prices else {
+            let rates = builtin_fargate_rates(region, arch);
+            if rates.is_none() {
+                self.fail(&KeyPath::root().key("region"), format!(
+                    "found \"{region}\"; ecsim has built-in Fargate prices for us-east-1 only: give `prices = \"FILE\"` (or --prices FILE) with the columns of shared/data/pricing/fargate.csv"
+                ));
+            }
+            return rates;
+        };
+        match read_fargate_rates(file, "prices", region, arch) {
+            Ok(Some(rates)) => Some(rates),
+            Ok(None) => {
+                self.problems.push(Problem {
+                    file: file.to_owned(),
+                    line: 0,
+                    column: 0,
+                    key: "prices".into(),
+                    message: format!("no row with region {region}, os linux, arch {arch:?}, capacity on_demand"),
+                    source_line: String::new(),
+                });
+                None
+            }
+            Err(problem) => {
+                self.problems.push(problem);
+                None
+            }
+        }
+    }
+
+    fn target_tracking(&mut self, path: &KeyPath, file: &TargetTrackingFile) -> Option<TargetTracking> {
+        let metric = match file.metric.as_str() {
+            "cpu" | CPU_METRIC => Some(CPU_METRIC),
+            "memory"
+            | "ECSServiceAverageMemoryUtilization"
+            | "alb_requests_per_target"
+            | "ALBRequestCountPerTarget" => {
+                self.fail(
+                    &path.key("metric"),
+                    format!("found \"{}\"; this version of ecsim tracks \"cpu\" ({CPU_METRIC}) only", file.metric),
+                );
+                None
+            }
+            other => {
+                self.fail(
+                    &path.key("metric"),
+                    format!("found \"{other}\", which is not a metric; expected \"cpu\" ({CPU_METRIC})"),
+                );
+                None
+            }
+        };
+        let target_value = match file.target_value {
+            t if t.is_finite() && t > 0.0 && t <= 100.0 => Some(t),
+            t => {
+                self.fail(
+                    &path.key("target_value"),
+                    format!("found {t}; a CPU utilization target is a percentage above 0 and at most 100"),
+                );
+                None
+            }
+        };
+        let scale_out_cooldown_ms = self.optional_duration(
+            &path.key("scale_out_cooldown"),
+            file.scale_out_cooldown.as_deref(),
+            DEFAULT_COOLDOWN_MS,
+        );
+        let scale_in_cooldown_ms = self.optional_duration(
+            &path.key("scale_in_cooldown"),
+            file.scale_in_cooldown.as_deref(),
+            DEFAULT_COOLDOWN_MS,
+        );
+        let scale_from = self.choice(
+            &path.key("scale_from"),
+            file.scale_from.as_deref().unwrap_or("running_count"),
+            &[("running_count", ScaleFrom::RunningCount), ("desired_count", ScaleFrom::DesiredCount)],
+        );
+        let mut datapoints = |key: &str, value: Option<i64>, default: i64| {
+            let value = value.unwrap_or(default);
+            if (1..=64).contains(&value) {
+                Some(value as u32)
+            } else {
+                self.fail(&path.key(key), format!("found {value}; expected 1 to 64 one-minute datapoints"));
+                None
+            }
+        };
+        let scale_out_datapoints = datapoints("scale_out_datapoints", file.scale_out_datapoints, 3);
+        let scale_in_datapoints = datapoints("scale_in_datapoints", file.scale_in_datapoints, 15);
+        let ratio = file.scale_in_threshold_ratio.unwrap_or(0.9);
+        let scale_in_threshold_ratio = if ratio.is_finite() && ratio > 0.0 && ratio <= 1.0 {
+            Some(ratio)
+        } else {
+            self.fail(
+                &path.key("scale_in_threshold_ratio"),
+                format!("found {ratio}; expected a fraction of the target above 0 and at most 1"),
+            );
+            None
+        };
+        Some(TargetTracking {
+            metric: metric?,
+            target_value: target_value?,
+            scale_out_cooldown_ms: scale_out_cooldown_ms?,
+            scale_in_cooldown_ms: scale_in_cooldown_ms?,
+            disable_scale_in: file.disable_scale_in.unwrap_or(false),
+            scale_from: scale_from?,
+            scale_out_datapoints: scale_out_datapoints?,
+            scale_in_datapoints: scale_in_datapoints?,
+            scale_in_threshold_ratio: scale_in_threshold_ratio?,
+        })
+    }
+}
