@@ -91,12 +91,11 @@ impl Shape {
             }
             Shape::Diurnal { mean, amplitude, peak_ms_of_day, weekend_factor, start_unix_ms } => {
                 let unix_ms = start_unix_ms + t_ms as i64;
-                let since_peak = unix_ms.rem_euclid(MS_PER_DAY) - *peak_ms_of_day as i64;
-                let angle = std::f64::consts::TAU * since_peak as f64 / MS_PER_DAY as f64;
+                let since_peak = (unix_ms - *peak_ms_of_day as i64).rem_euclid(MS_PER_DAY);
                 let weekday = unix_ms.div_euclid(MS_PER_DAY).rem_euclid(7); // 0 = Thursday 1970-01-01
                 let weekend = weekday == 2 || weekday == 3; // Saturday, Sunday
                 let day_factor = if weekend { *weekend_factor } else { 1.0 };
-                mean * (1.0 + amplitude * angle.cos()) * day_factor
+                mean * (1.0 + amplitude * daily_cosine(since_peak)) * day_factor
             }
             Shape::Spike { start_ms, length_ms, multiplier } => {
                 if (*start_ms..start_ms + length_ms).contains(&t_ms) {
@@ -110,6 +109,19 @@ impl Shape {
             Shape::Product { parts } => parts.iter().map(|p| p.rate(t_ms, span_ms)).product(),
         }
     }
+}
+
+/// `cos(2π × ms / 24 h)` for `ms` in `[0, 24 h)`. Whole minutes, where every tick of a minute
+/// or more lands, come from a table filled by the same expression, so the value is the same
+/// either way and a month of ticks costs no trigonometry.
+fn daily_cosine(ms: i64) -> f64 {
+    static BY_MINUTE: std::sync::LazyLock<Vec<f64>> =
+        std::sync::LazyLock::new(|| (0..MS_PER_DAY / 60_000).map(|m| cosine_of_day_fraction(m * 60_000)).collect());
+    if ms % 60_000 == 0 { BY_MINUTE[(ms / 60_000) as usize] } else { cosine_of_day_fraction(ms) }
+}
+
+fn cosine_of_day_fraction(ms: i64) -> f64 {
+    (std::f64::consts::TAU * ms as f64 / MS_PER_DAY as f64).cos()
 }
 
 /// A replayed request trace: a dense series of per-bucket rates (requests per second,
@@ -236,6 +248,15 @@ mod tests {
         // Sunday too, Monday again not.
         assert!(close(diurnal.rate(6 * 24 * H + 14 * H, 0), 360.0));
         assert!(close(diurnal.rate(7 * 24 * H + 14 * H, 0), 600.0));
+    }
+
+    #[test]
+    fn the_minute_table_gives_the_same_cosine_as_computing_it() {
+        for ms in [0, 60_000, 21_600_000, 43_200_000, 86_340_000] {
+            assert_eq!(daily_cosine(ms), cosine_of_day_fraction(ms));
+        }
+        assert_eq!(daily_cosine(43_200_000), -1.0);
+        assert!((daily_cosine(30_000) - (std::f64::consts::TAU * 30.0 / 86_400.0).cos()).abs() < 1e-15);
     }
 
     #[test]

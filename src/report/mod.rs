@@ -44,7 +44,7 @@ pub fn run_into(dir: &Path, scenario: &Scenario, warnings: &[String]) -> Result<
     std::fs::create_dir_all(dir).map_err(io)?;
     let mut recorder = CsvRecorder::create(dir, scenario).map_err(io)?;
     let outcome = sim::run(scenario, &mut recorder);
-    recorder.commit().map_err(|source| ReportError::Csv { path: shown.clone(), source })?;
+    recorder.commit().map_err(io)?;
 
     let summary = Summary::new(scenario, &outcome);
     let record = RunRecord { ecsim_version: env!("CARGO_PKG_VERSION"), seed: scenario.seed, warnings, scenario };

@@ -36,6 +36,7 @@ pub struct Alarm {
     breaching: u64,
     /// Bit i set: there was a datapoint i minutes ago.
     present: u64,
+    state: AlarmState,
 }
 
 impl Alarm {
@@ -46,7 +47,15 @@ impl Alarm {
             "alarm window validated by the scenario"
         );
         let window_mask = if evaluation_periods == 64 { u64::MAX } else { (1u64 << evaluation_periods) - 1 };
-        Alarm { threshold, comparison, datapoints_to_alarm, window_mask, breaching: 0, present: 0 }
+        Alarm {
+            threshold,
+            comparison,
+            datapoints_to_alarm,
+            window_mask,
+            breaching: 0,
+            present: 0,
+            state: AlarmState::InsufficientData,
+        }
     }
 
     /// Adds the newest one-minute datapoint (`None`: no data that minute).
@@ -63,9 +72,15 @@ impl Alarm {
         };
         self.present = ((self.present << 1) | present) & self.window_mask;
         self.breaching = ((self.breaching << 1) | breaching) & self.window_mask;
+        self.state = self.evaluate();
     }
 
+    /// The state after the newest datapoint: CloudWatch evaluates alarms every minute.
     pub fn state(&self) -> AlarmState {
+        self.state
+    }
+
+    fn evaluate(&self) -> AlarmState {
         if self.breaching.count_ones() >= self.datapoints_to_alarm {
             AlarmState::Alarm
         } else if self.present.count_ones() < self.datapoints_to_alarm {

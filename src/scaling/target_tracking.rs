@@ -49,11 +49,12 @@ pub struct TargetTracking {
     pub scale_in_threshold_ratio: f64,
 }
 
-/// The pair of alarms AAS creates for one policy.
+/// The pair of alarms AAS creates for one policy, and the newest datapoint they saw.
 #[derive(Clone, Debug)]
 pub struct TargetTrackingAlarms {
     pub high: Alarm,
     pub low: Alarm,
+    pub latest: Option<f64>,
 }
 
 impl TargetTrackingAlarms {
@@ -68,12 +69,14 @@ impl TargetTrackingAlarms {
                 n_low,
                 n_low,
             ),
+            latest: None,
         }
     }
 
     pub fn push(&mut self, datapoint: Option<f64>) {
         self.high.push(datapoint);
         self.low.push(datapoint);
+        self.latest = datapoint;
     }
 }
 
@@ -144,16 +147,14 @@ fn in_cooldown(last: Option<SimTime>, cooldown_ms: u64, now: SimTime) -> bool {
 }
 
 /// Evaluates every target-tracking policy of a service after a new datapoint.
-/// `latest[i]` is the newest datapoint of policy `i`'s metric.
 pub fn evaluate_target_tracking(
     policies: &[TargetTracking],
     alarms: &[TargetTrackingAlarms],
-    latest: &[Option<f64>],
     view: &CapacityView,
 ) -> Option<Decision> {
     let candidate = |i: usize, direction: Direction| -> Option<Decision> {
         let policy = &policies[i];
-        let metric = latest[i]?;
+        let metric = alarms[i].latest?;
         let base = match policy.scale_from {
             ScaleFrom::RunningCount => view.running,
             ScaleFrom::DesiredCount => view.desired,
@@ -186,12 +187,13 @@ pub fn evaluate_target_tracking(
         return Some(decision);
     }
 
-    // Scale in only if every scale-in-enabled policy's AlarmLow is in ALARM.
-    let enabled: Vec<usize> = (0..policies.len()).filter(|&i| !policies[i].disable_scale_in).collect();
-    if enabled.is_empty() || enabled.iter().any(|&i| alarms[i].low.state() != AlarmState::Alarm) {
+    // Scale in only if every scale-in-enabled policy (there must be one) has AlarmLow in ALARM.
+    let mut enabled = (0..policies.len()).filter(|&i| !policies[i].disable_scale_in).peekable();
+    enabled.peek()?;
+    if enabled.clone().any(|i| alarms[i].low.state() != AlarmState::Alarm) {
         return None;
     }
-    let mut decision = enabled.iter().filter_map(|&i| candidate(i, Direction::In)).fold(None, largest)?;
+    let mut decision = enabled.filter_map(|i| candidate(i, Direction::In)).fold(None, largest)?;
     if decision.new_desired >= view.desired {
         return None; // at (or below) min already: nothing to remove
     }
@@ -233,9 +235,9 @@ mod tests {
         }
     }
 
-    /// Evaluates a single policy whose metric's newest datapoint is `metric`.
-    fn one(p: &TargetTracking, a: &TargetTrackingAlarms, metric: f64, v: &CapacityView) -> Option<Decision> {
-        evaluate_target_tracking(std::slice::from_ref(p), std::slice::from_ref(a), &[Some(metric)], v)
+    /// Evaluates a single policy.
+    fn one(p: &TargetTracking, a: &TargetTrackingAlarms, v: &CapacityView) -> Option<Decision> {
+        evaluate_target_tracking(std::slice::from_ref(p), std::slice::from_ref(a), v)
     }
 
     fn alarms_after(policy: &TargetTracking, datapoints: &[f64]) -> TargetTrackingAlarms {
@@ -268,10 +270,10 @@ mod tests {
     fn scale_out_needs_three_datapoints_above_target_and_uses_the_running_count() {
         let p = policy(60.0);
         let two = alarms_after(&p, &[90.0, 90.0]);
-        assert_eq!(one(&p, &two, 90.0, &view(4, 4)), None);
+        assert_eq!(one(&p, &two, &view(4, 4)), None);
         let three = alarms_after(&p, &[90.0, 90.0, 90.0]);
         // Running 4 (desired 5: one task still starting): ceil(4 × 90 / 60) = 6.
-        let d = one(&p, &three, 90.0, &view(4, 5)).unwrap();
+        let d = one(&p, &three, &view(4, 5)).unwrap();
         assert_eq!((d.direction, d.base, d.proposed, d.new_desired, d.limited_by), (Direction::Out, 4, 6, 6, None));
     }
 
@@ -281,10 +283,10 @@ mod tests {
         let a = alarms_after(&p, &[100.0; 3]);
         let mut v = view(30, 30);
         v.max_capacity = 40;
-        let d = one(&p, &a, 100.0, &v).unwrap();
+        let d = one(&p, &a, &v).unwrap();
         assert_eq!((d.proposed, d.new_desired, d.limited_by), (60, 40, Some(Limit::MaxCapacity)));
         // Running 4 of desired 9: the formula asks for 8 < 9, so nothing happens.
-        assert_eq!(one(&p, &a, 100.0, &view(4, 9)), None);
+        assert_eq!(one(&p, &a, &view(4, 9)), None);
     }
 
     #[test]
@@ -292,10 +294,10 @@ mod tests {
         // §1.7: desired 1 < min 2. A scale-out alarm computes ceil(1 × 61/60) = 2 → min 2.
         let p = policy(60.0);
         let high = alarms_after(&p, &[61.0; 3]);
-        let d = one(&p, &high, 61.0, &view(1, 1)).unwrap();
+        let d = one(&p, &high, &view(1, 1)).unwrap();
         assert_eq!(d.new_desired, 2);
         let low = alarms_after(&p, &[10.0; 15]);
-        assert_eq!(one(&p, &low, 10.0, &view(1, 1)), None);
+        assert_eq!(one(&p, &low, &view(1, 1)), None);
     }
 
     #[test]
@@ -303,14 +305,14 @@ mod tests {
         let p = policy(60.0);
         // 54 is 0.9 × 60: not below it.
         let at_threshold = alarms_after(&p, &[54.0; 15]);
-        assert_eq!(one(&p, &at_threshold, 54.0, &view(10, 10)), None);
+        assert_eq!(one(&p, &at_threshold, &view(10, 10)), None);
         let mut points = vec![30.0; 14];
         let fourteen = alarms_after(&p, &points);
-        assert_eq!(one(&p, &fourteen, 30.0, &view(10, 10)), None);
+        assert_eq!(one(&p, &fourteen, &view(10, 10)), None);
         points.push(30.0);
         let fifteen = alarms_after(&p, &points);
         // ceil(10 × 30 / 60) = 5.
-        let d = one(&p, &fifteen, 30.0, &view(10, 10)).unwrap();
+        let d = one(&p, &fifteen, &view(10, 10)).unwrap();
         assert_eq!((d.direction, d.new_desired, d.limited_by), (Direction::In, 5, None));
     }
 
@@ -320,14 +322,14 @@ mod tests {
         let low = alarms_after(&p, &[6.0; 15]);
         let mut v = view(10, 10);
         // ceil(10 × 6 / 60) = 1 → min 2.
-        let d = one(&p, &low, 6.0, &v).unwrap();
+        let d = one(&p, &low, &v).unwrap();
         assert_eq!((d.proposed, d.new_desired, d.limited_by), (1, 2, Some(Limit::MinCapacity)));
         // A scale-in 299 s ago: blocked; 300 s ago: allowed.
         v.last_scale_in = Some(SimTime::from_millis(3_600_000 - 299_000));
-        let d = one(&p, &low, 6.0, &v).unwrap();
+        let d = one(&p, &low, &v).unwrap();
         assert_eq!((d.new_desired, d.limited_by), (10, Some(Limit::ScaleInCooldown)));
         v.last_scale_in = Some(SimTime::from_millis(3_600_000 - 300_000));
-        assert_eq!(one(&p, &low, 6.0, &v).unwrap().new_desired, 2);
+        assert_eq!(one(&p, &low, &v).unwrap().new_desired, 2);
     }
 
     #[test]
@@ -335,7 +337,7 @@ mod tests {
         let mut p = policy(60.0);
         p.disable_scale_in = true;
         let low = alarms_after(&p, &[6.0; 15]);
-        assert_eq!(one(&p, &low, 6.0, &view(10, 10)), None);
+        assert_eq!(one(&p, &low, &view(10, 10)), None);
     }
 
     #[test]
@@ -343,17 +345,14 @@ mod tests {
         let (a, b) = (policy(60.0), policy(50.0));
         // a wants out (ceil(10 × 75/60) = 13), b wants out more (ceil(10 × 75/50) = 15).
         let both_high = [alarms_after(&a, &[75.0; 3]), alarms_after(&b, &[75.0; 3])];
-        let d = evaluate_target_tracking(&[a.clone(), b.clone()], &both_high, &[Some(75.0); 2], &view(10, 10)).unwrap();
+        let d = evaluate_target_tracking(&[a.clone(), b.clone()], &both_high, &view(10, 10)).unwrap();
         assert_eq!((d.policy, d.new_desired), (1, 15));
         // a is low, b is not: no scale-in.
         let split = [alarms_after(&a, &[20.0; 15]), alarms_after(&b, &[48.0; 15])];
-        assert_eq!(
-            evaluate_target_tracking(&[a.clone(), b.clone()], &split, &[Some(20.0), Some(48.0)], &view(10, 10)),
-            None
-        );
+        assert_eq!(evaluate_target_tracking(&[a.clone(), b.clone()], &split, &view(10, 10)), None);
         // Both low: a asks for ceil(10 × 20/60) = 4, b for ceil(10 × 20/50) = 4... use 25 for b: 5.
         let both_low = [alarms_after(&a, &[20.0; 15]), alarms_after(&b, &[25.0; 15])];
-        let d = evaluate_target_tracking(&[a, b], &both_low, &[Some(20.0), Some(25.0)], &view(10, 10)).unwrap();
+        let d = evaluate_target_tracking(&[a, b], &both_low, &view(10, 10)).unwrap();
         assert_eq!((d.policy, d.new_desired), (1, 5));
     }
 
@@ -364,9 +363,9 @@ mod tests {
         let high = alarms_after(&p, &[90.0; 3]);
         let mut v = view(4, 6);
         v.last_scale_out = Some(SimTime::from_millis(3_600_000 - 120_000));
-        let d = one(&p, &high, 90.0, &v).unwrap();
+        let d = one(&p, &high, &v).unwrap();
         assert_eq!((d.base, d.proposed, d.new_desired, d.limited_by), (6, 9, 6, Some(Limit::ScaleOutCooldown)));
         v.last_scale_out = Some(SimTime::from_millis(3_600_000 - 300_000));
-        assert_eq!(one(&p, &high, 90.0, &v).unwrap().new_desired, 9);
+        assert_eq!(one(&p, &high, &v).unwrap().new_desired, 9);
     }
 }

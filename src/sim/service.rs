@@ -229,8 +229,6 @@ impl<'a> ServiceState<'a> {
         if self.config.target_tracking.is_empty() {
             return;
         }
-        let latest = self.recent_cpu.back().copied().flatten();
-        let latest = vec![latest; self.config.target_tracking.len()];
         let view = CapacityView {
             now,
             running: self.running,
@@ -240,8 +238,7 @@ impl<'a> ServiceState<'a> {
             last_scale_out: self.last_scale_out,
             last_scale_in: self.last_scale_in,
         };
-        let Some(decision) = evaluate_target_tracking(&self.config.target_tracking, &self.alarms, &latest, &view)
-        else {
+        let Some(decision) = evaluate_target_tracking(&self.config.target_tracking, &self.alarms, &view) else {
             return;
         };
         let policy = &self.config.target_tracking[decision.policy];
