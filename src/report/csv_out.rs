@@ -323,8 +323,8 @@ impl Recorder for CsvRecorder<'_> {
             }
             _ => self.line.empty(2),
         }
-        self.line.fixed(row.cost_usd, 6);
-        self.line.fixed(row.cumulative_cost_usd, 6);
+        self.line.fixed(row.cost_usd, 8);
+        self.line.fixed(row.cumulative_cost_usd, 8);
         let result = self.line.write_to(&mut self.series);
         self.keep(result);
     }

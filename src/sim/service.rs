@@ -328,10 +328,12 @@ impl<'a> ServiceState<'a> {
         slot
     }
 
-    /// Scale-in: ECS stops a task in the zone with the most of this service's tasks (ties: the
-    /// zone filled last), and there the newest one, so launches still starting go first.
+    /// Scale-in: ECS stops a task in the zone with the most of this service's tasks, and there
+    /// the newest one, so launches still starting go first. Launches fill the lowest-index zone
+    /// among the emptiest, so among the fullest the highest-index one was filled last: ties
+    /// stop there, which undoes launches in reverse order.
     fn stop_one<R: Recorder>(&mut self, now: SimTime, recorder: &mut R, queue: &mut EventQueue<Event>) {
-        let az = (0..self.active_by_az.len()).rev().max_by_key(|&az| self.active_by_az[az].len()).unwrap_or(0);
+        let az = (0..self.active_by_az.len()).max_by_key(|&az| self.active_by_az[az].len()).unwrap_or(0);
         let Some(slot) = self.active_by_az[az].pop() else {
             return;
         };

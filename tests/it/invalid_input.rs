@@ -1,0 +1,170 @@
+//! Bad scenarios: each is refused before anything runs, with the file, line, key and what was
+//! expected, exit code 2, and no output written.
+
+use crate::*;
+
+const BASE: &str = r#"version = 1
+name = "bad"
+duration = "1h"
+tick = "1m"
+
+[loads.web]
+shape = "constant"
+value = 100.0
+
+[services.api]
+load = "web"
+cpu = 512
+memory = 1024
+requests_per_task = 100.0
+desired_count = 2
+min_capacity = 1
+max_capacity = 10
+
+[[services.api.target_tracking]]
+metric = "cpu"
+target_value = 60.0
+"#;
+
+/// (what is wrong, the base with one line replaced, the line reported, what stderr must say)
+fn cases() -> Vec<(&'static str, String, usize, Vec<&'static str>)> {
+    let with = |from: &str, to: &str| {
+        assert!(BASE.contains(from), "{from}");
+        BASE.replacen(from, to, 1)
+    };
+    vec![
+        ("unknown key", with("cpu = 512", "cpuu = 512"), 12, vec!["unknown field `cpuu`"]),
+        (
+            "dangling load",
+            with("load = \"web\"", "load = \"nope\""),
+            11,
+            vec!["`services.api.load`", "\"nope\", which is not a load", "defined loads: web"],
+        ),
+        (
+            "min > max",
+            with("min_capacity = 1", "min_capacity = 20"),
+            16,
+            vec!["`services.api.min_capacity`", "found 20, greater than max_capacity (10)"],
+        ),
+        (
+            "desired outside",
+            with("desired_count = 2", "desired_count = 11"),
+            15,
+            vec!["`services.api.desired_count`", "within [min_capacity, max_capacity] = [1, 10]"],
+        ),
+        ("zero duration", with("duration = \"1h\"", "duration = \"0s\""), 3, vec!["`duration`", "greater than zero"]),
+        ("negative duration", with("duration = \"1h\"", "duration = \"-5m\""), 3, vec!["`duration`", "not a duration"]),
+        (
+            "NaN rate",
+            with("value = 100.0", "value = nan"),
+            8,
+            vec!["`loads.web.value`", "found NaN; expected a finite number ≥ 0"],
+        ),
+        ("negative rate", with("value = 100.0", "value = -3.0"), 8, vec!["`loads.web.value`", "found -3"]),
+        (
+            "a tick that does not divide a minute",
+            with("tick = \"1m\"", "tick = \"7s\""),
+            4,
+            vec!["`tick`", "divides a minute"],
+        ),
+        ("a tick longer than an hour", with("tick = \"1m\"", "tick = \"2h\""), 4, vec!["`tick`"]),
+        (
+            "a duration that is not whole ticks",
+            with("tick = \"1m\"", "tick = \"1m\"\nseries_interval = \"90s\""),
+            5,
+            vec!["`series_interval`", "whole number of ticks"],
+        ),
+        (
+            "Fargate memory not allowed for the CPU",
+            with("memory = 1024", "memory = 512"),
+            13,
+            vec!["`services.api.memory`", "with cpu = 512 Fargate allows memory (MiB) of 1024, 2048, 3072, 4096"],
+        ),
+        (
+            "16 vCPU memory off the 8 GB steps",
+            with("cpu = 512\nmemory = 1024", "cpu = 16384\nmemory = 36864"),
+            13,
+            vec!["32768, 40960"],
+        ),
+        ("Fargate CPU not a size", with("cpu = 512", "cpu = 300"), 12, vec!["`services.api.cpu`", "256, 512, 1024"]),
+        (
+            "unknown metric",
+            with("metric = \"cpu\"", "metric = \"latency\""),
+            20,
+            vec!["`services.api.target_tracking[0].metric`", "\"latency\", which is not a metric"],
+        ),
+        ("unknown shape", with("shape = \"constant\"", "shape = \"sine\""), 7, vec!["unknown variant `sine`"]),
+        (
+            "missing trace file",
+            with("shape = \"constant\"\nvalue = 100.0", "shape = \"trace\"\nfile = \"missing.csv\"\nbucket = \"1m\""),
+            0,
+            vec!["missing.csv", "cannot read the file"],
+        ),
+        (
+            "target above 100 %",
+            with("target_value = 60.0", "target_value = 160.0"),
+            21,
+            vec!["`services.api.target_tracking[0].target_value`"],
+        ),
+        (
+            "stop timeout beyond Fargate's range",
+            with("max_capacity = 10", "max_capacity = 10\nstop_timeout = \"5m\""),
+            18,
+            vec!["2s to 120s"],
+        ),
+        (
+            "a region without built-in prices",
+            with("tick = \"1m\"", "tick = \"1m\"\nregion = \"eu-west-1\""),
+            5,
+            vec!["`region`", "built-in Fargate prices for us-east-1 only"],
+        ),
+    ]
+}
+
+#[test]
+fn every_bad_scenario_is_refused_with_its_place_and_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, (what, text, line, fragments)) in cases().into_iter().enumerate() {
+        let file = dir.path().join(format!("case{i}.toml"));
+        std::fs::write(&file, &text).unwrap();
+        let out = dir.path().join(format!("out{i}"));
+        for args in [
+            vec!["run", file.to_str().unwrap(), "--out", out.to_str().unwrap()],
+            vec!["validate", file.to_str().unwrap()],
+        ] {
+            let output = ecsim(&args);
+            let err = stderr(&output);
+            assert_eq!(output.status.code(), Some(2), "{what}: {err}");
+            assert!(!err.contains("panicked"), "{what}: {err}");
+            let place = if line > 0 { format!("case{i}.toml:{line}:") } else { String::new() };
+            assert!(err.contains(&place), "{what}: expected {place} in\n{err}");
+            for fragment in &fragments {
+                assert!(err.contains(fragment), "{what}: expected {fragment:?} in\n{err}");
+            }
+        }
+        assert!(!out.exists(), "{what}: output was written");
+    }
+}
+
+#[test]
+fn several_problems_are_reported_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("two.toml");
+    std::fs::write(
+        &file,
+        BASE.replace("min_capacity = 1", "min_capacity = 20").replace("value = 100.0", "value = -1.0"),
+    )
+    .unwrap();
+    let err = stderr(&ecsim(&["validate", file.to_str().unwrap()]));
+    assert!(err.contains("two.toml:8:") && err.contains("two.toml:16:"), "{err}");
+}
+
+#[test]
+fn a_cpu_tracked_service_that_may_reach_zero_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("zero.toml");
+    std::fs::write(&file, BASE.replace("min_capacity = 1", "min_capacity = 0")).unwrap();
+    let output = ecsim(&["validate", file.to_str().unwrap()]);
+    assert!(output.status.success());
+    assert!(stderr(&output).contains("warning:") && stderr(&output).contains("cannot scale it out from zero"));
+}

@@ -1,0 +1,53 @@
+//! Integration tests: the real `ecsim` binary on real scenario files.
+
+mod closed_form;
+mod invalid_input;
+mod runs;
+mod step_load;
+mod trace_replay;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root (where `scenarios/` is).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn ecsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ecsim")).args(args).current_dir(root()).output().expect("ecsim runs")
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Runs `scenario` into `out`, asserting success.
+pub fn run_ok(scenario: &Path, out: &Path, extra: &[&str]) {
+    let mut args = vec!["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"];
+    args.extend_from_slice(extra);
+    let output = ecsim(&args);
+    assert!(output.status.success(), "ecsim run {} failed: {}", scenario.display(), stderr(&output));
+}
+
+/// A CSV file as rows of named fields.
+pub fn read_csv(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| headers.iter().zip(r.unwrap().iter()).map(|(h, v)| (h.to_owned(), v.to_owned())).collect())
+        .collect()
+}
+
+pub fn summary(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+}
+
+/// Cost of one 0.5 vCPU / 1 GB Linux/x86 task in us-east-1 for one second: AWS's published
+/// $0.04048 per vCPU-hour and $0.004445 per GB-hour (reference §5.2).
+pub const HALF_VCPU_1GB_PER_SECOND: f64 = (0.5 * 0.04048 + 1.0 * 0.004445) / 3600.0;
+
+pub fn close(a: f64, b: f64, relative: f64) -> bool {
+    (a - b).abs() <= relative * b.abs().max(1e-12)
+}

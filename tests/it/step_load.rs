@@ -1,0 +1,84 @@
+//! `scenarios/step-load.toml`: every scaling step, task transition and dollar worked out by
+//! hand in the file's comments from AWS's target-tracking and billing rules.
+
+use crate::*;
+
+#[test]
+fn the_step_load_timeline_matches_the_hand_derivation() {
+    let out = tempfile::tempdir().unwrap();
+    run_ok(&root().join("scenarios/step-load.toml"), out.path(), &[]);
+    let events = read_csv(&out.path().join("events.csv"));
+
+    let decisions: Vec<(String, String, String, String, String)> = events
+        .iter()
+        .filter(|e| e["event"] != "task")
+        .map(|e| {
+            (
+                e["time_s"].clone(),
+                e["event"].clone(),
+                e["running_count"].clone(),
+                e["proposed"].clone(),
+                e["desired_after"].clone(),
+            )
+        })
+        .collect();
+    let expected =
+        [("780", "scale_out", "2", "4", "4"), ("840", "scale_out", "4", "5", "5"), ("1740", "scale_in", "5", "4", "4")];
+    let expected: Vec<_> = expected
+        .iter()
+        .map(|(a, b, c, d, e)| (a.to_string(), b.to_string(), c.to_string(), d.to_string(), e.to_string()))
+        .collect();
+    assert_eq!(decisions, expected);
+
+    // The datapoints behind each decision: 3 × 100 %; then 100, 100, 73.33; then 53.33 and 14 × 48.
+    let windows: Vec<&str> = events.iter().filter(|e| e["event"] != "task").map(|e| e["datapoints"].as_str()).collect();
+    assert_eq!(windows[0], "100.00;100.00;100.00");
+    assert_eq!(windows[1], "100.00;100.00;73.33");
+    assert_eq!(windows[2], format!("53.33{}", ";48.00".repeat(14)));
+
+    // Task 5, launched at 14:00: PENDING at once (no provisioning delay), RUNNING after the
+    // 30 s startup, stopped by the scale-in at 29:00 after the 30 s stop timeout.
+    let task5: Vec<(String, String)> = events
+        .iter()
+        .filter(|e| e["event"] == "task" && e["task"] == "5")
+        .map(|e| (e["time_s"].clone(), e["to_state"].clone()))
+        .collect();
+    let expected: Vec<(String, String)> =
+        [("840", "PROVISIONING"), ("840", "PENDING"), ("870", "RUNNING"), ("1740", "STOPPING"), ("1770", "STOPPED")]
+            .iter()
+            .map(|(t, s)| (t.to_string(), s.to_string()))
+            .collect();
+    assert_eq!(task5, expected);
+
+    let summary = summary(out.path());
+    let total = &summary["total"];
+    assert_eq!(total["requests_unserved"].as_f64().unwrap(), 8400.0); // 40/s × 210 s
+    assert_eq!(total["requests_offered"].as_f64().unwrap(), 120.0 * 600.0 + 240.0 * 1800.0);
+    let cost = total["cost_usd"].as_f64().unwrap();
+    assert!(close(cost, 8970.0 * HALF_VCPU_1GB_PER_SECOND, 1e-12), "cost {cost}");
+    // Under-provisioned ticks: minutes 11–14 of 40.
+    assert_eq!(total["underprovisioned_tick_share"].as_f64().unwrap(), 0.1);
+}
+
+#[test]
+fn the_desired_count_column_follows_the_decisions_minute_by_minute() {
+    let out = tempfile::tempdir().unwrap();
+    run_ok(&root().join("scenarios/step-load.toml"), out.path(), &[]);
+    let series = read_csv(&out.path().join("timeseries.csv"));
+    assert_eq!(series.len(), 40);
+    let desired_at = |minute: usize| series[minute]["desired_count"].parse::<u32>().unwrap();
+    // A row covers [minute, minute + 1) and shows the desired count that held during it: a
+    // decision at 13:00 shows from the row of minute 13 on.
+    assert_eq!(desired_at(12), 2);
+    assert_eq!(desired_at(13), 4);
+    assert_eq!(desired_at(14), 5);
+    assert_eq!(desired_at(28), 5);
+    assert_eq!(desired_at(29), 4);
+    assert_eq!(desired_at(39), 4);
+    // CPU of minute 13 ([13:00, 14:00)) is 73.33 %, of minute 14 53.33 %, then 48 % until the
+    // scale-in, then 60 %.
+    assert_eq!(series[13]["cpu_utilization_mean"], "73.333");
+    assert_eq!(series[14]["cpu_utilization_mean"], "53.333");
+    assert_eq!(series[20]["cpu_utilization_mean"], "48.000");
+    assert_eq!(series[30]["cpu_utilization_mean"], "60.000");
+}
