@@ -5,6 +5,7 @@
 //! and streams what happened to a recorder; [`report`] writes the CSV, JSON and terminal
 //! summaries. See ARCHITECTURE.md for the map and the rules that keep it simple.
 
+pub mod batch;
 pub mod config;
 pub mod ecs;
 pub mod engine;

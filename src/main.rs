@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
+use ecsim::batch::{self, Job};
 use ecsim::scenario::{self, Overrides};
 
 #[derive(Parser)]
@@ -17,11 +18,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a scenario and write its results.
+    /// Run scenarios (in parallel when there are several) and write their results.
     Run {
-        /// The scenario file (TOML).
-        file: PathBuf,
-        /// Output folder [default: output/<scenario name>].
+        /// Scenario files (TOML).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output folder for one scenario; for several, the folder that gets one subfolder per
+        /// scenario name [default: output/<scenario name>].
         #[arg(long)]
         out: Option<PathBuf>,
         /// Seed, instead of the scenario's.
@@ -47,44 +50,72 @@ const RUN_ERROR: u8 = 1;
 
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Run { file, out, seed, prices, quiet } => run(file, out, Overrides { seed, prices }, quiet),
+        Command::Run { files, out, seed, prices, quiet } => run(&files, out, &Overrides { seed, prices }, quiet),
         Command::Validate { files } => validate(&files),
     }
 }
 
-fn run(file: PathBuf, out: Option<PathBuf>, overrides: Overrides, quiet: bool) -> ExitCode {
-    let loaded = match scenario::load(&file, &overrides) {
-        Ok(loaded) => loaded,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(INPUT_ERROR);
-        }
-    };
-    for warning in &loaded.warnings {
-        eprintln!("warning: {warning}");
-    }
-    let scenario = &loaded.scenario;
-    let dir = out.unwrap_or_else(|| PathBuf::from("output").join(&scenario.name));
-    let started = Instant::now();
-    match ecsim::report::run_into(&dir, scenario, &loaded.warnings) {
-        Ok((_, summary)) => {
-            if !quiet {
-                println!(
-                    "ecsim: {} (seed {}), {} simulated in {:.2} s",
-                    scenario.name,
-                    scenario.seed,
-                    humantime::format_duration(std::time::Duration::from_millis(scenario.duration_ms)),
-                    started.elapsed().as_secs_f64()
-                );
-                print!("{}", summary.table());
-                println!("results: {}", dir.display());
+fn run(files: &[PathBuf], out: Option<PathBuf>, overrides: &Overrides, quiet: bool) -> ExitCode {
+    let mut input_error = false;
+    let mut jobs: Vec<Job> = Vec::new();
+    for file in files {
+        let loaded = match scenario::load(file, overrides) {
+            Ok(loaded) => loaded,
+            Err(e) => {
+                eprintln!("{e}");
+                input_error = true;
+                continue;
             }
-            ExitCode::SUCCESS
+        };
+        for warning in &loaded.warnings {
+            eprintln!("warning: {}: {warning}", file.display());
         }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(RUN_ERROR)
+        let name = &loaded.scenario.name;
+        let dir = match (&out, files.len()) {
+            (Some(dir), 1) => dir.clone(),
+            (Some(dir), _) => dir.join(name),
+            (None, _) => PathBuf::from("output").join(name),
+        };
+        if jobs.iter().any(|job| job.dir == dir) {
+            eprintln!(
+                "error: {}: another scenario already writes to {}; give each a different `name`",
+                file.display(),
+                dir.display()
+            );
+            input_error = true;
+            continue;
         }
+        jobs.push(Job { scenario: loaded.scenario, warnings: loaded.warnings, dir });
+    }
+    let started = Instant::now();
+    let results = batch::run_all(&jobs);
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut run_error = false;
+    for (job, result) in jobs.iter().zip(results) {
+        match result {
+            Ok(summary) if !quiet => {
+                let scenario = &job.scenario;
+                let simulated = humantime::format_duration(std::time::Duration::from_millis(scenario.duration_ms));
+                println!("ecsim: {} (seed {}), {simulated} simulated", scenario.name, scenario.seed);
+                print!("{}", summary.table());
+                println!("results: {}\n", job.dir.display());
+            }
+            Ok(_) => {}
+            Err(e) => {
+                eprintln!("error: {}: {e}", job.scenario.name);
+                run_error = true;
+            }
+        }
+    }
+    if !quiet && !jobs.is_empty() {
+        println!("{} run(s) in {elapsed:.2} s", jobs.len());
+    }
+    if input_error {
+        ExitCode::from(INPUT_ERROR)
+    } else if run_error {
+        ExitCode::from(RUN_ERROR)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

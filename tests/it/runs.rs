@@ -76,3 +76,41 @@ fn a_missing_scenario_file_is_an_input_error() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("no-such-file.toml: cannot read the scenario"), "{}", stderr(&output));
 }
+
+fn run_batch(out: &Path, threads: &str, files: &[&str]) -> std::process::Output {
+    let mut args = vec!["run", "--quiet", "--out", out.to_str().unwrap()];
+    args.extend_from_slice(files);
+    std::process::Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .args(&args)
+        .current_dir(root())
+        .env("RAYON_NUM_THREADS", threads)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_batch_writes_the_same_bytes_on_one_thread_or_four() {
+    let files = ["scenarios/quickstart.toml", "scenarios/step-load.toml", "scenarios/bench/services-1.toml"];
+    let (one, four) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    assert!(run_batch(one.path(), "1", &files).status.success());
+    assert!(run_batch(four.path(), "4", &files).status.success());
+    for name in ["quickstart", "step-load", "bench-1-services"] {
+        for file in OUTPUT_FILES {
+            let read = |d: &Path| std::fs::read(d.join(name).join(file)).unwrap();
+            assert!(read(one.path()) == read(four.path()), "{name}/{file} depends on the thread count");
+        }
+    }
+}
+
+#[test]
+fn a_bad_file_in_a_batch_does_not_lose_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "version = 1\nname = \"bad\"\n").unwrap();
+    let out = dir.path().join("out");
+    let output = run_batch(&out, "2", &["scenarios/step-load.toml", bad.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("bad.toml:"), "{}", stderr(&output));
+    assert!(out.join("step-load").join("summary.json").is_file());
+    assert!(!out.join("bad").exists());
+}
