@@ -25,10 +25,14 @@ fn whole_run(c: &mut Criterion) {
         group.bench_function(label, |b| {
             b.iter(|| {
                 let loaded = scenario::load(&scenario_path(file), &Overrides::default()).unwrap();
-                let (outcome, summary) = ecsim::report::run_into(out.path(), &loaded.scenario, &loaded.warnings).unwrap();
+                let (outcome, summary) =
+                    ecsim::report::run_into(out.path(), &loaded.scenario, &loaded.warnings).unwrap();
                 let total = &summary.total;
                 assert!(total.cost_usd > 0.0 && total.scale_outs > 0);
-                assert!((total.requests_served + total.requests_unserved - total.requests_offered).abs() <= 1e-6 * total.requests_offered);
+                assert!(
+                    (total.requests_served + total.requests_unserved - total.requests_offered).abs()
+                        <= 1e-6 * total.requests_offered
+                );
                 black_box(outcome)
             })
         });

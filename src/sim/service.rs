@@ -441,3 +441,105 @@ impl<'a> ServiceState<'a> {
         ServiceSummary { billed_ms: billed, cost_vcpu_usd, cost_memory_usd, ..self.summary.clone() }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Delay;
+    use crate::pricing::{CpuArchitecture, US_EAST_1_LINUX_X86};
+    use crate::sim::MemoryRecorder;
+
+    fn config() -> ServiceConfig {
+        ServiceConfig {
+            name: "svc".into(),
+            load: 0,
+            cpu: 512,
+            memory: 1024,
+            cpu_architecture: CpuArchitecture::X86_64,
+            rates: US_EAST_1_LINUX_X86,
+            requests_per_task: 100.0,
+            desired_count: 1,
+            min_capacity: 0,
+            max_capacity: 10,
+            provisioning: Delay::Fixed { ms: 20_000 },
+            startup: Delay::Fixed { ms: 60_000 },
+            stop_timeout_ms: 30_000,
+            availability_zones: 3,
+            target_tracking: Vec::new(),
+        }
+    }
+
+    /// Drives one service's task timers up to `until`, as the world would.
+    fn advance(service: &mut ServiceState, queue: &mut EventQueue<Event>, recorder: &mut MemoryRecorder, until: u64) {
+        while queue.peek_time().is_some_and(|t| t.as_millis() <= until) {
+            let (now, event) = queue.pop().unwrap();
+            if let Event::TaskTimer { slot, generation, .. } = event {
+                service.task_timer(now, slot, generation, recorder, queue);
+            }
+        }
+    }
+
+    /// Sets the desired count and lets the scheduler act; launched tasks are numbered from 100.
+    fn set_desired(
+        service: &mut ServiceState,
+        desired: u32,
+        at: u64,
+        q: &mut EventQueue<Event>,
+        r: &mut MemoryRecorder,
+    ) {
+        let mut next =
+            100 + r.tasks.iter().filter(|e| e.from.is_none() && e.to == TaskState::Provisioning).count() as u64;
+        service.desired = desired;
+        service.reconcile(SimTime::from_millis(at), &mut next, r, q);
+    }
+
+    #[test]
+    fn cancelled_launches_bill_nothing_before_the_pull_and_a_minute_after_it() {
+        let config = config();
+        let mut service = ServiceState::new(0, &config, crate::engine::stream(1, "t"));
+        let (mut queue, mut recorder) = (EventQueue::new(), MemoryRecorder::default());
+        service.start(&mut 1, &mut recorder);
+
+        // Two launches at 0 s: PROVISIONING until 20 s, then PENDING (billed) until 80 s.
+        set_desired(&mut service, 3, 0, &mut queue, &mut recorder);
+        // One more at 5 s, cancelled at 10 s while still PROVISIONING: never billed.
+        advance(&mut service, &mut queue, &mut recorder, 5_000);
+        set_desired(&mut service, 4, 5_000, &mut queue, &mut recorder);
+        advance(&mut service, &mut queue, &mut recorder, 10_000);
+        set_desired(&mut service, 3, 10_000, &mut queue, &mut recorder);
+        // At 30 s both remaining launches are PENDING, 10 s into their pull: stopping them
+        // bills the one-minute minimum each.
+        advance(&mut service, &mut queue, &mut recorder, 30_000);
+        assert_eq!((service.running, service.pending), (1, 2));
+        set_desired(&mut service, 1, 30_000, &mut queue, &mut recorder);
+        // Their RUNNING timers (due at 80 s) are stale now and must do nothing.
+        advance(&mut service, &mut queue, &mut recorder, 200_000);
+        assert_eq!((service.running, service.pending), (1, 0));
+
+        // The first task ran from 0 s; at 100 s it has 100 s of billing, the two pulls 60 s each.
+        let summary = service.summary(100_000);
+        assert_eq!(summary.billed_ms, 100_000 + 2 * 60_000);
+        let states: Vec<(u64, &str)> =
+            recorder.tasks.iter().filter(|e| e.task == 102).map(|e| (e.at.as_millis(), e.to.as_str())).collect();
+        assert_eq!(states, vec![(5_000, "PROVISIONING"), (10_000, "STOPPED")]);
+        assert!(recorder.tasks.iter().all(|e| e.to != TaskState::Running || e.at.as_millis() == 0));
+    }
+
+    #[test]
+    fn a_running_task_stops_serving_at_once_and_bills_its_stop_timeout() {
+        let mut config = config();
+        config.desired_count = 2;
+        let mut service = ServiceState::new(0, &config, crate::engine::stream(1, "t"));
+        let (mut queue, mut recorder) = (EventQueue::new(), MemoryRecorder::default());
+        service.start(&mut 1, &mut recorder);
+        service.set_load(150.0);
+        // 60 s with 2 tasks (capacity 200 ≥ 150), then one stops: 60 s at capacity 100.
+        set_desired(&mut service, 1, 60_000, &mut queue, &mut recorder);
+        advance(&mut service, &mut queue, &mut recorder, 120_000);
+        service.close_tick(SimTime::from_millis(120_000), 120_000);
+        assert_eq!(service.this_minute.served, 150.0 * 60.0 + 100.0 * 60.0);
+        assert_eq!(service.this_minute.capacity, 200.0 * 60.0 + 100.0 * 60.0);
+        // Billing: the stopped task 0 → 90 s (60 s + the 30 s stop timeout), the other 120 s.
+        assert_eq!(service.summary(120_000).billed_ms, 90_000 + 120_000);
+    }
+}
