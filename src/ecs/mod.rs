@@ -3,7 +3,6 @@
 pub mod fargate;
 
 use serde::Serialize;
-use std::fmt;
 
 /// Task lifecycle states, as ECS names them (reference §8.3). ecsim models the states that
 /// change what is billed or served; the short transitional ones (ACTIVATING, DEACTIVATING,
@@ -27,11 +26,5 @@ impl TaskState {
             TaskState::Stopping => "STOPPING",
             TaskState::Stopped => "STOPPED",
         }
-    }
-}
-
-impl fmt::Display for TaskState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }

@@ -67,14 +67,6 @@ impl<E> EventQueue<E> {
         self.now = entry.at;
         Some((entry.at, entry.event))
     }
-
-    pub fn len(&self) -> usize {
-        self.heap.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
-    }
 }
 
 #[cfg(test)]

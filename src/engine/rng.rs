@@ -81,16 +81,6 @@ impl Delay {
             }
         }
     }
-
-    /// The delay a user would quote for this setting: the fixed value, or the median.
-    pub fn typical_ms(&self) -> u64 {
-        match *self {
-            Delay::Fixed { ms } => ms,
-            Delay::Uniform { min_ms, max_ms } => (min_ms + max_ms) / 2,
-            Delay::Normal { mean_ms, .. } => mean_ms,
-            Delay::LogNormal { median_ms, .. } => median_ms,
-        }
-    }
 }
 
 #[cfg(test)]

@@ -24,10 +24,6 @@ impl SimTime {
         self.0
     }
 
-    pub fn as_secs_f64(self) -> f64 {
-        self.0 as f64 / MS_PER_SECOND as f64
-    }
-
     /// This instant plus `ms` milliseconds.
     pub const fn after(self, ms: u64) -> Self {
         SimTime(self.0 + ms)

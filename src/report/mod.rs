@@ -13,7 +13,6 @@ use std::path::Path;
 
 use serde::Serialize;
 
-pub use atomic::AtomicFile;
 pub use csv_out::{CsvRecorder, EVENTS_HEADER, SERIES_HEADER};
 pub use summary::{Summary, SummaryLine};
 

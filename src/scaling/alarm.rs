@@ -89,10 +89,6 @@ impl Alarm {
             AlarmState::Ok
         }
     }
-
-    pub fn threshold(&self) -> f64 {
-        self.threshold
-    }
 }
 
 #[cfg(test)]
