@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::engine::Delay;
 use crate::load::Load;
 use crate::pricing::{CpuArchitecture, FargateRates};
-use crate::scaling::TargetTracking;
+use crate::scaling::{Policy, Suspension};
 
 /// One scenario, ready to run. A run is a pure function of this value (its seed included).
 #[derive(Clone, Debug, Serialize)]
@@ -54,5 +54,37 @@ pub struct ServiceConfig {
     /// STOPPING → STOPPED: the time a RUNNING task takes to stop after SIGTERM.
     pub stop_timeout_ms: u64,
     pub availability_zones: u32,
-    pub target_tracking: Vec<TargetTracking>,
+    /// Memory a task uses, for the memory utilization metric.
+    pub memory_use: MemoryUse,
+    /// The denominator of memory utilization: `memoryReservation` (soft) if set, else `memory`
+    /// (hard) (§9).
+    pub memory_reservation: Option<u32>,
+    pub overflow: Overflow,
+    /// Scaling policies, in file order: target tracking first, then step scaling.
+    pub policies: Vec<Policy>,
+    pub suspension: Suspension,
+}
+
+impl ServiceConfig {
+    /// MiB a task uses while serving `rps` requests per second, at most its hard `memory`.
+    pub fn memory_used_mib(&self, rps: f64) -> f64 {
+        (self.memory_use.base_mib + self.memory_use.mib_per_request_per_second * rps).min(f64::from(self.memory))
+    }
+}
+
+/// How a task's memory use depends on its load: a base plus a share per request per second.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct MemoryUse {
+    pub base_mib: f64,
+    pub mib_per_request_per_second: f64,
+}
+
+/// What happens to demand above what the running tasks can serve.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Overflow {
+    /// It is lost (a web request that times out).
+    Drop,
+    /// It waits in a queue and is served when capacity frees up (a queue-driven worker).
+    Queue,
 }

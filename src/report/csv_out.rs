@@ -8,10 +8,10 @@ use std::path::Path;
 use super::atomic::AtomicFile;
 use crate::config::Scenario;
 use crate::engine::SimTime;
-use crate::scaling::Direction;
+use crate::scaling::{AlarmConfig, Comparison, Direction};
 use crate::sim::{Recorder, ScalingEvent, SeriesRow, TaskEvent};
 
-pub const EVENTS_HEADER: [&str; 18] = [
+pub const EVENTS_HEADER: [&str; 19] = [
     "time_s",
     "timestamp",
     "service",
@@ -22,23 +22,25 @@ pub const EVENTS_HEADER: [&str; 18] = [
     "to_state",
     "policy",
     "alarm",
-    "alarm_threshold",
+    "alarm_condition",
     "datapoints",
-    "metric",
+    "metric_value",
     "running_count",
     "desired_before",
     "proposed",
     "desired_after",
     "limited_by",
+    "won",
 ];
 
-pub const SERIES_HEADER: [&str; 15] = [
+pub const SERIES_HEADER: [&str; 16] = [
     "time_s",
     "timestamp",
     "service",
     "offered_requests",
     "served_requests",
     "unserved_requests",
+    "backlog",
     "offered_rps",
     "tasks_running_mean",
     "tasks_running_max",
@@ -140,6 +142,25 @@ fn push_two_digits(out: &mut String, value: i64) {
     out.push(char::from(b'0' + (value % 10) as u8));
 }
 
+/// An alarm's condition in words, e.g. `ECSServiceAverageCPUUtilization Average > 60 for 3 of 3 × 1 min`.
+fn condition(alarm: &AlarmConfig) -> String {
+    let operator = match alarm.comparison {
+        Comparison::GreaterThanOrEqualToThreshold => ">=",
+        Comparison::GreaterThanThreshold => ">",
+        Comparison::LessThanThreshold => "<",
+        Comparison::LessThanOrEqualToThreshold => "<=",
+    };
+    csv_field(&format!(
+        "{} {:?} {operator} {} for {} of {} x {} min",
+        alarm.metric.name(),
+        alarm.statistic,
+        alarm.threshold,
+        alarm.datapoints_to_alarm,
+        alarm.evaluation_periods,
+        alarm.period_minutes
+    ))
+}
+
 /// Seconds since the start, as short as exact: "60", "60.25".
 struct Seconds(SimTime);
 
@@ -205,6 +226,8 @@ pub struct CsvRecorder<'a> {
     zones: Vec<String>,
     /// Service names, escaped for CSV.
     service_names: Vec<String>,
+    /// Per service, per policy: its name (escaped) and each alarm's condition in words.
+    policies: Vec<Vec<(String, Vec<String>)>>,
     error: Option<io::Error>,
 }
 
@@ -223,6 +246,17 @@ impl<'a> CsvRecorder<'a> {
             timestamps: Timestamps::new(scenario.start_unix_ms),
             zones: (b'a'..=b'z').map(|letter| format!("{}{}", scenario.region, char::from(letter))).collect(),
             service_names: scenario.services.iter().map(|s| csv_field(&s.name)).collect(),
+            policies: scenario
+                .services
+                .iter()
+                .map(|service| {
+                    service
+                        .policies
+                        .iter()
+                        .map(|p| (csv_field(&p.name), p.alarms().iter().map(condition).collect()))
+                        .collect()
+                })
+                .collect(),
             error: None,
         })
     }
@@ -264,24 +298,24 @@ impl Recorder for CsvRecorder<'_> {
             None => self.line.empty(1),
         }
         self.line.text(event.to.as_str());
-        self.line.empty(10);
+        self.line.empty(11);
         let result = self.line.write_to(&mut self.events);
         self.keep(result);
     }
 
     fn scaling(&mut self, event: &ScalingEvent) {
         let decision = &event.decision;
-        let policy = &self.scenario.services[event.service].target_tracking[decision.policy];
+        let policy = &self.scenario.services[event.service].policies[decision.policy];
         self.begin(event.at, event.service);
-        let (kind, alarm, threshold) = match decision.direction {
-            Direction::Out => ("scale_out", "AlarmHigh", policy.target_value),
-            Direction::In => ("scale_in", "AlarmLow", policy.target_value * policy.scale_in_threshold_ratio),
-        };
-        self.line.text(kind);
+        self.line.text(match decision.direction {
+            Direction::Out => "scale_out",
+            Direction::In => "scale_in",
+        });
         self.line.empty(4);
-        self.line.field(format_args!("target_tracking[{}] {}", decision.policy, policy.metric));
-        self.line.text(alarm);
-        self.line.fixed(threshold, 2);
+        let (name, conditions) = &self.policies[event.service][decision.policy];
+        self.line.text(name);
+        self.line.text(policy.alarm_name(decision.alarm));
+        self.line.text(&conditions[decision.alarm]);
         self.line.separate();
         for (i, point) in event.datapoints.iter().enumerate() {
             if i > 0 {
@@ -301,6 +335,7 @@ impl Recorder for CsvRecorder<'_> {
             Some(limit) => self.line.text(limit.as_str()),
             None => self.line.empty(1),
         }
+        self.line.text(if decision.won { "true" } else { "false" });
         let result = self.line.write_to(&mut self.events);
         self.keep(result);
     }
@@ -311,6 +346,7 @@ impl Recorder for CsvRecorder<'_> {
         self.line.fixed(row.offered_requests, 3);
         self.line.fixed(row.served_requests, 3);
         self.line.fixed(row.unserved_requests(), 3);
+        self.line.fixed(row.backlog, 3);
         self.line.fixed(row.offered_requests / seconds.max(1e-9), 3);
         self.line.fixed(row.running_mean, 3);
         self.line.int(row.running_max);

@@ -1,18 +1,65 @@
 //! Service auto scaling as Application Auto Scaling does it: CloudWatch-style alarms over
-//! one-minute datapoints, and policies that turn an alarm into a new desired count.
+//! one-minute metrics, and policies that turn an alarm into a new desired count.
 //!
-//! Policies are decisions over a read-only [`CapacityView`]; the simulation applies them.
+//! [`evaluate`] is a decision over a read-only [`CapacityView`] and the policies' alarms; the
+//! simulation applies what it returns. Several policies combine as AWS documents (§1.6): scale
+//! out if any wants to; target tracking scales in only if all its scale-in-enabled policies
+//! agree, while a step scale-in is not held back by them; the largest capacity wins.
 
 mod alarm;
+mod metric;
+mod step;
 mod target_tracking;
 
-pub use alarm::{Alarm, AlarmState, Comparison};
-pub use target_tracking::{
-    Decision, Direction, Limit, ScaleFrom, TargetTracking, TargetTrackingAlarms, evaluate_target_tracking,
-    proposed_capacity,
-};
+use serde::Serialize;
+
+pub use alarm::{Alarm, AlarmConfig, AlarmState, Comparison, MAX_EVALUATION_PERIODS, MissingData};
+pub use metric::{Metric, Sample, Statistic};
+pub use step::{AdjustmentType, Aggregation, StepAdjustment, StepScaling, check_steps, find_step, stepped_capacity};
+pub use target_tracking::{ScaleFrom, TargetTracking, proposed_capacity};
 
 use crate::engine::SimTime;
+
+/// A named scaling policy of one service.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Policy {
+    pub name: String,
+    pub kind: PolicyKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum PolicyKind {
+    TargetTracking(TargetTracking),
+    StepScaling(StepScaling),
+}
+
+impl Policy {
+    /// The alarms the policy acts on: [AlarmHigh, AlarmLow] for target tracking, the user's
+    /// alarm for step scaling.
+    pub fn alarms(&self) -> Vec<AlarmConfig> {
+        match &self.kind {
+            PolicyKind::TargetTracking(tt) => tt.alarms().to_vec(),
+            PolicyKind::StepScaling(step) => vec![step.alarm.clone()],
+        }
+    }
+
+    /// A name for alarm `index` of this policy.
+    pub fn alarm_name(&self, index: usize) -> &'static str {
+        match (&self.kind, index) {
+            (PolicyKind::TargetTracking(_), 0) => "AlarmHigh",
+            (PolicyKind::TargetTracking(_), _) => "AlarmLow",
+            (PolicyKind::StepScaling(_), _) => "alarm",
+        }
+    }
+}
+
+/// `SuspendedState` of the scalable target (§1.8); all default to false.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Suspension {
+    pub dynamic_scaling_in_suspended: bool,
+    pub dynamic_scaling_out_suspended: bool,
+    pub scheduled_scaling_suspended: bool,
+}
 
 /// What a policy may read about its service when it decides.
 #[derive(Clone, Copy, Debug)]
@@ -23,6 +70,255 @@ pub struct CapacityView {
     pub desired: u32,
     pub min_capacity: u32,
     pub max_capacity: u32,
+    /// The service's last policy scale-out and scale-in.
     pub last_scale_out: Option<SimTime>,
     pub last_scale_in: Option<SimTime>,
 }
+
+/// One policy's working state: its alarms and its own last activity (step cooldowns).
+#[derive(Clone, Debug)]
+pub struct PolicyState {
+    pub alarms: Vec<Alarm>,
+    /// When this policy last changed the desired count, which way, and from what base.
+    pub last_activity: Option<(SimTime, Direction, u32)>,
+}
+
+impl PolicyState {
+    pub fn new(policy: &Policy) -> Self {
+        PolicyState { alarms: policy.alarms().into_iter().map(Alarm::new).collect(), last_activity: None }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Out,
+    In,
+}
+
+/// What kept a decision from the capacity its rule asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Limit {
+    MinCapacity,
+    MaxCapacity,
+    ScaleOutCooldown,
+    ScaleInCooldown,
+}
+
+impl Limit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Limit::MinCapacity => "min_capacity",
+            Limit::MaxCapacity => "max_capacity",
+            Limit::ScaleOutCooldown => "scale_out_cooldown",
+            Limit::ScaleInCooldown => "scale_in_cooldown",
+        }
+    }
+}
+
+/// A policy invocation that changed, or could have changed, the desired count. When a limit
+/// stopped it, `new_desired` is the count it leaves (the current one, or the clamp).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Decision {
+    pub direction: Direction,
+    /// Index of the policy, and of its alarm that is in ALARM.
+    pub policy: usize,
+    pub alarm: usize,
+    /// The metric value the rule used (for step scaling, the aggregate over the alarm's window).
+    pub metric: f64,
+    /// The count the rule scaled from.
+    pub base: u32,
+    /// What the rule asked for before clamping.
+    pub proposed: u32,
+    pub new_desired: u32,
+    pub limited_by: Option<Limit>,
+    /// Whether this decision set the desired count.
+    pub won: bool,
+}
+
+fn clamp(proposed: u32, view: &CapacityView) -> (u32, Option<Limit>) {
+    if proposed > view.max_capacity {
+        (view.max_capacity, Some(Limit::MaxCapacity))
+    } else if proposed < view.min_capacity {
+        (view.min_capacity, Some(Limit::MinCapacity))
+    } else {
+        (proposed, None)
+    }
+}
+
+fn in_cooldown(last: Option<SimTime>, cooldown_ms: u64, now: SimTime) -> bool {
+    last.is_some_and(|at| now < at.after(cooldown_ms))
+}
+
+/// A policy's ask, before the limits.
+struct Ask {
+    direction: Direction,
+    policy: usize,
+    alarm: usize,
+    metric: f64,
+    base: u32,
+    proposed: u32,
+    /// A cooldown that holds the change back.
+    blocked: Option<Limit>,
+}
+
+/// Records `ask` if it changes the desired count or a limit stopped it from doing so.
+fn consider(decisions: &mut Vec<Decision>, view: &CapacityView, ask: Ask) {
+    let (clamped, clamp_limit) = clamp(ask.proposed, view);
+    let (changes, wanted) = match ask.direction {
+        Direction::Out => (clamped > view.desired, ask.proposed > view.desired),
+        Direction::In => (clamped < view.desired, ask.proposed < view.desired),
+    };
+    let (new_desired, limited_by) = match (changes, ask.blocked) {
+        (true, Some(limit)) => (view.desired, Some(limit)),
+        (true, None) => (clamped, clamp_limit),
+        (false, _) if wanted && clamp_limit.is_some() => (view.desired, clamp_limit),
+        (false, _) => return,
+    };
+    decisions.push(Decision {
+        direction: ask.direction,
+        policy: ask.policy,
+        alarm: ask.alarm,
+        metric: ask.metric,
+        base: ask.base,
+        proposed: ask.proposed,
+        new_desired,
+        limited_by,
+        won: false,
+    });
+}
+
+/// Evaluates every policy of a service after a minute's datapoints. Returns the decisions worth
+/// recording, at most one of them marked `won`; the others lost, or were stopped by a limit.
+pub fn evaluate(
+    policies: &[Policy],
+    states: &[PolicyState],
+    suspension: Suspension,
+    view: &CapacityView,
+) -> Vec<Decision> {
+    let alarmed = |i: usize, a: usize| states[i].alarms[a].state() == AlarmState::Alarm;
+    if !(0..policies.len()).any(|i| (0..states[i].alarms.len()).any(|a| alarmed(i, a))) {
+        return Vec::new();
+    }
+    let mut decisions = Vec::new();
+    let mut tt_scale_in_ready = !suspension.dynamic_scaling_in_suspended;
+    let mut tt_scale_in_policies = 0;
+    for (i, policy) in policies.iter().enumerate() {
+        match &policy.kind {
+            PolicyKind::TargetTracking(tt) => {
+                if !tt.disable_scale_in {
+                    tt_scale_in_policies += 1;
+                    tt_scale_in_ready &= alarmed(i, 1);
+                }
+                if !alarmed(i, 0) || suspension.dynamic_scaling_out_suspended {
+                    continue;
+                }
+                let Some(metric) = states[i].alarms[0].latest() else { continue };
+                let base = match tt.scale_from {
+                    ScaleFrom::RunningCount => view.running,
+                    ScaleFrom::DesiredCount => view.desired,
+                };
+                // From zero, "it scales out by the minimum possible amount as a starting point" (§1.3).
+                let proposed = if base == 0 { 1 } else { proposed_capacity(base, metric, tt.target_value) };
+                let blocked = (tt.scale_from == ScaleFrom::DesiredCount
+                    && in_cooldown(view.last_scale_out, tt.scale_out_cooldown_ms, view.now))
+                .then_some(Limit::ScaleOutCooldown);
+                consider(
+                    &mut decisions,
+                    view,
+                    Ask { direction: Direction::Out, policy: i, alarm: 0, metric, base, proposed, blocked },
+                );
+            }
+            PolicyKind::StepScaling(step) => {
+                if !alarmed(i, 0) {
+                    continue;
+                }
+                let alarm = &states[i].alarms[0];
+                let Some(metric) = step.metric_aggregation_type.of(alarm.datapoints().iter().copied()) else {
+                    continue;
+                };
+                let (threshold, upper) = (alarm.config().threshold, alarm.config().comparison.is_upper());
+                let Some(adjustment) = find_step(&step.step_adjustments, metric - threshold, upper) else { continue };
+                let adjustment = adjustment.scaling_adjustment;
+                let proposed = stepped_capacity(step, adjustment, view.running);
+                let direction = match (step.adjustment_type, adjustment) {
+                    (AdjustmentType::ExactCapacity, _) if proposed > view.desired => Direction::Out,
+                    (AdjustmentType::ExactCapacity, _) if proposed < view.desired => Direction::In,
+                    (AdjustmentType::ExactCapacity, _) | (_, 0) => continue,
+                    (_, a) if a > 0 => Direction::Out,
+                    _ => Direction::In,
+                };
+                let suspended = match direction {
+                    Direction::Out => suspension.dynamic_scaling_out_suspended,
+                    Direction::In => suspension.dynamic_scaling_in_suspended,
+                };
+                if suspended {
+                    continue;
+                }
+                let cooling =
+                    states[i].last_activity.filter(|&(at, _, _)| in_cooldown(Some(at), step.cooldown_ms, view.now));
+                let mut ask =
+                    Ask { direction, policy: i, alarm: 0, metric, base: view.running, proposed, blocked: None };
+                match (direction, cooling) {
+                    // "the previous increase … is considered part of the current capacity" (§2.4):
+                    // during the cooldown a step counts from the base the earlier scale-out used,
+                    // so only the part of a larger step beyond the earlier one is added.
+                    (Direction::Out, Some((_, Direction::Out, earlier_base))) => {
+                        let from_earlier = stepped_capacity(step, adjustment, earlier_base);
+                        if clamp(from_earlier, view).0 > view.desired {
+                            (ask.base, ask.proposed) = (earlier_base, from_earlier);
+                        } else {
+                            ask.blocked = Some(Limit::ScaleOutCooldown);
+                        }
+                    }
+                    (Direction::In, Some(_)) => ask.blocked = Some(Limit::ScaleInCooldown),
+                    _ => {}
+                }
+                consider(&mut decisions, view, ask);
+            }
+        }
+    }
+
+    // Target tracking scales in only when every scale-in-enabled policy's AlarmLow is in ALARM;
+    // of their asks, the largest capacity.
+    if tt_scale_in_ready && tt_scale_in_policies > 0 {
+        let mut largest: Option<(usize, f64, u32)> = None;
+        for (i, policy) in policies.iter().enumerate() {
+            let PolicyKind::TargetTracking(tt) = &policy.kind else { continue };
+            if tt.disable_scale_in {
+                continue;
+            }
+            let Some(metric) = states[i].alarms[1].latest() else { continue };
+            let proposed = proposed_capacity(view.running, metric, tt.target_value);
+            if largest.is_none_or(|(_, _, p)| proposed > p) {
+                largest = Some((i, metric, proposed));
+            }
+        }
+        if let Some((i, metric, proposed)) = largest {
+            let PolicyKind::TargetTracking(tt) = &policies[i].kind else {
+                unreachable!("chosen among target tracking")
+            };
+            let blocked =
+                in_cooldown(view.last_scale_in, tt.scale_in_cooldown_ms, view.now).then_some(Limit::ScaleInCooldown);
+            let ask =
+                Ask { direction: Direction::In, policy: i, alarm: 1, metric, base: view.running, proposed, blocked };
+            consider(&mut decisions, view, ask);
+        }
+    }
+
+    // The largest capacity wins: any scale-out first, else the mildest scale-in.
+    let changing = |k: &usize| decisions[*k].new_desired != view.desired;
+    let largest =
+        |ks: &mut dyn Iterator<Item = usize>| ks.max_by_key(|&k| (decisions[k].new_desired, std::cmp::Reverse(k)));
+    let winner =
+        largest(&mut (0..decisions.len()).filter(changing).filter(|&k| decisions[k].direction == Direction::Out))
+            .or_else(|| largest(&mut (0..decisions.len()).filter(changing)));
+    if let Some(k) = winner {
+        decisions[k].won = true;
+    }
+    decisions
+}
+
+#[cfg(test)]
+mod tests;

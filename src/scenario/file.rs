@@ -124,13 +124,62 @@ pub struct ServiceFile {
     pub startup: Option<DelayFile>,
     pub stop_timeout: Option<String>,
     pub availability_zones: Option<i64>,
+    pub memory_reservation: Option<i64>,
+    pub memory_use: Option<MemoryUseFile>,
+    pub overflow: Option<String>,
+    pub dynamic_scaling_in_suspended: Option<bool>,
+    pub dynamic_scaling_out_suspended: Option<bool>,
+    pub scheduled_scaling_suspended: Option<bool>,
     #[serde(default)]
     pub target_tracking: Vec<TargetTrackingFile>,
+    #[serde(default)]
+    pub step_scaling: Vec<StepScalingFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemoryUseFile {
+    pub base: f64,
+    pub per_request_per_second: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepScalingFile {
+    pub name: Option<String>,
+    pub adjustment_type: String,
+    pub step_adjustments: Vec<StepAdjustmentFile>,
+    pub min_adjustment_magnitude: Option<i64>,
+    pub cooldown: Option<String>,
+    pub metric_aggregation_type: Option<String>,
+    pub alarm: AlarmFile,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepAdjustmentFile {
+    pub metric_interval_lower_bound: Option<f64>,
+    pub metric_interval_upper_bound: Option<f64>,
+    pub scaling_adjustment: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmFile {
+    pub metric: String,
+    pub statistic: Option<String>,
+    pub period: Option<String>,
+    pub evaluation_periods: i64,
+    pub datapoints_to_alarm: Option<i64>,
+    pub comparison_operator: String,
+    pub threshold: f64,
+    pub treat_missing_data: Option<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TargetTrackingFile {
+    pub name: Option<String>,
     pub metric: String,
     pub target_value: f64,
     pub scale_out_cooldown: Option<String>,

@@ -6,13 +6,19 @@ use std::path::{Path, PathBuf};
 use super::Overrides;
 use super::data::{GapRule, read_fargate_rates, read_trace};
 use super::error::{KeyPath, Locator, Problem};
-use super::file::{DelayFile, DistributionFile, NoiseFile, ScenarioFile, ServiceFile, ShapeFile, TargetTrackingFile};
-use crate::config::{LoadConfig, Scenario, ServiceConfig};
+use super::file::{
+    AlarmFile, DelayFile, DistributionFile, NoiseFile, ScenarioFile, ServiceFile, ShapeFile, StepScalingFile,
+    TargetTrackingFile,
+};
+use crate::config::{LoadConfig, MemoryUse, Overflow, Scenario, ServiceConfig};
 use crate::ecs::fargate::{VALID_CPU_UNITS, valid_memory_mib};
 use crate::engine::{Delay, MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND};
 use crate::load::{Load, Noise, Shape, Trace};
 use crate::pricing::{CpuArchitecture, FargateRates, builtin_fargate_rates};
-use crate::scaling::{ScaleFrom, TargetTracking};
+use crate::scaling::{
+    AdjustmentType, Aggregation, AlarmConfig, Comparison, MAX_EVALUATION_PERIODS, Metric, MissingData, Policy,
+    PolicyKind, ScaleFrom, Statistic, StepAdjustment, StepScaling, Suspension, TargetTracking, check_steps,
+};
 
 /// Default wall-clock start: a Monday, midnight UTC.
 const DEFAULT_START: &str = "2026-01-05T00:00:00Z";
@@ -24,7 +30,6 @@ const DEFAULT_STOP_TIMEOUT_MS: u64 = 30 * MS_PER_SECOND;
 const STOP_TIMEOUT_RANGE_MS: (u64, u64) = (2 * MS_PER_SECOND, 120 * MS_PER_SECOND);
 /// "Application Auto Scaling provides a default value of 300 for … ECS services" (§1.4).
 const DEFAULT_COOLDOWN_MS: u64 = 300 * MS_PER_SECOND;
-const CPU_METRIC: &str = "ECSServiceAverageCPUUtilization";
 
 pub(super) struct Translator<'a> {
     locator: &'a Locator<'a>,
@@ -537,25 +542,40 @@ impl<'a> Translator<'a> {
         if !(1..=6).contains(&availability_zones) {
             self.fail(&path.key("availability_zones"), format!("found {availability_zones}; expected 1 to 6 zones"));
         }
-        let mut target_tracking = Vec::new();
-        for (i, policy) in file.target_tracking.iter().enumerate() {
-            let policy_path = path.key("target_tracking").index(i);
-            if let Some(policy) = self.target_tracking(&policy_path, policy) {
-                if target_tracking.iter().any(|p: &TargetTracking| p.metric == policy.metric) {
-                    self.fail(
-                        &policy_path.key("metric"),
-                        format!(
-                            "a second policy on {}; AWS allows one target tracking policy per metric",
-                            policy.metric
-                        ),
-                    );
-                }
-                target_tracking.push(policy);
+        let memory_reservation = match file.memory_reservation {
+            None => Some(None),
+            Some(m) if m >= 1 && memory.is_none_or(|hard| m <= i64::from(hard)) => Some(Some(m as u32)),
+            Some(m) => {
+                self.fail(
+                    &path.key("memory_reservation"),
+                    format!("found {m}; expected MiB from 1 up to the task's memory"),
+                );
+                None
             }
+        };
+        let memory_use = match &file.memory_use {
+            None => Some(MemoryUse::default()),
+            Some(m) => {
+                let base_mib = self.non_negative(&path.key("memory_use").key("base"), m.base);
+                let per =
+                    self.non_negative(&path.key("memory_use").key("per_request_per_second"), m.per_request_per_second);
+                Some(MemoryUse { base_mib: base_mib?, mib_per_request_per_second: per? })
+            }
+        };
+        let overflow = self.choice(
+            &path.key("overflow"),
+            file.overflow.as_deref().unwrap_or("drop"),
+            &[("drop", Overflow::Drop), ("queue", Overflow::Queue)],
+        );
+        let policies = self.policies(path, file);
+        let tracks = |metric: Metric| policies.iter().flat_map(|p| p.alarms()).any(|alarm| alarm.metric == metric);
+        if tracks(Metric::MemoryUtilization) && file.memory_use.is_none() {
+            self.fail(&path.key("memory_use"), "a policy tracks memory, so the service needs `memory_use = { base = MiB, per_request_per_second = MiB }`");
         }
-        if min == Some(0) && !target_tracking.is_empty() {
+        let tracks_utilization = tracks(Metric::CpuUtilization) || tracks(Metric::MemoryUtilization);
+        if min == Some(0) && tracks_utilization {
             self.warnings.push(format!(
-                "services.{name}: min_capacity is 0 and the service scales on CPU; with no running task there is no CPU datapoint, so (as in AWS) CPU target tracking cannot scale it out from zero"
+                "services.{name}: min_capacity is 0 and a policy tracks CPU or memory utilization; with no running task there is no datapoint, so (as in AWS) such a policy cannot scale it out from zero"
             ));
         }
         let rates = arch.and_then(|arch| self.rates(region, arch, prices));
@@ -574,7 +594,15 @@ impl<'a> Translator<'a> {
             startup: startup?,
             stop_timeout_ms: stop_timeout_ms?,
             availability_zones: availability_zones as u32,
-            target_tracking,
+            memory_use: memory_use?,
+            memory_reservation: memory_reservation?,
+            overflow: overflow?,
+            policies,
+            suspension: Suspension {
+                dynamic_scaling_in_suspended: file.dynamic_scaling_in_suspended.unwrap_or(false),
+                dynamic_scaling_out_suspended: file.dynamic_scaling_out_suspended.unwrap_or(false),
+                scheduled_scaling_suspended: file.scheduled_scaling_suspended.unwrap_or(false),
+            },
         })
     }
 
@@ -633,34 +661,75 @@ impl<'a> Translator<'a> {
         }
     }
 
+    /// The service's target-tracking and step-scaling policies, with unique names.
+    fn policies(&mut self, path: &KeyPath, file: &ServiceFile) -> Vec<Policy> {
+        let mut policies: Vec<Policy> = Vec::new();
+        for (i, tt_file) in file.target_tracking.iter().enumerate() {
+            let tt_path = path.key("target_tracking").index(i);
+            let Some(tt) = self.target_tracking(&tt_path, tt_file) else { continue };
+            let tracked_already =
+                policies.iter().any(|p| matches!(&p.kind, PolicyKind::TargetTracking(o) if o.metric == tt.metric));
+            if tracked_already {
+                self.fail(
+                    &tt_path.key("metric"),
+                    format!(
+                        "a second policy on {}; AWS allows one target tracking policy per metric",
+                        tt.metric.name()
+                    ),
+                );
+            }
+            let short = Metric::NAMES.iter().find(|(_, _, m)| *m == tt.metric).map_or("metric", |n| n.0);
+            let name = tt_file.name.clone().unwrap_or_else(|| format!("{short}-target-tracking"));
+            policies.push(Policy { name, kind: PolicyKind::TargetTracking(tt) });
+        }
+        for (i, step_file) in file.step_scaling.iter().enumerate() {
+            let step_path = path.key("step_scaling").index(i);
+            let Some(step) = self.step_scaling(&step_path, step_file) else { continue };
+            let name = step_file.name.clone().unwrap_or_else(|| format!("step-scaling-{i}"));
+            policies.push(Policy { name, kind: PolicyKind::StepScaling(step) });
+        }
+        for (i, policy) in policies.iter().enumerate() {
+            if policies[..i].iter().any(|p| p.name == policy.name) {
+                self.fail(
+                    path,
+                    format!("two policies are named \"{}\"; policy names are unique per service", policy.name),
+                );
+            }
+        }
+        policies
+    }
+
+    fn metric(&mut self, path: &KeyPath, name: &str) -> Option<Metric> {
+        match Metric::parse(name) {
+            Some(Metric::AlbRequestCountPerTarget) => {
+                self.fail(path, format!("found \"{name}\"; ALBRequestCountPerTarget needs a load balancer, which this version does not model yet"));
+                None
+            }
+            Some(metric) => Some(metric),
+            None => {
+                let allowed: Vec<String> =
+                    Metric::NAMES.iter().map(|(short, aws, _)| format!("\"{short}\" ({aws})")).collect();
+                self.fail(
+                    path,
+                    format!("found \"{name}\", which is not a metric; expected one of {}", allowed.join(", ")),
+                );
+                None
+            }
+        }
+    }
+
     fn target_tracking(&mut self, path: &KeyPath, file: &TargetTrackingFile) -> Option<TargetTracking> {
-        let metric = match file.metric.as_str() {
-            "cpu" | CPU_METRIC => Some(CPU_METRIC),
-            "memory"
-            | "ECSServiceAverageMemoryUtilization"
-            | "alb_requests_per_target"
-            | "ALBRequestCountPerTarget" => {
-                self.fail(
-                    &path.key("metric"),
-                    format!("found \"{}\"; this version of ecsim tracks \"cpu\" ({CPU_METRIC}) only", file.metric),
-                );
-                None
-            }
-            other => {
-                self.fail(
-                    &path.key("metric"),
-                    format!("found \"{other}\", which is not a metric; expected \"cpu\" ({CPU_METRIC})"),
-                );
-                None
-            }
-        };
+        let metric = self.metric(&path.key("metric"), &file.metric);
+        let utilization = matches!(metric, Some(Metric::CpuUtilization | Metric::MemoryUtilization));
         let target_value = match file.target_value {
-            t if t.is_finite() && t > 0.0 && t <= 100.0 => Some(t),
+            t if t.is_finite() && t > 0.0 && (!utilization || t <= 100.0) => Some(t),
             t => {
-                self.fail(
-                    &path.key("target_value"),
-                    format!("found {t}; a CPU utilization target is a percentage above 0 and at most 100"),
-                );
+                let allowed = if utilization {
+                    "a utilization target is a percentage above 0 and at most 100"
+                } else {
+                    "a target above 0"
+                };
+                self.fail(&path.key("target_value"), format!("found {t}; {allowed}"));
                 None
             }
         };
@@ -710,6 +779,105 @@ impl<'a> Translator<'a> {
             scale_out_datapoints: scale_out_datapoints?,
             scale_in_datapoints: scale_in_datapoints?,
             scale_in_threshold_ratio: scale_in_threshold_ratio?,
+        })
+    }
+
+    fn step_scaling(&mut self, path: &KeyPath, file: &StepScalingFile) -> Option<StepScaling> {
+        let alarm = self.alarm(&path.key("alarm"), &file.alarm);
+        let adjustment_type = self.choice(&path.key("adjustment_type"), &file.adjustment_type, &AdjustmentType::NAMES);
+        let steps: Vec<StepAdjustment> = file
+            .step_adjustments
+            .iter()
+            .map(|s| StepAdjustment {
+                lower: s.metric_interval_lower_bound,
+                upper: s.metric_interval_upper_bound,
+                scaling_adjustment: s.scaling_adjustment,
+            })
+            .collect();
+        if let Some(kind) = adjustment_type
+            && let Err(problem) = check_steps(&steps, kind)
+        {
+            self.fail(&path.key("step_adjustments"), problem);
+        }
+        let min_adjustment_magnitude = match (file.min_adjustment_magnitude, adjustment_type) {
+            (None, _) => Some(None),
+            (Some(m), Some(AdjustmentType::PercentChangeInCapacity)) if m >= 1 => Some(Some(m as u32)),
+            (Some(m), _) => {
+                self.fail(
+                    &path.key("min_adjustment_magnitude"),
+                    format!("found {m}; it is a count ≥ 1 and applies only to PercentChangeInCapacity"),
+                );
+                None
+            }
+        };
+        let cooldown_ms = self.optional_duration(&path.key("cooldown"), file.cooldown.as_deref(), DEFAULT_COOLDOWN_MS);
+        let aggregation = self.choice(
+            &path.key("metric_aggregation_type"),
+            file.metric_aggregation_type.as_deref().unwrap_or("Average"),
+            &Aggregation::NAMES,
+        );
+        Some(StepScaling {
+            alarm: alarm?,
+            adjustment_type: adjustment_type?,
+            step_adjustments: steps,
+            min_adjustment_magnitude: min_adjustment_magnitude?,
+            cooldown_ms: cooldown_ms?,
+            metric_aggregation_type: aggregation?,
+        })
+    }
+
+    fn alarm(&mut self, path: &KeyPath, file: &AlarmFile) -> Option<AlarmConfig> {
+        let metric = self.metric(&path.key("metric"), &file.metric);
+        let statistic =
+            self.choice(&path.key("statistic"), file.statistic.as_deref().unwrap_or("Average"), &Statistic::NAMES);
+        let period_text = file.period.as_deref().unwrap_or("1m");
+        let period_ms = self.positive_duration(&path.key("period"), period_text);
+        let period_minutes = match period_ms {
+            Some(ms) if ms % MS_PER_MINUTE == 0 => Some((ms / MS_PER_MINUTE) as u32),
+            Some(_) => {
+                self.fail(
+                    &path.key("period"),
+                    format!("found \"{period_text}\"; ecsim's metrics are one-minute, so a period is whole minutes"),
+                );
+                None
+            }
+            None => None,
+        };
+        let n = file.evaluation_periods;
+        let evaluation_periods = if (1..=i64::from(MAX_EVALUATION_PERIODS)).contains(&n) {
+            Some(n as u32)
+        } else {
+            self.fail(&path.key("evaluation_periods"), format!("found {n}; expected 1 to {MAX_EVALUATION_PERIODS}"));
+            None
+        };
+        let m = file.datapoints_to_alarm.unwrap_or(n);
+        let datapoints_to_alarm = if (1..=n).contains(&m) {
+            Some(m as u32)
+        } else {
+            self.fail(&path.key("datapoints_to_alarm"), format!("found {m}; expected 1 to evaluation_periods ({n})"));
+            None
+        };
+        let comparison = self.choice(&path.key("comparison_operator"), &file.comparison_operator, &Comparison::NAMES);
+        let threshold = if file.threshold.is_finite() {
+            Some(file.threshold)
+        } else {
+            self.fail(&path.key("threshold"), format!("found {}; expected a finite number", file.threshold));
+            None
+        };
+        let missing = self.choice(
+            &path.key("treat_missing_data"),
+            file.treat_missing_data.as_deref().unwrap_or("missing"),
+            &MissingData::NAMES,
+        );
+        Some(AlarmConfig {
+            metric: metric?,
+            statistic: statistic?,
+            period_minutes: period_minutes?,
+            evaluation_periods: evaluation_periods?,
+            datapoints_to_alarm: datapoints_to_alarm?,
+            comparison: comparison?,
+            threshold: threshold?,
+            treat_missing_data: missing?,
         })
     }
 }

@@ -21,7 +21,7 @@ pub struct TaskEvent {
     pub to: TaskState,
 }
 
-/// A scaling policy acted, or a cooldown stopped it.
+/// A scaling policy acted, or a limit (clamp or cooldown) held it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScalingEvent {
     pub at: SimTime,
@@ -41,6 +41,8 @@ pub struct SeriesRow {
     pub service: usize,
     pub offered_requests: f64,
     pub served_requests: f64,
+    /// Requests waiting at the end of the interval (with `overflow = "queue"`).
+    pub backlog: f64,
     /// Time-weighted mean of RUNNING tasks.
     pub running_mean: f64,
     pub running_max: u32,

@@ -1,20 +1,18 @@
 //! One replica service's working state: its tasks, the running integrals of what it serves,
-//! its alarms and its bill.
+//! its policies' alarms and its bill.
 //!
 //! Serving is integrated in continuous time between state changes: while `running` tasks
-//! serve a load of `L` requests/s, the service serves `min(L, running × requests_per_task)`.
-//! The bill is kept in closed form, `closed + live × now − Σ start`, in whole milliseconds,
-//! so no timer ever runs per second or per task.
-
-use std::collections::VecDeque;
+//! serve a load of `L` requests/s, the service serves `min(L, running × requests_per_task)`
+//! (with a queue, also what waits). The bill is kept in closed form,
+//! `closed + live × now − Σ start`, in whole milliseconds, so no timer runs per second or per task.
 
 use super::outcome::{Recorder, ScalingEvent, SeriesRow, ServiceSummary, TaskEvent};
 use super::{Event, Rng};
-use crate::config::ServiceConfig;
+use crate::config::{Overflow, ServiceConfig};
 use crate::ecs::TaskState;
 use crate::engine::{EventQueue, MS_PER_SECOND, SimTime};
 use crate::pricing::{FARGATE_MINIMUM_BILLED_MS, billed_ms, fargate_cost};
-use crate::scaling::{CapacityView, Direction, TargetTrackingAlarms, evaluate_target_tracking};
+use crate::scaling::{CapacityView, Direction, Limit, Metric, PolicyState, Sample, evaluate};
 
 struct TaskSlot {
     number: u64,
@@ -24,20 +22,38 @@ struct TaskSlot {
     billing_since: SimTime,
 }
 
-/// Served and full-capacity request counts over some period.
+/// What happened over some period: requests offered and served, and the integrals the
+/// metrics need.
 #[derive(Clone, Copy, Default)]
 struct Serving {
+    length_ms: u64,
+    offered: f64,
     served: f64,
+    /// Requests the running tasks could have served.
     capacity: f64,
+    running_task_ms: u64,
+    /// MiB-seconds used and reserved by running tasks.
+    memory_used: f64,
+    memory_reserved: f64,
+}
+
+impl Serving {
+    fn add(&mut self, other: &Serving) {
+        self.length_ms += other.length_ms;
+        self.offered += other.offered;
+        self.served += other.served;
+        self.capacity += other.capacity;
+        self.running_task_ms += other.running_task_ms;
+        self.memory_used += other.memory_used;
+        self.memory_reserved += other.memory_reserved;
+    }
 }
 
 /// Accumulates the current series interval.
 #[derive(Default)]
 struct Interval {
     start: SimTime,
-    offered: f64,
-    served: f64,
-    running_task_ms: u64,
+    serving: Serving,
     running_max: u32,
     pending_max: u32,
     cpu_sum: f64,
@@ -59,6 +75,8 @@ pub(super) struct ServiceState<'a> {
     /// PROVISIONING or PENDING.
     pending: u32,
     load_rps: f64,
+    /// Requests waiting (with `overflow = "queue"`).
+    backlog: f64,
     integrated_to: SimTime,
     this_tick: Serving,
     this_minute: Serving,
@@ -66,10 +84,12 @@ pub(super) struct ServiceState<'a> {
     closed_billed_ms: u64,
     live_billing: u64,
     live_billing_start_sum: u64,
-    alarms: Vec<TargetTrackingAlarms>,
-    /// The newest CPU datapoints, oldest first, as long as the longest alarm window.
-    recent_cpu: VecDeque<Option<f64>>,
-    recent_cpu_capacity: usize,
+    policies: Vec<PolicyState>,
+    /// The metrics some alarm of this service watches.
+    watched: [bool; Metric::COUNT],
+    /// Per policy: the limit that held its last recorded no-op, so a policy held at a limit
+    /// minute after minute is recorded once.
+    held: Vec<Option<(Direction, Limit)>>,
     last_scale_out: Option<SimTime>,
     last_scale_in: Option<SimTime>,
     summary: ServiceSummary,
@@ -77,12 +97,11 @@ pub(super) struct ServiceState<'a> {
 
 impl<'a> ServiceState<'a> {
     pub(super) fn new(index: usize, config: &'a ServiceConfig, rng: Rng) -> Self {
-        let recent_cpu_capacity = config
-            .target_tracking
-            .iter()
-            .map(|p| p.scale_out_datapoints.max(p.scale_in_datapoints) as usize)
-            .max()
-            .unwrap_or(0);
+        let policies: Vec<PolicyState> = config.policies.iter().map(PolicyState::new).collect();
+        let mut watched = [false; Metric::COUNT];
+        for alarm in policies.iter().flat_map(|p| &p.alarms) {
+            watched[alarm.config().metric.index()] = true;
+        }
         ServiceState {
             index,
             config,
@@ -94,6 +113,7 @@ impl<'a> ServiceState<'a> {
             running: 0,
             pending: 0,
             load_rps: 0.0,
+            backlog: 0.0,
             integrated_to: SimTime::ZERO,
             this_tick: Serving::default(),
             this_minute: Serving::default(),
@@ -101,9 +121,9 @@ impl<'a> ServiceState<'a> {
             closed_billed_ms: 0,
             live_billing: 0,
             live_billing_start_sum: 0,
-            alarms: config.target_tracking.iter().map(TargetTrackingAlarms::new).collect(),
-            recent_cpu: VecDeque::with_capacity(recent_cpu_capacity),
-            recent_cpu_capacity,
+            held: vec![None; policies.len()],
+            policies,
+            watched,
             last_scale_out: None,
             last_scale_in: None,
             summary: ServiceSummary { peak_desired: config.desired_count, ..ServiceSummary::default() },
@@ -134,51 +154,91 @@ impl<'a> ServiceState<'a> {
         if dt == 0 {
             return;
         }
-        let capacity = f64::from(self.running) * self.config.requests_per_task;
         let seconds = dt as f64 / MS_PER_SECOND as f64;
-        self.this_tick.served += self.load_rps.min(capacity) * seconds;
-        self.this_tick.capacity += capacity * seconds;
-        self.interval.running_task_ms += u64::from(self.running) * dt;
+        let capacity = f64::from(self.running) * self.config.requests_per_task;
+        let offered = self.load_rps * seconds;
+        let served = match self.config.overflow {
+            Overflow::Drop => offered.min(capacity * seconds),
+            Overflow::Queue => {
+                // The queue grows while load exceeds capacity and drains at the difference.
+                let can_serve = capacity * seconds;
+                let served = can_serve.min(offered + self.backlog);
+                self.backlog = (self.backlog + offered - served).max(0.0);
+                served
+            }
+        };
+        let tick = &mut self.this_tick;
+        tick.served += served;
+        tick.capacity += capacity * seconds;
+        tick.running_task_ms += u64::from(self.running) * dt;
+        if self.watched[Metric::MemoryUtilization.index()] && self.running > 0 {
+            let tasks = f64::from(self.running);
+            let used = self.config.memory_used_mib(served / seconds / tasks);
+            let reserved = f64::from(self.config.memory_reservation.unwrap_or(self.config.memory));
+            tick.memory_used += used * tasks * seconds;
+            tick.memory_reserved += reserved * tasks * seconds;
+        }
         self.integrated_to = now;
     }
 
     /// Closes the tick that ends at `now`.
     pub(super) fn close_tick(&mut self, now: SimTime, tick_ms: u64) {
         self.integrate(now);
-        let offered = self.load_rps * (tick_ms as f64 / MS_PER_SECOND as f64);
-        let served = self.this_tick.served;
+        let mut tick = std::mem::take(&mut self.this_tick);
+        tick.length_ms = tick_ms;
+        tick.offered = self.load_rps * (tick_ms as f64 / MS_PER_SECOND as f64);
         self.summary.ticks += 1;
-        if offered - served > 1e-9 * offered {
+        if tick.offered - tick.served > 1e-9 * tick.offered || self.backlog > 0.0 {
             self.summary.underprovisioned_ticks += 1;
         }
-        self.interval.offered += offered;
-        self.interval.served += served;
-        self.this_minute.served += served;
-        self.this_minute.capacity += self.this_tick.capacity;
-        self.this_tick = Serving::default();
+        self.interval.serving.add(&tick);
+        self.this_minute.add(&tick);
     }
 
-    /// Turns the minute just ended into the service's CPU datapoint (§9: CPU used over CPU
-    /// reserved by the running tasks; none while no task runs) and feeds it to the alarms,
-    /// `copies` times when one tick spans several minutes.
+    /// The one-minute sample of `metric` for the minute (or tick) just ended.
+    fn sample(&self, metric: Metric, period: &Serving) -> Option<Sample> {
+        let tasks = period.running_task_ms as f64 / period.length_ms as f64;
+        let per_second = MS_PER_SECOND as f64 / period.length_ms as f64;
+        // Per-task custom metrics count at least one task, so that they show demand at zero
+        // tasks and can scale a service out from zero (§1.3).
+        let per_task = tasks.max(1.0);
+        match metric {
+            // §9: CPU used over CPU reserved by the running tasks; no datapoint without tasks.
+            Metric::CpuUtilization => {
+                (period.capacity > 0.0).then(|| Sample::uniform(100.0 * period.served / period.capacity, tasks))
+            }
+            Metric::MemoryUtilization => (period.memory_reserved > 0.0)
+                .then(|| Sample::uniform(100.0 * period.memory_used / period.memory_reserved, tasks)),
+            Metric::AlbRequestCountPerTarget => None,
+            Metric::RequestsPerSecond => Some(Sample::uniform(period.offered * per_second, 1.0)),
+            Metric::RequestsPerTask => Some(Sample::uniform(period.offered * per_second / per_task, 1.0)),
+            Metric::Backlog => Some(Sample::uniform(self.backlog, 1.0)),
+            Metric::BacklogPerTask => Some(Sample::uniform(self.backlog / f64::from(self.running.max(1)), 1.0)),
+        }
+    }
+
+    /// Turns the minute just ended into one-minute samples of every watched metric and feeds
+    /// them to the alarms, `copies` times when one tick spans several minutes.
     pub(super) fn close_datapoint(&mut self, copies: u32) {
         let minute = std::mem::take(&mut self.this_minute);
-        let cpu = (minute.capacity > 0.0).then(|| 100.0 * minute.served / minute.capacity);
+        let cpu = self.sample(Metric::CpuUtilization, &minute);
+        let mut samples = [None; Metric::COUNT];
+        for (metric_index, (_, _, metric)) in Metric::NAMES.iter().enumerate() {
+            if self.watched[metric_index] {
+                samples[metric_index] =
+                    if *metric == Metric::CpuUtilization { cpu } else { self.sample(*metric, &minute) };
+            }
+        }
         for _ in 0..copies {
-            for alarms in &mut self.alarms {
-                alarms.push(cpu);
+            for alarm in self.policies.iter_mut().flat_map(|p| &mut p.alarms) {
+                alarm.push_minute(samples[alarm.config().metric.index()]);
             }
-            if self.recent_cpu_capacity > 0 {
-                if self.recent_cpu.len() == self.recent_cpu_capacity {
-                    self.recent_cpu.pop_front();
-                }
-                self.recent_cpu.push_back(cpu);
-            }
-            if let Some(value) = cpu {
-                self.interval.cpu_sum += value;
-                self.interval.cpu_count += 1;
-                self.interval.cpu_max = Some(self.interval.cpu_max.map_or(value, |m: f64| m.max(value)));
-            }
+        }
+        if let Some(sample) = cpu {
+            let value = sample.sum / sample.count;
+            self.interval.cpu_sum += value * f64::from(copies);
+            self.interval.cpu_count += copies;
+            self.interval.cpu_max = Some(self.interval.cpu_max.map_or(value, |m: f64| m.max(value)));
         }
     }
 
@@ -200,9 +260,10 @@ impl<'a> ServiceState<'a> {
             start: interval.start,
             end: now,
             service: self.index,
-            offered_requests: interval.offered,
-            served_requests: interval.served,
-            running_mean: interval.running_task_ms as f64 / length.max(1) as f64,
+            offered_requests: interval.serving.offered,
+            served_requests: interval.serving.served,
+            backlog: self.backlog,
+            running_mean: interval.serving.running_task_ms as f64 / length.max(1) as f64,
             running_max: interval.running_max,
             pending_max: interval.pending_max,
             desired: self.desired,
@@ -211,9 +272,9 @@ impl<'a> ServiceState<'a> {
             cost_usd: (cpu_now + mem_now) - (cpu_before + mem_before),
             cumulative_cost_usd: cpu_now + mem_now,
         });
-        self.summary.offered_requests += interval.offered;
-        self.summary.served_requests += interval.served;
-        self.summary.running_task_ms += interval.running_task_ms;
+        self.summary.offered_requests += interval.serving.offered;
+        self.summary.served_requests += interval.serving.served;
+        self.summary.running_task_ms += interval.serving.running_task_ms;
         self.interval = Interval {
             start: now,
             running_max: self.running,
@@ -226,9 +287,6 @@ impl<'a> ServiceState<'a> {
     // ----- scaling -----
 
     pub(super) fn evaluate_policies<R: Recorder>(&mut self, now: SimTime, recorder: &mut R) {
-        if self.config.target_tracking.is_empty() {
-            return;
-        }
         let view = CapacityView {
             now,
             running: self.running,
@@ -238,28 +296,34 @@ impl<'a> ServiceState<'a> {
             last_scale_out: self.last_scale_out,
             last_scale_in: self.last_scale_in,
         };
-        let Some(decision) = evaluate_target_tracking(&self.config.target_tracking, &self.alarms, &view) else {
-            return;
-        };
-        let policy = &self.config.target_tracking[decision.policy];
-        let window = match decision.direction {
-            Direction::Out => policy.scale_out_datapoints,
-            Direction::In => policy.scale_in_datapoints,
-        } as usize;
-        recorder.scaling(&ScalingEvent {
-            at: now,
-            service: self.index,
-            decision,
-            datapoints: self.recent_cpu.iter().skip(self.recent_cpu.len().saturating_sub(window)).copied().collect(),
-            running: self.running,
-            desired_before: self.desired,
-        });
-        if decision.new_desired == self.desired {
-            return;
+        let decisions = evaluate(&self.config.policies, &self.policies, self.config.suspension, &view);
+        for (policy, held) in self.held.iter_mut().enumerate() {
+            let now_held = decisions
+                .iter()
+                .find(|d| d.policy == policy && d.new_desired == self.desired)
+                .and_then(|d| d.limited_by.map(|l| (d.direction, l)));
+            let repeated = now_held.is_some() && now_held == *held;
+            *held = now_held;
+            for decision in decisions.iter().filter(|d| d.policy == policy) {
+                if repeated && decision.new_desired == self.desired {
+                    continue; // the same hold as last minute: recorded then
+                }
+                let alarm = &self.policies[policy].alarms[decision.alarm];
+                recorder.scaling(&ScalingEvent {
+                    at: now,
+                    service: self.index,
+                    decision: *decision,
+                    datapoints: alarm.datapoints().iter().copied().collect(),
+                    running: self.running,
+                    desired_before: self.desired,
+                });
+            }
         }
-        self.desired = decision.new_desired;
+        let Some(winner) = decisions.iter().find(|d| d.won) else { return };
+        self.desired = winner.new_desired;
         self.summary.peak_desired = self.summary.peak_desired.max(self.desired);
-        match decision.direction {
+        self.policies[winner.policy].last_activity = Some((now, winner.direction, winner.base));
+        match winner.direction {
             Direction::Out => {
                 self.summary.scale_outs += 1;
                 self.last_scale_out = Some(now);
@@ -465,7 +529,11 @@ mod tests {
             startup: Delay::Fixed { ms: 60_000 },
             stop_timeout_ms: 30_000,
             availability_zones: 3,
-            target_tracking: Vec::new(),
+            memory_use: crate::config::MemoryUse::default(),
+            memory_reservation: None,
+            overflow: Overflow::Drop,
+            policies: Vec::new(),
+            suspension: crate::scaling::Suspension::default(),
         }
     }
 
@@ -539,6 +607,7 @@ mod tests {
         service.close_tick(SimTime::from_millis(120_000), 120_000);
         assert_eq!(service.this_minute.served, 150.0 * 60.0 + 100.0 * 60.0);
         assert_eq!(service.this_minute.capacity, 200.0 * 60.0 + 100.0 * 60.0);
+        assert_eq!(service.this_minute.running_task_ms, 2 * 60_000 + 60_000);
         // Billing: the stopped task 0 → 90 s (60 s + the 30 s stop timeout), the other 120 s.
         assert_eq!(service.summary(120_000).billed_ms, 90_000 + 120_000);
     }
