@@ -10,7 +10,7 @@ use std::path::Path;
 use criterion::{Criterion, criterion_group, criterion_main};
 use ecsim::engine::{EventQueue, SimTime};
 use ecsim::scenario::{self, Overrides};
-use ecsim::sim::{self, Recorder, ScalingEvent, SeriesRow, TaskEvent};
+use ecsim::sim::{self, Recorder, ScalingEvent, ScheduledEvent, SeriesRow, TaskEvent};
 
 fn scenario_path(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bench").join(name)
@@ -48,6 +48,9 @@ impl Recorder for Counter {
         self.0 += 1;
     }
     fn scaling(&mut self, _: &ScalingEvent) {
+        self.0 += 1;
+    }
+    fn scheduled(&mut self, _: &ScheduledEvent) {
         self.0 += 1;
     }
     fn series(&mut self, _: &SeriesRow) {

@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::engine::Delay;
 use crate::load::Load;
 use crate::pricing::{CpuArchitecture, FargateRates};
-use crate::scaling::{Policy, Suspension};
+use crate::scaling::{Policy, ScheduledAction, Suspension};
 
 /// One scenario, ready to run. A run is a pure function of this value (its seed included).
 #[derive(Clone, Debug, Serialize)]
@@ -62,6 +62,7 @@ pub struct ServiceConfig {
     pub overflow: Overflow,
     /// Scaling policies, in file order: target tracking first, then step scaling.
     pub policies: Vec<Policy>,
+    pub scheduled_actions: Vec<ScheduledAction>,
     pub suspension: Suspension,
 }
 

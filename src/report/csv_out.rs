@@ -9,9 +9,9 @@ use super::atomic::AtomicFile;
 use crate::config::Scenario;
 use crate::engine::SimTime;
 use crate::scaling::{AlarmConfig, Comparison, Direction};
-use crate::sim::{Recorder, ScalingEvent, SeriesRow, TaskEvent};
+use crate::sim::{Recorder, ScalingEvent, ScheduledEvent, SeriesRow, TaskEvent};
 
-pub const EVENTS_HEADER: [&str; 19] = [
+pub const EVENTS_HEADER: [&str; 21] = [
     "time_s",
     "timestamp",
     "service",
@@ -31,6 +31,8 @@ pub const EVENTS_HEADER: [&str; 19] = [
     "desired_after",
     "limited_by",
     "won",
+    "min_capacity",
+    "max_capacity",
 ];
 
 pub const SERIES_HEADER: [&str; 16] = [
@@ -298,7 +300,7 @@ impl Recorder for CsvRecorder<'_> {
             None => self.line.empty(1),
         }
         self.line.text(event.to.as_str());
-        self.line.empty(11);
+        self.line.empty(13);
         let result = self.line.write_to(&mut self.events);
         self.keep(result);
     }
@@ -336,6 +338,27 @@ impl Recorder for CsvRecorder<'_> {
             None => self.line.empty(1),
         }
         self.line.text(if decision.won { "true" } else { "false" });
+        self.line.empty(2);
+        let result = self.line.write_to(&mut self.events);
+        self.keep(result);
+    }
+
+    fn scheduled(&mut self, event: &ScheduledEvent) {
+        let action = &self.scenario.services[event.service].scheduled_actions[event.action];
+        self.begin(event.at, event.service);
+        self.line.text("scheduled_action");
+        self.line.empty(4);
+        self.line.field(csv_field(&action.name));
+        self.line.empty(1);
+        self.line.field(csv_field(&format!("{} {}", action.schedule, action.timezone)));
+        self.line.empty(3);
+        self.line.int(event.desired_before);
+        self.line.empty(1);
+        self.line.int(event.desired_after);
+        self.line.empty(1);
+        self.line.text("true");
+        self.line.int(event.min_capacity);
+        self.line.int(event.max_capacity);
         let result = self.line.write_to(&mut self.events);
         self.keep(result);
     }

@@ -8,6 +8,7 @@
 
 mod alarm;
 mod metric;
+mod scheduled;
 mod step;
 mod target_tracking;
 
@@ -15,6 +16,7 @@ use serde::Serialize;
 
 pub use alarm::{Alarm, AlarmConfig, AlarmState, Comparison, MAX_EVALUATION_PERIODS, MissingData};
 pub use metric::{Metric, Sample, Statistic};
+pub use scheduled::{Schedule, ScheduledAction, fire_times};
 pub use step::{AdjustmentType, Aggregation, StepAdjustment, StepScaling, check_steps, find_step, stepped_capacity};
 pub use target_tracking::{ScaleFrom, TargetTracking, proposed_capacity};
 

@@ -134,6 +134,20 @@ pub struct ServiceFile {
     pub target_tracking: Vec<TargetTrackingFile>,
     #[serde(default)]
     pub step_scaling: Vec<StepScalingFile>,
+    #[serde(default)]
+    pub scheduled_actions: Vec<ScheduledActionFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduledActionFile {
+    pub name: Option<String>,
+    pub schedule: String,
+    pub timezone: Option<String>,
+    pub start_time: Option<String>,
+    pub end_time: Option<String>,
+    pub min_capacity: Option<i64>,
+    pub max_capacity: Option<i64>,
 }
 
 #[derive(Deserialize)]

@@ -17,7 +17,8 @@ use crate::load::{Load, Noise, Shape, Trace};
 use crate::pricing::{CpuArchitecture, FargateRates, builtin_fargate_rates};
 use crate::scaling::{
     AdjustmentType, Aggregation, AlarmConfig, Comparison, MAX_EVALUATION_PERIODS, Metric, MissingData, Policy,
-    PolicyKind, ScaleFrom, Statistic, StepAdjustment, StepScaling, Suspension, TargetTracking, check_steps,
+    PolicyKind, ScaleFrom, Schedule, ScheduledAction, Statistic, StepAdjustment, StepScaling, Suspension,
+    TargetTracking, check_steps, fire_times,
 };
 
 /// Default wall-clock start: a Monday, midnight UTC.
@@ -30,6 +31,24 @@ const DEFAULT_STOP_TIMEOUT_MS: u64 = 30 * MS_PER_SECOND;
 const STOP_TIMEOUT_RANGE_MS: (u64, u64) = (2 * MS_PER_SECOND, 120 * MS_PER_SECOND);
 /// "Application Auto Scaling provides a default value of 300 for … ECS services" (§1.4).
 const DEFAULT_COOLDOWN_MS: u64 = 300 * MS_PER_SECOND;
+
+/// An optional setting once checked: `None` if it was given but invalid (already reported),
+/// else whether it was given.
+fn settled<T>(value: Option<Option<T>>) -> Option<Option<T>> {
+    match value {
+        None => Some(None),
+        Some(None) => None,
+        Some(Some(v)) => Some(Some(v)),
+    }
+}
+
+/// What every service of a scenario shares.
+struct Run {
+    region: String,
+    prices: Option<PathBuf>,
+    /// Start and end of the run, when both parsed.
+    window: Option<(jiff::Timestamp, jiff::Timestamp)>,
+}
 
 pub(super) struct Translator<'a> {
     locator: &'a Locator<'a>,
@@ -188,10 +207,18 @@ impl<'a> Translator<'a> {
         }
 
         let prices = overrides.prices.clone().or_else(|| file.prices.as_ref().map(|p| self.base_dir.join(p)));
+        let run = Run {
+            region: region.clone(),
+            prices,
+            window: start_unix_ms.zip(duration_ms).map(|(start, duration)| {
+                let start = jiff::Timestamp::from_millisecond(start).expect("parsed");
+                (start, start + jiff::SignedDuration::from_millis(duration as i64))
+            }),
+        };
         let mut services = Vec::new();
         for (name, service_file) in &file.services {
             let path = root.key("services").key(name);
-            if let Some(service) = self.service(&path, name, service_file, &file, &region, prices.as_deref()) {
+            if let Some(service) = self.service(&path, name, service_file, &file, &run) {
                 services.push(service);
             }
         }
@@ -468,8 +495,7 @@ impl<'a> Translator<'a> {
         name: &str,
         file: &ServiceFile,
         scenario: &ScenarioFile,
-        region: &str,
-        prices: Option<&Path>,
+        run: &Run,
     ) -> Option<ServiceConfig> {
         let load = scenario.loads.get_index_of(&file.load);
         if load.is_none() {
@@ -568,6 +594,7 @@ impl<'a> Translator<'a> {
             &[("drop", Overflow::Drop), ("queue", Overflow::Queue)],
         );
         let policies = self.policies(path, file);
+        let scheduled_actions = self.scheduled_actions(path, file, run.window);
         let tracks = |metric: Metric| policies.iter().flat_map(|p| p.alarms()).any(|alarm| alarm.metric == metric);
         if tracks(Metric::MemoryUtilization) && file.memory_use.is_none() {
             self.fail(&path.key("memory_use"), "a policy tracks memory, so the service needs `memory_use = { base = MiB, per_request_per_second = MiB }`");
@@ -578,7 +605,7 @@ impl<'a> Translator<'a> {
                 "services.{name}: min_capacity is 0 and a policy tracks CPU or memory utilization; with no running task there is no datapoint, so (as in AWS) such a policy cannot scale it out from zero"
             ));
         }
-        let rates = arch.and_then(|arch| self.rates(region, arch, prices));
+        let rates = arch.and_then(|arch| self.rates(&run.region, arch, run.prices.as_deref()));
         Some(ServiceConfig {
             name: name.to_owned(),
             load: load?,
@@ -598,6 +625,7 @@ impl<'a> Translator<'a> {
             memory_reservation: memory_reservation?,
             overflow: overflow?,
             policies,
+            scheduled_actions,
             suspension: Suspension {
                 dynamic_scaling_in_suspended: file.dynamic_scaling_in_suspended.unwrap_or(false),
                 dynamic_scaling_out_suspended: file.dynamic_scaling_out_suspended.unwrap_or(false),
@@ -879,5 +907,84 @@ impl<'a> Translator<'a> {
             threshold: threshold?,
             treat_missing_data: missing?,
         })
+    }
+
+    fn timestamp(&mut self, path: &KeyPath, text: &str) -> Option<jiff::Timestamp> {
+        match text.parse::<jiff::Timestamp>() {
+            Ok(t) => Some(t),
+            Err(e) => {
+                self.fail(
+                    path,
+                    format!("found \"{text}\" ({e}); expected an RFC 3339 UTC time such as \"2026-01-05T09:00:00Z\""),
+                );
+                None
+            }
+        }
+    }
+
+    /// Scheduled actions, with their firing times within `run` (start and end of the run).
+    fn scheduled_actions(
+        &mut self,
+        path: &KeyPath,
+        file: &ServiceFile,
+        run: Option<(jiff::Timestamp, jiff::Timestamp)>,
+    ) -> Vec<ScheduledAction> {
+        let mut actions: Vec<ScheduledAction> = Vec::new();
+        for (i, action) in file.scheduled_actions.iter().enumerate() {
+            let path = path.key("scheduled_actions").index(i);
+            let schedule = match Schedule::parse(&action.schedule) {
+                Ok(schedule) => Some(schedule),
+                Err(problem) => {
+                    self.fail(&path.key("schedule"), problem);
+                    None
+                }
+            };
+            let zone_name = action.timezone.as_deref().unwrap_or("UTC");
+            let zone = match jiff::tz::TimeZone::get(zone_name) {
+                Ok(zone) => Some(zone),
+                Err(_) => {
+                    self.fail(&path.key("timezone"), format!("found \"{zone_name}\", which is not an IANA time zone; expected e.g. \"America/New_York\" or \"Etc/GMT+9\""));
+                    None
+                }
+            };
+            let start_time = action.start_time.as_deref().map(|t| self.timestamp(&path.key("start_time"), t));
+            let end_time = action.end_time.as_deref().map(|t| self.timestamp(&path.key("end_time"), t));
+            let min = action.min_capacity.map(|m| self.count(&path.key("min_capacity"), m));
+            let max = action.max_capacity.map(|m| self.count(&path.key("max_capacity"), m));
+            if min.is_none() && max.is_none() {
+                self.fail(&path, "a scheduled action sets min_capacity, max_capacity or both");
+            }
+            if let (Some(Some(lo)), Some(Some(hi))) = (min, max)
+                && lo > hi
+            {
+                self.fail(
+                    &path.key("min_capacity"),
+                    format!("found {lo}, greater than the action's max_capacity ({hi})"),
+                );
+            }
+            let name = action.name.clone().unwrap_or_else(|| format!("scheduled-action-{i}"));
+            if actions.iter().any(|a| a.name == name) {
+                self.fail(
+                    &path.key("name"),
+                    format!("a second action named \"{name}\"; action names are unique per service"),
+                );
+            }
+            let (Some(schedule), Some(zone), Some(run)) = (schedule, zone, run) else { continue };
+            let (Some(start_time), Some(end_time)) = (settled(start_time), settled(end_time)) else { continue };
+            let (Some(min_capacity), Some(max_capacity)) = (settled(min), settled(max)) else { continue };
+            let fire_times_ms = fire_times(&schedule, &zone, run, start_time, end_time)
+                .iter()
+                .map(|t| (t.as_millisecond() - run.0.as_millisecond()) as u64)
+                .collect();
+            actions.push(ScheduledAction {
+                name,
+                schedule: action.schedule.clone(),
+                timezone: zone_name.to_owned(),
+                min_capacity,
+                max_capacity,
+                fire_times_ms,
+            });
+        }
+        actions
     }
 }

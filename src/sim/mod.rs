@@ -12,7 +12,9 @@
 mod outcome;
 mod service;
 
-pub use outcome::{MemoryRecorder, Recorder, RunOutcome, ScalingEvent, SeriesRow, ServiceSummary, TaskEvent};
+pub use outcome::{
+    MemoryRecorder, Recorder, RunOutcome, ScalingEvent, ScheduledEvent, SeriesRow, ServiceSummary, TaskEvent,
+};
 
 use crate::config::Scenario;
 use crate::engine::{self, EventQueue, MS_PER_MINUTE, Model, Rng, SimTime, stream};
@@ -31,6 +33,8 @@ pub fn run<R: Recorder>(scenario: &Scenario, recorder: &mut R) -> RunOutcome {
 enum Event {
     /// The metric tick for every service at once.
     Tick,
+    /// A service's next scheduled actions are due.
+    Scheduled { service: u32 },
     /// A task reaches the end of its current timed state (PROVISIONING, PENDING or STOPPING).
     /// `generation` tells a stale event from one for the task now in that slot.
     TaskTimer { service: u32, slot: u32, generation: u32 },
@@ -77,6 +81,7 @@ impl<'a, R: Recorder> World<'a, R> {
         world.sample_loads(SimTime::ZERO);
         for service in &mut world.services {
             service.start(&mut world.next_task_number, world.recorder);
+            service.schedule_next_action(queue);
         }
         queue.schedule(SimTime::from_millis(tick), Event::Tick);
         world
@@ -127,6 +132,9 @@ impl<R: Recorder> Model for World<'_, R> {
     fn handle(&mut self, now: SimTime, event: Event, queue: &mut EventQueue<Event>) {
         match event {
             Event::Tick => self.tick(now, queue),
+            Event::Scheduled { service } => {
+                self.services[service as usize].run_scheduled(now, &mut self.next_task_number, self.recorder, queue)
+            }
             Event::TaskTimer { service, slot, generation } => {
                 self.services[service as usize].task_timer(now, slot, generation, self.recorder, queue)
             }

@@ -33,6 +33,20 @@ pub struct ScalingEvent {
     pub desired_before: u32,
 }
 
+/// A scheduled action set the service's capacity range.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScheduledEvent {
+    pub at: SimTime,
+    pub service: usize,
+    /// Index into the service's scheduled actions.
+    pub action: usize,
+    pub desired_before: u32,
+    pub desired_after: u32,
+    /// The range after the action.
+    pub min_capacity: u32,
+    pub max_capacity: u32,
+}
+
 /// One service over one series interval `[start, end)`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SeriesRow {
@@ -67,6 +81,7 @@ impl SeriesRow {
 pub trait Recorder {
     fn task(&mut self, event: &TaskEvent);
     fn scaling(&mut self, event: &ScalingEvent);
+    fn scheduled(&mut self, event: &ScheduledEvent);
     fn series(&mut self, row: &SeriesRow);
 }
 
@@ -75,6 +90,7 @@ pub trait Recorder {
 pub struct MemoryRecorder {
     pub tasks: Vec<TaskEvent>,
     pub scaling: Vec<ScalingEvent>,
+    pub scheduled: Vec<ScheduledEvent>,
     pub series: Vec<SeriesRow>,
 }
 
@@ -84,6 +100,9 @@ impl Recorder for MemoryRecorder {
     }
     fn scaling(&mut self, event: &ScalingEvent) {
         self.scaling.push(event.clone());
+    }
+    fn scheduled(&mut self, event: &ScheduledEvent) {
+        self.scheduled.push(event.clone());
     }
     fn series(&mut self, row: &SeriesRow) {
         self.series.push(row.clone());

@@ -6,7 +6,7 @@
 //! (with a queue, also what waits). The bill is kept in closed form,
 //! `closed + live × now − Σ start`, in whole milliseconds, so no timer runs per second or per task.
 
-use super::outcome::{Recorder, ScalingEvent, SeriesRow, ServiceSummary, TaskEvent};
+use super::outcome::{Recorder, ScalingEvent, ScheduledEvent, SeriesRow, ServiceSummary, TaskEvent};
 use super::{Event, Rng};
 use crate::config::{Overflow, ServiceConfig};
 use crate::ecs::TaskState;
@@ -71,6 +71,13 @@ pub(super) struct ServiceState<'a> {
     /// Slots of the tasks not stopping, per availability zone, in launch order.
     active_by_az: Vec<Vec<u32>>,
     desired: u32,
+    /// The scalable target's range: scheduled actions move it.
+    min_capacity: u32,
+    max_capacity: u32,
+    /// Every scheduled action's firing, `(ms from start, action)`, in time then file order,
+    /// and the next one due.
+    schedule: Vec<(u64, usize)>,
+    next_action: usize,
     running: u32,
     /// PROVISIONING or PENDING.
     pending: u32,
@@ -98,6 +105,13 @@ pub(super) struct ServiceState<'a> {
 impl<'a> ServiceState<'a> {
     pub(super) fn new(index: usize, config: &'a ServiceConfig, rng: Rng) -> Self {
         let policies: Vec<PolicyState> = config.policies.iter().map(PolicyState::new).collect();
+        let mut schedule: Vec<(u64, usize)> = config
+            .scheduled_actions
+            .iter()
+            .enumerate()
+            .flat_map(|(action, a)| a.fire_times_ms.iter().map(move |&t| (t, action)))
+            .collect();
+        schedule.sort_unstable();
         let mut watched = [false; Metric::COUNT];
         for alarm in policies.iter().flat_map(|p| &p.alarms) {
             watched[alarm.config().metric.index()] = true;
@@ -110,6 +124,10 @@ impl<'a> ServiceState<'a> {
             free_slots: Vec::new(),
             active_by_az: vec![Vec::new(); config.availability_zones as usize],
             desired: config.desired_count,
+            min_capacity: config.min_capacity,
+            max_capacity: config.max_capacity,
+            schedule,
+            next_action: 0,
             running: 0,
             pending: 0,
             load_rps: 0.0,
@@ -291,8 +309,8 @@ impl<'a> ServiceState<'a> {
             now,
             running: self.running,
             desired: self.desired,
-            min_capacity: self.config.min_capacity,
-            max_capacity: self.config.max_capacity,
+            min_capacity: self.min_capacity,
+            max_capacity: self.max_capacity,
             last_scale_out: self.last_scale_out,
             last_scale_in: self.last_scale_in,
         };
@@ -337,6 +355,55 @@ impl<'a> ServiceState<'a> {
                 self.last_scale_in = Some(now);
             }
         }
+    }
+
+    pub(super) fn schedule_next_action(&self, queue: &mut EventQueue<Event>) {
+        if let Some(&(at, _)) = self.schedule.get(self.next_action) {
+            queue.schedule(SimTime::from_millis(at), Event::Scheduled { service: self.index as u32 });
+        }
+    }
+
+    /// Runs the scheduled actions due now, in file order: each sets the min and/or max
+    /// capacity and moves the desired count into the new range at once, whatever the cooldowns
+    /// (§3). A new min above the current max raises the max with it, and the other way round.
+    pub(super) fn run_scheduled<R: Recorder>(
+        &mut self,
+        now: SimTime,
+        next_number: &mut u64,
+        recorder: &mut R,
+        queue: &mut EventQueue<Event>,
+    ) {
+        while let Some(&(at, action)) = self.schedule.get(self.next_action)
+            && at == now.as_millis()
+        {
+            self.next_action += 1;
+            if self.config.suspension.scheduled_scaling_suspended {
+                continue;
+            }
+            let settings = &self.config.scheduled_actions[action];
+            if let Some(min) = settings.min_capacity {
+                self.min_capacity = min;
+                self.max_capacity = self.max_capacity.max(min);
+            }
+            if let Some(max) = settings.max_capacity {
+                self.max_capacity = max;
+                self.min_capacity = self.min_capacity.min(max);
+            }
+            let before = self.desired;
+            self.desired = self.desired.clamp(self.min_capacity, self.max_capacity);
+            self.summary.peak_desired = self.summary.peak_desired.max(self.desired);
+            recorder.scheduled(&ScheduledEvent {
+                at: now,
+                service: self.index,
+                action,
+                desired_before: before,
+                desired_after: self.desired,
+                min_capacity: self.min_capacity,
+                max_capacity: self.max_capacity,
+            });
+        }
+        self.reconcile(now, next_number, recorder, queue);
+        self.schedule_next_action(queue);
     }
 
     // ----- the service scheduler -----
@@ -533,6 +600,7 @@ mod tests {
             memory_reservation: None,
             overflow: Overflow::Drop,
             policies: Vec::new(),
+            scheduled_actions: Vec::new(),
             suspension: crate::scaling::Suspension::default(),
         }
     }

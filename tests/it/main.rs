@@ -3,6 +3,7 @@
 mod closed_form;
 mod invalid_input;
 mod runs;
+mod scheduled_and_step;
 mod step_load;
 mod trace_replay;
 

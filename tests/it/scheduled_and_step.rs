@@ -1,0 +1,127 @@
+//! The scaling examples in `scenarios/`, checked against the timelines worked out by hand in
+//! each file's comments.
+
+use crate::*;
+
+/// Runs a bundled scenario; returns its events.
+fn events_of(name: &str, out: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    run_ok(&root().join("scenarios").join(format!("{name}.toml")), out, &[]);
+    read_csv(&out.join("events.csv"))
+}
+
+/// Decisions as (minute, event, policy, desired after, limited by).
+fn decisions(events: &[std::collections::BTreeMap<String, String>]) -> Vec<(u64, String, String, u32, String)> {
+    events
+        .iter()
+        .filter(|e| e["event"] != "task")
+        .map(|e| {
+            (
+                e["time_s"].parse::<u64>().unwrap() / 60,
+                e["event"].clone(),
+                e["policy"].clone(),
+                e["desired_after"].parse().unwrap(),
+                e["limited_by"].clone(),
+            )
+        })
+        .collect()
+}
+
+fn expected(rows: &[(u64, &str, &str, u32, &str)]) -> Vec<(u64, String, String, u32, String)> {
+    rows.iter().map(|&(m, e, p, d, l)| (m, e.into(), p.into(), d, l.into())).collect()
+}
+
+#[test]
+fn the_queue_worker_follows_the_step_rules_minute_by_minute() {
+    let out = tempfile::tempdir().unwrap();
+    let events = events_of("queue-worker-step", out.path());
+    let (out_p, in_p) = ("backlog-out", "idle-in");
+    assert_eq!(
+        decisions(&events),
+        expected(&[
+            (5, "scale_in", in_p, 1, "min_capacity"),
+            (11, "scale_out", out_p, 4, ""),
+            (12, "scale_out", out_p, 4, "scale_out_cooldown"),
+            (13, "scale_out", out_p, 7, ""),
+            (14, "scale_out", out_p, 7, "scale_out_cooldown"),
+            (19, "scale_in", in_p, 6, ""),
+            (20, "scale_in", in_p, 6, "scale_in_cooldown"),
+            (21, "scale_in", in_p, 5, ""),
+            (22, "scale_in", in_p, 5, "scale_in_cooldown"),
+            (23, "scale_in", in_p, 4, ""),
+            (24, "scale_in", in_p, 4, "scale_in_cooldown"),
+            (25, "scale_in", in_p, 3, ""),
+            (26, "scale_out", out_p, 4, ""),
+            (27, "scale_out", out_p, 4, "scale_out_cooldown"),
+            (28, "scale_out", out_p, 5, ""),
+            (29, "scale_out", out_p, 5, "scale_out_cooldown"),
+        ])
+    );
+    // The metric behind the first scale-out: 30 messages/s piling up for 60 s on 1 task.
+    let first = events.iter().find(|e| e["event"] == "scale_out").unwrap();
+    assert_eq!(first["metric_value"], "1800.0000");
+    // The queue: 2700 waiting at 12:00–13:00 (4 tasks keep pace), drained to 0 by 15:00.
+    let series = read_csv(&out.path().join("timeseries.csv"));
+    assert_eq!(series[12]["backlog"], "2700.000");
+    assert_eq!(series[14]["backlog"], "0.000");
+    // Nothing is lost with a queue: the 600 still waiting at 29:00 drain at 10/s by 30:00.
+    let total = &summary(out.path())["total"];
+    assert_eq!(total["requests_offered"].as_f64().unwrap(), 5.0 * 600.0 + 40.0 * 1200.0);
+    assert_eq!(total["requests_unserved"].as_f64().unwrap(), 0.0);
+}
+
+#[test]
+fn the_business_hours_floor_raises_and_releases_the_minimum() {
+    let out = tempfile::tempdir().unwrap();
+    let events = events_of("business-hours-floor", out.path());
+    let tt = "cpu-target-tracking";
+    // Mon 08:00 EST = 13:00 UTC = minute 780; 18:00 EST = 23:00 UTC = minute 1380; +1440 a day.
+    assert_eq!(
+        decisions(&events),
+        expected(&[
+            (780, "scheduled_action", "business-hours", 6, ""),
+            (795, "scale_in", tt, 6, "min_capacity"),
+            (1380, "scheduled_action", "evening", 6, ""),
+            (1380, "scale_in", tt, 2, ""),
+            (2220, "scheduled_action", "business-hours", 6, ""),
+            (2235, "scale_in", tt, 6, "min_capacity"),
+            (2820, "scheduled_action", "evening", 6, ""),
+            (2820, "scale_in", tt, 2, ""),
+        ])
+    );
+    let scheduled: Vec<(String, String)> = events
+        .iter()
+        .filter(|e| e["event"] == "scheduled_action")
+        .map(|e| (e["min_capacity"].clone(), e["max_capacity"].clone()))
+        .collect();
+    assert_eq!(scheduled[0], ("6".to_string(), "50".to_string()));
+    assert_eq!(scheduled[1], ("2".to_string(), "50".to_string()));
+    // 4 tasks launched each weekday morning, at once.
+    let launched_at_13 = events.iter().filter(|e| e["time_s"] == "46800" && e["to_state"] == "PROVISIONING").count();
+    assert_eq!(launched_at_13, 4);
+}
+
+#[test]
+fn scaling_to_zero_at_night_stops_everything_and_bills_nothing() {
+    let out = tempfile::tempdir().unwrap();
+    let events = events_of("scale-to-zero-at-night", out.path());
+    let stops: Vec<(String, String)> = events
+        .iter()
+        .filter(|e| e["to_state"] == "STOPPED")
+        .map(|e| (e["time_s"].clone(), e["task"].clone()))
+        .collect();
+    // Mon 22:00:30 (79,230 s) both initial tasks, Tue 22:00:30 (165,630 s) both morning tasks;
+    // each pair in reverse launch order (zone b, filled last, before zone a).
+    assert_eq!(
+        stops,
+        [("79230", "2"), ("79230", "1"), ("165630", "4"), ("165630", "3")].map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    let running: Vec<String> = events
+        .iter()
+        .filter(|e| e["to_state"] == "RUNNING" && e["time_s"] != "0")
+        .map(|e| e["time_s"].clone())
+        .collect();
+    assert_eq!(running, ["108045", "108045"]); // Tue 06:00:45
+    let total = &summary(out.path())["total"];
+    assert_eq!(total["requests_unserved"].as_f64().unwrap(), 100.0 * (28_845.0 + 7_200.0));
+    assert_eq!(total["billed_task_hours"].as_f64().unwrap(), 273_720.0 / 3600.0);
+}
