@@ -20,7 +20,11 @@ fn scenario_path(name: &str) -> std::path::PathBuf {
 fn whole_run(c: &mut Criterion) {
     let mut group = c.benchmark_group("ecsim_run");
     group.sample_size(10);
-    for (label, file) in [("1 service x 30 days", "services-1.toml"), ("100 services x 30 days", "services-100.toml")] {
+    for (label, file) in [
+        ("1 service x 30 days", "services-1.toml"),
+        ("100 services x 30 days", "services-100.toml"),
+        ("100 services x 30 days, target tracking + step + scheduled", "services-100-all-policies.toml"),
+    ] {
         let out = tempfile::tempdir().unwrap();
         group.bench_function(label, |b| {
             b.iter(|| {

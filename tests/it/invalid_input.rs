@@ -118,7 +118,74 @@ fn cases() -> Vec<(&'static str, String, usize, Vec<&'static str>)> {
             5,
             vec!["`region`", "built-in Fargate prices for us-east-1 only"],
         ),
+        (
+            "overlapping step bounds",
+            format!(
+                "{BASE}{}",
+                step_policy(
+                    "{ metric_interval_lower_bound = 0.0, metric_interval_upper_bound = 20.0, scaling_adjustment = 1 }, { metric_interval_lower_bound = 10.0, scaling_adjustment = 2 }"
+                )
+            ),
+            25,
+            vec!["`services.api.step_scaling[0].step_adjustments`", "steps overlap between 10 and 20"],
+        ),
+        (
+            "gapped step bounds",
+            format!(
+                "{BASE}{}",
+                step_policy(
+                    "{ metric_interval_lower_bound = 0.0, metric_interval_upper_bound = 10.0, scaling_adjustment = 1 }, { metric_interval_lower_bound = 15.0, scaling_adjustment = 2 }"
+                )
+            ),
+            25,
+            vec!["a gap between 10 and 15"],
+        ),
+        (
+            "unknown alarm metric",
+            format!(
+                "{BASE}{}",
+                step_policy("{ metric_interval_lower_bound = 0.0, scaling_adjustment = 1 }")
+                    .replace("backlog_per_task", "queue_depth")
+            ),
+            26,
+            vec!["`services.api.step_scaling[0].alarm.metric`", "\"queue_depth\", which is not a metric"],
+        ),
+        (
+            "malformed cron",
+            format!("{BASE}{}", action("cron(0 9 * * MON-FRI *)", "UTC", "min_capacity = 3")),
+            24,
+            vec!["`services.api.scheduled_actions[0].schedule`", "exactly one of Day-of-month and Day-of-week"],
+        ),
+        (
+            "unknown time zone",
+            format!("{BASE}{}", action("cron(0 9 ? * MON-FRI *)", "Mars/Olympus_Mons", "min_capacity = 3")),
+            25,
+            vec!["`services.api.scheduled_actions[0].timezone`", "not an IANA time zone"],
+        ),
+        (
+            "min > max in an action",
+            format!("{BASE}{}", action("rate(1 hour)", "UTC", "min_capacity = 9\nmax_capacity = 3")),
+            26,
+            vec![
+                "`services.api.scheduled_actions[0].min_capacity`",
+                "found 9, greater than the action's max_capacity (3)",
+            ],
+        ),
     ]
+}
+
+/// A step-scaling table on the backlog per task, appended to `BASE`: its header is line 23,
+/// `step_adjustments` line 25, `alarm` line 26.
+fn step_policy(steps: &str) -> String {
+    format!(
+        "\n[[services.api.step_scaling]]\nadjustment_type = \"ChangeInCapacity\"\nstep_adjustments = [{steps}]\nalarm = {{ metric = \"backlog_per_task\", evaluation_periods = 1, comparison_operator = \"GreaterThanThreshold\", threshold = 10.0 }}\n"
+    )
+}
+
+/// A scheduled action appended to `BASE`: its header is line 23, `schedule` line 24,
+/// `timezone` line 25, the settings from line 26.
+fn action(schedule: &str, timezone: &str, settings: &str) -> String {
+    format!("\n[[services.api.scheduled_actions]]\nschedule = \"{schedule}\"\ntimezone = \"{timezone}\"\n{settings}\n")
 }
 
 #[test]
