@@ -43,6 +43,17 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Tell why a service's capacity was what it was at one moment of a run.
+    Explain {
+        /// A run's output folder.
+        dir: PathBuf,
+        /// The service.
+        #[arg(long)]
+        service: String,
+        /// The moment: a time since the start ("1h38m") or an RFC 3339 time.
+        #[arg(long)]
+        at: String,
+    },
 }
 
 const INPUT_ERROR: u8 = 2;
@@ -52,6 +63,16 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Run { files, out, seed, prices, quiet } => run(&files, out, &Overrides { seed, prices }, quiet),
         Command::Validate { files } => validate(&files),
+        Command::Explain { dir, service, at } => match ecsim::report::explain(&dir, &service, &at) {
+            Ok(story) => {
+                print!("{story}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(INPUT_ERROR)
+            }
+        },
     }
 }
 

@@ -7,6 +7,7 @@
 
 mod atomic;
 mod csv_out;
+mod explain;
 mod summary;
 
 use std::path::Path;
@@ -14,6 +15,7 @@ use std::path::Path;
 use serde::Serialize;
 
 pub use csv_out::{CsvRecorder, EVENTS_HEADER, SERIES_HEADER};
+pub use explain::{ExplainError, explain};
 pub use summary::{Summary, SummaryLine};
 
 use crate::config::Scenario;

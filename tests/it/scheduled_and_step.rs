@@ -125,3 +125,36 @@ fn scaling_to_zero_at_night_stops_everything_and_bills_nothing() {
     assert_eq!(total["requests_unserved"].as_f64().unwrap(), 100.0 * (28_845.0 + 7_200.0));
     assert_eq!(total["billed_task_hours"].as_f64().unwrap(), 273_720.0 / 3600.0);
 }
+
+#[test]
+fn explain_tells_the_story_of_a_moment() {
+    let out = tempfile::tempdir().unwrap();
+    run_ok(&root().join("scenarios/step-load.toml"), out.path(), &[]);
+    let dir = out.path().to_str().unwrap();
+    let story = ecsim(&["explain", dir, "--service", "checkout", "--at", "13m"]);
+    assert!(story.status.success(), "{}", stderr(&story));
+    let story = String::from_utf8(story.stdout).unwrap();
+    for expected in [
+        "At 2026-01-05T00:13:00Z (780 s):",
+        "its AlarmHigh was in ALARM (ECSServiceAverageCPUUtilization Average > 60 for 3 of 3 x 1 min)",
+        "100.00, 100.00, 100.00",
+        "From 2 running tasks and a metric of 100.0000, it asked to scale out to 4 tasks",
+        "The desired count went 2 → 4.",
+        "The next decision came at 2026-01-05T00:14:00Z (840 s)",
+    ] {
+        assert!(story.contains(expected), "missing {expected:?} in\n{story}");
+    }
+    // Between decisions, the latest one before the moment; a time may be given as RFC 3339.
+    let later = ecsim(&["explain", dir, "--service", "checkout", "--at", "2026-01-05T00:20:00Z"]);
+    let later = String::from_utf8(later.stdout).unwrap();
+    assert!(later.contains("the latest decisions before it, at 2026-01-05T00:14:00Z (840 s)"), "{later}");
+    // Bad questions are input errors.
+    for args in [
+        ["--service", "nope", "--at", "1m"],
+        ["--service", "checkout", "--at", "2h"],
+        ["--service", "checkout", "--at", "soon"],
+    ] {
+        let output = ecsim(&[&["explain", dir][..], &args[..]].concat());
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+    }
+}

@@ -1,0 +1,169 @@
+//! `ecsim explain`: the story of one moment of a run, in plain words, read back from the files
+//! the run wrote — which decisions were taken, on which datapoints, by which rule, and what
+//! held them back.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+type Row = BTreeMap<String, String>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExplainError {
+    #[error("cannot read {file}: {reason}")]
+    Read { file: String, reason: String },
+    #[error("{0}")]
+    Question(String),
+}
+
+fn read_csv(path: &Path, keep: impl Fn(&Row) -> bool) -> Result<Vec<Row>, ExplainError> {
+    let fail = |reason: String| ExplainError::Read { file: path.display().to_string(), reason };
+    let mut reader = csv::Reader::from_path(path).map_err(|e| fail(e.to_string()))?;
+    let headers = reader.headers().map_err(|e| fail(e.to_string()))?.clone();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| fail(e.to_string()))?;
+        let row: Row = headers.iter().zip(record.iter()).map(|(h, v)| (h.to_owned(), v.to_owned())).collect();
+        if keep(&row) {
+            rows.push(row);
+        }
+    }
+    Ok(rows)
+}
+
+fn seconds(row: &Row) -> f64 {
+    row["time_s"].parse().unwrap_or(f64::NAN)
+}
+
+/// Milliseconds since the run's start for `at`: a duration ("1h38m", "5880s") or an RFC 3339
+/// time ("2026-01-05T01:38:00Z").
+fn moment(at: &str, start_unix_ms: i64) -> Result<f64, ExplainError> {
+    if let Ok(duration) = humantime::parse_duration(at) {
+        return Ok(duration.as_secs_f64());
+    }
+    if let Ok(time) = at.parse::<jiff::Timestamp>() {
+        return Ok((time.as_millisecond() - start_unix_ms) as f64 / 1000.0);
+    }
+    Err(ExplainError::Question(format!(
+        "--at \"{at}\" is neither a time since the start (\"1h38m\") nor an RFC 3339 time (\"2026-01-05T01:38:00Z\")"
+    )))
+}
+
+/// The story of `service` at `at` in the run written to `dir`.
+pub fn explain(dir: &Path, service: &str, at: &str) -> Result<String, ExplainError> {
+    let run_path = dir.join("run.json");
+    let run: serde_json::Value = std::fs::read_to_string(&run_path)
+        .map_err(|e| e.to_string())
+        .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()))
+        .map_err(|reason| ExplainError::Read { file: run_path.display().to_string(), reason })?;
+    let scenario = &run["scenario"];
+    let names: Vec<&str> =
+        scenario["services"].as_array().into_iter().flatten().filter_map(|s| s["name"].as_str()).collect();
+    if !names.contains(&service) {
+        return Err(ExplainError::Question(format!(
+            "no service \"{service}\" in this run; its services: {}",
+            names.join(", ")
+        )));
+    }
+    let start = scenario["start_unix_ms"].as_i64().unwrap_or(0);
+    let duration_s = scenario["duration_ms"].as_f64().unwrap_or(0.0) / 1000.0;
+    let t = moment(at, start)?;
+    if !(0.0..=duration_s).contains(&t) {
+        return Err(ExplainError::Question(format!("--at {at} is outside the run, which lasts {duration_s} s")));
+    }
+
+    let mine = |row: &Row| row["service"] == service;
+    let decisions = read_csv(&dir.join("events.csv"), |row| mine(row) && row["event"] != "task")?;
+    let series = read_csv(&dir.join("timeseries.csv"), mine)?;
+    let mut story = String::new();
+
+    if let Some(row) = series.iter().rev().find(|r| seconds(r) <= t) {
+        let cpu = if row["cpu_utilization_mean"].is_empty() {
+            "no CPU datapoint (no task running)".to_owned()
+        } else {
+            format!("CPU {} % on average", row["cpu_utilization_mean"])
+        };
+        let _ = writeln!(
+            story,
+            "{service} in the interval from {} ({} s): {} requests/s offered, {} unserved, {} tasks running on average (at most {}), desired count {} at its end, {cpu}.",
+            row["timestamp"],
+            row["time_s"],
+            row["offered_rps"],
+            row["unserved_requests"],
+            row["tasks_running_mean"],
+            row["tasks_running_max"],
+            row["desired_count"]
+        );
+    }
+
+    let Some(last) = decisions.iter().rev().map(seconds).find(|&s| s <= t) else {
+        let _ = writeln!(story, "No scaling decision was taken for {service} up to then.");
+        return Ok(story);
+    };
+    let when = decisions.iter().find(|r| seconds(r) == last).map_or("", |r| r["timestamp"].as_str());
+    if last < t {
+        let _ = writeln!(
+            story,
+            "Nothing was decided at that moment; the latest decisions before it, at {when} ({last} s):"
+        );
+    } else {
+        let _ = writeln!(story, "At {when} ({last} s):");
+    }
+    for row in decisions.iter().filter(|r| seconds(r) == last) {
+        story.push_str("- ");
+        story.push_str(&describe(row));
+        story.push('\n');
+    }
+    if let Some(next) = decisions.iter().find(|r| seconds(r) > t) {
+        let _ = writeln!(
+            story,
+            "The next decision came at {} ({} s): {} by {}.",
+            next["timestamp"], next["time_s"], next["event"], next["policy"]
+        );
+    }
+    Ok(story)
+}
+
+/// One decision row in words.
+fn describe(row: &Row) -> String {
+    let before = &row["desired_before"];
+    let after = &row["desired_after"];
+    if row["event"] == "scheduled_action" {
+        let effect = if before == after {
+            format!("the desired count, {after}, was already within it")
+        } else {
+            format!("moved the desired count {before} → {after} at once, ignoring cooldowns")
+        };
+        return format!(
+            "Scheduled action {} ({}) set the range to [{}, {}]; {effect}.",
+            row["policy"], row["alarm_condition"], row["min_capacity"], row["max_capacity"]
+        );
+    }
+    let datapoints: Vec<&str> = row["datapoints"].split(';').collect();
+    let mut text = format!(
+        "Policy {} was invoked because its {} was in ALARM ({}); the datapoints it saw, oldest first: {}. ",
+        row["policy"],
+        row["alarm"],
+        row["alarm_condition"],
+        datapoints.join(", ")
+    );
+    let direction = if row["event"] == "scale_out" { "out" } else { "in" };
+    let _ = write!(
+        text,
+        "From {} running tasks and a metric of {}, it asked to scale {direction} to {} tasks. ",
+        row["running_count"], row["metric_value"], row["proposed"]
+    );
+    text.push_str(&match (row["limited_by"].as_str(), row["won"].as_str()) {
+        ("", "true") => format!("The desired count went {before} → {after}."),
+        ("min_capacity" | "max_capacity", "true") => {
+            format!("{} clamped it: the desired count went {before} → {after}.", row["limited_by"])
+        }
+        ("min_capacity" | "max_capacity", _) => format!("{} held the desired count at {after}.", row["limited_by"]),
+        ("scale_out_cooldown", _) => format!(
+            "The scale-out cooldown held it: the capacity an earlier scale-out added counts toward this one, so the desired count stayed {after}."
+        ),
+        ("scale_in_cooldown", _) => format!("The scale-in cooldown blocked it: the desired count stayed {after}."),
+        _ => format!("Another policy asked for more capacity and won: this one left the desired count at {after}."),
+    });
+    text
+}
