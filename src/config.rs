@@ -60,6 +60,7 @@ pub struct ServiceConfig {
     /// (hard) (§9).
     pub memory_reservation: Option<u32>,
     pub overflow: Overflow,
+    pub load_balancer: Option<LoadBalancer>,
     /// Scaling policies, in file order: target tracking first, then step scaling.
     pub policies: Vec<Policy>,
     pub scheduled_actions: Vec<ScheduledAction>,
@@ -78,6 +79,24 @@ impl ServiceConfig {
 pub struct MemoryUse {
     pub base_mib: f64,
     pub mib_per_request_per_second: f64,
+}
+
+/// An Application Load Balancer target group in front of the service.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct LoadBalancer {
+    /// A RUNNING task receives traffic after `HealthCheckIntervalSeconds × HealthyThresholdCount`
+    /// (default 30 s × 5 = 150 s, reference §8.3).
+    pub health_check_interval_ms: u64,
+    pub healthy_threshold_count: u32,
+    /// A deregistered task keeps its connections (and its bill) this long before it is stopped
+    /// (default 300 s).
+    pub deregistration_delay_ms: u64,
+}
+
+impl LoadBalancer {
+    pub fn time_to_healthy_ms(&self) -> u64 {
+        self.health_check_interval_ms * u64::from(self.healthy_threshold_count)
+    }
 }
 
 /// What happens to demand above what the running tasks can serve.

@@ -5,14 +5,17 @@ pub mod fargate;
 use serde::Serialize;
 
 /// Task lifecycle states, as ECS names them (reference §8.3). ecsim models the states that
-/// change what is billed or served; the short transitional ones (ACTIVATING, DEACTIVATING,
-/// DEPROVISIONING) are folded into their neighbours.
+/// change what is billed or served; the short transitional ones (ACTIVATING, DEPROVISIONING)
+/// are folded into their neighbours, and DEACTIVATING appears only behind a load balancer,
+/// where it lasts the deregistration delay.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum TaskState {
     Provisioning,
     Pending,
     Running,
+    /// Deregistering from the load balancer: no new requests, still billed.
+    Deactivating,
     Stopping,
     Stopped,
 }
@@ -23,6 +26,7 @@ impl TaskState {
             TaskState::Provisioning => "PROVISIONING",
             TaskState::Pending => "PENDING",
             TaskState::Running => "RUNNING",
+            TaskState::Deactivating => "DEACTIVATING",
             TaskState::Stopping => "STOPPING",
             TaskState::Stopped => "STOPPED",
         }

@@ -127,6 +127,7 @@ pub struct ServiceFile {
     pub memory_reservation: Option<i64>,
     pub memory_use: Option<MemoryUseFile>,
     pub overflow: Option<String>,
+    pub load_balancer: Option<LoadBalancerFile>,
     pub dynamic_scaling_in_suspended: Option<bool>,
     pub dynamic_scaling_out_suspended: Option<bool>,
     pub scheduled_scaling_suspended: Option<bool>,
@@ -148,6 +149,14 @@ pub struct ScheduledActionFile {
     pub end_time: Option<String>,
     pub min_capacity: Option<i64>,
     pub max_capacity: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadBalancerFile {
+    pub health_check_interval: Option<String>,
+    pub healthy_threshold_count: Option<i64>,
+    pub deregistration_delay: Option<String>,
 }
 
 #[derive(Deserialize)]

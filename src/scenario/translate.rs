@@ -7,10 +7,10 @@ use super::Overrides;
 use super::data::{GapRule, read_fargate_rates, read_trace};
 use super::error::{KeyPath, Locator, Problem};
 use super::file::{
-    AlarmFile, DelayFile, DistributionFile, NoiseFile, ScenarioFile, ServiceFile, ShapeFile, StepScalingFile,
-    TargetTrackingFile,
+    AlarmFile, DelayFile, DistributionFile, LoadBalancerFile, NoiseFile, ScenarioFile, ServiceFile, ShapeFile,
+    StepScalingFile, TargetTrackingFile,
 };
-use crate::config::{LoadConfig, MemoryUse, Overflow, Scenario, ServiceConfig};
+use crate::config::{LoadBalancer, LoadConfig, MemoryUse, Overflow, Scenario, ServiceConfig};
 use crate::ecs::fargate::{VALID_CPU_UNITS, valid_memory_mib};
 use crate::engine::{Delay, MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND};
 use crate::load::{Load, Noise, Shape, Trace};
@@ -593,9 +593,16 @@ impl<'a> Translator<'a> {
             file.overflow.as_deref().unwrap_or("drop"),
             &[("drop", Overflow::Drop), ("queue", Overflow::Queue)],
         );
+        let load_balancer = file.load_balancer.as_ref().map(|lb| self.load_balancer(&path.key("load_balancer"), lb));
         let policies = self.policies(path, file);
         let scheduled_actions = self.scheduled_actions(path, file, run.window);
         let tracks = |metric: Metric| policies.iter().flat_map(|p| p.alarms()).any(|alarm| alarm.metric == metric);
+        if tracks(Metric::AlbRequestCountPerTarget) && file.load_balancer.is_none() {
+            self.fail(
+                &path.key("load_balancer"),
+                "a policy tracks ALBRequestCountPerTarget, so the service needs a [services.NAME.load_balancer] table",
+            );
+        }
         if tracks(Metric::MemoryUtilization) && file.memory_use.is_none() {
             self.fail(&path.key("memory_use"), "a policy tracks memory, so the service needs `memory_use = { base = MiB, per_request_per_second = MiB }`");
         }
@@ -624,6 +631,7 @@ impl<'a> Translator<'a> {
             memory_use: memory_use?,
             memory_reservation: memory_reservation?,
             overflow: overflow?,
+            load_balancer: settled(load_balancer)?,
             policies,
             scheduled_actions,
             suspension: Suspension {
@@ -729,10 +737,6 @@ impl<'a> Translator<'a> {
 
     fn metric(&mut self, path: &KeyPath, name: &str) -> Option<Metric> {
         match Metric::parse(name) {
-            Some(Metric::AlbRequestCountPerTarget) => {
-                self.fail(path, format!("found \"{name}\"; ALBRequestCountPerTarget needs a load balancer, which this version does not model yet"));
-                None
-            }
             Some(metric) => Some(metric),
             None => {
                 let allowed: Vec<String> =
@@ -986,5 +990,33 @@ impl<'a> Translator<'a> {
             });
         }
         actions
+    }
+
+    /// The target group's timings, with the ELB defaults and ranges of reference §8.3.
+    fn load_balancer(&mut self, path: &KeyPath, file: &LoadBalancerFile) -> Option<LoadBalancer> {
+        let mut within = |key: &str, text: Option<&str>, default_s: u64, (lo, hi): (u64, u64)| {
+            let ms = self.optional_duration(&path.key(key), text, default_s * MS_PER_SECOND)?;
+            if (lo * MS_PER_SECOND..=hi * MS_PER_SECOND).contains(&ms) && ms % MS_PER_SECOND == 0 {
+                Some(ms)
+            } else {
+                self.fail(
+                    &path.key(key),
+                    format!("found \"{}\"; expected whole seconds from {lo}s to {hi}s", text.unwrap_or("")),
+                );
+                None
+            }
+        };
+        let interval = within("health_check_interval", file.health_check_interval.as_deref(), 30, (5, 300));
+        let delay = within("deregistration_delay", file.deregistration_delay.as_deref(), 300, (0, 3600));
+        let threshold = file.healthy_threshold_count.unwrap_or(5);
+        if !(2..=10).contains(&threshold) {
+            self.fail(&path.key("healthy_threshold_count"), format!("found {threshold}; expected 2 to 10"));
+            return None;
+        }
+        Some(LoadBalancer {
+            health_check_interval_ms: interval?,
+            healthy_threshold_count: threshold as u32,
+            deregistration_delay_ms: delay?,
+        })
     }
 }

@@ -16,9 +16,12 @@ use crate::scaling::{CapacityView, Direction, Limit, Metric, PolicyState, Sample
 
 struct TaskSlot {
     number: u64,
+    /// Counts the task's state changes: a timer set in an earlier state is stale.
     generation: u32,
     az: u32,
     state: TaskState,
+    /// Receiving requests: RUNNING, and healthy behind a load balancer.
+    in_service: bool,
     billing_since: SimTime,
 }
 
@@ -32,6 +35,8 @@ struct Serving {
     /// Requests the running tasks could have served.
     capacity: f64,
     running_task_ms: u64,
+    /// Task-milliseconds of tasks receiving requests.
+    serving_task_ms: u64,
     /// MiB-seconds used and reserved by running tasks.
     memory_used: f64,
     memory_reserved: f64,
@@ -44,6 +49,7 @@ impl Serving {
         self.served += other.served;
         self.capacity += other.capacity;
         self.running_task_ms += other.running_task_ms;
+        self.serving_task_ms += other.serving_task_ms;
         self.memory_used += other.memory_used;
         self.memory_reserved += other.memory_reserved;
     }
@@ -79,6 +85,8 @@ pub(super) struct ServiceState<'a> {
     schedule: Vec<(u64, usize)>,
     next_action: usize,
     running: u32,
+    /// RUNNING tasks that receive requests (all of them without a load balancer).
+    serving: u32,
     /// PROVISIONING or PENDING.
     pending: u32,
     load_rps: f64,
@@ -129,6 +137,7 @@ impl<'a> ServiceState<'a> {
             schedule,
             next_action: 0,
             running: 0,
+            serving: 0,
             pending: 0,
             load_rps: 0.0,
             backlog: 0.0,
@@ -154,7 +163,9 @@ impl<'a> ServiceState<'a> {
         for _ in 0..self.desired {
             let slot = self.new_task(SimTime::ZERO, TaskState::Running, next_number, recorder);
             self.start_billing(slot, SimTime::ZERO);
+            self.slots[slot as usize].in_service = true;
             self.running += 1;
+            self.serving += 1;
         }
         self.summary.peak_running = self.running;
         self.interval.running_max = self.running;
@@ -173,13 +184,14 @@ impl<'a> ServiceState<'a> {
             return;
         }
         let seconds = dt as f64 / MS_PER_SECOND as f64;
+        // Only tasks in service take requests; every RUNNING task counts in CPU utilization.
         let capacity = f64::from(self.running) * self.config.requests_per_task;
+        let can_serve = f64::from(self.serving) * self.config.requests_per_task * seconds;
         let offered = self.load_rps * seconds;
         let served = match self.config.overflow {
-            Overflow::Drop => offered.min(capacity * seconds),
+            Overflow::Drop => offered.min(can_serve),
             Overflow::Queue => {
                 // The queue grows while load exceeds capacity and drains at the difference.
-                let can_serve = capacity * seconds;
                 let served = can_serve.min(offered + self.backlog);
                 self.backlog = (self.backlog + offered - served).max(0.0);
                 served
@@ -189,6 +201,7 @@ impl<'a> ServiceState<'a> {
         tick.served += served;
         tick.capacity += capacity * seconds;
         tick.running_task_ms += u64::from(self.running) * dt;
+        tick.serving_task_ms += u64::from(self.serving) * dt;
         if self.watched[Metric::MemoryUtilization.index()] && self.running > 0 {
             let tasks = f64::from(self.running);
             let used = self.config.memory_used_mib(served / seconds / tasks);
@@ -227,7 +240,12 @@ impl<'a> ServiceState<'a> {
             }
             Metric::MemoryUtilization => (period.memory_reserved > 0.0)
                 .then(|| Sample::uniform(100.0 * period.memory_used / period.memory_reserved, tasks)),
-            Metric::AlbRequestCountPerTarget => None,
+            // Requests in the minute per healthy target, one datapoint: its Sum "represents the
+            // average" (§1.2). The divisor, healthy targets, is a modelling choice (§11.13).
+            Metric::AlbRequestCountPerTarget => (period.serving_task_ms > 0).then(|| {
+                let targets = period.serving_task_ms as f64 / period.length_ms as f64;
+                Sample::uniform(period.offered * (60.0 * per_second) / targets, 1.0)
+            }),
             Metric::RequestsPerSecond => Some(Sample::uniform(period.offered * per_second, 1.0)),
             Metric::RequestsPerTask => Some(Sample::uniform(period.offered * per_second / per_task, 1.0)),
             Metric::Backlog => Some(Sample::uniform(self.backlog, 1.0)),
@@ -446,10 +464,18 @@ impl<'a> ServiceState<'a> {
                 task.number = number;
                 task.az = az as u32;
                 task.state = state;
+                task.in_service = false;
                 slot
             }
             None => {
-                self.slots.push(TaskSlot { number, generation: 0, az: az as u32, state, billing_since: now });
+                self.slots.push(TaskSlot {
+                    number,
+                    generation: 0,
+                    az: az as u32,
+                    state,
+                    in_service: false,
+                    billing_since: now,
+                });
                 (self.slots.len() - 1) as u32
             }
         };
@@ -483,10 +509,23 @@ impl<'a> ServiceState<'a> {
             TaskState::Running => {
                 self.integrate(now);
                 self.running -= 1;
-                self.transition(now, slot, TaskState::Stopping, recorder);
-                self.schedule_timer(now.after(self.config.stop_timeout_ms), slot, queue);
+                if std::mem::take(&mut self.slots[slot as usize].in_service) {
+                    self.serving -= 1;
+                }
+                // Behind a load balancer the task is deregistered first and drains for the
+                // deregistration delay; then SIGTERM, and the stop timeout.
+                match self.config.load_balancer {
+                    Some(lb) => {
+                        self.transition(now, slot, TaskState::Deactivating, recorder);
+                        self.schedule_timer(now.after(lb.deregistration_delay_ms), slot, queue);
+                    }
+                    None => {
+                        self.transition(now, slot, TaskState::Stopping, recorder);
+                        self.schedule_timer(now.after(self.config.stop_timeout_ms), slot, queue);
+                    }
+                }
             }
-            TaskState::Stopping | TaskState::Stopped => {
+            TaskState::Deactivating | TaskState::Stopping | TaskState::Stopped => {
                 unreachable!("only active tasks are listed by zone")
             }
         }
@@ -503,7 +542,7 @@ impl<'a> ServiceState<'a> {
     ) {
         let task = &self.slots[slot as usize];
         if task.generation != generation {
-            return; // the task was stopped before this timer fired
+            return; // set in an earlier state: the task has moved on since
         }
         match task.state {
             TaskState::Provisioning => {
@@ -519,16 +558,32 @@ impl<'a> ServiceState<'a> {
                 self.summary.peak_running = self.summary.peak_running.max(self.running);
                 self.interval.running_max = self.interval.running_max.max(self.running);
                 self.transition(now, slot, TaskState::Running, recorder);
+                match self.config.load_balancer {
+                    Some(lb) => self.schedule_timer(now.after(lb.time_to_healthy_ms()), slot, queue),
+                    None => self.enter_service(slot),
+                }
+            }
+            TaskState::Running => {
+                // The load balancer's health checks have passed.
+                self.integrate(now);
+                self.enter_service(slot);
+            }
+            TaskState::Deactivating => {
+                self.transition(now, slot, TaskState::Stopping, recorder);
+                self.schedule_timer(now.after(self.config.stop_timeout_ms), slot, queue);
             }
             TaskState::Stopping => {
                 self.stop_billing(slot, now);
                 self.transition(now, slot, TaskState::Stopped, recorder);
                 self.free(slot);
             }
-            TaskState::Running | TaskState::Stopped => {
-                unreachable!("no timer runs in {:?}", task.state)
-            }
+            TaskState::Stopped => unreachable!("no timer runs for a stopped task"),
         }
+    }
+
+    fn enter_service(&mut self, slot: u32) {
+        self.slots[slot as usize].in_service = true;
+        self.serving += 1;
     }
 
     fn schedule_timer(&self, at: SimTime, slot: u32, queue: &mut EventQueue<Event>) {
@@ -540,6 +595,7 @@ impl<'a> ServiceState<'a> {
         let task = &mut self.slots[slot as usize];
         let from = Some(task.state);
         task.state = to;
+        task.generation += 1;
         recorder.task(&TaskEvent { at: now, service: self.index, task: task.number, az: task.az, from, to });
     }
 
@@ -599,6 +655,7 @@ mod tests {
             memory_use: crate::config::MemoryUse::default(),
             memory_reservation: None,
             overflow: Overflow::Drop,
+            load_balancer: None,
             policies: Vec::new(),
             scheduled_actions: Vec::new(),
             suspension: crate::scaling::Suspension::default(),

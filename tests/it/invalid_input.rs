@@ -119,6 +119,12 @@ fn cases() -> Vec<(&'static str, String, usize, Vec<&'static str>)> {
             vec!["`region`", "built-in Fargate prices for us-east-1 only"],
         ),
         (
+            "ALB requests tracked without a load balancer",
+            with("metric = \"cpu\"", "metric = \"alb_requests_per_target\""),
+            10,
+            vec!["`services.api.load_balancer`", "needs a [services.NAME.load_balancer] table"],
+        ),
+        (
             "overlapping step bounds",
             format!(
                 "{BASE}{}",

@@ -158,3 +158,33 @@ fn explain_tells_the_story_of_a_moment() {
         assert_eq!(output.status.code(), Some(2), "{args:?}");
     }
 }
+
+#[test]
+fn cpu_and_alb_policies_take_the_larger_out_and_agree_on_the_way_in() {
+    let out = tempfile::tempdir().unwrap();
+    let events = events_of("cpu-and-alb-requests", out.path());
+    let (cpu, alb) = ("cpu-target-tracking", "alb_requests_per_target-target-tracking");
+    let rows: Vec<(u64, String, u32, String)> = events
+        .iter()
+        .filter(|e| e["event"] != "task")
+        .map(|e| (e["time_s"].parse().unwrap(), e["policy"].clone(), e["proposed"].parse().unwrap(), e["won"].clone()))
+        .collect();
+    let expected: Vec<(u64, String, u32, String)> = [
+        (780, cpu, 5, "false"), // ceil(3 × 100/70)
+        (780, alb, 6, "true"),  // ceil(3 × 6000/3000)
+        (840, alb, 11, "true"), // ceil(6 × 18000/3.5/3000)
+        (1740, alb, 6, "true"), // ceil(11 × 1636.4/3000), larger than CPU's 5
+    ]
+    .iter()
+    .map(|&(t, p, n, w)| (t, p.to_string(), n, w.to_string()))
+    .collect();
+    assert_eq!(rows, expected);
+    let window = &events.iter().find(|e| e["time_s"] == "840" && e["policy"] == alb).unwrap()["datapoints"];
+    assert_eq!(window, "6000.00;6000.00;5142.86");
+    // The 5 removed tasks drain 60 s, then take their 30 s stop timeout.
+    let count =
+        |time: &str, state: &str| events.iter().filter(|e| e["time_s"] == time && e["to_state"] == state).count();
+    assert_eq!((count("1740", "DEACTIVATING"), count("1800", "STOPPING"), count("1830", "STOPPED")), (5, 5, 5));
+    // Until the new tasks are healthy, the 3 old ones serve exactly the 300/s: nothing is lost.
+    assert_eq!(summary(out.path())["total"]["requests_unserved"].as_f64().unwrap(), 0.0);
+}
