@@ -630,13 +630,13 @@ impl<'a> ServiceState<'a> {
 }
 
 #[cfg(test)]
-mod tests {
+mod tests_support {
     use super::*;
     use crate::engine::Delay;
     use crate::pricing::{CpuArchitecture, US_EAST_1_LINUX_X86};
-    use crate::sim::MemoryRecorder;
 
-    fn config() -> ServiceConfig {
+    /// One 0.5 vCPU / 1 GB task, 20 s provisioning, 60 s startup, 30 s stop timeout, no policy.
+    pub fn config() -> ServiceConfig {
         ServiceConfig {
             name: "svc".into(),
             load: 0,
@@ -661,6 +661,13 @@ mod tests {
             suspension: crate::scaling::Suspension::default(),
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tests_support::config;
+    use super::*;
+    use crate::sim::MemoryRecorder;
 
     /// Drives one service's task timers up to `until`, as the world would.
     fn advance(service: &mut ServiceState, queue: &mut EventQueue<Event>, recorder: &mut MemoryRecorder, until: u64) {
@@ -735,5 +742,58 @@ mod tests {
         assert_eq!(service.this_minute.running_task_ms, 2 * 60_000 + 60_000);
         // Billing: the stopped task 0 → 90 s (60 s + the 30 s stop timeout), the other 120 s.
         assert_eq!(service.summary(120_000).billed_ms, 90_000 + 120_000);
+    }
+}
+
+#[cfg(test)]
+mod memory_tests {
+    use super::*;
+    use crate::config::MemoryUse;
+    use crate::scaling::{Policy, PolicyKind, ScaleFrom, TargetTracking};
+    use crate::sim::MemoryRecorder;
+
+    /// 2 tasks of 1024 MiB (reservation 512) that use 256 MiB plus `per_rps` MiB per request/s.
+    fn memory_config(per_rps: f64) -> ServiceConfig {
+        let mut config = super::tests_support::config();
+        config.desired_count = 2;
+        config.memory_reservation = Some(512);
+        config.memory_use = MemoryUse { base_mib: 256.0, mib_per_request_per_second: per_rps };
+        config.policies = vec![Policy {
+            name: "memory".into(),
+            kind: PolicyKind::TargetTracking(TargetTracking {
+                metric: Metric::MemoryUtilization,
+                target_value: 70.0,
+                scale_out_cooldown_ms: 300_000,
+                scale_in_cooldown_ms: 300_000,
+                disable_scale_in: false,
+                scale_from: ScaleFrom::RunningCount,
+                scale_out_datapoints: 3,
+                scale_in_datapoints: 15,
+                scale_in_threshold_ratio: 0.9,
+            }),
+        }];
+        config
+    }
+
+    fn memory_after_a_minute(config: &ServiceConfig, load: f64) -> f64 {
+        let mut service = ServiceState::new(0, config, crate::engine::stream(1, "t"));
+        service.start(&mut 1, &mut MemoryRecorder::default());
+        service.set_load(load);
+        service.close_tick(SimTime::from_millis(60_000), 60_000);
+        let minute = service.this_minute;
+        let sample = service.sample(Metric::MemoryUtilization, &minute).unwrap();
+        sample.sum / sample.count
+    }
+
+    #[test]
+    fn memory_utilization_is_use_over_the_soft_reservation() {
+        // 100 requests/s over 2 tasks: 50 each, 256 + 2 × 50 = 356 MiB of a 512 MiB reservation.
+        assert!((memory_after_a_minute(&memory_config(2.0), 100.0) - 100.0 * 356.0 / 512.0).abs() < 1e-9);
+        // Without a reservation the hard `memory` (1024) is the denominator (§9).
+        let mut hard = memory_config(2.0);
+        hard.memory_reservation = None;
+        assert!((memory_after_a_minute(&hard, 100.0) - 100.0 * 356.0 / 1024.0).abs() < 1e-9);
+        // Use is capped at the hard limit: 256 + 10 × 100 would be 1256 MiB, a task has 1024.
+        assert!((memory_after_a_minute(&memory_config(10.0), 1000.0) - 100.0 * 1024.0 / 512.0).abs() < 1e-9);
     }
 }
