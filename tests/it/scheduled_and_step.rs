@@ -188,3 +188,18 @@ fn cpu_and_alb_policies_take_the_larger_out_and_agree_on_the_way_in() {
     // Until the new tasks are healthy, the 3 old ones serve exactly the 300/s: nothing is lost.
     assert_eq!(summary(out.path())["total"]["requests_unserved"].as_f64().unwrap(), 0.0);
 }
+
+#[test]
+fn suspended_scheduled_scaling_skips_the_actions() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join("scenarios/business-hours-floor.toml"))
+        .unwrap()
+        .replace("max_capacity = 50\n", "max_capacity = 50\nscheduled_scaling_suspended = true\n");
+    let scenario = dir.path().join("suspended.toml");
+    std::fs::write(&scenario, text).unwrap();
+    run_ok(&scenario, &dir.path().join("out"), &[]);
+    let events = read_csv(&dir.path().join("out/events.csv"));
+    assert!(events.iter().all(|e| e["event"] != "scheduled_action"));
+    // Without the floor the service stays at 2 tasks on target all along.
+    assert_eq!(summary(&dir.path().join("out"))["services"][0]["peak_desired_count"], 2);
+}
