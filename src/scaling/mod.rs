@@ -285,26 +285,29 @@ pub fn evaluate(
     // Target tracking scales in only when every scale-in-enabled policy's AlarmLow is in ALARM;
     // of their asks, the largest capacity.
     if tt_scale_in_ready && tt_scale_in_policies > 0 {
-        let mut largest: Option<(usize, f64, u32)> = None;
+        let mut largest: Option<(usize, f64, u32, u32)> = None;
         for (i, policy) in policies.iter().enumerate() {
             let PolicyKind::TargetTracking(tt) = &policy.kind else { continue };
             if tt.disable_scale_in {
                 continue;
             }
             let Some(metric) = states[i].alarms[1].latest() else { continue };
-            let proposed = proposed_capacity(view.running, metric, tt.target_value);
-            if largest.is_none_or(|(_, _, p)| proposed > p) {
-                largest = Some((i, metric, proposed));
+            let base = match tt.scale_from {
+                ScaleFrom::RunningCount => view.running,
+                ScaleFrom::DesiredCount => view.desired,
+            };
+            let proposed = proposed_capacity(base, metric, tt.target_value);
+            if largest.is_none_or(|(_, _, _, p)| proposed > p) {
+                largest = Some((i, metric, base, proposed));
             }
         }
-        if let Some((i, metric, proposed)) = largest {
+        if let Some((i, metric, base, proposed)) = largest {
             let PolicyKind::TargetTracking(tt) = &policies[i].kind else {
                 unreachable!("chosen among target tracking")
             };
             let blocked =
                 in_cooldown(view.last_scale_in, tt.scale_in_cooldown_ms, view.now).then_some(Limit::ScaleInCooldown);
-            let ask =
-                Ask { direction: Direction::In, policy: i, alarm: 1, metric, base: view.running, proposed, blocked };
+            let ask = Ask { direction: Direction::In, policy: i, alarm: 1, metric, base, proposed, blocked };
             consider(&mut decisions, view, ask);
         }
     }

@@ -189,6 +189,15 @@ fn scaling_from_the_desired_count_waits_for_the_scale_out_cooldown() {
 }
 
 #[test]
+fn scaling_from_the_desired_count_applies_to_scale_in_too() {
+    let mut p = [tt(60.0)];
+    tt_mut(&mut p[0]).scale_from = ScaleFrom::DesiredCount;
+    // 8 running of 10 desired, CPU 30: from the desired count ceil(10 × 30/60) = 5, not 4.
+    let d = decide(&p, &[&[30.0; 15]], &view(8, 10));
+    assert_eq!((d[0].base, d[0].new_desired, d[0].won), (10, 5, true));
+}
+
+#[test]
 fn scale_from_zero_goes_to_the_minimum_possible_amount() {
     // §1.3: a metric that shows demand at zero running tasks scales out by the minimum amount.
     let mut p = [tt(60.0)];
