@@ -18,7 +18,10 @@ pub use alarm::{Alarm, AlarmConfig, AlarmState, Comparison, MAX_EVALUATION_PERIO
 pub use metric::{Metric, Sample, Statistic};
 pub use scheduled::{Schedule, ScheduledAction, fire_times};
 pub use step::{AdjustmentType, Aggregation, StepAdjustment, StepScaling, check_steps, find_step, stepped_capacity};
-pub use target_tracking::{ScaleFrom, TargetTracking, proposed_capacity};
+pub use target_tracking::{
+    DEFAULT_COOLDOWN_MS, DEFAULT_SCALE_IN_DATAPOINTS, DEFAULT_SCALE_IN_THRESHOLD_RATIO, DEFAULT_SCALE_OUT_DATAPOINTS,
+    ScaleFrom, TargetTracking, proposed_capacity,
+};
 
 use crate::engine::SimTime;
 

@@ -25,6 +25,16 @@ pub enum ScaleFrom {
     DesiredCount,
 }
 
+/// "Application Auto Scaling provides a default value of 300 for … ECS services" (§1.4) for
+/// both cooldowns; the step-scaling `Cooldown` defaults to 300 s too (§2.1).
+pub const DEFAULT_COOLDOWN_MS: u64 = 300_000;
+/// AlarmHigh: 3 of 3 one-minute datapoints above the target (§1.2, observed, not documented).
+pub const DEFAULT_SCALE_OUT_DATAPOINTS: u32 = 3;
+/// AlarmLow: 15 of 15 below the scale-in threshold (§1.2, observed, not documented).
+pub const DEFAULT_SCALE_IN_DATAPOINTS: u32 = 15;
+/// AlarmLow's threshold, 0.9 × target (§1.2: the AWS workshop's 27 for a target of 30).
+pub const DEFAULT_SCALE_IN_THRESHOLD_RATIO: f64 = 0.9;
+
 /// One target-tracking policy's settings, with AWS's defaults filled in.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TargetTracking {
@@ -45,6 +55,21 @@ pub struct TargetTracking {
 }
 
 impl TargetTracking {
+    /// A policy on `metric` with every other setting at AWS's default.
+    pub fn new(metric: Metric, target_value: f64) -> Self {
+        TargetTracking {
+            metric,
+            target_value,
+            scale_out_cooldown_ms: DEFAULT_COOLDOWN_MS,
+            scale_in_cooldown_ms: DEFAULT_COOLDOWN_MS,
+            disable_scale_in: false,
+            scale_from: ScaleFrom::RunningCount,
+            scale_out_datapoints: DEFAULT_SCALE_OUT_DATAPOINTS,
+            scale_in_datapoints: DEFAULT_SCALE_IN_DATAPOINTS,
+            scale_in_threshold_ratio: DEFAULT_SCALE_IN_THRESHOLD_RATIO,
+        }
+    }
+
     /// AlarmHigh and AlarmLow. RequestCountPerTarget is read with Sum, which "represents the
     /// average" per target (§1.2); the utilizations with Average.
     pub fn alarms(&self) -> [AlarmConfig; 2] {
@@ -102,17 +127,7 @@ mod tests {
 
     #[test]
     fn the_alarms_aws_creates() {
-        let mut policy = TargetTracking {
-            metric: Metric::CpuUtilization,
-            target_value: 30.0,
-            scale_out_cooldown_ms: 300_000,
-            scale_in_cooldown_ms: 300_000,
-            disable_scale_in: false,
-            scale_from: ScaleFrom::RunningCount,
-            scale_out_datapoints: 3,
-            scale_in_datapoints: 15,
-            scale_in_threshold_ratio: 0.9,
-        };
+        let mut policy = TargetTracking::new(Metric::CpuUtilization, 30.0);
         // The workshop's target 30: "> 30 for 3 datapoints within 3 minutes", "< 27 for 15 … 15".
         let [high, low] = policy.alarms();
         assert_eq!(

@@ -3,20 +3,7 @@
 use super::*;
 
 fn tt(target: f64) -> Policy {
-    Policy {
-        name: "tt".into(),
-        kind: PolicyKind::TargetTracking(TargetTracking {
-            metric: Metric::CpuUtilization,
-            target_value: target,
-            scale_out_cooldown_ms: 300_000,
-            scale_in_cooldown_ms: 300_000,
-            disable_scale_in: false,
-            scale_from: ScaleFrom::RunningCount,
-            scale_out_datapoints: 3,
-            scale_in_datapoints: 15,
-            scale_in_threshold_ratio: 0.9,
-        }),
-    }
+    Policy { name: "tt".into(), kind: PolicyKind::TargetTracking(TargetTracking::new(Metric::CpuUtilization, target)) }
 }
 
 fn tt_mut(policy: &mut Policy) -> &mut TargetTracking {

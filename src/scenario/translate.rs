@@ -16,8 +16,9 @@ use crate::engine::{Delay, MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND};
 use crate::load::{Load, Noise, Shape, Trace};
 use crate::pricing::{CpuArchitecture, FargateRates, builtin_fargate_rates};
 use crate::scaling::{
-    AdjustmentType, Aggregation, AlarmConfig, Comparison, MAX_EVALUATION_PERIODS, Metric, MissingData, Policy,
-    PolicyKind, ScaleFrom, Schedule, ScheduledAction, Statistic, StepAdjustment, StepScaling, Suspension,
+    AdjustmentType, Aggregation, AlarmConfig, Comparison, DEFAULT_COOLDOWN_MS, DEFAULT_SCALE_IN_DATAPOINTS,
+    DEFAULT_SCALE_IN_THRESHOLD_RATIO, DEFAULT_SCALE_OUT_DATAPOINTS, MAX_EVALUATION_PERIODS, Metric, MissingData,
+    Policy, PolicyKind, ScaleFrom, Schedule, ScheduledAction, Statistic, StepAdjustment, StepScaling, Suspension,
     TargetTracking, check_steps, fire_times,
 };
 
@@ -29,8 +30,6 @@ const DEFAULT_STARTUP_MS: u64 = 45 * MS_PER_SECOND;
 /// "The default stop timeout is 30 s" on Fargate, valid range 2–120 s (reference §5.4, §8.3).
 const DEFAULT_STOP_TIMEOUT_MS: u64 = 30 * MS_PER_SECOND;
 const STOP_TIMEOUT_RANGE_MS: (u64, u64) = (2 * MS_PER_SECOND, 120 * MS_PER_SECOND);
-/// "Application Auto Scaling provides a default value of 300 for … ECS services" (§1.4).
-const DEFAULT_COOLDOWN_MS: u64 = 300 * MS_PER_SECOND;
 
 /// An optional setting once checked: `None` if it was given but invalid (already reported),
 /// else whether it was given.
@@ -789,9 +788,11 @@ impl<'a> Translator<'a> {
                 None
             }
         };
-        let scale_out_datapoints = datapoints("scale_out_datapoints", file.scale_out_datapoints, 3);
-        let scale_in_datapoints = datapoints("scale_in_datapoints", file.scale_in_datapoints, 15);
-        let ratio = file.scale_in_threshold_ratio.unwrap_or(0.9);
+        let scale_out_datapoints =
+            datapoints("scale_out_datapoints", file.scale_out_datapoints, i64::from(DEFAULT_SCALE_OUT_DATAPOINTS));
+        let scale_in_datapoints =
+            datapoints("scale_in_datapoints", file.scale_in_datapoints, i64::from(DEFAULT_SCALE_IN_DATAPOINTS));
+        let ratio = file.scale_in_threshold_ratio.unwrap_or(DEFAULT_SCALE_IN_THRESHOLD_RATIO);
         let scale_in_threshold_ratio = if ratio.is_finite() && ratio > 0.0 && ratio <= 1.0 {
             Some(ratio)
         } else {

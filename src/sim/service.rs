@@ -749,7 +749,7 @@ mod tests {
 mod memory_tests {
     use super::*;
     use crate::config::MemoryUse;
-    use crate::scaling::{Policy, PolicyKind, ScaleFrom, TargetTracking};
+    use crate::scaling::{Policy, PolicyKind, TargetTracking};
     use crate::sim::MemoryRecorder;
 
     /// 2 tasks of 1024 MiB (reservation 512) that use 256 MiB plus `per_rps` MiB per request/s.
@@ -760,17 +760,7 @@ mod memory_tests {
         config.memory_use = MemoryUse { base_mib: 256.0, mib_per_request_per_second: per_rps };
         config.policies = vec![Policy {
             name: "memory".into(),
-            kind: PolicyKind::TargetTracking(TargetTracking {
-                metric: Metric::MemoryUtilization,
-                target_value: 70.0,
-                scale_out_cooldown_ms: 300_000,
-                scale_in_cooldown_ms: 300_000,
-                disable_scale_in: false,
-                scale_from: ScaleFrom::RunningCount,
-                scale_out_datapoints: 3,
-                scale_in_datapoints: 15,
-                scale_in_threshold_ratio: 0.9,
-            }),
+            kind: PolicyKind::TargetTracking(TargetTracking::new(Metric::MemoryUtilization, 70.0)),
         }];
         config
     }
