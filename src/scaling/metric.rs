@@ -54,7 +54,9 @@ impl Metric {
 /// period made of whole minutes.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Sample {
-    pub sum: f64,
+    /// The mean of the values: kept rather than the sum so that a one-minute Average, the
+    /// statistic nearly every alarm reads, costs no division.
+    pub mean: f64,
     pub count: f64,
     pub min: f64,
     pub max: f64,
@@ -63,13 +65,14 @@ pub struct Sample {
 impl Sample {
     /// `count` equal values (the model's tasks share a service's load evenly).
     pub fn uniform(value: f64, count: f64) -> Self {
-        Sample { sum: value * count, count, min: value, max: value }
+        Sample { mean: value, count, min: value, max: value }
     }
 
     pub fn merge(self, other: Sample) -> Sample {
+        let count = self.count + other.count;
         Sample {
-            sum: self.sum + other.sum,
-            count: self.count + other.count,
+            mean: (self.mean * self.count + other.mean * other.count) / count,
+            count,
             min: self.min.min(other.min),
             max: self.max.max(other.max),
         }
@@ -97,10 +100,10 @@ impl Statistic {
 
     pub fn of(self, sample: &Sample) -> f64 {
         match self {
-            Statistic::Average => sample.sum / sample.count,
+            Statistic::Average => sample.mean,
             Statistic::Minimum => sample.min,
             Statistic::Maximum => sample.max,
-            Statistic::Sum => sample.sum,
+            Statistic::Sum => sample.mean * sample.count,
             Statistic::SampleCount => sample.count,
         }
     }

@@ -228,26 +228,26 @@ impl<'a> ServiceState<'a> {
 
     /// The one-minute sample of `metric` for the minute (or tick) just ended.
     fn sample(&self, metric: Metric, period: &Serving) -> Option<Sample> {
-        let tasks = period.running_task_ms as f64 / period.length_ms as f64;
-        let per_second = MS_PER_SECOND as f64 / period.length_ms as f64;
+        let tasks = || period.running_task_ms as f64 / period.length_ms as f64;
+        let per_second = || MS_PER_SECOND as f64 / period.length_ms as f64;
         // Per-task custom metrics count at least one task, so that they show demand at zero
         // tasks and can scale a service out from zero (§1.3).
-        let per_task = tasks.max(1.0);
+        let per_task = || tasks().max(1.0);
         match metric {
             // §9: CPU used over CPU reserved by the running tasks; no datapoint without tasks.
             Metric::CpuUtilization => {
-                (period.capacity > 0.0).then(|| Sample::uniform(100.0 * period.served / period.capacity, tasks))
+                (period.capacity > 0.0).then(|| Sample::uniform(100.0 * period.served / period.capacity, tasks()))
             }
             Metric::MemoryUtilization => (period.memory_reserved > 0.0)
-                .then(|| Sample::uniform(100.0 * period.memory_used / period.memory_reserved, tasks)),
+                .then(|| Sample::uniform(100.0 * period.memory_used / period.memory_reserved, tasks())),
             // Requests in the minute per healthy target, one datapoint: its Sum "represents the
             // average" (§1.2). The divisor, healthy targets, is a modelling choice (§11.13).
             Metric::AlbRequestCountPerTarget => (period.serving_task_ms > 0).then(|| {
                 let targets = period.serving_task_ms as f64 / period.length_ms as f64;
-                Sample::uniform(period.offered * (60.0 * per_second) / targets, 1.0)
+                Sample::uniform(period.offered * (60.0 * per_second()) / targets, 1.0)
             }),
-            Metric::RequestsPerSecond => Some(Sample::uniform(period.offered * per_second, 1.0)),
-            Metric::RequestsPerTask => Some(Sample::uniform(period.offered * per_second / per_task, 1.0)),
+            Metric::RequestsPerSecond => Some(Sample::uniform(period.offered * per_second(), 1.0)),
+            Metric::RequestsPerTask => Some(Sample::uniform(period.offered * per_second() / per_task(), 1.0)),
             Metric::Backlog => Some(Sample::uniform(self.backlog, 1.0)),
             Metric::BacklogPerTask => Some(Sample::uniform(self.backlog / f64::from(self.running.max(1)), 1.0)),
         }
@@ -271,7 +271,7 @@ impl<'a> ServiceState<'a> {
             }
         }
         if let Some(sample) = cpu {
-            let value = sample.sum / sample.count;
+            let value = sample.mean;
             self.interval.cpu_sum += value * f64::from(copies);
             self.interval.cpu_count += copies;
             self.interval.cpu_max = Some(self.interval.cpu_max.map_or(value, |m: f64| m.max(value)));
@@ -333,6 +333,10 @@ impl<'a> ServiceState<'a> {
             last_scale_in: self.last_scale_in,
         };
         let decisions = evaluate(&self.config.policies, &self.policies, self.config.suspension, &view);
+        if decisions.is_empty() {
+            self.held.fill(None);
+            return;
+        }
         for (policy, held) in self.held.iter_mut().enumerate() {
             let now_held = decisions
                 .iter()
@@ -771,8 +775,7 @@ mod memory_tests {
         service.set_load(load);
         service.close_tick(SimTime::from_millis(60_000), 60_000);
         let minute = service.this_minute;
-        let sample = service.sample(Metric::MemoryUtilization, &minute).unwrap();
-        sample.sum / sample.count
+        service.sample(Metric::MemoryUtilization, &minute).unwrap().mean
     }
 
     #[test]
