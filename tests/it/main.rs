@@ -2,6 +2,7 @@
 
 mod closed_form;
 mod invalid_input;
+mod invariants;
 mod runs;
 mod scheduled_and_step;
 mod step_load;
