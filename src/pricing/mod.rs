@@ -45,6 +45,15 @@ pub fn builtin_fargate_rates(region: &str, arch: CpuArchitecture) -> Option<Farg
 /// "Pricing is calculated per second with a 1-minute minimum" (AWS Fargate pricing page).
 pub const FARGATE_MINIMUM_BILLED_MS: u64 = 60 * MS_PER_SECOND;
 
+/// EC2: "Pay for the instances that you use by the second, with a minimum of 60 seconds",
+/// billed only while `running`, a new minimum with every start (reference §6.1).
+pub const EC2_MINIMUM_BILLED_MS: u64 = 60 * MS_PER_SECOND;
+
+/// The cost of `billed_ms` of an instance at `hour_usd`.
+pub fn ec2_cost(billed_ms: u64, hour_usd: f64) -> f64 {
+    billed_ms as f64 / MS_PER_HOUR as f64 * hour_usd
+}
+
 /// Billed milliseconds for a task that ran `lifetime_ms` and has stopped: rounded up to the
 /// whole second, and at least `minimum_ms`.
 pub fn billed_ms(lifetime_ms: u64, minimum_ms: u64) -> u64 {
@@ -87,6 +96,17 @@ mod tests {
         // 4 vCPU, 16 GB on ARM for 10 minutes: (4 × 0.03238 + 16 × 0.00356) / 6 = 0.03108.
         let (cpu, mem) = fargate_cost(600_000, 4096, 16_384, US_EAST_1_LINUX_ARM);
         assert!((cpu + mem - 0.031080).abs() < 1e-12);
+    }
+
+    #[test]
+    fn ec2_bills_the_seconds_used_with_a_minute_minimum() {
+        // AWS's example: "if you run an instance for 20 seconds and then stop it, we charge for a
+        // full one minute. If you run an instance for 3 minutes and 40 seconds, we charge for
+        // exactly 3 minutes and 40 seconds" (reference §6.1).
+        assert_eq!(billed_ms(20_000, EC2_MINIMUM_BILLED_MS), 60_000);
+        assert_eq!(billed_ms(220_000, EC2_MINIMUM_BILLED_MS), 220_000);
+        // An m5.large ($0.096/h) for 3 min 40 s: 0.096 × 220 / 3600.
+        assert!((ec2_cost(220_000, 0.096) - 0.096 * 220.0 / 3600.0).abs() < 1e-15);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use super::error::Problem;
+use crate::catalog::InstanceType;
 use crate::pricing::{CpuArchitecture, FargateRates};
 
 fn problem(file: &Path, line: usize, key: &str, message: String) -> Problem {
@@ -137,6 +138,66 @@ pub fn read_fargate_rates(
     Ok(None)
 }
 
+/// Reads the instance types of `region` from a table in the layout of
+/// `shared/data/pricing/ec2_us_east_1.csv` (`region,instance_type,…,vcpu,memory_gib,arch,…,
+/// on_demand_hour_usd,max_enis,…,eni_trunking_compatible`). Rows without a vCPU count, memory,
+/// price or ENI count (the file leaves the newest types blank rather than guess) are skipped.
+pub fn read_catalog(file: &Path, key: &str, region: &str) -> Result<Vec<InstanceType>, Problem> {
+    let text = read(file, key)?;
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().map_err(|e| problem(file, 1, key, e.to_string()))?.clone();
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| problem(file, 1, key, format!("missing the column `{name}`")))
+    };
+    let (c_region, c_name, c_vcpu, c_memory) =
+        (column("region")?, column("instance_type")?, column("vcpu")?, column("memory_gib")?);
+    let (c_arch, c_price, c_enis, c_trunk) =
+        (column("arch")?, column("on_demand_hour_usd")?, column("max_enis")?, column("eni_trunking_compatible")?);
+    let mut types = Vec::new();
+    for record in reader.records() {
+        let record =
+            record.map_err(|e| problem(file, e.position().map_or(0, |p| p.line() as usize), key, e.to_string()))?;
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        let field = |c: usize| record.get(c).unwrap_or("").trim();
+        if field(c_region) != region || [c_vcpu, c_memory, c_price, c_enis].iter().any(|&c| field(c).is_empty()) {
+            continue;
+        }
+        let bad = |what: &str, c: usize| {
+            problem(file, line, key, format!("{what} of {}: `{}` is not valid", field(c_name), field(c)))
+        };
+        let vcpu: u32 = field(c_vcpu).parse().map_err(|_| bad("vcpu", c_vcpu))?;
+        let memory_gib: f64 = field(c_memory)
+            .parse()
+            .ok()
+            .filter(|m: &f64| m.is_finite() && *m > 0.0)
+            .ok_or_else(|| bad("memory_gib", c_memory))?;
+        let price: f64 = field(c_price)
+            .parse()
+            .ok()
+            .filter(|p: &f64| p.is_finite() && *p >= 0.0)
+            .ok_or_else(|| bad("on_demand_hour_usd", c_price))?;
+        let max_enis: u32 = field(c_enis).parse().map_err(|_| bad("max_enis", c_enis))?;
+        let arch = match field(c_arch) {
+            "amd64" | "x86_64" => CpuArchitecture::X86_64,
+            "arm64" => CpuArchitecture::Arm64,
+            _ => return Err(bad("arch", c_arch)),
+        };
+        types.push(InstanceType {
+            name: field(c_name).to_owned().into(),
+            vcpu,
+            memory_mib: (memory_gib * 1024.0).round() as u32,
+            arch,
+            max_enis,
+            eni_trunking: field(c_trunk) == "1",
+            on_demand_hour_usd: price,
+        });
+    }
+    Ok(types)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,6 +223,22 @@ mod tests {
         let p = read_trace(f.path(), "loads.web.file", 60, GapRule::Hold).unwrap_err();
         assert_eq!(p.line, 3);
         assert!(p.message.contains("requests must be a number, found `lots`"), "{}", p.message);
+    }
+
+    #[test]
+    fn a_catalog_file_gives_the_types_of_its_region_and_skips_blank_rows() {
+        let f = temp(
+            "region,instance_type,family,vcpu,memory_gib,arch,gpu,on_demand_hour_usd,max_enis,ipv4_per_eni,eni_trunking_compatible\n\
+             eu-west-1,m5.large,m5,2,8.0,amd64,0,0.107,3,10,1\n\
+             eu-west-1,x9.large,x9,,,amd64,0,0.5,,,0\n\
+             us-east-1,m5.large,m5,2,8.0,amd64,0,0.096,3,10,1\n\
+             eu-west-1,t4g.nano,t4g,2,0.5,arm64,0,0.0046,2,2,0\n",
+        );
+        let types = read_catalog(f.path(), "catalog", "eu-west-1").unwrap();
+        let names: Vec<&str> = types.iter().map(|t| t.name.as_ref()).collect();
+        assert_eq!(names, ["m5.large", "t4g.nano"]);
+        assert_eq!((types[0].on_demand_hour_usd, types[0].memory_mib, types[0].eni_trunking), (0.107, 8192, true));
+        assert_eq!((types[1].memory_mib, types[1].arch), (512, CpuArchitecture::Arm64));
     }
 
     #[test]

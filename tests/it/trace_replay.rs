@@ -49,3 +49,37 @@ fn the_shared_price_table_prices_another_region() {
     let cost = summary(&dir.path().join("out"))["total"]["cost_usd"].as_f64().unwrap();
     assert!(close(cost, 10.35216, 1e-12), "cost {cost}");
 }
+
+#[test]
+fn the_builtin_instance_types_match_the_public_price_list() {
+    // Read the file independently of ecsim and compare every built-in type with its row.
+    let path = shared("pricing/ec2_us_east_1.csv");
+    let mut reader = csv::Reader::from_path(&path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let builtin = ecsim::catalog::Catalog::builtin();
+    assert_eq!(builtin.types().len(), 134);
+    for t in builtin.types() {
+        let row = rows
+            .iter()
+            .find(|r| r[column("instance_type")] == *t.name)
+            .unwrap_or_else(|| panic!("{} not in the file", t.name));
+        assert_eq!(row[column("vcpu")].parse::<u32>().unwrap(), t.vcpu, "{}", t.name);
+        assert_eq!(
+            (row[column("memory_gib")].parse::<f64>().unwrap() * 1024.0).round() as u32,
+            t.memory_mib,
+            "{}",
+            t.name
+        );
+        assert_eq!(row[column("on_demand_hour_usd")].parse::<f64>().unwrap(), t.on_demand_hour_usd, "{}", t.name);
+        assert_eq!(row[column("max_enis")].parse::<u32>().unwrap(), t.max_enis, "{}", t.name);
+        assert_eq!(&row[column("eni_trunking_compatible")] == "1", t.eni_trunking, "{}", t.name);
+        let arm = &row[column("arch")] == "arm64";
+        assert_eq!(arm, t.arch == ecsim::pricing::CpuArchitecture::Arm64, "{}", t.name);
+    }
+    // Loading the file as a catalog for us-east-1 keeps the built-in figures and adds the rest.
+    let loaded = ecsim::scenario::load_catalog(&path, "us-east-1").unwrap();
+    assert_eq!(loaded.get("m5.large"), builtin.get("m5.large"));
+    assert!(loaded.get("m5n.large").is_some() && builtin.get("m5n.large").is_none());
+}
