@@ -5,9 +5,10 @@
 //! all its state, so many runs can go in parallel without sharing anything.
 //!
 //! Every tick, in this order: each service closes the period that just ended (serving,
-//! CPU datapoint, alarms), series rows are emitted on interval boundaries, the loads are
-//! sampled for the next period, the policies decide, and the service scheduler launches or
-//! stops tasks to meet the desired count. Task state changes in between are events.
+//! one-minute samples, alarms), series rows are emitted on interval boundaries, the loads are
+//! sampled for the next period, scheduled actions due now run, the policies decide, and the
+//! service scheduler launches or stops tasks to meet the desired count. Task state changes
+//! and scheduled actions between ticks are events.
 
 mod outcome;
 mod service;
@@ -117,6 +118,7 @@ impl<'a, R: Recorder> World<'a, R> {
         }
         self.sample_loads(now);
         for service in &mut self.services {
+            service.run_due_actions(now, self.recorder);
             if closes_datapoint {
                 service.evaluate_policies(now, self.recorder);
             }

@@ -385,9 +385,8 @@ impl<'a> ServiceState<'a> {
         }
     }
 
-    /// Runs the scheduled actions due now, in file order: each sets the min and/or max
-    /// capacity and moves the desired count into the new range at once, whatever the cooldowns
-    /// (§3). A new min above the current max raises the max with it, and the other way round.
+    /// A `Scheduled` event: runs the actions due now (unless this instant's tick already did),
+    /// lets the scheduler act, and queues the next firing.
     pub(super) fn run_scheduled<R: Recorder>(
         &mut self,
         now: SimTime,
@@ -395,8 +394,19 @@ impl<'a> ServiceState<'a> {
         recorder: &mut R,
         queue: &mut EventQueue<Event>,
     ) {
+        self.run_due_actions(now, recorder);
+        self.reconcile(now, next_number, recorder, queue);
+        self.schedule_next_action(queue);
+    }
+
+    /// Runs the scheduled actions due now, in file order: each sets the min and/or max
+    /// capacity and moves the desired count into the new range at once, whatever the cooldowns
+    /// (§3). A new min above the current max raises the max with it, and the other way round.
+    /// The tick calls this too, before the policies decide, so that actions due at a tick
+    /// always come first, however their event was queued.
+    pub(super) fn run_due_actions<R: Recorder>(&mut self, now: SimTime, recorder: &mut R) {
         while let Some(&(at, action)) = self.schedule.get(self.next_action)
-            && at == now.as_millis()
+            && at <= now.as_millis()
         {
             self.next_action += 1;
             if self.config.suspension.scheduled_scaling_suspended {
@@ -424,8 +434,6 @@ impl<'a> ServiceState<'a> {
                 max_capacity: self.max_capacity,
             });
         }
-        self.reconcile(now, next_number, recorder, queue);
-        self.schedule_next_action(queue);
     }
 
     // ----- the service scheduler -----
