@@ -203,3 +203,61 @@ fn suspended_scheduled_scaling_skips_the_actions() {
     // Without the floor the service stays at 2 tasks on target all along.
     assert_eq!(summary(&dir.path().join("out"))["services"][0]["peak_desired_count"], 2);
 }
+
+#[test]
+fn an_action_due_at_a_tick_runs_before_that_minutes_policy_evaluation() {
+    // 3 tasks at 10 requests/s idle at 3.3 % CPU: AlarmLow fires at 15:00 and target tracking
+    // scales in to 1. An action at 20:30 queues the next one, at 21:00, after the 21:00 tick was
+    // queued; still, the 21:00 action (min 5) must run first, so the policy, still asking for 1,
+    // is recorded as held by min_capacity at 21:00.
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("order.toml");
+    std::fs::write(
+        &scenario,
+        r#"
+version = 1
+name = "order"
+duration = "30m"
+[loads.l]
+shape = "constant"
+value = 10.0
+[services.s]
+load = "l"
+cpu = 512
+memory = 1024
+requests_per_task = 100.0
+desired_count = 3
+min_capacity = 1
+max_capacity = 10
+[[services.s.target_tracking]]
+metric = "cpu"
+target_value = 60.0
+[[services.s.scheduled_actions]]
+name = "early"
+schedule = "at(2026-01-05T00:20:30)"
+max_capacity = 10
+[[services.s.scheduled_actions]]
+name = "floor"
+schedule = "at(2026-01-05T00:21:00)"
+min_capacity = 5
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    run_ok(&scenario, &out, &[]);
+    let rows: Vec<(String, String, String, String)> = read_csv(&out.join("events.csv"))
+        .iter()
+        .filter(|e| e["event"] != "task")
+        .map(|e| (e["time_s"].clone(), e["policy"].clone(), e["desired_after"].clone(), e["limited_by"].clone()))
+        .collect();
+    let expected: Vec<(String, String, String, String)> = [
+        ("900", "cpu-target-tracking", "1", ""),
+        ("1230", "early", "1", ""),
+        ("1260", "floor", "5", ""),
+        ("1260", "cpu-target-tracking", "5", "min_capacity"),
+    ]
+    .iter()
+    .map(|(a, b, c, d)| (a.to_string(), b.to_string(), c.to_string(), d.to_string()))
+    .collect();
+    assert_eq!(rows, expected);
+}
