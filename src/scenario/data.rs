@@ -34,25 +34,20 @@ pub enum GapRule {
 /// Reads a `timestamp_seconds,requests` trace into requests per bucket, one value per
 /// bucket from the first timestamp to the last. Timestamps inside a bucket add up.
 pub fn read_trace(file: &Path, key: &str, bucket_s: u64, gaps: GapRule) -> Result<Vec<f64>, Problem> {
-    let text = read(file, key)?;
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| problem(file, 1, key, format!("cannot read the header: {e}")))?;
+    let mut table = Table::open(file, key)?;
+    let headers = &table.headers;
     if headers.len() < 2 || &headers[0] != "timestamp_seconds" || &headers[1] != "requests" {
+        let found = headers.iter().collect::<Vec<_>>().join(",");
         return Err(problem(
             file,
             1,
             key,
-            format!(
-                "expected the header `timestamp_seconds,requests`, found `{}`",
-                headers.iter().collect::<Vec<_>>().join(",")
-            ),
+            format!("expected the header `timestamp_seconds,requests`, found `{found}`"),
         ));
     }
     let mut rows: Vec<(i64, f64)> = Vec::new();
-    for record in reader.records() {
-        let record =
-            record.map_err(|e| problem(file, e.position().map_or(0, |p| p.line() as usize), key, e.to_string()))?;
-        let line = record.position().map_or(0, |p| p.line() as usize);
+    for row in table.rows() {
+        let (line, record) = row?;
         let timestamp: i64 = record[0].trim().parse().map_err(|_| {
             problem(file, line, key, format!("timestamp_seconds must be whole seconds, found `{}`", &record[0]))
         })?;
@@ -88,6 +83,40 @@ pub fn read_trace(file: &Path, key: &str, bucket_s: u64, gaps: GapRule) -> Resul
         .collect())
 }
 
+/// A CSV table whose columns are found by name.
+struct Table {
+    file: std::path::PathBuf,
+    key: String,
+    headers: csv::StringRecord,
+    reader: csv::Reader<std::io::Cursor<Vec<u8>>>,
+}
+
+impl Table {
+    fn open(file: &Path, key: &str) -> Result<Table, Problem> {
+        let text = read(file, key)?;
+        let mut reader = csv::Reader::from_reader(std::io::Cursor::new(text.into_bytes()));
+        let headers = reader.headers().map_err(|e| problem(file, 1, key, e.to_string()))?.clone();
+        Ok(Table { file: file.to_owned(), key: key.to_owned(), headers, reader })
+    }
+
+    fn column(&self, name: &str) -> Result<usize, Problem> {
+        self.headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| problem(&self.file, 1, &self.key, format!("missing the column `{name}`")))
+    }
+
+    /// The rows with their line numbers.
+    fn rows(&mut self) -> impl Iterator<Item = Result<(usize, csv::StringRecord), Problem>> + '_ {
+        let (file, key) = (&self.file, &self.key);
+        self.reader.records().map(move |record| {
+            let record =
+                record.map_err(|e| problem(file, e.position().map_or(0, |p| p.line() as usize), key, e.to_string()))?;
+            Ok((record.position().map_or(0, |p| p.line() as usize), record))
+        })
+    }
+}
+
 /// Reads Fargate Linux On-Demand rates for `region` and `arch` from a table with the columns
 /// `region,os,arch,capacity,vcpu_hour_usd,gb_hour_usd` (the layout of
 /// `shared/data/pricing/fargate.csv`). `Ok(None)`: the file has no such row.
@@ -97,25 +126,16 @@ pub fn read_fargate_rates(
     region: &str,
     arch: CpuArchitecture,
 ) -> Result<Option<FargateRates>, Problem> {
-    let text = read(file, key)?;
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| problem(file, 1, key, e.to_string()))?.clone();
-    let column = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| problem(file, 1, key, format!("missing the column `{name}`")))
-    };
+    let mut table = Table::open(file, key)?;
+    let column = |name: &str| table.column(name);
     let (c_region, c_os, c_arch, c_capacity) = (column("region")?, column("os")?, column("arch")?, column("capacity")?);
     let (c_vcpu, c_gb) = (column("vcpu_hour_usd")?, column("gb_hour_usd")?);
     let arch_name = match arch {
         CpuArchitecture::X86_64 => "x86_64",
         CpuArchitecture::Arm64 => "arm64",
     };
-    for record in reader.records() {
-        let record =
-            record.map_err(|e| problem(file, e.position().map_or(0, |p| p.line() as usize), key, e.to_string()))?;
-        let line = record.position().map_or(0, |p| p.line() as usize);
+    for row in table.rows() {
+        let (line, record) = row?;
         let matches = record.get(c_region) == Some(region)
             && record.get(c_os) == Some("linux")
             && record.get(c_arch) == Some(arch_name)
@@ -143,24 +163,15 @@ pub fn read_fargate_rates(
 /// on_demand_hour_usd,max_enis,…,eni_trunking_compatible`). Rows without a vCPU count, memory,
 /// price or ENI count (the file leaves the newest types blank rather than guess) are skipped.
 pub fn read_catalog(file: &Path, key: &str, region: &str) -> Result<Vec<InstanceType>, Problem> {
-    let text = read(file, key)?;
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| problem(file, 1, key, e.to_string()))?.clone();
-    let column = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| problem(file, 1, key, format!("missing the column `{name}`")))
-    };
+    let mut table = Table::open(file, key)?;
+    let column = |name: &str| table.column(name);
     let (c_region, c_name, c_vcpu, c_memory) =
         (column("region")?, column("instance_type")?, column("vcpu")?, column("memory_gib")?);
     let (c_arch, c_price, c_enis, c_trunk) =
         (column("arch")?, column("on_demand_hour_usd")?, column("max_enis")?, column("eni_trunking_compatible")?);
     let mut types = Vec::new();
-    for record in reader.records() {
-        let record =
-            record.map_err(|e| problem(file, e.position().map_or(0, |p| p.line() as usize), key, e.to_string()))?;
-        let line = record.position().map_or(0, |p| p.line() as usize);
+    for row in table.rows() {
+        let (line, record) = row?;
         let field = |c: usize| record.get(c).unwrap_or("").trim();
         if field(c_region) != region || [c_vcpu, c_memory, c_price, c_enis].iter().any(|&c| field(c).is_empty()) {
             continue;
