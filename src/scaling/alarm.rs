@@ -75,15 +75,6 @@ pub enum AlarmState {
     InsufficientData,
 }
 
-impl AlarmState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AlarmState::Ok => "OK",
-            AlarmState::Alarm => "ALARM",
-            AlarmState::InsufficientData => "INSUFFICIENT_DATA",
-        }
-    }
-}
 
 /// The longest window the bit masks hold.
 pub const MAX_EVALUATION_PERIODS: u32 = 64;
