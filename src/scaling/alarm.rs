@@ -75,7 +75,6 @@ pub enum AlarmState {
     InsufficientData,
 }
 
-
 /// The longest window the bit masks hold.
 pub const MAX_EVALUATION_PERIODS: u32 = 64;
 
