@@ -159,16 +159,7 @@ impl<'a> Translator<'a> {
             );
         }
         let start_text = file.start.as_deref().unwrap_or(DEFAULT_START);
-        let start_unix_ms = match start_text.parse::<jiff::Timestamp>() {
-            Ok(t) => Some(t.as_millisecond()),
-            Err(e) => {
-                self.fail(
-                    &root.key("start"),
-                    format!("found \"{start_text}\" ({e}); expected an RFC 3339 time such as \"2026-01-05T00:00:00Z\""),
-                );
-                None
-            }
-        };
+        let start_unix_ms = self.timestamp(&root.key("start"), start_text).map(|t| t.as_millisecond());
         let duration_ms = self.positive_duration(&root.key("duration"), &file.duration);
         let tick_ms = self.tick(&root.key("tick"), file.tick.as_deref().unwrap_or("1m"));
         let series_interval_ms = match (&file.series_interval, tick_ms) {
@@ -920,7 +911,7 @@ impl<'a> Translator<'a> {
             Err(e) => {
                 self.fail(
                     path,
-                    format!("found \"{text}\" ({e}); expected an RFC 3339 UTC time such as \"2026-01-05T09:00:00Z\""),
+                    format!("found \"{text}\" ({e}); expected an RFC 3339 time such as \"2026-01-05T09:00:00Z\""),
                 );
                 None
             }
