@@ -4,7 +4,7 @@
 //! side and their results come back in input order: the bytes a run writes do not depend on
 //! how many threads there are. One run failing does not stop or lose the others.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
@@ -18,9 +18,40 @@ pub struct Job {
     pub dir: PathBuf,
 }
 
-/// Runs every job, in parallel, returning each job's summary (or error) in input order.
-pub fn run_all(jobs: &[Job]) -> Vec<Result<Summary, ReportError>> {
-    jobs.par_iter()
-        .map(|job| report::run_into(&job.dir, &job.scenario, &job.warnings).map(|(_, summary)| summary))
-        .collect()
+/// The runs of one command, each with a folder of its own.
+#[derive(Default)]
+pub struct Batch {
+    pub jobs: Vec<Job>,
+}
+
+impl Batch {
+    /// Adds a run. Its folder is `out` when the command runs one scenario, `out/<name>` when it
+    /// runs several, and `output/<name>` without `out`. Two runs may not share a folder: the
+    /// error names it.
+    pub fn add(
+        &mut self,
+        scenario: Scenario,
+        warnings: Vec<String>,
+        out: Option<&Path>,
+        several: bool,
+    ) -> Result<(), PathBuf> {
+        let dir = match out {
+            Some(dir) if !several => dir.to_owned(),
+            Some(dir) => dir.join(&scenario.name),
+            None => PathBuf::from("output").join(&scenario.name),
+        };
+        if self.jobs.iter().any(|job| job.dir == dir) {
+            return Err(dir);
+        }
+        self.jobs.push(Job { scenario, warnings, dir });
+        Ok(())
+    }
+
+    /// Runs every job, in parallel, returning each job's summary (or error) in input order.
+    pub fn run(&self) -> Vec<Result<Summary, ReportError>> {
+        self.jobs
+            .par_iter()
+            .map(|job| report::run_into(&job.dir, &job.scenario, &job.warnings).map(|(_, summary)| summary))
+            .collect()
+    }
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
-use ecsim::batch::{self, Job};
+use ecsim::batch::Batch;
 use ecsim::scenario::{self, Overrides};
 
 #[derive(Parser)]
@@ -78,7 +78,7 @@ fn main() -> ExitCode {
 
 fn run(files: &[PathBuf], out: Option<PathBuf>, overrides: &Overrides, quiet: bool) -> ExitCode {
     let mut input_error = false;
-    let mut jobs: Vec<Job> = Vec::new();
+    let mut batch = Batch::default();
     for file in files {
         let loaded = match scenario::load(file, overrides) {
             Ok(loaded) => loaded,
@@ -91,35 +91,23 @@ fn run(files: &[PathBuf], out: Option<PathBuf>, overrides: &Overrides, quiet: bo
         for warning in &loaded.warnings {
             eprintln!("warning: {}: {warning}", file.display());
         }
-        let name = &loaded.scenario.name;
-        let dir = match (&out, files.len()) {
-            (Some(dir), 1) => dir.clone(),
-            (Some(dir), _) => dir.join(name),
-            (None, _) => PathBuf::from("output").join(name),
-        };
-        if jobs.iter().any(|job| job.dir == dir) {
+        if let Err(dir) = batch.add(loaded.scenario, loaded.warnings, out.as_deref(), files.len() > 1) {
+            let file = file.display();
             eprintln!(
-                "error: {}: another scenario already writes to {}; give each a different `name`",
-                file.display(),
+                "error: {file}: another scenario already writes to {}; give each a different `name`",
                 dir.display()
             );
             input_error = true;
-            continue;
         }
-        jobs.push(Job { scenario: loaded.scenario, warnings: loaded.warnings, dir });
     }
     let started = Instant::now();
-    let results = batch::run_all(&jobs);
+    let results = batch.run();
     let elapsed = started.elapsed().as_secs_f64();
     let mut run_error = false;
-    for (job, result) in jobs.iter().zip(results) {
+    for (job, result) in batch.jobs.iter().zip(results) {
         match result {
             Ok(summary) if !quiet => {
-                let scenario = &job.scenario;
-                let simulated = humantime::format_duration(std::time::Duration::from_millis(scenario.duration_ms));
-                println!("ecsim: {} (seed {}), {simulated} simulated", scenario.name, scenario.seed);
-                print!("{}", summary.table());
-                println!("results: {}\n", job.dir.display());
+                print!("{}\n{}results: {}\n\n", summary.headline(), summary.table(), job.dir.display())
             }
             Ok(_) => {}
             Err(e) => {
@@ -128,8 +116,8 @@ fn run(files: &[PathBuf], out: Option<PathBuf>, overrides: &Overrides, quiet: bo
             }
         }
     }
-    if !quiet && !jobs.is_empty() {
-        println!("{} run(s) in {elapsed:.2} s", jobs.len());
+    if !quiet && !batch.jobs.is_empty() {
+        println!("{} run(s) in {elapsed:.2} s", batch.jobs.len());
     }
     if input_error {
         ExitCode::from(INPUT_ERROR)

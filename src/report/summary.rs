@@ -108,6 +108,12 @@ impl Summary {
         writer.into_inner().map_err(|e| e.into_error().into())
     }
 
+    /// The line that introduces a run in the terminal.
+    pub fn headline(&self) -> String {
+        let simulated = humantime::format_duration(std::time::Duration::from_secs_f64(self.duration_s));
+        format!("ecsim: {} (seed {}), {simulated} simulated", self.scenario, self.seed)
+    }
+
     /// A short table for the terminal.
     pub fn table(&self) -> String {
         let header = [
