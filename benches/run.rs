@@ -10,7 +10,10 @@ use std::path::Path;
 use criterion::{Criterion, criterion_group, criterion_main};
 use ecsim::engine::{EventQueue, SimTime};
 use ecsim::scenario::{self, Overrides};
-use ecsim::sim::{self, Recorder, ScalingEvent, ScheduledEvent, SeriesRow, TaskEvent};
+use ecsim::sim::{
+    self, GroupScalingEvent, InstanceEvent, PlacementFailure, ProviderRow, Recorder, ScalingEvent, ScheduledEvent,
+    SeriesRow, TaskEvent,
+};
 
 fn scenario_path(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bench").join(name)
@@ -58,6 +61,18 @@ impl Recorder for Counter {
         self.0 += 1;
     }
     fn series(&mut self, _: &SeriesRow) {
+        self.0 += 1;
+    }
+    fn instance(&mut self, _: &InstanceEvent) {
+        self.0 += 1;
+    }
+    fn group_scaling(&mut self, _: &GroupScalingEvent) {
+        self.0 += 1;
+    }
+    fn placement_failure(&mut self, _: &PlacementFailure) {
+        self.0 += 1;
+    }
+    fn provider_series(&mut self, _: &ProviderRow) {
         self.0 += 1;
     }
 }

@@ -3,8 +3,11 @@
 
 use serde::Serialize;
 
+use crate::capacity::ManagedScaling;
+use crate::catalog::{InstanceType, Registered};
 use crate::engine::Delay;
 use crate::load::Load;
+use crate::placement::{Constraint, Strategy};
 use crate::pricing::{CpuArchitecture, FargateRates};
 use crate::scaling::{Policy, ScheduledAction, Suspension};
 
@@ -23,6 +26,8 @@ pub struct Scenario {
     pub region: String,
     pub loads: Vec<LoadConfig>,
     pub services: Vec<ServiceConfig>,
+    /// Auto Scaling group capacity providers: the cluster's EC2 instances.
+    pub providers: Vec<AsgProvider>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -32,16 +37,16 @@ pub struct LoadConfig {
     pub load: Load,
 }
 
-/// A replica service on Fargate.
+/// A service on Fargate or on the cluster's EC2 instances.
 #[derive(Clone, Debug, Serialize)]
 pub struct ServiceConfig {
     pub name: String,
-    /// Index into [`Scenario::loads`].
-    pub load: usize,
+    /// Index into [`Scenario::loads`]; a daemon may have none.
+    pub load: Option<usize>,
     pub cpu: u32,
     pub memory: u32,
     pub cpu_architecture: CpuArchitecture,
-    pub rates: FargateRates,
+    pub launch: Launch,
     /// Requests per second one task serves at 100 % of its CPU.
     pub requests_per_task: f64,
     pub desired_count: u32,
@@ -68,6 +73,22 @@ pub struct ServiceConfig {
 }
 
 impl ServiceConfig {
+    pub fn ec2(&self) -> Option<&Ec2Placement> {
+        match &self.launch {
+            Launch::Ec2(placement) => Some(placement),
+            Launch::Fargate { .. } => None,
+        }
+    }
+
+    pub fn is_daemon(&self) -> bool {
+        self.ec2().is_some_and(|p| p.daemon)
+    }
+
+    /// MiB a task reserves on an instance: `memoryReservation` (soft) if set, else `memory`.
+    pub fn reserved_memory_mib(&self) -> u32 {
+        self.memory_reservation.unwrap_or(self.memory)
+    }
+
     /// MiB a task uses while serving `rps` requests per second, at most its hard `memory`.
     pub fn memory_used_mib(&self, rps: f64) -> f64 {
         (self.memory_use.base_mib + self.memory_use.mib_per_request_per_second * rps).min(f64::from(self.memory))
@@ -107,4 +128,77 @@ pub enum Overflow {
     Drop,
     /// It waits in a queue and is served when capacity frees up (a queue-driven worker).
     Queue,
+}
+
+/// Where a service's tasks run.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Launch {
+    /// Fargate, billed per task at these rates.
+    Fargate { rates: FargateRates },
+    /// The cluster's EC2 instances, whose cost is shared among the services they run.
+    Ec2(Ec2Placement),
+}
+
+/// How a service's tasks are placed on EC2 instances (reference §7).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Ec2Placement {
+    /// The capacity provider (index into [`Scenario::providers`]), or `None` for
+    /// `launch_type = "EC2"`: any instance of the cluster, not counted by managed scaling, and
+    /// a launch that finds no room fails instead of waiting.
+    pub provider: Option<usize>,
+    pub network_mode: NetworkMode,
+    /// A static host port (`bridge` or `host` mode): one such task per instance.
+    pub host_port: Option<u16>,
+    /// Placement strategy rules in order; empty means ECS's default for replica services.
+    pub strategies: Vec<Strategy>,
+    pub constraints: Vec<Constraint>,
+    /// `schedulingStrategy = DAEMON`: one task on every instance that satisfies the constraints.
+    pub daemon: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NetworkMode {
+    /// One ENI per task.
+    Awsvpc,
+    Bridge,
+    Host,
+}
+
+/// An Auto Scaling group capacity provider.
+#[derive(Clone, Debug, Serialize)]
+pub struct AsgProvider {
+    pub name: String,
+    /// In the order given, larger first: the ASG launches the first; the CapacityProviderReservation
+    /// estimate uses the smallest and the largest (§4.2).
+    pub instance_types: Vec<ProviderType>,
+    pub min_size: u32,
+    pub max_size: u32,
+    /// The group's size when the run starts: that many instances ACTIVE at time zero.
+    pub desired_capacity: u32,
+    pub availability_zones: u32,
+    /// EC2 `pending` (not billed) → `running`.
+    pub pending: Delay,
+    /// `running` (billed) → the container agent has registered the instance (ACTIVE).
+    pub boot: Delay,
+    /// ECS cluster auto scaling; `None`: the group stays at its desired capacity, and a task
+    /// that does not fit fails to place.
+    pub managed_scaling: Option<ManagedScaling>,
+    /// An instance running non-daemon tasks is protected from scale-in (§4.4).
+    pub managed_termination_protection: bool,
+    /// An instance chosen for scale-in is drained (its tasks replaced) before it terminates.
+    pub managed_draining: bool,
+    /// Custom attributes of the group's instances, for `memberOf` constraints and spreads.
+    pub attributes: Vec<(String, String)>,
+}
+
+/// An instance type as a provider launches it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProviderType {
+    pub instance: InstanceType,
+    /// What the container agent registers: CPU units and memory (§6.3).
+    pub registered: Registered,
+    /// awsvpc tasks the instance holds: max ENIs − 1, or the trunked limit.
+    pub awsvpc_tasks: u32,
 }

@@ -12,6 +12,7 @@ pub mod config;
 pub mod ecs;
 pub mod engine;
 pub mod load;
+pub mod placement;
 pub mod pricing;
 pub mod report;
 pub mod scaling;

@@ -34,6 +34,10 @@ enum Command {
         /// scenario's `prices` or the built-in us-east-1 rates.
         #[arg(long)]
         prices: Option<PathBuf>,
+        /// EC2 instance catalog (columns of shared/data/pricing/ec2_us_east_1.csv), adding to
+        /// the built-in us-east-1 types, instead of the scenario's `catalog`.
+        #[arg(long)]
+        catalog: Option<PathBuf>,
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
@@ -61,7 +65,9 @@ const RUN_ERROR: u8 = 1;
 
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Run { files, out, seed, prices, quiet } => run(&files, out, &Overrides { seed, prices }, quiet),
+        Command::Run { files, out, seed, prices, catalog, quiet } => {
+            run(&files, out, &Overrides { seed, prices, catalog }, quiet)
+        }
         Command::Validate { files } => validate(&files),
         Command::Explain { dir, service, at } => match ecsim::report::explain(&dir, &service, &at) {
             Ok(story) => {

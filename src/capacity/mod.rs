@@ -1,7 +1,7 @@
 //! ECS cluster auto scaling for Auto Scaling group capacity providers (reference §4): the
 //! CapacityProviderReservation metric that drives the ASG's managed target-tracking policy.
 //!
-//! Pure arithmetic over what the cluster looks like; the simulation (to come) feeds it
+//! Pure arithmetic over what the cluster looks like; the simulation feeds it
 //! instance and task counts each minute. Where AWS's texts disagree or are silent, the choice
 //! is a setting: how the per-group instance counts of the scale-out estimate combine, and
 //! whether scale-in reads "100 minus empty instances" or M / N × 100.
@@ -21,6 +21,10 @@ pub struct ManagedScaling {
     pub instance_warmup_period_ms: u64,
     pub groups: GroupCombination,
     pub scale_in: ScaleInReading,
+    /// The most the group shrinks in one minute, as a share of its size in %, at least one
+    /// instance: "greater than one instance and less than 50% each minute" (the ECS guide since
+    /// September 2022; 10 % before) (§4.3, §11.6).
+    pub scale_in_pace_percent: u32,
 }
 
 impl Default for ManagedScaling {
@@ -32,6 +36,7 @@ impl Default for ManagedScaling {
             instance_warmup_period_ms: 300_000,
             groups: GroupCombination::Sum,
             scale_in: ScaleInReading::EmptyInstances,
+            scale_in_pace_percent: 50,
         }
     }
 }
@@ -66,8 +71,9 @@ pub struct TaskNeeds {
     pub memory_mib: u32,
     /// awsvpc: an ENI of its own.
     pub eni: bool,
-    /// A static host port: one such task per instance.
-    pub static_port: bool,
+    /// A static host port (or, ecsim's choice, a `distinctInstance` constraint): one such task
+    /// per instance.
+    pub one_per_instance: bool,
 }
 
 /// What an instance type offers tasks.
@@ -86,7 +92,7 @@ pub fn tasks_per_instance(task: &TaskNeeds, shape: &InstanceShape) -> u32 {
     if task.eni {
         fit = fit.min(shape.task_enis);
     }
-    if task.static_port {
+    if task.one_per_instance {
         fit = fit.min(1);
     }
     fit
@@ -136,6 +142,71 @@ pub fn reservation(running: u32, needed: Option<u32>, empty: u32, settings: &Man
     }
 }
 
+/// The managed target-tracking policy's alarms on the group (§4.3): AlarmHigh is
+/// "CapacityProviderReservation > target for 1 datapoints within 1 minute", AlarmLow below the
+/// target for 15 datapoints within 15 minutes. One datapoint a minute.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AsgAlarms {
+    below_minutes: u32,
+}
+
+pub const ALARM_LOW_DATAPOINTS: u32 = 15;
+
+/// Which alarm is in ALARM after a minute's datapoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    High,
+    Low,
+    Quiet,
+}
+
+impl AsgAlarms {
+    pub fn push(&mut self, reservation: f64, target: f64) -> Signal {
+        if reservation < target {
+            self.below_minutes += 1;
+        } else {
+            self.below_minutes = 0;
+        }
+        if reservation > target {
+            Signal::High
+        } else if self.below_minutes >= ALARM_LOW_DATAPOINTS {
+            Signal::Low
+        } else {
+            Signal::Quiet
+        }
+    }
+}
+
+/// The group size the managed policy asks for in a minute whose alarm is `signal`, before the
+/// group's min and max. `running` is N, `waiting` whether tasks wait for capacity, `empty` the
+/// instances running no non-daemon task, `reservation` the metric this minute.
+///
+/// Scale-out is target tracking's `ceil(N × metric / target)`, with N taken as one from zero
+/// ("it assumes … that the current capacity is one"), which gives `N + step` instances at a
+/// target of 100. When no task waits, the instances wanted are those running tasks plus the
+/// spare the target keeps, `ceil((N − empty) × 100 / target)`, whichever reading the metric
+/// uses; scale-in moves toward it by at most the pace a minute (§4.3).
+pub fn group_capacity(
+    signal: Signal,
+    running: u32,
+    waiting: bool,
+    empty: u32,
+    reservation: f64,
+    settings: &ManagedScaling,
+) -> u32 {
+    let target = f64::from(settings.target_capacity);
+    let busy_goal = || (f64::from(running - empty.min(running)) * 100.0 / target - 1e-9).ceil().max(0.0) as u32;
+    match signal {
+        Signal::Quiet => running,
+        Signal::High if waiting => (f64::from(running.max(1)) * reservation / target - 1e-9).ceil() as u32,
+        Signal::High => busy_goal().max(running),
+        Signal::Low => {
+            let step = (running * settings.scale_in_pace_percent / 100).max(1);
+            busy_goal().max(running.saturating_sub(step)).min(running)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,7 +216,7 @@ mod tests {
     const XLARGE: InstanceShape = InstanceShape { cpu_units: 4096, memory_mib: 15974, task_enis: 3 };
 
     fn needs(cpu: u32, memory: u32) -> TaskNeeds {
-        TaskNeeds { cpu_units: cpu, memory_mib: memory, eni: false, static_port: false }
+        TaskNeeds { cpu_units: cpu, memory_mib: memory, eni: false, one_per_instance: false }
     }
 
     #[test]
@@ -156,7 +227,7 @@ mod tests {
         assert_eq!(tasks_per_instance(&needs(256, 2048), &LARGE), 3);
         // awsvpc: 2 ENIs → 2; a static host port → 1; too big → 0.
         assert_eq!(tasks_per_instance(&TaskNeeds { eni: true, ..needs(256, 512) }, &LARGE), 2);
-        assert_eq!(tasks_per_instance(&TaskNeeds { static_port: true, ..needs(256, 512) }, &LARGE), 1);
+        assert_eq!(tasks_per_instance(&TaskNeeds { one_per_instance: true, ..needs(256, 512) }, &LARGE), 1);
         assert_eq!(tasks_per_instance(&needs(4096, 1024), &LARGE), 0);
     }
 
@@ -189,6 +260,47 @@ mod tests {
         assert_eq!(reservation(4, Some(50), 0, &max2), 150.0);
         // Every instance busy: 100 %.
         assert_eq!(reservation(10, None, 0, &settings), 100.0);
+    }
+
+    #[test]
+    fn alarm_high_fires_on_one_minute_above_and_low_on_fifteen_below() {
+        let mut alarms = AsgAlarms::default();
+        assert_eq!(alarms.push(150.0, 100.0), Signal::High);
+        for _ in 0..14 {
+            assert_eq!(alarms.push(98.0, 100.0), Signal::Quiet);
+        }
+        assert_eq!(alarms.push(98.0, 100.0), Signal::Low, "the 15th minute below");
+        assert_eq!(alarms.push(98.0, 100.0), Signal::Low, "and every minute it stays below");
+        // At the target: neither, and the count of minutes below starts again.
+        assert_eq!(alarms.push(100.0, 100.0), Signal::Quiet);
+        assert_eq!(alarms.push(98.0, 100.0), Signal::Quiet);
+    }
+
+    #[test]
+    fn group_capacity_by_hand() {
+        let settings = ManagedScaling::default();
+        // From zero with tasks waiting: 200 % of one instance → 2.
+        assert_eq!(group_capacity(Signal::High, 0, true, 0, 200.0, &settings), 2);
+        // N = 4 and 150 % → 6.
+        assert_eq!(group_capacity(Signal::High, 4, true, 0, 150.0, &settings), 6);
+        // Target 80 %, N = 4 and 150 %: ceil(4 × 150 / 80) = ceil(7.5) = 8.
+        let spare = ManagedScaling { target_capacity: 80, ..settings };
+        assert_eq!(group_capacity(Signal::High, 4, true, 0, 150.0, &spare), 8);
+        // Target 80 %, 10 busy instances and none empty: ceil(10 × 100 / 80) = 13.
+        assert_eq!(group_capacity(Signal::High, 10, false, 0, 100.0, &spare), 13);
+        // ...and once there are 13 with 3 empty it stays at 13.
+        assert_eq!(group_capacity(Signal::High, 13, false, 3, 100.0, &spare), 13);
+        // Scale-in: 10 instances, 8 empty, target 100: the goal is 2, the pace 50 % → 5 first.
+        assert_eq!(group_capacity(Signal::Low, 10, false, 8, 92.0, &settings), 5);
+        // Then 5 with 3 empty: at most 2 of 5 (50 % is 2.5) → 3, and the goal of 2 a minute later.
+        assert_eq!(group_capacity(Signal::Low, 5, false, 3, 97.0, &settings), 3);
+        assert_eq!(group_capacity(Signal::Low, 3, false, 1, 99.0, &settings), 2);
+        // One instance at least per minute: 1 of 1 empty (50 % of 1 rounds down to 0).
+        assert_eq!(group_capacity(Signal::Low, 1, false, 1, 99.0, &settings), 0);
+        // The pre-September-2022 pace, 10 %: 30 instances, 20 empty → 27.
+        let slow = ManagedScaling { scale_in_pace_percent: 10, ..settings };
+        assert_eq!(group_capacity(Signal::Low, 30, false, 20, 80.0, &slow), 27);
+        assert_eq!(group_capacity(Signal::Quiet, 7, false, 2, 98.0, &settings), 7);
     }
 
     #[test]

@@ -32,3 +32,27 @@ impl TaskState {
         }
     }
 }
+
+/// An EC2 container instance's life (reference §6.1, §4.4): EC2 `pending` (not billed), EC2
+/// `running` while it boots (billed, not yet registered), ECS `ACTIVE` once the container
+/// agent registers, `DRAINING` while its tasks are moved off, and `terminated`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum InstanceState {
+    Pending,
+    Booting,
+    Active,
+    Draining,
+    Terminated,
+}
+
+impl InstanceState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstanceState::Pending => "pending",
+            InstanceState::Booting => "running",
+            InstanceState::Active => "ACTIVE",
+            InstanceState::Draining => "DRAINING",
+            InstanceState::Terminated => "terminated",
+        }
+    }
+}

@@ -9,9 +9,12 @@ use super::atomic::AtomicFile;
 use crate::config::Scenario;
 use crate::engine::SimTime;
 use crate::scaling::{AlarmConfig, Comparison, Direction};
-use crate::sim::{Recorder, ScalingEvent, ScheduledEvent, SeriesRow, TaskEvent};
+use crate::sim::{
+    GroupScalingEvent, InstanceEvent, PlacementFailure, ProviderRow, Recorder, ScalingEvent, ScheduledEvent, SeriesRow,
+    TaskEvent,
+};
 
-pub const EVENTS_HEADER: [&str; 21] = [
+pub const EVENTS_HEADER: [&str; 25] = [
     "time_s",
     "timestamp",
     "service",
@@ -33,9 +36,13 @@ pub const EVENTS_HEADER: [&str; 21] = [
     "won",
     "min_capacity",
     "max_capacity",
+    "provider",
+    "instance",
+    "instance_type",
+    "reason",
 ];
 
-pub const SERIES_HEADER: [&str; 16] = [
+pub const SERIES_HEADER: [&str; 25] = [
     "time_s",
     "timestamp",
     "service",
@@ -52,6 +59,15 @@ pub const SERIES_HEADER: [&str; 16] = [
     "cpu_utilization_max",
     "cost_usd",
     "cumulative_cost_usd",
+    "provider",
+    "instances_pending_max",
+    "instances_active_max",
+    "instances_draining_max",
+    "capacity_provider_reservation",
+    "cpu_reservation",
+    "memory_reservation",
+    "tasks_provisioning_max",
+    "idle_cost_usd",
 ];
 
 /// One CSV line assembled in a reused buffer. Every field is a number or a fixed word except
@@ -230,6 +246,8 @@ pub struct CsvRecorder<'a> {
     service_names: Vec<String>,
     /// Per service, per policy: its name (escaped) and each alarm's condition in words.
     policies: Vec<Vec<(String, Vec<String>)>>,
+    /// Capacity provider names, escaped for CSV.
+    provider_names: Vec<String>,
     error: Option<io::Error>,
 }
 
@@ -259,16 +277,26 @@ impl<'a> CsvRecorder<'a> {
                         .collect()
                 })
                 .collect(),
+            provider_names: scenario.providers.iter().map(|p| csv_field(&p.name)).collect(),
             error: None,
         })
     }
 
-    fn begin(&mut self, at: SimTime, service: usize) {
+    /// Starts a line with the time and the service (none for the cluster's own records).
+    fn begin(&mut self, at: SimTime, service: Option<usize>) {
         self.line.clear();
         self.line.field(Seconds(at));
         self.line.separate();
         self.timestamps.write(at, &mut self.line.text);
-        self.line.text(&self.service_names[service]);
+        match service {
+            Some(service) => self.line.text(&self.service_names[service]),
+            None => self.line.empty(1),
+        }
+    }
+
+    fn event_line(&mut self) {
+        let result = self.line.write_to(&mut self.events);
+        self.keep(result);
     }
 
     fn keep(&mut self, result: io::Result<()>) {
@@ -291,24 +319,31 @@ impl<'a> CsvRecorder<'a> {
 
 impl Recorder for CsvRecorder<'_> {
     fn task(&mut self, event: &TaskEvent) {
-        self.begin(event.at, event.service);
+        self.begin(event.at, Some(event.service));
         self.line.text("task");
         self.line.int(event.task);
-        self.line.text(&self.zones[event.az as usize]);
+        match event.az {
+            Some(az) => self.line.text(&self.zones[az as usize]),
+            None => self.line.empty(1),
+        }
         match event.from {
             Some(state) => self.line.text(state.as_str()),
             None => self.line.empty(1),
         }
         self.line.text(event.to.as_str());
-        self.line.empty(13);
-        let result = self.line.write_to(&mut self.events);
-        self.keep(result);
+        self.line.empty(14);
+        match event.instance {
+            Some(instance) => self.line.int(instance),
+            None => self.line.empty(1),
+        }
+        self.line.empty(2);
+        self.event_line();
     }
 
     fn scaling(&mut self, event: &ScalingEvent) {
         let decision = &event.decision;
         let policy = &self.scenario.services[event.service].policies[decision.policy];
-        self.begin(event.at, event.service);
+        self.begin(event.at, Some(event.service));
         self.line.text(match decision.direction {
             Direction::Out => "scale_out",
             Direction::In => "scale_in",
@@ -338,14 +373,13 @@ impl Recorder for CsvRecorder<'_> {
             None => self.line.empty(1),
         }
         self.line.text(if decision.won { "true" } else { "false" });
-        self.line.empty(2);
-        let result = self.line.write_to(&mut self.events);
-        self.keep(result);
+        self.line.empty(6);
+        self.event_line();
     }
 
     fn scheduled(&mut self, event: &ScheduledEvent) {
         let action = &self.scenario.services[event.service].scheduled_actions[event.action];
-        self.begin(event.at, event.service);
+        self.begin(event.at, Some(event.service));
         self.line.text("scheduled_action");
         self.line.empty(4);
         self.line.field(csv_field(&action.name));
@@ -359,12 +393,95 @@ impl Recorder for CsvRecorder<'_> {
         self.line.text("true");
         self.line.int(event.min_capacity);
         self.line.int(event.max_capacity);
-        let result = self.line.write_to(&mut self.events);
+        self.line.empty(4);
+        self.event_line();
+    }
+
+    fn instance(&mut self, event: &InstanceEvent) {
+        self.begin(event.at, None);
+        self.line.text("instance");
+        self.line.empty(1);
+        self.line.text(&self.zones[event.az as usize]);
+        match event.from {
+            Some(state) => self.line.text(state.as_str()),
+            None => self.line.empty(1),
+        }
+        self.line.text(event.to.as_str());
+        self.line.empty(13);
+        self.line.text(&self.provider_names[event.provider]);
+        self.line.int(event.instance);
+        self.line.text(&self.scenario.providers[event.provider].instance_types[event.instance_type].instance.name);
+        self.line.text(event.reason);
+        self.event_line();
+    }
+
+    fn group_scaling(&mut self, event: &GroupScalingEvent) {
+        self.begin(event.at, None);
+        self.line.text(match event.direction {
+            Direction::Out => "group_scale_out",
+            Direction::In => "group_scale_in",
+        });
+        self.line.empty(8);
+        self.line.fixed(event.reservation, 4);
+        self.line.int(event.instances);
+        self.line.int(event.desired_before);
+        self.line.int(event.proposed);
+        self.line.int(event.desired_after);
+        match event.limited_by {
+            Some(limit) => self.line.text(limit),
+            None => self.line.empty(1),
+        }
+        self.line.text(if event.desired_after != event.desired_before { "true" } else { "false" });
+        let provider = &self.scenario.providers[event.provider];
+        self.line.int(provider.min_size);
+        self.line.int(provider.max_size);
+        self.line.text(&self.provider_names[event.provider]);
+        self.line.empty(2);
+        let reason = format!(
+            "CapacityProviderReservation {:.1}% vs target {}%: {} instances, {} empty, {} tasks waiting",
+            event.reservation,
+            provider.managed_scaling.map_or(100, |m| m.target_capacity),
+            event.instances,
+            event.empty,
+            event.waiting_tasks
+        );
+        self.line.text(&csv_field(&reason));
+        self.event_line();
+    }
+
+    fn placement_failure(&mut self, event: &PlacementFailure) {
+        self.begin(event.at, Some(event.service));
+        self.line.text("placement_failed");
+        self.line.empty(20);
+        self.line.text(&csv_field(event.reason));
+        self.event_line();
+    }
+
+    fn provider_series(&mut self, row: &ProviderRow) {
+        self.begin(row.start, None);
+        self.line.empty(8);
+        self.line.int(row.desired);
+        self.line.empty(2);
+        self.line.fixed(row.cost_usd, 8);
+        self.line.fixed(row.cumulative_cost_usd, 8);
+        self.line.text(&self.provider_names[row.provider]);
+        self.line.int(row.pending_max);
+        self.line.int(row.active_max);
+        self.line.int(row.draining_max);
+        for value in [row.reservation, row.cpu_reservation, row.memory_reservation] {
+            match value {
+                Some(v) => self.line.fixed(v, 3),
+                None => self.line.empty(1),
+            }
+        }
+        self.line.int(row.provisioning_max);
+        self.line.fixed(row.idle_cost_usd, 8);
+        let result = self.line.write_to(&mut self.series);
         self.keep(result);
     }
 
     fn series(&mut self, row: &SeriesRow) {
-        self.begin(row.start, row.service);
+        self.begin(row.start, Some(row.service));
         let seconds = row.end.since(row.start) as f64 / 1000.0;
         self.line.fixed(row.offered_requests, 3);
         self.line.fixed(row.served_requests, 3);
@@ -384,6 +501,7 @@ impl Recorder for CsvRecorder<'_> {
         }
         self.line.fixed(row.cost_usd, 8);
         self.line.fixed(row.cumulative_cost_usd, 8);
+        self.line.empty(9);
         let result = self.line.write_to(&mut self.series);
         self.keep(result);
     }

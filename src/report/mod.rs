@@ -16,7 +16,7 @@ use serde::Serialize;
 
 pub use csv_out::{CsvRecorder, EVENTS_HEADER, SERIES_HEADER};
 pub use explain::{ExplainError, explain};
-pub use summary::{Summary, SummaryLine};
+pub use summary::{ProviderLine, Summary, SummaryLine};
 
 use crate::config::Scenario;
 use crate::sim::{self, RunOutcome};

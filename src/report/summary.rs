@@ -4,15 +4,19 @@ use serde::Serialize;
 
 use crate::config::Scenario;
 use crate::engine::MS_PER_HOUR;
-use crate::sim::{RunOutcome, ServiceSummary};
+use crate::sim::{ProviderSummary, RunOutcome, ServiceSummary};
 
 /// One line of the summary: a service, or the total over all services.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct SummaryLine {
     pub service: String,
+    /// A Fargate service's bill, or an EC2 service's share of its instances; the total adds
+    /// the idle EC2 capacity, so it is the whole bill.
     pub cost_usd: f64,
     pub cost_vcpu_usd: f64,
     pub cost_memory_usd: f64,
+    /// EC2 capacity no task reserved (total line only; 0 for a service).
+    pub idle_cost_usd: f64,
     pub billed_task_hours: f64,
     pub running_task_hours: f64,
     pub requests_offered: f64,
@@ -29,6 +33,23 @@ pub struct SummaryLine {
     pub scale_outs: u32,
     pub scale_ins: u32,
     pub underprovisioned_tick_share: f64,
+    pub placement_failures: u64,
+}
+
+/// A capacity provider's line: its instances' bill and how well tasks filled them.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ProviderLine {
+    pub provider: String,
+    pub cost_usd: f64,
+    pub idle_cost_usd: f64,
+    pub idle_share: f64,
+    pub billed_instance_hours: f64,
+    pub instances_launched: u64,
+    pub peak_instances: u32,
+    pub cpu_reservation_mean: Option<f64>,
+    pub memory_reservation_mean: Option<f64>,
+    pub scale_outs: u32,
+    pub scale_ins: u32,
 }
 
 /// Everything `summary.json` holds.
@@ -40,18 +61,27 @@ pub struct Summary {
     pub duration_s: f64,
     pub total: SummaryLine,
     pub services: Vec<SummaryLine>,
+    pub providers: Vec<ProviderLine>,
 }
 
 fn ratio(numerator: f64, denominator: f64) -> Option<f64> {
     (denominator > 0.0).then(|| numerator / denominator)
 }
 
-fn line(service: String, s: &ServiceSummary, capacity_requests: f64, peaks: Option<(u32, u32)>) -> SummaryLine {
+fn line(
+    service: String,
+    s: &ServiceSummary,
+    idle_cost_usd: f64,
+    capacity_requests: f64,
+    peaks: Option<(u32, u32)>,
+) -> SummaryLine {
+    let cost_usd = s.cost_usd() + idle_cost_usd;
     SummaryLine {
         service,
-        cost_usd: s.cost_usd(),
+        cost_usd,
         cost_vcpu_usd: s.cost_vcpu_usd,
         cost_memory_usd: s.cost_memory_usd,
+        idle_cost_usd,
         billed_task_hours: s.billed_ms as f64 / MS_PER_HOUR as f64,
         running_task_hours: s.running_task_ms as f64 / MS_PER_HOUR as f64,
         requests_offered: s.offered_requests,
@@ -59,13 +89,30 @@ fn line(service: String, s: &ServiceSummary, capacity_requests: f64, peaks: Opti
         requests_unserved: s.unserved_requests(),
         unserved_share: ratio(s.unserved_requests(), s.offered_requests).unwrap_or(0.0),
         running_capacity_utilization: ratio(s.served_requests, capacity_requests),
-        cost_per_million_served_usd: ratio(s.cost_usd() * 1e6, s.served_requests),
+        cost_per_million_served_usd: ratio(cost_usd * 1e6, s.served_requests),
         peak_running_tasks: peaks.map(|p| p.0),
         peak_desired_count: peaks.map(|p| p.1),
         tasks_launched: s.tasks_launched,
         scale_outs: s.scale_outs,
         scale_ins: s.scale_ins,
         underprovisioned_tick_share: ratio(s.underprovisioned_ticks as f64, s.ticks as f64).unwrap_or(0.0),
+        placement_failures: s.placement_failures,
+    }
+}
+
+fn provider_line(provider: String, p: &ProviderSummary) -> ProviderLine {
+    ProviderLine {
+        provider,
+        cost_usd: p.cost_usd,
+        idle_cost_usd: p.idle_cost_usd,
+        idle_share: ratio(p.idle_cost_usd, p.cost_usd).unwrap_or(0.0),
+        billed_instance_hours: p.billed_ms as f64 / MS_PER_HOUR as f64,
+        instances_launched: p.instances_launched,
+        peak_instances: p.peak_instances,
+        cpu_reservation_mean: p.cpu_reservation_mean,
+        memory_reservation_mean: p.memory_reservation_mean,
+        scale_outs: p.scale_outs,
+        scale_ins: p.scale_ins,
     }
 }
 
@@ -76,7 +123,7 @@ impl Summary {
         let mut services = Vec::new();
         for (config, s) in scenario.services.iter().zip(&outcome.services) {
             let capacity = s.running_task_ms as f64 / 1000.0 * config.requests_per_task;
-            services.push(line(config.name.clone(), s, capacity, Some((s.peak_running, s.peak_desired))));
+            services.push(line(config.name.clone(), s, 0.0, capacity, Some((s.peak_running, s.peak_desired))));
             total_capacity += capacity;
             total.billed_ms += s.billed_ms;
             total.cost_vcpu_usd += s.cost_vcpu_usd;
@@ -89,14 +136,22 @@ impl Summary {
             total.scale_ins += s.scale_ins;
             total.ticks += s.ticks;
             total.underprovisioned_ticks += s.underprovisioned_ticks;
+            total.placement_failures += s.placement_failures;
         }
+        let idle: f64 = outcome.providers.iter().map(|p| p.idle_cost_usd).sum();
         Summary {
             scenario: scenario.name.clone(),
             seed: scenario.seed,
             ecsim_version: env!("CARGO_PKG_VERSION"),
             duration_s: scenario.duration_ms as f64 / 1000.0,
-            total: line("TOTAL".into(), &total, total_capacity, None),
+            total: line("TOTAL".into(), &total, idle, total_capacity, None),
             services,
+            providers: scenario
+                .providers
+                .iter()
+                .zip(&outcome.providers)
+                .map(|(config, p)| provider_line(config.name.clone(), p))
+                .collect(),
         }
     }
 
@@ -119,7 +174,7 @@ impl Summary {
         let header = [
             "service",
             "cost USD",
-            "task-hours",
+            "running task-h",
             "served %",
             "unserved req",
             "peak tasks",
@@ -131,7 +186,7 @@ impl Summary {
             rows.push(vec![
                 line.service.clone(),
                 format!("{:.4}", line.cost_usd),
-                format!("{:.2}", line.billed_task_hours),
+                format!("{:.2}", line.running_task_hours),
                 format!("{:.3}", 100.0 * (1.0 - line.unserved_share)),
                 format!("{:.0}", line.requests_unserved),
                 line.peak_running_tasks.map_or("-".into(), |p| p.to_string()),
@@ -152,6 +207,21 @@ impl Summary {
                     .collect();
             out.push_str(cells.join("  ").trim_end());
             out.push('\n');
+        }
+        for p in &self.providers {
+            let reservation = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.1} %"));
+            out.push_str(&format!(
+                "EC2 {}: {:.4} USD for {:.2} instance-hours ({} launched, peak {}), idle {:.4} USD ({:.1} %), CPU reserved {}, memory {}\n",
+                p.provider,
+                p.cost_usd,
+                p.billed_instance_hours,
+                p.instances_launched,
+                p.peak_instances,
+                p.idle_cost_usd,
+                100.0 * p.idle_share,
+                reservation(p.cpu_reservation_mean),
+                reservation(p.memory_reservation_mean),
+            ));
         }
         out
     }

@@ -19,10 +19,70 @@ pub struct ScenarioFile {
     pub seed: Option<u64>,
     pub region: Option<String>,
     pub prices: Option<String>,
+    pub catalog: Option<String>,
     #[serde(default)]
     pub loads: IndexMap<String, ShapeFile>,
     #[serde(default)]
+    pub capacity_providers: IndexMap<String, CapacityProviderFile>,
+    #[serde(default)]
     pub services: IndexMap<String, ServiceFile>,
+}
+
+/// An Auto Scaling group capacity provider.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CapacityProviderFile {
+    pub instance_types: Vec<String>,
+    pub min_size: i64,
+    pub max_size: i64,
+    pub desired_capacity: Option<i64>,
+    pub availability_zones: Option<i64>,
+    pub pending: Option<DelayFile>,
+    pub boot: Option<DelayFile>,
+    pub registered_memory_share: Option<f64>,
+    pub ecs_reserved_memory: Option<i64>,
+    pub awsvpc_trunking: Option<IndexMap<String, i64>>,
+    pub managed_scaling: Option<ManagedScalingFile>,
+    pub managed_termination_protection: Option<bool>,
+    pub managed_draining: Option<bool>,
+    #[serde(default)]
+    pub attributes: IndexMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManagedScalingFile {
+    pub target_capacity: Option<i64>,
+    pub minimum_scaling_step_size: Option<i64>,
+    pub maximum_scaling_step_size: Option<i64>,
+    pub instance_warmup_period: Option<String>,
+    pub group_estimate: Option<String>,
+    pub scale_in_reading: Option<String>,
+    pub scale_in_pace: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StrategyItemFile {
+    pub capacity_provider: String,
+    pub base: Option<i64>,
+    pub weight: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlacementStrategyFile {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub field: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlacementConstraintFile {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub expression: Option<String>,
 }
 
 /// A load shape. `noise` is accepted on every shape so that the error for noise on a part
@@ -111,15 +171,23 @@ pub enum NoiseFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceFile {
-    pub load: String,
+    pub load: Option<String>,
     pub launch_type: Option<String>,
+    pub capacity_provider_strategy: Option<Vec<StrategyItemFile>>,
+    pub scheduling_strategy: Option<String>,
+    pub network_mode: Option<String>,
+    pub host_port: Option<i64>,
+    #[serde(default)]
+    pub placement_strategy: Vec<PlacementStrategyFile>,
+    #[serde(default)]
+    pub placement_constraints: Vec<PlacementConstraintFile>,
     pub cpu: i64,
     pub memory: i64,
     pub cpu_architecture: Option<String>,
-    pub requests_per_task: f64,
-    pub desired_count: i64,
-    pub min_capacity: i64,
-    pub max_capacity: i64,
+    pub requests_per_task: Option<f64>,
+    pub desired_count: Option<i64>,
+    pub min_capacity: Option<i64>,
+    pub max_capacity: Option<i64>,
     pub provisioning: Option<DelayFile>,
     pub startup: Option<DelayFile>,
     pub stop_timeout: Option<String>,

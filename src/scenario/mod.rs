@@ -22,6 +22,8 @@ use error::Locator;
 pub struct Overrides {
     pub seed: Option<u64>,
     pub prices: Option<PathBuf>,
+    /// An instance catalog file, in place of the scenario's `catalog`.
+    pub catalog: Option<PathBuf>,
 }
 
 /// A validated scenario and what is worth telling the user about it.

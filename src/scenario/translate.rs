@@ -4,16 +4,23 @@
 use std::path::{Path, PathBuf};
 
 use super::Overrides;
-use super::data::{GapRule, read_fargate_rates, read_trace};
+use super::data::{GapRule, read_catalog, read_fargate_rates, read_trace};
 use super::error::{KeyPath, Locator, Problem};
 use super::file::{
-    AlarmFile, DelayFile, DistributionFile, LoadBalancerFile, NoiseFile, ScenarioFile, ServiceFile, ShapeFile,
-    StepScalingFile, TargetTrackingFile,
+    AlarmFile, CapacityProviderFile, DelayFile, DistributionFile, LoadBalancerFile, ManagedScalingFile, NoiseFile,
+    PlacementConstraintFile, PlacementStrategyFile, ScenarioFile, ServiceFile, ShapeFile, StepScalingFile,
+    TargetTrackingFile,
 };
-use crate::config::{LoadBalancer, LoadConfig, MemoryUse, Overflow, Scenario, ServiceConfig};
+use crate::capacity::{GroupCombination, ManagedScaling, ScaleInReading};
+use crate::catalog::{Catalog, DEFAULT_REGISTERED_MEMORY_SHARE, InstanceType};
+use crate::config::{
+    AsgProvider, Ec2Placement, Launch, LoadBalancer, LoadConfig, MemoryUse, NetworkMode, Overflow, ProviderType,
+    Scenario, ServiceConfig,
+};
 use crate::ecs::fargate::{VALID_CPU_UNITS, valid_memory_mib};
 use crate::engine::{Delay, MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND};
 use crate::load::{Load, Noise, Shape, Trace};
+use crate::placement::{Constraint, Expression, Resource, SpreadField, Strategy};
 use crate::pricing::{CpuArchitecture, FargateRates, builtin_fargate_rates};
 use crate::scaling::{
     AdjustmentType, Aggregation, AlarmConfig, Comparison, DEFAULT_COOLDOWN_MS, DEFAULT_SCALE_IN_DATAPOINTS,
@@ -205,10 +212,17 @@ impl<'a> Translator<'a> {
                 (start, start + jiff::SignedDuration::from_millis(duration as i64))
             }),
         };
+        let catalog_file = overrides.catalog.clone().or_else(|| file.catalog.as_ref().map(|p| self.base_dir.join(p)));
+        let catalog = self.catalog(&run.region, catalog_file.as_deref(), !file.capacity_providers.is_empty());
+        let providers: Vec<Option<AsgProvider>> = file
+            .capacity_providers
+            .iter()
+            .map(|(name, provider)| self.provider(&root.key("capacity_providers").key(name), name, provider, &catalog))
+            .collect();
         let mut services = Vec::new();
         for (name, service_file) in &file.services {
             let path = root.key("services").key(name);
-            if let Some(service) = self.service(&path, name, service_file, &file, &run) {
+            if let Some(service) = self.service(&path, name, service_file, &file, &run, &providers) {
                 services.push(service);
             }
         }
@@ -229,6 +243,7 @@ impl<'a> Translator<'a> {
             region,
             loads,
             services,
+            providers: providers.into_iter().map(|p| p.expect("checked")).collect(),
         };
         Ok((scenario, self.warnings))
     }
@@ -486,37 +501,60 @@ impl<'a> Translator<'a> {
         file: &ServiceFile,
         scenario: &ScenarioFile,
         run: &Run,
+        providers: &[Option<AsgProvider>],
     ) -> Option<ServiceConfig> {
-        let load = scenario.loads.get_index_of(&file.load);
-        if load.is_none() {
-            let known: Vec<&str> = scenario.loads.keys().map(String::as_str).collect();
-            let known = if known.is_empty() {
-                "none are defined".to_owned()
-            } else {
-                format!("defined loads: {}", known.join(", "))
-            };
-            self.fail(
-                &path.key("load"),
-                format!("found \"{}\", which is not a load in this file ({known})", file.load),
-            );
-        }
-        let launch_type = file.launch_type.as_deref().unwrap_or("FARGATE");
-        if launch_type != "FARGATE" {
-            self.fail(
-                &path.key("launch_type"),
-                format!("found \"{launch_type}\"; this version of ecsim simulates \"FARGATE\" only"),
-            );
-        }
-        let cpu = self.fargate_cpu(&path.key("cpu"), file.cpu);
-        let memory = cpu.and_then(|cpu| self.fargate_memory(&path.key("memory"), cpu, file.memory));
+        let daemon = self.choice(
+            &path.key("scheduling_strategy"),
+            file.scheduling_strategy.as_deref().unwrap_or("REPLICA"),
+            &[("REPLICA", false), ("DAEMON", true)],
+        );
+        let placement = self.placement(path, file, scenario, daemon.unwrap_or(false));
+        let on_ec2 = matches!(placement, Some(Some(_)));
+        let load = match &file.load {
+            Some(load_name) => match scenario.loads.get_index_of(load_name) {
+                Some(index) => Some(Some(index)),
+                None => {
+                    let known: Vec<&str> = scenario.loads.keys().map(String::as_str).collect();
+                    let known = if known.is_empty() {
+                        "none are defined".to_owned()
+                    } else {
+                        format!("defined loads: {}", known.join(", "))
+                    };
+                    self.fail(
+                        &path.key("load"),
+                        format!("found \"{load_name}\", which is not a load in this file ({known})"),
+                    );
+                    None
+                }
+            },
+            None if daemon == Some(true) => Some(None),
+            None => {
+                self.fail(
+                    path,
+                    "a service needs `load = \"NAME\"`, one of the [loads.NAME] tables (only a DAEMON may have none)",
+                );
+                None
+            }
+        };
+        let (cpu, memory) = if on_ec2 {
+            (self.ec2_cpu(&path.key("cpu"), file.cpu), self.ec2_memory(&path.key("memory"), file.memory))
+        } else {
+            let cpu = self.fargate_cpu(&path.key("cpu"), file.cpu);
+            (cpu, cpu.and_then(|cpu| self.fargate_memory(&path.key("memory"), cpu, file.memory)))
+        };
         let arch = self.choice(
             &path.key("cpu_architecture"),
             file.cpu_architecture.as_deref().unwrap_or("X86_64"),
             &[("X86_64", CpuArchitecture::X86_64), ("ARM64", CpuArchitecture::Arm64)],
         );
-        let requests_per_task = match file.requests_per_task {
-            r if r.is_finite() && r > 0.0 => Some(r),
-            r => {
+        let requests_per_task = match (file.requests_per_task, &file.load) {
+            (Some(r), _) if r.is_finite() && r > 0.0 => Some(r),
+            (None, None) => Some(0.0),
+            (None, Some(_)) => {
+                self.fail(path, "a service with a load needs `requests_per_task`, the requests per second one task serves at 100 % of its CPU");
+                None
+            }
+            (Some(r), _) => {
                 self.fail(
                     &path.key("requests_per_task"),
                     format!("found {r}; expected requests per second greater than 0"),
@@ -524,9 +562,34 @@ impl<'a> Translator<'a> {
                 None
             }
         };
-        let desired = self.count(&path.key("desired_count"), file.desired_count);
-        let min = self.count(&path.key("min_capacity"), file.min_capacity);
-        let max = self.count(&path.key("max_capacity"), file.max_capacity);
+        let (desired, min, max) = if daemon == Some(true) {
+            for (key, given) in [
+                ("desired_count", file.desired_count.is_some()),
+                ("min_capacity", file.min_capacity.is_some()),
+                ("max_capacity", file.max_capacity.is_some()),
+                ("target_tracking", !file.target_tracking.is_empty()),
+                ("step_scaling", !file.step_scaling.is_empty()),
+                ("scheduled_actions", !file.scheduled_actions.is_empty()),
+            ] {
+                if given {
+                    self.fail(&path.key(key), "a DAEMON service runs one task on every instance that satisfies its constraints: it has no task count and no auto scaling (§7)");
+                }
+            }
+            (Some(0), Some(0), Some(0))
+        } else {
+            let mut required = |key: &str, value: Option<i64>| match value {
+                Some(v) => self.count(&path.key(key), v),
+                None => {
+                    self.fail(path, format!("a REPLICA service needs `{key}`"));
+                    None
+                }
+            };
+            (
+                required("desired_count", file.desired_count),
+                required("min_capacity", file.min_capacity),
+                required("max_capacity", file.max_capacity),
+            )
+        };
         if let (Some(min), Some(max)) = (min, max) {
             if min > max {
                 self.fail(
@@ -549,7 +612,7 @@ impl<'a> Translator<'a> {
             self.fail(
                 &path.key("stop_timeout"),
                 format!(
-                    "found \"{}\"; Fargate allows a stop timeout from 2s to 120s",
+                    "found \"{}\"; ECS allows a stop timeout from 2s to 120s",
                     file.stop_timeout.as_deref().unwrap_or("")
                 ),
             );
@@ -602,14 +665,22 @@ impl<'a> Translator<'a> {
                 "services.{name}: min_capacity is 0 and a policy tracks CPU or memory utilization; with no running task there is no datapoint, so (as in AWS) such a policy cannot scale it out from zero"
             ));
         }
-        let rates = arch.and_then(|arch| self.rates(&run.region, arch, run.prices.as_deref()));
+        let launch = match placement? {
+            Some(placement) => {
+                let (cpu, memory, arch) = (cpu?, memory?, arch?);
+                let reserved = memory_reservation.flatten().unwrap_or(memory);
+                self.check_fits(path, &placement, providers, cpu, reserved, arch)?;
+                Launch::Ec2(placement)
+            }
+            None => Launch::Fargate { rates: self.rates(&run.region, arch?, run.prices.as_deref())? },
+        };
         Some(ServiceConfig {
             name: name.to_owned(),
             load: load?,
             cpu: cpu?,
             memory: memory?,
             cpu_architecture: arch?,
-            rates: rates?,
+            launch,
             requests_per_task: requests_per_task?,
             desired_count: desired?,
             min_capacity: min?,
@@ -1010,5 +1081,534 @@ impl<'a> Translator<'a> {
             healthy_threshold_count: threshold as u32,
             deregistration_delay_ms: delay?,
         })
+    }
+}
+
+/// EC2 `pending` → `running`. AWS documents no typical figure (reference §11.12): a modelling
+/// choice; set `pending` to your own.
+const DEFAULT_INSTANCE_PENDING_MS: u64 = 30 * MS_PER_SECOND;
+/// `running` → the container agent has registered. AWS documents no typical figure
+/// (§11.12): a modelling choice; set `boot` to your own.
+const DEFAULT_INSTANCE_BOOT_MS: u64 = 60 * MS_PER_SECOND;
+/// "Max EC2 instances registered per cluster: 5,000" (reference §4.3).
+const MAX_INSTANCES_PER_CLUSTER: i64 = 5_000;
+/// Host ports the container agent reserves (reference §6.3).
+const AGENT_RESERVED_PORTS: [i64; 6] = [22, 2375, 2376, 51678, 51679, 51680];
+/// Task-level CPU on EC2: 128 to 196,608 units (RegisterTaskDefinition `cpu`).
+const EC2_TASK_CPU_RANGE: (i64, i64) = (128, 196_608);
+/// "Max 5 strategy rules per service; max 10 constraints per task" (reference §7).
+const MAX_STRATEGY_RULES: usize = 5;
+const MAX_CONSTRAINTS: usize = 10;
+
+impl Translator<'_> {
+    /// The catalog providers draw their instance types from: the built-in us-east-1 types, with
+    /// a catalog file's types for the region added.
+    fn catalog(&mut self, region: &str, file: Option<&Path>, needed: bool) -> Catalog {
+        match file {
+            Some(file) => match read_catalog(file, "catalog", region) {
+                Ok(types) if types.is_empty() => {
+                    self.problems.push(Problem {
+                        file: file.to_owned(),
+                        line: 0,
+                        column: 0,
+                        key: "catalog".into(),
+                        message: format!("no instance type with region {region} and complete figures"),
+                        source_line: String::new(),
+                    });
+                    Catalog::builtin()
+                }
+                Ok(types) => Catalog::builtin().with(types),
+                Err(problem) => {
+                    self.problems.push(problem);
+                    Catalog::builtin()
+                }
+            },
+            None => {
+                if needed && region != "us-east-1" {
+                    self.fail(&KeyPath::root().key("region"), format!(
+                        "found \"{region}\"; ecsim's built-in instance prices are for us-east-1: give `catalog = \"FILE\"` (or --catalog FILE) with the columns of shared/data/pricing/ec2_us_east_1.csv"
+                    ));
+                }
+                Catalog::builtin()
+            }
+        }
+    }
+
+    pub(super) fn provider(
+        &mut self,
+        path: &KeyPath,
+        name: &str,
+        file: &CapacityProviderFile,
+        catalog: &Catalog,
+    ) -> Option<AsgProvider> {
+        if matches!(name, "FARGATE" | "FARGATE_SPOT") {
+            self.fail(path, format!("\"{name}\" is a reserved Fargate capacity provider name; name your Auto Scaling group provider otherwise"));
+            return None;
+        }
+        let share = file.registered_memory_share.unwrap_or(DEFAULT_REGISTERED_MEMORY_SHARE);
+        let share = self.in_range(
+            &path.key("registered_memory_share"),
+            share,
+            0.5,
+            1.0,
+            "a share of nominal memory from 0.5 to 1",
+        );
+        let reserved_memory = self.count(&path.key("ecs_reserved_memory"), file.ecs_reserved_memory.unwrap_or(0));
+        let mut types = Vec::new();
+        if file.instance_types.is_empty() {
+            self.fail(
+                &path.key("instance_types"),
+                "found no instance type; expected e.g. [\"m6i.xlarge\", \"m6i.large\"] (larger first)",
+            );
+        }
+        for (i, type_name) in file.instance_types.iter().enumerate() {
+            let key = path.key("instance_types").index(i);
+            match catalog.get(type_name) {
+                Some(kind) => {
+                    if types.iter().any(|t: &InstanceType| t.name == kind.name) {
+                        self.fail(&key, format!("\"{type_name}\" is listed twice"));
+                    }
+                    types.push(kind.clone());
+                }
+                None => self.fail(&key, format!(
+                    "found \"{type_name}\", which is not in the instance catalog (built in: the m5, m6i, m7i, m6g, m7g, c5, c6i, c6g, c7g, r5, r6i, r6g, t3, t3a and t4g families in us-east-1); give `catalog = \"FILE\"` for other types"
+                )),
+            }
+        }
+        let mut trunked: Vec<(String, u32)> = Vec::new();
+        for (type_name, &limit) in file.awsvpc_trunking.iter().flatten() {
+            let key = path.key("awsvpc_trunking").key(type_name);
+            match types.iter().find(|t| t.name == type_name.as_str()) {
+                None => self.fail(&key, format!("\"{type_name}\" is not one of this provider's instance_types")),
+                Some(t) if !t.eni_trunking => {
+                    self.fail(&key, format!("{type_name} does not support ENI trunking (reference §6.2)"))
+                }
+                Some(_) if !(1..=120).contains(&limit) => self.fail(
+                    &key,
+                    format!(
+                        "found {limit}; expected the type's awsvpc task limit with trunking from AWS's table, 1 to 120"
+                    ),
+                ),
+                Some(_) => trunked.push((type_name.clone(), limit as u32)),
+            }
+        }
+        let min = self.count(&path.key("min_size"), file.min_size);
+        let max = self.count(&path.key("max_size"), file.max_size);
+        let desired = self.count(&path.key("desired_capacity"), file.desired_capacity.unwrap_or(file.min_size));
+        if let (Some(min), Some(max)) = (min, max) {
+            if min > max {
+                self.fail(
+                    &path.key("min_size"),
+                    format!("found {min}, greater than max_size ({max}); expected min_size ≤ max_size"),
+                );
+            } else if i64::from(max) > MAX_INSTANCES_PER_CLUSTER {
+                self.fail(
+                    &path.key("max_size"),
+                    format!("found {max}; a cluster registers at most {MAX_INSTANCES_PER_CLUSTER} instances"),
+                );
+            } else if let Some(d) = desired.filter(|d| !(min..=max).contains(d)) {
+                self.fail(
+                    &path.key("desired_capacity"),
+                    format!("found {d}; expected a count within [min_size, max_size] = [{min}, {max}]"),
+                );
+            }
+        }
+        let zones = file.availability_zones.unwrap_or(3);
+        if !(1..=6).contains(&zones) {
+            self.fail(&path.key("availability_zones"), format!("found {zones}; expected 1 to 6 zones"));
+        }
+        let pending = self.delay(&path.key("pending"), file.pending.as_ref(), DEFAULT_INSTANCE_PENDING_MS);
+        let boot = self.delay(&path.key("boot"), file.boot.as_ref(), DEFAULT_INSTANCE_BOOT_MS);
+        let managed_scaling =
+            file.managed_scaling.as_ref().map(|m| self.managed_scaling(&path.key("managed_scaling"), m));
+        let protection = file.managed_termination_protection.unwrap_or(false);
+        if protection && file.managed_scaling.is_none() {
+            self.fail(
+                &path.key("managed_termination_protection"),
+                "managed termination protection requires managed scaling (reference §4.1)",
+            );
+        }
+        let (share, reserved_memory) = (share?, reserved_memory?);
+        let instance_types = types
+            .into_iter()
+            .map(|instance| {
+                let registered = instance.registered(share, reserved_memory);
+                let awsvpc_tasks = trunked
+                    .iter()
+                    .find(|(n, _)| *n == instance.name)
+                    .map_or(instance.awsvpc_tasks_without_trunking(), |&(_, limit)| limit);
+                ProviderType { instance, registered, awsvpc_tasks }
+            })
+            .collect();
+        Some(AsgProvider {
+            name: name.to_owned(),
+            instance_types,
+            min_size: min?,
+            max_size: max?,
+            desired_capacity: desired?,
+            availability_zones: zones as u32,
+            pending: pending?,
+            boot: boot?,
+            managed_scaling: settled(managed_scaling)?,
+            managed_termination_protection: protection,
+            managed_draining: file.managed_draining.unwrap_or(true),
+            attributes: file.attributes.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        })
+    }
+
+    /// `ManagedScaling` with the API's defaults and ranges (reference §4.1), and ecsim's
+    /// settings for what AWS leaves open (§4.2, §4.3, §11.6).
+    fn managed_scaling(&mut self, path: &KeyPath, file: &ManagedScalingFile) -> Option<ManagedScaling> {
+        let defaults = ManagedScaling::default();
+        let mut within = |key: &str, value: Option<i64>, default: u32, (lo, hi): (i64, i64), what: &str| {
+            let value = value.unwrap_or(i64::from(default));
+            if (lo..=hi).contains(&value) {
+                Some(value as u32)
+            } else {
+                self.fail(&path.key(key), format!("found {value}; expected {what} from {lo} to {hi}"));
+                None
+            }
+        };
+        let target =
+            within("target_capacity", file.target_capacity, defaults.target_capacity, (1, 100), "a percentage");
+        let min_step = within(
+            "minimum_scaling_step_size",
+            file.minimum_scaling_step_size,
+            defaults.minimum_scaling_step_size,
+            (1, 10_000),
+            "instances",
+        );
+        let max_step = within(
+            "maximum_scaling_step_size",
+            file.maximum_scaling_step_size,
+            defaults.maximum_scaling_step_size,
+            (1, 10_000),
+            "instances",
+        );
+        let pace = within(
+            "scale_in_pace",
+            file.scale_in_pace,
+            defaults.scale_in_pace_percent,
+            (1, 100),
+            "a percentage of the group per minute",
+        );
+        if let (Some(lo), Some(hi)) = (min_step, max_step)
+            && lo > hi
+        {
+            self.fail(
+                &path.key("minimum_scaling_step_size"),
+                format!("found {lo}, greater than maximum_scaling_step_size ({hi})"),
+            );
+        }
+        let warmup_key = path.key("instance_warmup_period");
+        let warmup = self.optional_duration(
+            &warmup_key,
+            file.instance_warmup_period.as_deref(),
+            defaults.instance_warmup_period_ms,
+        );
+        if warmup.is_some_and(|w| w > 10_000 * MS_PER_SECOND || w % MS_PER_SECOND != 0) {
+            self.fail(&warmup_key, "expected whole seconds from 0s to 10000s");
+        }
+        let groups = self.choice(
+            &path.key("group_estimate"),
+            file.group_estimate.as_deref().unwrap_or("sum"),
+            &[("sum", GroupCombination::Sum), ("largest", GroupCombination::Largest)],
+        );
+        let scale_in = self.choice(
+            &path.key("scale_in_reading"),
+            file.scale_in_reading.as_deref().unwrap_or("empty_instances"),
+            &[("empty_instances", ScaleInReading::EmptyInstances), ("ratio", ScaleInReading::Ratio)],
+        );
+        Some(ManagedScaling {
+            target_capacity: target?,
+            minimum_scaling_step_size: min_step?,
+            maximum_scaling_step_size: max_step?,
+            instance_warmup_period_ms: warmup?,
+            groups: groups?,
+            scale_in: scale_in?,
+            scale_in_pace_percent: pace?,
+        })
+    }
+
+    /// Where the service runs: `Some(None)` on Fargate, `Some(Some(_))` on EC2, `None` if the
+    /// settings are wrong (reported).
+    fn placement(
+        &mut self,
+        path: &KeyPath,
+        file: &ServiceFile,
+        scenario: &ScenarioFile,
+        daemon: bool,
+    ) -> Option<Option<Ec2Placement>> {
+        let provider = match (file.launch_type.as_deref(), &file.capacity_provider_strategy) {
+            (Some(_), Some(_)) => {
+                self.fail(&path.key("launch_type"), "give either launch_type or capacity_provider_strategy: a launch type overrides the strategy (reference §4.5)");
+                return None;
+            }
+            (None | Some("FARGATE"), None) => {
+                if daemon {
+                    self.fail(
+                        &path.key("scheduling_strategy"),
+                        "DAEMON services are not supported on Fargate (reference §7); give them a capacity provider",
+                    );
+                }
+                for (key, given) in [
+                    ("network_mode", file.network_mode.as_deref().is_some_and(|m| m != "awsvpc")),
+                    ("host_port", file.host_port.is_some()),
+                    ("placement_strategy", !file.placement_strategy.is_empty()),
+                    ("placement_constraints", !file.placement_constraints.is_empty()),
+                ] {
+                    if given {
+                        self.fail(
+                            &path.key(key),
+                            "applies to tasks on EC2 instances; this service runs on Fargate (awsvpc, placed by AWS)",
+                        );
+                    }
+                }
+                return Some(None);
+            }
+            (Some("EC2"), None) => {
+                if scenario.capacity_providers.is_empty() {
+                    self.fail(&path.key("launch_type"), "launch_type \"EC2\" places tasks on the cluster's instances, and the scenario has no [capacity_providers.NAME]");
+                    return None;
+                }
+                None
+            }
+            (Some(other), None) => {
+                self.fail(&path.key("launch_type"), format!("found \"{other}\"; expected \"FARGATE\" or \"EC2\""));
+                return None;
+            }
+            (None, Some(items)) => {
+                let key = path.key("capacity_provider_strategy");
+                let [item] = items.as_slice() else {
+                    self.fail(
+                        &key,
+                        format!("found {} items; ecsim runs a service on one capacity provider for now", items.len()),
+                    );
+                    return None;
+                };
+                let item_key = key.index(0);
+                if let Some(base) = item.base.filter(|b| !(0..=100_000).contains(b)) {
+                    self.fail(&item_key.key("base"), format!("found {base}; expected 0 to 100000"));
+                }
+                // The API's default weight is 0, the console's 1; a lone provider needs a
+                // weight above 0, so ecsim takes the console's (reference §4.5).
+                if let Some(weight) = item.weight.filter(|w| !(1..=1_000).contains(w)) {
+                    self.fail(&item_key.key("weight"), format!("found {weight}; a lone provider needs a weight from 1 to 1000 (at least one weight must be above 0)"));
+                }
+                match scenario.capacity_providers.get_index_of(&item.capacity_provider) {
+                    Some(index) => Some(index),
+                    None => {
+                        let known: Vec<&str> = scenario.capacity_providers.keys().map(String::as_str).collect();
+                        self.fail(&item_key.key("capacity_provider"), format!(
+                            "found \"{}\", which is not a capacity provider in this file (defined: {}); Fargate services use launch_type = \"FARGATE\"",
+                            item.capacity_provider,
+                            if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                        ));
+                        return None;
+                    }
+                }
+            }
+        };
+        let network_mode = self.choice(
+            &path.key("network_mode"),
+            file.network_mode.as_deref().unwrap_or("bridge"),
+            &[("awsvpc", NetworkMode::Awsvpc), ("bridge", NetworkMode::Bridge), ("host", NetworkMode::Host)],
+        );
+        let host_port = match (network_mode, file.host_port) {
+            (_, Some(port)) if AGENT_RESERVED_PORTS.contains(&port) => {
+                self.fail(
+                    &path.key("host_port"),
+                    format!("found {port}, a port the container agent reserves ({AGENT_RESERVED_PORTS:?})"),
+                );
+                None
+            }
+            (_, Some(port)) if !(0..=65_535).contains(&port) => {
+                self.fail(
+                    &path.key("host_port"),
+                    format!("found {port}; expected a port from 1 to 65535, or 0 for a dynamic port"),
+                );
+                None
+            }
+            (Some(NetworkMode::Awsvpc), Some(_)) => {
+                self.fail(
+                    &path.key("host_port"),
+                    "awsvpc tasks have their own ENI and no host port mapping; remove host_port",
+                );
+                None
+            }
+            (Some(NetworkMode::Host), None | Some(0)) => {
+                self.fail(
+                    &path.key("host_port"),
+                    "in host mode the container port is the host port: give host_port, 1 to 65535",
+                );
+                None
+            }
+            (_, Some(port)) => Some((port > 0).then_some(port as u16)),
+            (_, None) => Some(None),
+        };
+        if daemon && !file.placement_strategy.is_empty() {
+            self.fail(&path.key("placement_strategy"), "DAEMON services take no placement strategy (reference §7)");
+        }
+        if file.placement_strategy.len() > MAX_STRATEGY_RULES {
+            self.fail(
+                &path.key("placement_strategy"),
+                format!("found {} rules; a service has at most {MAX_STRATEGY_RULES}", file.placement_strategy.len()),
+            );
+        }
+        let strategies: Vec<Option<Strategy>> = file
+            .placement_strategy
+            .iter()
+            .enumerate()
+            .map(|(i, rule)| self.strategy(&path.key("placement_strategy").index(i), rule))
+            .collect();
+        if file.placement_constraints.len() > MAX_CONSTRAINTS {
+            self.fail(
+                &path.key("placement_constraints"),
+                format!("found {} constraints; a task has at most {MAX_CONSTRAINTS}", file.placement_constraints.len()),
+            );
+        }
+        let constraints: Vec<Option<Constraint>> = file
+            .placement_constraints
+            .iter()
+            .enumerate()
+            .map(|(i, rule)| self.constraint(&path.key("placement_constraints").index(i), rule))
+            .collect();
+        Some(Some(Ec2Placement {
+            provider,
+            network_mode: network_mode?,
+            host_port: host_port?,
+            strategies: strategies.into_iter().collect::<Option<_>>()?,
+            constraints: constraints.into_iter().collect::<Option<_>>()?,
+            daemon,
+        }))
+    }
+
+    fn strategy(&mut self, path: &KeyPath, rule: &PlacementStrategyFile) -> Option<Strategy> {
+        let field = rule.field.as_deref();
+        match (rule.kind.as_str(), field) {
+            ("binpack", Some(f)) => Some(Strategy::Binpack(self.choice(
+                &path.key("field"),
+                f,
+                &[("cpu", Resource::Cpu), ("memory", Resource::Memory)],
+            )?)),
+            ("spread", Some("instanceId" | "host")) => Some(Strategy::Spread(SpreadField::InstanceId)),
+            ("spread", Some(f)) => match f.strip_prefix("attribute:").filter(|a| !a.is_empty()) {
+                Some(attribute) => Some(Strategy::Spread(SpreadField::Attribute(attribute.to_owned()))),
+                None => {
+                    self.fail(&path.key("field"), format!("found \"{f}\"; spread takes \"instanceId\", \"host\" or \"attribute:NAME\" such as \"attribute:ecs.availability-zone\""));
+                    None
+                }
+            },
+            ("random", None) => Some(Strategy::Random),
+            ("random", Some(_)) => {
+                self.fail(&path.key("field"), "random takes no field");
+                None
+            }
+            ("binpack" | "spread", None) => {
+                self.fail(
+                    path,
+                    format!(
+                        "{} needs a field: binpack \"cpu\" or \"memory\"; spread \"instanceId\" or \"attribute:NAME\"",
+                        rule.kind
+                    ),
+                );
+                None
+            }
+            (other, _) => {
+                self.fail(
+                    &path.key("type"),
+                    format!("found \"{other}\"; expected \"binpack\", \"spread\" or \"random\""),
+                );
+                None
+            }
+        }
+    }
+
+    fn constraint(&mut self, path: &KeyPath, rule: &PlacementConstraintFile) -> Option<Constraint> {
+        match (rule.kind.as_str(), rule.expression.as_deref()) {
+            ("distinctInstance", None) => Some(Constraint::DistinctInstance),
+            ("distinctInstance", Some(_)) => {
+                self.fail(&path.key("expression"), "distinctInstance takes no expression");
+                None
+            }
+            ("memberOf", Some(text)) => match Expression::parse(text) {
+                Ok(expression) => Some(Constraint::MemberOf { expression }),
+                Err(problem) => {
+                    self.fail(&path.key("expression"), format!("\"{text}\": {problem}"));
+                    None
+                }
+            },
+            ("memberOf", None) => {
+                self.fail(path, "memberOf needs an expression, e.g. \"attribute:ecs.instance-type =~ m6i.*\"");
+                None
+            }
+            (other, _) => {
+                self.fail(
+                    &path.key("type"),
+                    format!("found \"{other}\"; expected \"distinctInstance\" or \"memberOf\""),
+                );
+                None
+            }
+        }
+    }
+
+    fn ec2_cpu(&mut self, path: &KeyPath, cpu: i64) -> Option<u32> {
+        let (lo, hi) = EC2_TASK_CPU_RANGE;
+        if (lo..=hi).contains(&cpu) {
+            Some(cpu as u32)
+        } else {
+            self.fail(path, format!("found {cpu}; a task on EC2 has {lo} to {hi} CPU units (1024 = 1 vCPU)"));
+            None
+        }
+    }
+
+    fn ec2_memory(&mut self, path: &KeyPath, memory: i64) -> Option<u32> {
+        match u32::try_from(memory) {
+            Ok(m) if m >= 6 => Some(m),
+            _ => {
+                self.fail(path, format!("found {memory}; expected MiB, at least 6"));
+                None
+            }
+        }
+    }
+
+    /// A task must fit some instance type it may run on, in CPU architecture and registered
+    /// resources; else no scale-out could ever place it.
+    fn check_fits(
+        &mut self,
+        path: &KeyPath,
+        placement: &Ec2Placement,
+        providers: &[Option<AsgProvider>],
+        cpu: u32,
+        memory: u32,
+        arch: CpuArchitecture,
+    ) -> Option<()> {
+        let candidates: Vec<&AsgProvider> = match placement.provider {
+            Some(p) => providers[p].iter().collect(),
+            None => providers.iter().flatten().collect(),
+        };
+        if candidates.is_empty() {
+            return None; // the provider itself is wrong, and reported
+        }
+        let types: Vec<&ProviderType> =
+            candidates.iter().flat_map(|p| &p.instance_types).filter(|t| t.instance.arch == arch).collect();
+        let names = || candidates.iter().map(|p| format!("\"{}\"", p.name)).collect::<Vec<_>>().join(", ");
+        if types.is_empty() {
+            self.fail(
+                &path.key("cpu_architecture"),
+                format!("found {arch:?}; capacity provider {} launches no instance type of that architecture", names()),
+            );
+            return None;
+        }
+        if !types.iter().any(|t| t.registered.cpu_units >= cpu && t.registered.memory_mib >= memory) {
+            let largest =
+                types.iter().max_by_key(|t| (t.registered.cpu_units, t.registered.memory_mib)).expect("one type");
+            self.fail(&path.key("cpu"), format!(
+                "the task needs {cpu} CPU units and {memory} MiB, larger than every instance type of capacity provider {}: the largest, {}, registers {} units and {} MiB",
+                names(), largest.instance.name, largest.registered.cpu_units, largest.registered.memory_mib
+            ));
+            return None;
+        }
+        Some(())
     }
 }

@@ -7,18 +7,26 @@
 //! Every tick, in this order: each service closes the period that just ended (serving,
 //! one-minute samples, alarms), series rows are emitted on interval boundaries, the loads are
 //! sampled for the next period, scheduled actions due now run, the policies decide, and the
-//! service scheduler launches or stops tasks to meet the desired count. Task state changes
-//! and scheduled actions between ticks are events.
+//! service scheduler launches or stops tasks to meet the desired count; then the cluster places
+//! tasks waiting for EC2 capacity and, each minute, its Auto Scaling groups follow managed
+//! scaling. Task and instance state changes and scheduled actions between ticks are events.
+//!
+//! After every event the world settles what the cluster left to do with the services: tasks
+//! of draining instances are stopped and replaced, terminating instances lose their tasks,
+//! new instances get their daemon tasks and then the tasks waiting for room.
 
+mod cluster;
 mod outcome;
 mod service;
 
 pub use outcome::{
-    MemoryRecorder, Recorder, RunOutcome, ScalingEvent, ScheduledEvent, SeriesRow, ServiceSummary, TaskEvent,
+    GroupScalingEvent, InstanceEvent, MemoryRecorder, PlacementFailure, ProviderRow, ProviderSummary, Recorder,
+    RunOutcome, ScalingEvent, ScheduledEvent, SeriesRow, ServiceSummary, TaskEvent,
 };
 
 use crate::config::Scenario;
 use crate::engine::{self, EventQueue, MS_PER_MINUTE, Model, Rng, SimTime, stream};
+use cluster::Cluster;
 use service::ServiceState;
 
 /// Runs `scenario` to its end.
@@ -26,7 +34,10 @@ pub fn run<R: Recorder>(scenario: &Scenario, recorder: &mut R) -> RunOutcome {
     let mut queue = EventQueue::new();
     let mut world = World::new(scenario, recorder, &mut queue);
     engine::run_until(&mut world, &mut queue, SimTime::from_millis(scenario.duration_ms));
-    RunOutcome { services: world.services.iter().map(|s| s.summary(scenario.duration_ms)).collect() }
+    RunOutcome {
+        services: world.services.iter().map(|s| s.summary(scenario.duration_ms, &world.cluster)).collect(),
+        providers: world.cluster.summaries(scenario.duration_ms),
+    }
 }
 
 /// The closed set of events the world reacts to.
@@ -39,12 +50,15 @@ enum Event {
     /// A task reaches the end of its current timed state (PROVISIONING, PENDING or STOPPING).
     /// `generation` tells a stale event from one for the task now in that slot.
     TaskTimer { service: u32, slot: u32, generation: u32 },
+    /// An EC2 instance reaches the end of its current timed state (pending, booting).
+    InstanceTimer { instance: u32, generation: u32 },
 }
 
 struct World<'a, R> {
     scenario: &'a Scenario,
     recorder: &'a mut R,
     services: Vec<ServiceState<'a>>,
+    cluster: Cluster<'a>,
     load_rngs: Vec<Rng>,
     /// The current tick's sampled rate per load.
     load_rates: Vec<f64>,
@@ -64,7 +78,17 @@ impl<'a, R: Recorder> World<'a, R> {
             .iter()
             .enumerate()
             .map(|(index, config)| {
-                ServiceState::new(index, config, stream(scenario.seed, &format!("startup:{}", config.name)))
+                let zones = match config.ec2() {
+                    Some(_) => Cluster::zone_count(scenario),
+                    None => config.availability_zones as usize,
+                };
+                ServiceState::new(
+                    index,
+                    config,
+                    stream(scenario.seed, &format!("startup:{}", config.name)),
+                    stream(scenario.seed, &format!("placement:{}", config.name)),
+                    zones,
+                )
             })
             .collect();
         let tick = scenario.tick_ms;
@@ -72,6 +96,7 @@ impl<'a, R: Recorder> World<'a, R> {
             scenario,
             recorder,
             services,
+            cluster: Cluster::new(scenario),
             load_rngs,
             load_rates: vec![0.0; scenario.loads.len()],
             next_task_number: 1,
@@ -80,10 +105,24 @@ impl<'a, R: Recorder> World<'a, R> {
             ticks_done: 0,
         };
         world.sample_loads(SimTime::ZERO);
+        // The instances the groups start with are registered at time zero, with their daemon
+        // tasks RUNNING; then every service's initial tasks.
+        world.cluster.start(world.recorder);
+        for instance in world.cluster.take_work().registered {
+            for service in &mut world.services {
+                if service.config.is_daemon() && world.cluster.daemon_eligible(instance, service.index()) {
+                    service.start_daemon(instance, &mut world.next_task_number, world.recorder, &mut world.cluster);
+                }
+            }
+        }
         for service in &mut world.services {
-            service.start(&mut world.next_task_number, world.recorder);
+            service.start(&mut world.next_task_number, world.recorder, &mut world.cluster);
             service.schedule_next_action(queue);
         }
+        for service in &mut world.services {
+            service.reconcile(SimTime::ZERO, &mut world.next_task_number, world.recorder, queue, &mut world.cluster);
+        }
+        world.settle(SimTime::ZERO, queue);
         queue.schedule(SimTime::from_millis(tick), Event::Tick);
         world
     }
@@ -94,7 +133,7 @@ impl<'a, R: Recorder> World<'a, R> {
             *rate = config.load.sample(now.as_millis(), tick, rng);
         }
         for service in &mut self.services {
-            service.set_load(self.load_rates[service.config.load]);
+            service.set_load(service.config.load.map_or(0.0, |load| self.load_rates[load]));
         }
     }
 
@@ -110,8 +149,12 @@ impl<'a, R: Recorder> World<'a, R> {
                 service.close_datapoint(self.datapoints_per_tick);
             }
             if closes_series {
-                service.emit_series(now, self.recorder);
+                service.emit_series(now, self.recorder, &self.cluster);
             }
+        }
+        self.cluster.sample_tick();
+        if closes_series {
+            self.cluster.emit_series(now, self.recorder);
         }
         if now.as_millis() >= end {
             return;
@@ -122,9 +165,86 @@ impl<'a, R: Recorder> World<'a, R> {
             if closes_datapoint {
                 service.evaluate_policies(now, self.recorder);
             }
-            service.reconcile(now, &mut self.next_task_number, self.recorder, queue);
+            service.reconcile(now, &mut self.next_task_number, self.recorder, queue, &mut self.cluster);
         }
+        self.place_waiting(now, queue);
+        self.cluster.scale(now, closes_datapoint, self.recorder, queue);
+        self.settle(now, queue);
         queue.schedule(now.after(tick_ms), Event::Tick);
+    }
+
+    /// Tries the tasks waiting for capacity, oldest first, where room has appeared. Once a task
+    /// of a service finds none, that service's later tasks (the same needs) wait too.
+    fn place_waiting(&mut self, now: SimTime, queue: &mut EventQueue<Event>) {
+        let waiting = self.cluster.take_waiting();
+        let mut blocked = vec![false; self.services.len()];
+        for entry in waiting {
+            let service = &mut self.services[entry.service as usize];
+            if !service.still_waiting(entry.slot, entry.generation) {
+                continue; // cancelled by a scale-in
+            }
+            let found = if blocked[entry.service as usize] {
+                None
+            } else {
+                self.cluster.choose_instance(entry.service as usize, service.placement_rng()).ok()
+            };
+            match found {
+                Some(instance) => service.place_waiting(now, entry.slot, instance, queue, &mut self.cluster),
+                None => {
+                    blocked[entry.service as usize] = true;
+                    self.cluster.requeue(entry);
+                }
+            }
+        }
+    }
+
+    /// Carries out what the cluster left to do with the services, until nothing is left.
+    fn settle(&mut self, now: SimTime, queue: &mut EventQueue<Event>) {
+        loop {
+            let work = self.cluster.take_work();
+            if work.is_empty() {
+                return;
+            }
+            let mut replace = false;
+            for instance in work.drain {
+                for (service, slot) in self.cluster.tasks_on(instance) {
+                    let service = &mut self.services[service as usize];
+                    if !service.config.is_daemon() {
+                        service.evict(now, slot, self.recorder, queue, &mut self.cluster);
+                        replace = true;
+                    }
+                }
+            }
+            for instance in work.terminate {
+                for (service, slot) in self.cluster.tasks_on(instance) {
+                    self.services[service as usize].kill(now, slot, self.recorder, &mut self.cluster);
+                    replace = true;
+                }
+                self.cluster.terminate(now, instance, self.recorder);
+            }
+            for &instance in &work.registered {
+                for service in &mut self.services {
+                    if service.config.is_daemon() && self.cluster.daemon_eligible(instance, service.index()) {
+                        service.launch_daemon(
+                            now,
+                            instance,
+                            &mut self.next_task_number,
+                            self.recorder,
+                            queue,
+                            &mut self.cluster,
+                        );
+                    }
+                }
+            }
+            if replace {
+                for service in &mut self.services {
+                    service.reconcile(now, &mut self.next_task_number, self.recorder, queue, &mut self.cluster);
+                }
+            }
+            if !work.registered.is_empty() {
+                self.place_waiting(now, queue);
+            }
+        }
     }
 }
 
@@ -134,12 +254,25 @@ impl<R: Recorder> Model for World<'_, R> {
     fn handle(&mut self, now: SimTime, event: Event, queue: &mut EventQueue<Event>) {
         match event {
             Event::Tick => self.tick(now, queue),
-            Event::Scheduled { service } => {
-                self.services[service as usize].run_scheduled(now, &mut self.next_task_number, self.recorder, queue)
-            }
-            Event::TaskTimer { service, slot, generation } => {
-                self.services[service as usize].task_timer(now, slot, generation, self.recorder, queue)
+            Event::Scheduled { service } => self.services[service as usize].run_scheduled(
+                now,
+                &mut self.next_task_number,
+                self.recorder,
+                queue,
+                &mut self.cluster,
+            ),
+            Event::TaskTimer { service, slot, generation } => self.services[service as usize].task_timer(
+                now,
+                slot,
+                generation,
+                self.recorder,
+                queue,
+                &mut self.cluster,
+            ),
+            Event::InstanceTimer { instance, generation } => {
+                self.cluster.instance_timer(now, instance, generation, self.recorder, queue)
             }
         }
+        self.settle(now, queue);
     }
 }

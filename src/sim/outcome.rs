@@ -5,7 +5,7 @@
 //! thousand services changes task state millions of times, and the report can write each
 //! record as it comes. [`MemoryRecorder`] keeps them all for tests and small runs.
 
-use crate::ecs::TaskState;
+use crate::ecs::{InstanceState, TaskState};
 use crate::engine::SimTime;
 use crate::scaling::Decision;
 
@@ -16,9 +16,83 @@ pub struct TaskEvent {
     pub service: usize,
     /// Run-wide task number, from 1 in launch order.
     pub task: u64,
-    pub az: u32,
+    /// The zone; `None` for an EC2 task still waiting to be placed.
+    pub az: Option<u32>,
+    /// The EC2 instance (run-wide number) the task is placed on.
+    pub instance: Option<u64>,
     pub from: Option<TaskState>,
     pub to: TaskState,
+}
+
+/// An EC2 instance changed state. `from` is `None` for a launch.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InstanceEvent {
+    pub at: SimTime,
+    pub provider: usize,
+    /// Run-wide instance number, from 1 in launch order.
+    pub instance: u64,
+    /// Index into the provider's instance types.
+    pub instance_type: usize,
+    pub az: u32,
+    pub from: Option<InstanceState>,
+    pub to: InstanceState,
+    pub reason: &'static str,
+}
+
+/// The managed target-tracking policy of an Auto Scaling group capacity provider changed the
+/// group's desired capacity, or a limit held it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupScalingEvent {
+    pub at: SimTime,
+    pub provider: usize,
+    pub direction: crate::scaling::Direction,
+    /// CapacityProviderReservation, %.
+    pub reservation: f64,
+    /// N: instances launched and not draining.
+    pub instances: u32,
+    /// Instances running no non-daemon task.
+    pub empty: u32,
+    /// Tasks waiting in PROVISIONING for this provider.
+    pub waiting_tasks: u32,
+    pub desired_before: u32,
+    pub proposed: u32,
+    pub desired_after: u32,
+    /// `instance_warmup`, `max_size` or `min_size`.
+    pub limited_by: Option<&'static str>,
+}
+
+/// A task could not be placed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlacementFailure {
+    pub at: SimTime,
+    pub service: usize,
+    pub reason: &'static str,
+}
+
+/// One capacity provider over one series interval `[start, end)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProviderRow {
+    pub start: SimTime,
+    pub end: SimTime,
+    pub provider: usize,
+    /// Most instances at once in EC2 `pending` or booting, in service (ACTIVE), and DRAINING.
+    pub pending_max: u32,
+    pub active_max: u32,
+    pub draining_max: u32,
+    /// The group's desired capacity at the end of the interval.
+    pub desired: u32,
+    /// The last CapacityProviderReservation datapoint (managed scaling only).
+    pub reservation: Option<f64>,
+    /// Mean over the ticks of reserved / registered CPU and memory of ACTIVE and DRAINING
+    /// instances, %, as CloudWatch's CPUReservation and MemoryReservation (§9).
+    pub cpu_reservation: Option<f64>,
+    pub memory_reservation: Option<f64>,
+    /// Most tasks waiting in PROVISIONING for this provider at once.
+    pub provisioning_max: u32,
+    pub cost_usd: f64,
+    pub cumulative_cost_usd: f64,
+    /// The part of the instances' cost no task reserved.
+    pub idle_cost_usd: f64,
 }
 
 /// A scaling policy acted, or a limit (clamp or cooldown) held it.
@@ -83,6 +157,10 @@ pub trait Recorder {
     fn scaling(&mut self, event: &ScalingEvent);
     fn scheduled(&mut self, event: &ScheduledEvent);
     fn series(&mut self, row: &SeriesRow);
+    fn instance(&mut self, event: &InstanceEvent);
+    fn group_scaling(&mut self, event: &GroupScalingEvent);
+    fn placement_failure(&mut self, event: &PlacementFailure);
+    fn provider_series(&mut self, row: &ProviderRow);
 }
 
 /// Keeps every record.
@@ -92,6 +170,10 @@ pub struct MemoryRecorder {
     pub scaling: Vec<ScalingEvent>,
     pub scheduled: Vec<ScheduledEvent>,
     pub series: Vec<SeriesRow>,
+    pub instances: Vec<InstanceEvent>,
+    pub group_scaling: Vec<GroupScalingEvent>,
+    pub placement_failures: Vec<PlacementFailure>,
+    pub provider_series: Vec<ProviderRow>,
 }
 
 impl Recorder for MemoryRecorder {
@@ -107,12 +189,25 @@ impl Recorder for MemoryRecorder {
     fn series(&mut self, row: &SeriesRow) {
         self.series.push(row.clone());
     }
+    fn instance(&mut self, event: &InstanceEvent) {
+        self.instances.push(event.clone());
+    }
+    fn group_scaling(&mut self, event: &GroupScalingEvent) {
+        self.group_scaling.push(event.clone());
+    }
+    fn placement_failure(&mut self, event: &PlacementFailure) {
+        self.placement_failures.push(event.clone());
+    }
+    fn provider_series(&mut self, row: &ProviderRow) {
+        self.provider_series.push(row.clone());
+    }
 }
 
 /// A service's totals over the whole run.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceSummary {
-    /// Billed task time (rounded up per task, one-minute minimum), in milliseconds.
+    /// Billed task time (rounded up per task, one-minute minimum), in milliseconds. Fargate
+    /// only: on EC2 the instances are billed, and the service's cost is its share of them.
     pub billed_ms: u64,
     pub cost_vcpu_usd: f64,
     pub cost_memory_usd: f64,
@@ -128,6 +223,8 @@ pub struct ServiceSummary {
     pub ticks: u64,
     /// Ticks in which some demand went unserved.
     pub underprovisioned_ticks: u64,
+    /// Launches that found no instance (EC2 without managed scaling, or a daemon).
+    pub placement_failures: u64,
 }
 
 impl ServiceSummary {
@@ -140,8 +237,26 @@ impl ServiceSummary {
     }
 }
 
-/// The end-of-run result: one summary per service, in scenario order.
+/// A capacity provider's totals over the whole run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProviderSummary {
+    /// Billed instance time (per second, one-minute minimum per start), in milliseconds.
+    pub billed_ms: u64,
+    pub cost_usd: f64,
+    /// The cost of capacity no task reserved: `cost_usd` minus what the services were allocated.
+    pub idle_cost_usd: f64,
+    pub instances_launched: u64,
+    pub peak_instances: u32,
+    /// Means over the ticks, % (none while no instance was registered).
+    pub cpu_reservation_mean: Option<f64>,
+    pub memory_reservation_mean: Option<f64>,
+    pub scale_outs: u32,
+    pub scale_ins: u32,
+}
+
+/// The end-of-run result: one summary per service and per capacity provider, in scenario order.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RunOutcome {
     pub services: Vec<ServiceSummary>,
+    pub providers: Vec<ProviderSummary>,
 }

@@ -6,11 +6,13 @@
 //! (with a queue, also what waits). The bill is kept in closed form,
 //! `closed + live × now − Σ start`, in whole milliseconds, so no timer runs per second or per task.
 
-use super::outcome::{Recorder, ScalingEvent, ScheduledEvent, SeriesRow, ServiceSummary, TaskEvent};
+use super::cluster::{Cluster, Waiting};
+use super::outcome::{PlacementFailure, Recorder, ScalingEvent, ScheduledEvent, SeriesRow, ServiceSummary, TaskEvent};
 use super::{Event, Rng};
-use crate::config::{Overflow, ServiceConfig};
+use crate::config::{Launch, Overflow, ServiceConfig};
 use crate::ecs::TaskState;
 use crate::engine::{EventQueue, MS_PER_SECOND, SimTime};
+use crate::placement::{AVAILABILITY_ZONE, Resource, SpreadField, Strategy, keep_greatest};
 use crate::pricing::{FARGATE_MINIMUM_BILLED_MS, billed_ms, fargate_cost};
 use crate::scaling::{CapacityView, Direction, Limit, Metric, PolicyState, Sample, evaluate};
 
@@ -18,7 +20,10 @@ struct TaskSlot {
     number: u64,
     /// Counts the task's state changes: a timer set in an earlier state is stale.
     generation: u32,
+    /// Meaningful on Fargate, and on EC2 once placed.
     az: u32,
+    /// The EC2 instance (cluster index) the task is placed on.
+    instance: Option<u32>,
     state: TaskState,
     /// Receiving requests: RUNNING, and healthy behind a load balancer.
     in_service: bool,
@@ -65,17 +70,24 @@ struct Interval {
     cpu_sum: f64,
     cpu_count: u32,
     cpu_max: Option<f64>,
-    billed_ms_at_start: u64,
+    cost_at_start: f64,
 }
 
 pub(super) struct ServiceState<'a> {
     index: usize,
     pub(super) config: &'a ServiceConfig,
     rng: Rng,
+    /// Draws for the `random` placement strategy.
+    placement_rng: Rng,
     slots: Vec<TaskSlot>,
     free_slots: Vec<u32>,
-    /// Slots of the tasks not stopping, per availability zone, in launch order.
+    /// Slots of the tasks not stopping, per availability zone, in launch order; EC2 tasks
+    /// once placed.
     active_by_az: Vec<Vec<u32>>,
+    /// EC2 tasks waiting in PROVISIONING for an instance, in launch order.
+    unplaced: Vec<u32>,
+    /// A placement failure is recorded until a launch succeeds again.
+    failing: bool,
     desired: u32,
     /// The scalable target's range: scheduled actions move it.
     min_capacity: u32,
@@ -111,7 +123,8 @@ pub(super) struct ServiceState<'a> {
 }
 
 impl<'a> ServiceState<'a> {
-    pub(super) fn new(index: usize, config: &'a ServiceConfig, rng: Rng) -> Self {
+    /// `zones`: the zones the service's tasks spread over.
+    pub(super) fn new(index: usize, config: &'a ServiceConfig, rng: Rng, placement_rng: Rng, zones: usize) -> Self {
         let policies: Vec<PolicyState> = config.policies.iter().map(PolicyState::new).collect();
         let mut schedule: Vec<(u64, usize)> = config
             .scheduled_actions
@@ -128,10 +141,13 @@ impl<'a> ServiceState<'a> {
             index,
             config,
             rng,
+            placement_rng,
             slots: Vec::new(),
             free_slots: Vec::new(),
-            active_by_az: vec![Vec::new(); config.availability_zones as usize],
-            desired: config.desired_count,
+            active_by_az: vec![Vec::new(); zones],
+            unplaced: Vec::new(),
+            failing: false,
+            desired: if config.is_daemon() { 0 } else { config.desired_count },
             min_capacity: config.min_capacity,
             max_capacity: config.max_capacity,
             schedule,
@@ -153,22 +169,69 @@ impl<'a> ServiceState<'a> {
             watched,
             last_scale_out: None,
             last_scale_in: None,
-            summary: ServiceSummary { peak_desired: config.desired_count, ..ServiceSummary::default() },
+            summary: ServiceSummary {
+                peak_desired: if config.is_daemon() { 0 } else { config.desired_count },
+                ..ServiceSummary::default()
+            },
         }
     }
 
     /// The service is up when the run starts: `desired_count` tasks RUNNING at time zero,
-    /// billed from time zero.
-    pub(super) fn start<R: Recorder>(&mut self, next_number: &mut u64, recorder: &mut R) {
-        for _ in 0..self.desired {
-            let slot = self.new_task(SimTime::ZERO, TaskState::Running, next_number, recorder);
-            self.start_billing(slot, SimTime::ZERO);
-            self.slots[slot as usize].in_service = true;
-            self.running += 1;
-            self.serving += 1;
+    /// billed from time zero. On EC2, as many as the instances hold; the scheduler launches the
+    /// rest at once.
+    pub(super) fn start<R: Recorder>(&mut self, next_number: &mut u64, recorder: &mut R, cluster: &mut Cluster) {
+        if self.config.is_daemon() {
+            return;
         }
+        for _ in 0..self.desired {
+            let instance = match self.config.launch {
+                Launch::Fargate { .. } => None,
+                Launch::Ec2(_) => match cluster.choose_instance(self.index, &mut self.placement_rng) {
+                    Ok(instance) => Some(instance),
+                    Err(_) => break,
+                },
+            };
+            self.start_running(instance, next_number, recorder, cluster);
+        }
+    }
+
+    /// A daemon task on an instance registered at time zero, RUNNING from the start.
+    pub(super) fn start_daemon<R: Recorder>(
+        &mut self,
+        instance: u32,
+        next_number: &mut u64,
+        recorder: &mut R,
+        cluster: &mut Cluster,
+    ) {
+        if cluster.fits_daemon(instance, self.index) {
+            self.desired += 1;
+            self.summary.peak_desired = self.desired;
+            self.start_running(Some(instance), next_number, recorder, cluster);
+        }
+    }
+
+    fn start_running<R: Recorder>(
+        &mut self,
+        instance: Option<u32>,
+        next_number: &mut u64,
+        recorder: &mut R,
+        cluster: &mut Cluster,
+    ) {
+        let slot = self.new_task(SimTime::ZERO, TaskState::Running, instance, next_number, recorder, cluster);
+        self.start_billing(slot, SimTime::ZERO);
+        self.slots[slot as usize].in_service = true;
+        self.running += 1;
+        self.serving += 1;
         self.summary.peak_running = self.running;
         self.interval.running_max = self.running;
+    }
+
+    pub(super) fn index(&self) -> usize {
+        self.index
+    }
+
+    pub(super) fn placement_rng(&mut self) -> &mut Rng {
+        &mut self.placement_rng
     }
 
     pub(super) fn set_load(&mut self, rps: f64) {
@@ -282,14 +345,20 @@ impl<'a> ServiceState<'a> {
         self.closed_billed_ms + self.live_billing * now.as_millis() - self.live_billing_start_sum
     }
 
-    fn cost_of(&self, billed: u64) -> (f64, f64) {
-        fargate_cost(billed, self.config.cpu, self.config.memory, self.config.rates)
+    /// The service's cost up to `now`, as (vCPU, memory) dollars: its Fargate bill, or its
+    /// share of the EC2 instances it reserves.
+    fn cost_at(&self, now: SimTime, cluster: &Cluster) -> (f64, f64) {
+        match self.config.launch {
+            Launch::Fargate { rates } => {
+                fargate_cost(self.billed_ms_at(now), self.config.cpu, self.config.memory, rates)
+            }
+            Launch::Ec2(_) => cluster.allocated_cost(self.index, now),
+        }
     }
 
-    pub(super) fn emit_series<R: Recorder>(&mut self, now: SimTime, recorder: &mut R) {
-        let billed_now = self.billed_ms_at(now);
-        let (cpu_now, mem_now) = self.cost_of(billed_now);
-        let (cpu_before, mem_before) = self.cost_of(self.interval.billed_ms_at_start);
+    pub(super) fn emit_series<R: Recorder>(&mut self, now: SimTime, recorder: &mut R, cluster: &Cluster) {
+        let (cpu_now, mem_now) = self.cost_at(now, cluster);
+        let cost_now = cpu_now + mem_now;
         let length = now.since(self.interval.start);
         let interval = &self.interval;
         recorder.series(&SeriesRow {
@@ -305,8 +374,8 @@ impl<'a> ServiceState<'a> {
             desired: self.desired,
             cpu_mean: (interval.cpu_count > 0).then(|| interval.cpu_sum / f64::from(interval.cpu_count)),
             cpu_max: interval.cpu_max,
-            cost_usd: (cpu_now + mem_now) - (cpu_before + mem_before),
-            cumulative_cost_usd: cpu_now + mem_now,
+            cost_usd: cost_now - interval.cost_at_start,
+            cumulative_cost_usd: cost_now,
         });
         self.summary.offered_requests += interval.serving.offered;
         self.summary.served_requests += interval.serving.served;
@@ -315,7 +384,7 @@ impl<'a> ServiceState<'a> {
             start: now,
             running_max: self.running,
             pending_max: self.pending,
-            billed_ms_at_start: billed_now,
+            cost_at_start: cost_now,
             ..Interval::default()
         };
     }
@@ -393,9 +462,10 @@ impl<'a> ServiceState<'a> {
         next_number: &mut u64,
         recorder: &mut R,
         queue: &mut EventQueue<Event>,
+        cluster: &mut Cluster,
     ) {
         self.run_due_actions(now, recorder);
-        self.reconcile(now, next_number, recorder, queue);
+        self.reconcile(now, next_number, recorder, queue, cluster);
         self.schedule_next_action(queue);
     }
 
@@ -438,85 +508,246 @@ impl<'a> ServiceState<'a> {
 
     // ----- the service scheduler -----
 
-    /// Launches or stops tasks so that the tasks not stopping match the desired count.
+    /// Launches or stops tasks so that the tasks not stopping match the desired count. A daemon
+    /// follows its instances instead.
     pub(super) fn reconcile<R: Recorder>(
         &mut self,
         now: SimTime,
         next_number: &mut u64,
         recorder: &mut R,
         queue: &mut EventQueue<Event>,
+        cluster: &mut Cluster,
     ) {
+        if self.config.is_daemon() {
+            return;
+        }
         let active = self.running + self.pending;
         for _ in active..self.desired {
-            let slot = self.new_task(now, TaskState::Provisioning, next_number, recorder);
-            self.pending += 1;
-            self.interval.pending_max = self.interval.pending_max.max(self.pending);
-            let delay = self.config.provisioning.sample(&mut self.rng);
-            self.schedule_timer(now.after(delay), slot, queue);
+            if !self.launch(now, next_number, recorder, queue, cluster) {
+                break;
+            }
         }
         for _ in self.desired..active {
-            self.stop_one(now, recorder, queue);
+            let slot = self.choose_task_to_stop(cluster);
+            self.stop_task(now, slot, recorder, queue, cluster);
         }
+    }
+
+    /// Launches one task: on Fargate at once; on EC2 on the instance placement chooses, or
+    /// waiting in PROVISIONING for a capacity provider to scale out. `false` when the launch
+    /// failed to place (recorded once until a launch succeeds again).
+    fn launch<R: Recorder>(
+        &mut self,
+        now: SimTime,
+        next_number: &mut u64,
+        recorder: &mut R,
+        queue: &mut EventQueue<Event>,
+        cluster: &mut Cluster,
+    ) -> bool {
+        let instance = match self.config.launch {
+            Launch::Fargate { .. } => None,
+            Launch::Ec2(_) => match cluster.choose_instance(self.index, &mut self.placement_rng) {
+                Ok(instance) => Some(instance),
+                Err(_) if cluster.waits(self.index) => {
+                    let slot = self.new_task(now, TaskState::Provisioning, None, next_number, recorder, cluster);
+                    self.count_pending();
+                    let generation = self.slots[slot as usize].generation;
+                    cluster.enqueue(Waiting { service: self.index as u32, slot, generation });
+                    return true;
+                }
+                Err(reason) => {
+                    if !std::mem::replace(&mut self.failing, true) {
+                        self.summary.placement_failures += 1;
+                        recorder.placement_failure(&PlacementFailure { at: now, service: self.index, reason });
+                    }
+                    return false;
+                }
+            },
+        };
+        self.failing = false;
+        let slot = self.new_task(now, TaskState::Provisioning, instance, next_number, recorder, cluster);
+        self.count_pending();
+        let delay = self.config.provisioning.sample(&mut self.rng);
+        self.schedule_timer(now.after(delay), slot, queue);
+        true
+    }
+
+    fn count_pending(&mut self) {
+        self.pending += 1;
+        self.interval.pending_max = self.interval.pending_max.max(self.pending);
+    }
+
+    /// A daemon task for an instance that has just registered.
+    pub(super) fn launch_daemon<R: Recorder>(
+        &mut self,
+        now: SimTime,
+        instance: u32,
+        next_number: &mut u64,
+        recorder: &mut R,
+        queue: &mut EventQueue<Event>,
+        cluster: &mut Cluster,
+    ) {
+        if !cluster.fits_daemon(instance, self.index) {
+            self.summary.placement_failures += 1;
+            recorder.placement_failure(&PlacementFailure {
+                at: now,
+                service: self.index,
+                reason: super::cluster::NO_ROOM,
+            });
+            return;
+        }
+        self.desired += 1;
+        self.summary.peak_desired = self.summary.peak_desired.max(self.desired);
+        let slot = self.new_task(now, TaskState::Provisioning, Some(instance), next_number, recorder, cluster);
+        self.count_pending();
+        let delay = self.config.provisioning.sample(&mut self.rng);
+        self.schedule_timer(now.after(delay), slot, queue);
+    }
+
+    /// Whether a waiting task is still the one queued.
+    pub(super) fn still_waiting(&self, slot: u32, generation: u32) -> bool {
+        self.slots[slot as usize].generation == generation
+    }
+
+    /// A waiting task found room on `instance`: its provisioning (ENI, pull preparations) starts.
+    pub(super) fn place_waiting(
+        &mut self,
+        now: SimTime,
+        slot: u32,
+        instance: u32,
+        queue: &mut EventQueue<Event>,
+        cluster: &mut Cluster,
+    ) {
+        cluster.unwait(self.index);
+        cluster.reserve(instance, self.index, slot, now);
+        let az = cluster.instance_az(instance);
+        let task = &mut self.slots[slot as usize];
+        task.instance = Some(instance);
+        task.az = az;
+        self.unplaced.retain(|&s| s != slot);
+        self.active_by_az[az as usize].push(slot);
+        let delay = self.config.provisioning.sample(&mut self.rng);
+        self.schedule_timer(now.after(delay), slot, queue);
     }
 
     fn new_task<R: Recorder>(
         &mut self,
         now: SimTime,
         state: TaskState,
+        instance: Option<u32>,
         next_number: &mut u64,
         recorder: &mut R,
+        cluster: &mut Cluster,
     ) -> u32 {
-        // Fargate spreads a service's tasks across zones: the zone with the fewest goes first.
-        let az = (0..self.active_by_az.len()).min_by_key(|&az| self.active_by_az[az].len()).unwrap_or(0);
+        let az = match (&self.config.launch, instance) {
+            // Fargate spreads a service's tasks across zones: the zone with the fewest goes first.
+            (Launch::Fargate { .. }, _) => {
+                Some((0..self.active_by_az.len()).min_by_key(|&az| self.active_by_az[az].len()).unwrap_or(0) as u32)
+            }
+            (Launch::Ec2(_), Some(instance)) => Some(cluster.instance_az(instance)),
+            (Launch::Ec2(_), None) => None,
+        };
         let number = *next_number;
         *next_number += 1;
+        let fresh = TaskSlot {
+            number,
+            generation: 0,
+            az: az.unwrap_or(0),
+            instance,
+            state,
+            in_service: false,
+            billing_since: now,
+        };
         let slot = match self.free_slots.pop() {
             Some(slot) => {
-                let task = &mut self.slots[slot as usize];
-                task.number = number;
-                task.az = az as u32;
-                task.state = state;
-                task.in_service = false;
+                let generation = self.slots[slot as usize].generation;
+                self.slots[slot as usize] = TaskSlot { generation, ..fresh };
                 slot
             }
             None => {
-                self.slots.push(TaskSlot {
-                    number,
-                    generation: 0,
-                    az: az as u32,
-                    state,
-                    in_service: false,
-                    billing_since: now,
-                });
+                self.slots.push(fresh);
                 (self.slots.len() - 1) as u32
             }
         };
-        self.active_by_az[az].push(slot);
+        match (az, instance) {
+            (Some(az), _) => self.active_by_az[az as usize].push(slot),
+            (None, _) => self.unplaced.push(slot),
+        }
+        if let Some(instance) = instance {
+            cluster.reserve(instance, self.index, slot, now);
+        }
         self.summary.tasks_launched += 1;
-        recorder.task(&TaskEvent { at: now, service: self.index, task: number, az: az as u32, from: None, to: state });
+        let instance = instance.map(|i| cluster.instance_number(i));
+        recorder.task(&TaskEvent { at: now, service: self.index, task: number, az, instance, from: None, to: state });
         slot
     }
 
-    /// Scale-in: ECS stops a task in the zone with the most of this service's tasks, and there
-    /// the newest one, so launches still starting go first. Launches fill the lowest-index zone
-    /// among the emptiest, so among the fullest the highest-index one was filled last: ties
-    /// stop there, which undoes launches in reverse order.
-    fn stop_one<R: Recorder>(&mut self, now: SimTime, recorder: &mut R, queue: &mut EventQueue<Event>) {
-        let az = (0..self.active_by_az.len()).max_by_key(|&az| self.active_by_az[az].len()).unwrap_or(0);
-        let Some(slot) = self.active_by_az[az].pop() else {
-            return;
+    /// The task scale-in stops. Launches not placed yet go first, then launches still starting
+    /// (newest first). On Fargate, and on EC2 without a placement strategy, ECS then takes the
+    /// zone with the most of this service's tasks (ties: the zone filled last, which undoes
+    /// launches in reverse order); on EC2 then the instance with the most of them. With
+    /// strategies, each rule in order keeps the tasks whose removal best serves it: binpack the
+    /// instance with the most of the resource free, spread the fullest zone or instance. The
+    /// newest task of those left stops.
+    fn choose_task_to_stop(&self, cluster: &Cluster) -> u32 {
+        if let Some(&slot) = self.unplaced.last() {
+            return slot;
+        }
+        let mut candidates: Vec<u32> = self.active_by_az.iter().flatten().copied().collect();
+        let starting: Vec<u32> =
+            candidates.iter().copied().filter(|&s| self.slots[s as usize].state != TaskState::Running).collect();
+        if !starting.is_empty() {
+            candidates = starting;
+        }
+        let zone_size = |slot: &u32| {
+            let az = self.slots[*slot as usize].az as usize;
+            (self.active_by_az[az].len() as i64) * 64 + az as i64
         };
-        match self.slots[slot as usize].state {
-            TaskState::Provisioning => {
-                self.pending -= 1;
-                self.transition(now, slot, TaskState::Stopped, recorder);
-                self.free(slot);
+        let on_instance = |slot: &u32| self.slots[*slot as usize].instance.expect("an EC2 task placed");
+        match self.config.ec2() {
+            None => keep_greatest(&mut candidates, zone_size),
+            Some(placement) if placement.strategies.is_empty() => {
+                keep_greatest(&mut candidates, zone_size);
+                keep_greatest(&mut candidates, |s| i64::from(cluster.service_tasks_on(on_instance(s), self.index)));
             }
-            TaskState::Pending => {
+            Some(placement) => {
+                for strategy in &placement.strategies {
+                    match strategy {
+                        Strategy::Binpack(Resource::Cpu) => {
+                            keep_greatest(&mut candidates, |s| i64::from(cluster.free(on_instance(s)).0))
+                        }
+                        Strategy::Binpack(Resource::Memory) => {
+                            keep_greatest(&mut candidates, |s| i64::from(cluster.free(on_instance(s)).1))
+                        }
+                        Strategy::Spread(SpreadField::Attribute(name)) if name == AVAILABILITY_ZONE => {
+                            keep_greatest(&mut candidates, zone_size)
+                        }
+                        Strategy::Spread(SpreadField::InstanceId) => keep_greatest(&mut candidates, |s| {
+                            i64::from(cluster.service_tasks_on(on_instance(s), self.index))
+                        }),
+                        Strategy::Spread(SpreadField::Attribute(_)) | Strategy::Random => {}
+                    }
+                }
+            }
+        }
+        *candidates.iter().max_by_key(|&&s| self.slots[s as usize].number).expect("an active task to stop")
+    }
+
+    /// Stops one active task: a launch still starting stops at once; a RUNNING task is
+    /// deregistered from its load balancer (if any) and gets SIGTERM and its stop timeout.
+    fn stop_task<R: Recorder>(
+        &mut self,
+        now: SimTime,
+        slot: u32,
+        recorder: &mut R,
+        queue: &mut EventQueue<Event>,
+        cluster: &mut Cluster,
+    ) {
+        self.forget(slot);
+        match self.slots[slot as usize].state {
+            TaskState::Provisioning | TaskState::Pending => {
                 self.pending -= 1;
-                self.stop_billing(slot, now);
-                self.transition(now, slot, TaskState::Stopped, recorder);
-                self.free(slot);
+                self.finish(now, slot, recorder, cluster);
             }
             TaskState::Running => {
                 self.integrate(now);
@@ -528,19 +759,85 @@ impl<'a> ServiceState<'a> {
                 // deregistration delay; then SIGTERM, and the stop timeout.
                 match self.config.load_balancer {
                     Some(lb) => {
-                        self.transition(now, slot, TaskState::Deactivating, recorder);
+                        self.transition(now, slot, TaskState::Deactivating, recorder, cluster);
                         self.schedule_timer(now.after(lb.deregistration_delay_ms), slot, queue);
                     }
                     None => {
-                        self.transition(now, slot, TaskState::Stopping, recorder);
+                        self.transition(now, slot, TaskState::Stopping, recorder, cluster);
                         self.schedule_timer(now.after(self.config.stop_timeout_ms), slot, queue);
                     }
                 }
             }
             TaskState::Deactivating | TaskState::Stopping | TaskState::Stopped => {
-                unreachable!("only active tasks are listed by zone")
+                unreachable!("only active tasks are stopped")
             }
         }
+    }
+
+    /// Removes an active task from the scheduler's lists.
+    fn forget(&mut self, slot: u32) {
+        let task = &self.slots[slot as usize];
+        if task.instance.is_none() && self.config.ec2().is_some() {
+            self.unplaced.retain(|&s| s != slot);
+        } else {
+            self.active_by_az[task.az as usize].retain(|&s| s != slot);
+        }
+    }
+
+    /// STOPPED: the bill closes, the instance gets its resources back, the slot is free.
+    fn finish<R: Recorder>(&mut self, now: SimTime, slot: u32, recorder: &mut R, cluster: &mut Cluster) {
+        let task = &self.slots[slot as usize];
+        let billed = task.state != TaskState::Provisioning;
+        match task.instance {
+            Some(instance) => cluster.release(instance, self.index, slot, now),
+            None if self.config.ec2().is_some() => cluster.unwait(self.index),
+            None => {}
+        }
+        if billed {
+            self.stop_billing(slot, now);
+        }
+        self.transition(now, slot, TaskState::Stopped, recorder, cluster);
+        self.free(slot);
+    }
+
+    /// The task's instance is draining: the task stops as in a scale-in, and the scheduler
+    /// launches its replacement elsewhere.
+    pub(super) fn evict<R: Recorder>(
+        &mut self,
+        now: SimTime,
+        slot: u32,
+        recorder: &mut R,
+        queue: &mut EventQueue<Event>,
+        cluster: &mut Cluster,
+    ) {
+        if matches!(self.slots[slot as usize].state, TaskState::Provisioning | TaskState::Pending | TaskState::Running)
+        {
+            self.stop_task(now, slot, recorder, queue, cluster);
+        }
+    }
+
+    /// The task's instance is terminating: the task is gone at once, whatever its state.
+    pub(super) fn kill<R: Recorder>(&mut self, now: SimTime, slot: u32, recorder: &mut R, cluster: &mut Cluster) {
+        match self.slots[slot as usize].state {
+            TaskState::Provisioning | TaskState::Pending => {
+                self.forget(slot);
+                self.pending -= 1;
+            }
+            TaskState::Running => {
+                self.forget(slot);
+                self.integrate(now);
+                self.running -= 1;
+                if std::mem::take(&mut self.slots[slot as usize].in_service) {
+                    self.serving -= 1;
+                }
+            }
+            TaskState::Deactivating | TaskState::Stopping => {}
+            TaskState::Stopped => unreachable!("a stopped task is on no instance"),
+        }
+        if self.config.is_daemon() {
+            self.desired -= 1;
+        }
+        self.finish(now, slot, recorder, cluster);
     }
 
     /// A task's timed state has ended.
@@ -551,6 +848,7 @@ impl<'a> ServiceState<'a> {
         generation: u32,
         recorder: &mut R,
         queue: &mut EventQueue<Event>,
+        cluster: &mut Cluster,
     ) {
         let task = &self.slots[slot as usize];
         if task.generation != generation {
@@ -559,7 +857,7 @@ impl<'a> ServiceState<'a> {
         match task.state {
             TaskState::Provisioning => {
                 self.start_billing(slot, now);
-                self.transition(now, slot, TaskState::Pending, recorder);
+                self.transition(now, slot, TaskState::Pending, recorder, cluster);
                 let delay = self.config.startup.sample(&mut self.rng);
                 self.schedule_timer(now.after(delay), slot, queue);
             }
@@ -569,7 +867,7 @@ impl<'a> ServiceState<'a> {
                 self.running += 1;
                 self.summary.peak_running = self.summary.peak_running.max(self.running);
                 self.interval.running_max = self.interval.running_max.max(self.running);
-                self.transition(now, slot, TaskState::Running, recorder);
+                self.transition(now, slot, TaskState::Running, recorder, cluster);
                 match self.config.load_balancer {
                     Some(lb) => self.schedule_timer(now.after(lb.time_to_healthy_ms()), slot, queue),
                     None => self.enter_service(slot),
@@ -581,14 +879,10 @@ impl<'a> ServiceState<'a> {
                 self.enter_service(slot);
             }
             TaskState::Deactivating => {
-                self.transition(now, slot, TaskState::Stopping, recorder);
+                self.transition(now, slot, TaskState::Stopping, recorder, cluster);
                 self.schedule_timer(now.after(self.config.stop_timeout_ms), slot, queue);
             }
-            TaskState::Stopping => {
-                self.stop_billing(slot, now);
-                self.transition(now, slot, TaskState::Stopped, recorder);
-                self.free(slot);
-            }
+            TaskState::Stopping => self.finish(now, slot, recorder, cluster),
             TaskState::Stopped => unreachable!("no timer runs for a stopped task"),
         }
     }
@@ -603,12 +897,20 @@ impl<'a> ServiceState<'a> {
         queue.schedule(at, Event::TaskTimer { service: self.index as u32, slot, generation });
     }
 
-    fn transition<R: Recorder>(&mut self, now: SimTime, slot: u32, to: TaskState, recorder: &mut R) {
+    fn transition<R: Recorder>(&mut self, now: SimTime, slot: u32, to: TaskState, recorder: &mut R, cluster: &Cluster) {
         let task = &mut self.slots[slot as usize];
         let from = Some(task.state);
         task.state = to;
         task.generation += 1;
-        recorder.task(&TaskEvent { at: now, service: self.index, task: task.number, az: task.az, from, to });
+        recorder.task(&TaskEvent {
+            at: now,
+            service: self.index,
+            task: task.number,
+            az: Some(task.az),
+            instance: task.instance.map(|i| cluster.instance_number(i)),
+            from,
+            to,
+        });
     }
 
     fn free(&mut self, slot: u32) {
@@ -618,14 +920,21 @@ impl<'a> ServiceState<'a> {
 
     // ----- billing -----
 
-    /// Fargate billing starts when the image pull starts (PENDING).
+    /// Fargate billing starts when the image pull starts (PENDING). EC2 tasks are not billed:
+    /// their instances are.
     fn start_billing(&mut self, slot: u32, now: SimTime) {
+        if self.config.ec2().is_some() {
+            return;
+        }
         self.slots[slot as usize].billing_since = now;
         self.live_billing += 1;
         self.live_billing_start_sum += now.as_millis();
     }
 
     fn stop_billing(&mut self, slot: u32, now: SimTime) {
+        if self.config.ec2().is_some() {
+            return;
+        }
         let since = self.slots[slot as usize].billing_since;
         self.closed_billed_ms += billed_ms(now.since(since), FARGATE_MINIMUM_BILLED_MS);
         self.live_billing -= 1;
@@ -634,9 +943,10 @@ impl<'a> ServiceState<'a> {
 
     /// Totals at the end of the run. Tasks still alive are billed up to the end, to the
     /// millisecond: the bill covers the simulated window, and such tasks have not stopped.
-    pub(super) fn summary(&self, end_ms: u64) -> ServiceSummary {
-        let billed = self.billed_ms_at(SimTime::from_millis(end_ms));
-        let (cost_vcpu_usd, cost_memory_usd) = self.cost_of(billed);
+    pub(super) fn summary(&self, end_ms: u64, cluster: &Cluster) -> ServiceSummary {
+        let end = SimTime::from_millis(end_ms);
+        let billed = self.billed_ms_at(end);
+        let (cost_vcpu_usd, cost_memory_usd) = self.cost_at(end, cluster);
         ServiceSummary { billed_ms: billed, cost_vcpu_usd, cost_memory_usd, ..self.summary.clone() }
     }
 }
@@ -651,11 +961,11 @@ mod tests_support {
     pub fn config() -> ServiceConfig {
         ServiceConfig {
             name: "svc".into(),
-            load: 0,
+            load: Some(0),
             cpu: 512,
             memory: 1024,
             cpu_architecture: CpuArchitecture::X86_64,
-            rates: US_EAST_1_LINUX_X86,
+            launch: Launch::Fargate { rates: US_EAST_1_LINUX_X86 },
             requests_per_task: 100.0,
             desired_count: 1,
             min_capacity: 0,
@@ -673,11 +983,31 @@ mod tests_support {
             suspension: crate::scaling::Suspension::default(),
         }
     }
+
+    /// A scenario with no EC2 capacity, for the cluster a service needs beside it.
+    pub fn fargate_only() -> crate::config::Scenario {
+        crate::config::Scenario {
+            name: "t".into(),
+            start_unix_ms: 0,
+            duration_ms: 3_600_000,
+            tick_ms: 60_000,
+            series_interval_ms: 60_000,
+            seed: 1,
+            region: "us-east-1".into(),
+            loads: Vec::new(),
+            services: Vec::new(),
+            providers: Vec::new(),
+        }
+    }
+
+    pub fn service(config: &ServiceConfig) -> ServiceState<'_> {
+        ServiceState::new(0, config, crate::engine::stream(1, "t"), crate::engine::stream(1, "p"), 3)
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::tests_support::config;
+    use super::tests_support::{config, fargate_only};
     use super::*;
     use crate::sim::MemoryRecorder;
 
@@ -686,7 +1016,7 @@ mod tests {
         while queue.peek_time().is_some_and(|t| t.as_millis() <= until) {
             let (now, event) = queue.pop().unwrap();
             if let Event::TaskTimer { slot, generation, .. } = event {
-                service.task_timer(now, slot, generation, recorder, queue);
+                service.task_timer(now, slot, generation, recorder, queue, &mut Cluster::new(&fargate_only()));
             }
         }
     }
@@ -702,15 +1032,15 @@ mod tests {
         let mut next =
             100 + r.tasks.iter().filter(|e| e.from.is_none() && e.to == TaskState::Provisioning).count() as u64;
         service.desired = desired;
-        service.reconcile(SimTime::from_millis(at), &mut next, r, q);
+        service.reconcile(SimTime::from_millis(at), &mut next, r, q, &mut Cluster::new(&fargate_only()));
     }
 
     #[test]
     fn cancelled_launches_bill_nothing_before_the_pull_and_a_minute_after_it() {
         let config = config();
-        let mut service = ServiceState::new(0, &config, crate::engine::stream(1, "t"));
+        let mut service = super::tests_support::service(&config);
         let (mut queue, mut recorder) = (EventQueue::new(), MemoryRecorder::default());
-        service.start(&mut 1, &mut recorder);
+        service.start(&mut 1, &mut recorder, &mut Cluster::new(&fargate_only()));
 
         // Two launches at 0 s: PROVISIONING until 20 s, then PENDING (billed) until 80 s.
         set_desired(&mut service, 3, 0, &mut queue, &mut recorder);
@@ -729,7 +1059,7 @@ mod tests {
         assert_eq!((service.running, service.pending), (1, 0));
 
         // The first task ran from 0 s; at 100 s it has 100 s of billing, the two pulls 60 s each.
-        let summary = service.summary(100_000);
+        let summary = service.summary(100_000, &Cluster::new(&fargate_only()));
         assert_eq!(summary.billed_ms, 100_000 + 2 * 60_000);
         let states: Vec<(u64, &str)> =
             recorder.tasks.iter().filter(|e| e.task == 102).map(|e| (e.at.as_millis(), e.to.as_str())).collect();
@@ -741,9 +1071,9 @@ mod tests {
     fn a_running_task_stops_serving_at_once_and_bills_its_stop_timeout() {
         let mut config = config();
         config.desired_count = 2;
-        let mut service = ServiceState::new(0, &config, crate::engine::stream(1, "t"));
+        let mut service = super::tests_support::service(&config);
         let (mut queue, mut recorder) = (EventQueue::new(), MemoryRecorder::default());
-        service.start(&mut 1, &mut recorder);
+        service.start(&mut 1, &mut recorder, &mut Cluster::new(&fargate_only()));
         service.set_load(150.0);
         // 60 s with 2 tasks (capacity 200 ≥ 150), then one stops: 60 s at capacity 100.
         set_desired(&mut service, 1, 60_000, &mut queue, &mut recorder);
@@ -753,7 +1083,7 @@ mod tests {
         assert_eq!(service.this_minute.capacity, 200.0 * 60.0 + 100.0 * 60.0);
         assert_eq!(service.this_minute.running_task_ms, 2 * 60_000 + 60_000);
         // Billing: the stopped task 0 → 90 s (60 s + the 30 s stop timeout), the other 120 s.
-        assert_eq!(service.summary(120_000).billed_ms, 90_000 + 120_000);
+        assert_eq!(service.summary(120_000, &Cluster::new(&fargate_only())).billed_ms, 90_000 + 120_000);
     }
 }
 
@@ -778,8 +1108,8 @@ mod memory_tests {
     }
 
     fn memory_after_a_minute(config: &ServiceConfig, load: f64) -> f64 {
-        let mut service = ServiceState::new(0, config, crate::engine::stream(1, "t"));
-        service.start(&mut 1, &mut MemoryRecorder::default());
+        let mut service = super::tests_support::service(config);
+        service.start(&mut 1, &mut MemoryRecorder::default(), &mut Cluster::new(&super::tests_support::fargate_only()));
         service.set_load(load);
         service.close_tick(SimTime::from_millis(60_000), 60_000);
         let minute = service.this_minute;

@@ -1,0 +1,366 @@
+//! ECS task placement for the EC2 launch type (reference §7), the pure part: placement
+//! strategies and constraints as data, the cluster query language of `memberOf`, and the
+//! narrowing step that chains strategies.
+//!
+//! AWS's process is: instances with the CPU, memory, ENIs and ports the task needs, then those
+//! that satisfy the constraints, then the strategies in order, then select. The simulation
+//! builds the candidates (it knows the instances); this module says which of them win.
+
+use serde::Serialize;
+
+/// A placement strategy rule (`PlacementStrategy`): best effort, applied in order.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", content = "field", rename_all = "snake_case")]
+pub enum Strategy {
+    /// "the least available amount of the resource … but still enough to run the task".
+    Binpack(Resource),
+    /// Evenly over the values of a field, relative to the tasks of the same service.
+    Spread(SpreadField),
+    Random,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Resource {
+    Cpu,
+    Memory,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpreadField {
+    /// `instanceId` (or its synonym `host`).
+    InstanceId,
+    /// `attribute:NAME`, such as `attribute:ecs.availability-zone`.
+    Attribute(String),
+}
+
+/// The attribute ECS's default replica placement and most spreads use.
+pub const AVAILABILITY_ZONE: &str = "ecs.availability-zone";
+
+/// A placement constraint: binding, it can prevent placement.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Constraint {
+    /// Each task of the service on a different instance.
+    DistinctInstance,
+    /// Only instances that satisfy the expression.
+    MemberOf { expression: Expression },
+}
+
+/// Keeps the candidates with the least `key`, in their order.
+pub fn keep_least<T>(candidates: &mut Vec<T>, key: impl Fn(&T) -> i64) {
+    let Some(least) = candidates.iter().map(&key).min() else { return };
+    candidates.retain(|c| key(c) == least);
+}
+
+/// Keeps the candidates with the greatest `key`, in their order.
+pub fn keep_greatest<T>(candidates: &mut Vec<T>, key: impl Fn(&T) -> i64) {
+    keep_least(candidates, |c| -key(c));
+}
+
+/// A `memberOf` expression in the cluster query language, the subset capacity planners use:
+/// `attribute:NAME` subjects; operators `==`, `!=`, `in`, `!in`, `=~`, `!~`, `exists`,
+/// `!exists`; `and`, `or` and parentheses. `=~` matches a regular expression against the
+/// whole value, e.g. `attribute:ecs.instance-type =~ m6i.*`.
+#[derive(Clone, Debug, Serialize)]
+#[serde(into = "String")]
+pub struct Expression {
+    text: String,
+    node: Node,
+}
+
+impl PartialEq for Expression {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl From<Expression> for String {
+    fn from(expression: Expression) -> String {
+        expression.text
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Node {
+    Or(Vec<Node>),
+    And(Vec<Node>),
+    Predicate { attribute: String, op: Op, values: Vec<String>, pattern: Option<regex_lite::Regex> },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Op {
+    Equal,
+    NotEqual,
+    In,
+    NotIn,
+    Matches,
+    NotMatches,
+    Exists,
+    NotExists,
+}
+
+const OPERATORS: [(&str, Op); 8] = [
+    ("==", Op::Equal),
+    ("!=", Op::NotEqual),
+    ("in", Op::In),
+    ("!in", Op::NotIn),
+    ("=~", Op::Matches),
+    ("!~", Op::NotMatches),
+    ("exists", Op::Exists),
+    ("!exists", Op::NotExists),
+];
+
+impl Expression {
+    /// Parses `text`, or says what is wrong with it.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let tokens = tokenize(text);
+        if tokens.is_empty() {
+            return Err("the expression is empty; expected e.g. `attribute:ecs.instance-type == m6i.large`".into());
+        }
+        let mut parser = Parser { tokens: &tokens, at: 0 };
+        let node = parser.or()?;
+        if let Some(extra) = parser.peek() {
+            return Err(format!(
+                "unexpected `{extra}` after a complete expression; join conditions with `and` or `or`"
+            ));
+        }
+        Ok(Expression { text: text.to_owned(), node })
+    }
+
+    /// Whether an instance with these attributes satisfies the expression.
+    pub fn matches<'a>(&self, attribute: &impl Fn(&str) -> Option<&'a str>) -> bool {
+        self.node.matches(attribute)
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+impl Node {
+    fn matches<'a>(&self, attribute: &impl Fn(&str) -> Option<&'a str>) -> bool {
+        match self {
+            Node::Or(parts) => parts.iter().any(|p| p.matches(attribute)),
+            Node::And(parts) => parts.iter().all(|p| p.matches(attribute)),
+            Node::Predicate { attribute: name, op, values, pattern } => {
+                let value = attribute(name);
+                match op {
+                    Op::Exists => value.is_some(),
+                    Op::NotExists => value.is_none(),
+                    Op::Equal => value == Some(values[0].as_str()),
+                    Op::NotEqual => value != Some(values[0].as_str()),
+                    Op::In => value.is_some_and(|v| values.iter().any(|x| x == v)),
+                    Op::NotIn => !value.is_some_and(|v| values.iter().any(|x| x == v)),
+                    Op::Matches => value.is_some_and(|v| pattern.as_ref().expect("parsed").is_match(v)),
+                    Op::NotMatches => !value.is_some_and(|v| pattern.as_ref().expect("parsed").is_match(v)),
+                }
+            }
+        }
+    }
+}
+
+fn tokenize(text: &str) -> Vec<String> {
+    let mut tokens = Vec::new();
+    let mut word = String::new();
+    for c in text.chars() {
+        if c.is_whitespace() || "()[],".contains(c) {
+            if !word.is_empty() {
+                tokens.push(std::mem::take(&mut word));
+            }
+            if !c.is_whitespace() {
+                tokens.push(c.to_string());
+            }
+        } else {
+            word.push(c);
+        }
+    }
+    if !word.is_empty() {
+        tokens.push(word);
+    }
+    tokens
+}
+
+struct Parser<'a> {
+    tokens: &'a [String],
+    at: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn peek(&self) -> Option<&'a str> {
+        self.tokens.get(self.at).map(String::as_str)
+    }
+
+    fn next(&mut self) -> Option<&'a str> {
+        let token = self.tokens.get(self.at).map(String::as_str);
+        self.at += 1;
+        token
+    }
+
+    fn or(&mut self) -> Result<Node, String> {
+        let mut parts = vec![self.and()?];
+        while self.peek().is_some_and(|t| t.eq_ignore_ascii_case("or")) {
+            self.at += 1;
+            parts.push(self.and()?);
+        }
+        Ok(if parts.len() == 1 { parts.pop().expect("one") } else { Node::Or(parts) })
+    }
+
+    fn and(&mut self) -> Result<Node, String> {
+        let mut parts = vec![self.factor()?];
+        while self.peek().is_some_and(|t| t.eq_ignore_ascii_case("and")) {
+            self.at += 1;
+            parts.push(self.factor()?);
+        }
+        Ok(if parts.len() == 1 { parts.pop().expect("one") } else { Node::And(parts) })
+    }
+
+    fn factor(&mut self) -> Result<Node, String> {
+        match self.next() {
+            Some("(") => {
+                let node = self.or()?;
+                match self.next() {
+                    Some(")") => Ok(node),
+                    other => Err(format!("expected `)`, found {}", shown(other))),
+                }
+            }
+            Some(subject) => {
+                let Some(attribute) = subject.strip_prefix("attribute:").filter(|a| !a.is_empty()) else {
+                    return Err(format!(
+                        "found `{subject}` where a subject belongs; ecsim's subjects are `attribute:NAME`, e.g. `attribute:ecs.instance-type`"
+                    ));
+                };
+                let attribute = attribute.to_owned();
+                let op_text = self.next();
+                let Some(&(_, op)) = OPERATORS.iter().find(|(name, _)| Some(*name) == op_text) else {
+                    let names: Vec<&str> = OPERATORS.iter().map(|(n, _)| *n).collect();
+                    return Err(format!(
+                        "expected an operator after `{subject}` ({}), found {}",
+                        names.join(", "),
+                        shown(op_text)
+                    ));
+                };
+                let values = match op {
+                    Op::Exists | Op::NotExists => Vec::new(),
+                    Op::In | Op::NotIn => self.list()?,
+                    _ => match self.next() {
+                        Some(v) if !"()[],".contains(v) => vec![v.to_owned()],
+                        other => return Err(format!("expected a value after `{subject}`, found {}", shown(other))),
+                    },
+                };
+                let pattern = match op {
+                    Op::Matches | Op::NotMatches => Some(
+                        regex_lite::Regex::new(&format!("^(?:{})$", values[0]))
+                            .map_err(|e| format!("`{}` is not a valid pattern: {e}", values[0]))?,
+                    ),
+                    _ => None,
+                };
+                Ok(Node::Predicate { attribute, op, values, pattern })
+            }
+            None => Err("the expression ends where a condition belongs".into()),
+        }
+    }
+
+    /// `[a, b, c]`.
+    fn list(&mut self) -> Result<Vec<String>, String> {
+        match self.next() {
+            Some("[") => {}
+            other => {
+                return Err(format!("`in` takes a list such as `[m6i.large, m6i.xlarge]`, found {}", shown(other)));
+            }
+        }
+        let mut values = Vec::new();
+        loop {
+            match self.next() {
+                Some("]") if !values.is_empty() => return Ok(values),
+                Some(v) if !"()[],".contains(v) => values.push(v.to_owned()),
+                other => return Err(format!("expected a value in the list, found {}", shown(other))),
+            }
+            match self.next() {
+                Some(",") => {}
+                Some("]") => return Ok(values),
+                other => return Err(format!("expected `,` or `]` in the list, found {}", shown(other))),
+            }
+        }
+    }
+}
+
+fn shown(token: Option<&str>) -> String {
+    token.map_or_else(|| "the end of the expression".to_owned(), |t| format!("`{t}`"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An m6i.large in us-east-1a with a custom `stack = prod` attribute.
+    fn instance(name: &str) -> Option<&'static str> {
+        match name {
+            "ecs.instance-type" => Some("m6i.large"),
+            "ecs.availability-zone" => Some("us-east-1a"),
+            "ecs.cpu-architecture" => Some("x86_64"),
+            "stack" => Some("prod"),
+            _ => None,
+        }
+    }
+
+    fn holds(text: &str) -> bool {
+        Expression::parse(text).unwrap_or_else(|e| panic!("{text}: {e}")).matches(&instance)
+    }
+
+    #[test]
+    fn every_operator_against_a_known_instance() {
+        assert!(holds("attribute:ecs.instance-type == m6i.large"));
+        assert!(!holds("attribute:ecs.instance-type == m6i.xlarge"));
+        assert!(holds("attribute:ecs.instance-type != t3.medium"));
+        assert!(holds("attribute:ecs.availability-zone in [us-east-1a, us-east-1b]"));
+        assert!(!holds("attribute:ecs.availability-zone !in [us-east-1a]"));
+        assert!(holds("attribute:ecs.instance-type =~ m6i.*"));
+        assert!(!holds("attribute:ecs.instance-type =~ m6"), "a pattern matches the whole value");
+        assert!(holds("attribute:ecs.instance-type !~ t3.*"));
+        assert!(holds("attribute:stack exists"));
+        assert!(holds("attribute:team !exists"));
+        // A missing attribute is never equal, never in a list, and always "not in" one.
+        assert!(!holds("attribute:team == prod"));
+        assert!(holds("attribute:team !in [a]"));
+    }
+
+    #[test]
+    fn and_binds_tighter_than_or_and_parentheses_group() {
+        assert!(holds("attribute:stack == dev or attribute:ecs.cpu-architecture == x86_64"));
+        assert!(!holds("attribute:stack == dev and attribute:ecs.cpu-architecture == x86_64"));
+        // false and true or true → (false and true) or true → true
+        assert!(holds("attribute:stack == dev and attribute:stack exists or attribute:stack == prod"));
+        // false and (true or true) → false
+        assert!(!holds("attribute:stack == dev and (attribute:stack exists or attribute:stack == prod)"));
+    }
+
+    #[test]
+    fn malformed_expressions_say_what_is_wrong() {
+        for (text, says) in [
+            ("", "empty"),
+            ("ecs.instance-type == m5.large", "subject"),
+            ("attribute:ecs.instance-type = m5.large", "expected an operator"),
+            ("attribute:ecs.instance-type ==", "expected a value"),
+            ("attribute:ecs.instance-type in m5.large", "takes a list"),
+            ("attribute:ecs.instance-type in [m5.large", "expected `,` or `]`"),
+            ("(attribute:stack exists", "expected `)`"),
+            ("attribute:stack exists attribute:x exists", "unexpected"),
+            ("attribute:ecs.instance-type =~ m5\\", "not a valid pattern"),
+        ] {
+            let error = Expression::parse(text).expect_err(text);
+            assert!(error.contains(says), "{text}: {error}");
+        }
+    }
+
+    #[test]
+    fn narrowing_keeps_every_tie_in_order() {
+        let mut candidates = vec![(1, 5), (2, 3), (3, 3), (4, 9)];
+        keep_least(&mut candidates, |c| c.1);
+        assert_eq!(candidates, vec![(2, 3), (3, 3)]);
+        let mut candidates = vec![(1, 5), (2, 9), (3, 9)];
+        keep_greatest(&mut candidates, |c| c.1);
+        assert_eq!(candidates, vec![(2, 9), (3, 9)]);
+    }
+}

@@ -1,0 +1,982 @@
+//! The cluster's EC2 side: container instances and their lifecycle, the Auto Scaling groups
+//! of the capacity providers with ECS managed scaling, task placement, and the instances' bill
+//! shared among the services that reserve them.
+//!
+//! The cluster knows where tasks sit and what instances offer; the services own their tasks.
+//! What the cluster cannot do alone (stop the tasks of an instance being drained or
+//! terminated, place daemon tasks on a new instance) it leaves in [`Work`] for the world to
+//! carry out with the services.
+
+use std::collections::VecDeque;
+
+use super::outcome::{GroupScalingEvent, InstanceEvent, ProviderRow, ProviderSummary, Recorder};
+use super::{Event, Rng};
+use crate::capacity::{AsgAlarms, InstanceShape, Signal, TaskNeeds, group_capacity, instances_needed, reservation};
+use crate::config::{AsgProvider, NetworkMode, Scenario, ServiceConfig};
+use crate::ecs::InstanceState;
+use crate::engine::{EventQueue, MS_PER_HOUR, SimTime, stream};
+use crate::placement::{AVAILABILITY_ZONE, Constraint, Resource, SpreadField, Strategy, keep_least};
+use crate::pricing::{EC2_MINIMUM_BILLED_MS, billed_ms};
+use crate::scaling::Direction;
+
+/// Money accruing at a rate that changes now and then: `closed + rate × (t − since)`.
+#[derive(Clone, Copy, Debug, Default)]
+struct Accrual {
+    closed: f64,
+    /// USD per millisecond.
+    rate: f64,
+    since: u64,
+}
+
+impl Accrual {
+    fn at(&self, now: SimTime) -> f64 {
+        self.closed + self.rate * (now.as_millis() - self.since) as f64
+    }
+
+    fn change(&mut self, now: SimTime, delta: f64) {
+        self.closed = self.at(now);
+        self.since = now.as_millis();
+        self.rate += delta;
+    }
+}
+
+/// Split cost allocation weighs a vCPU nine times a GiB of memory, "derived from per vCPU per
+/// hour and per GB per hour prices in AWS Fargate" (AWS Data Exports guide, "Example of split
+/// cost allocation data"): a task's share of an instance is
+/// `(9 × task vCPU + task GiB) / (9 × instance vCPU + instance GiB)`.
+const SPLIT_COST_CPU_WEIGHT: f64 = 9.0;
+
+struct Instance {
+    number: u64,
+    provider: u32,
+    type_index: u32,
+    az: u32,
+    state: InstanceState,
+    generation: u32,
+    launched_at: SimTime,
+    running_since: SimTime,
+    free_cpu: u32,
+    free_memory: u32,
+    free_enis: u32,
+    /// Static host ports in use.
+    ports: Vec<u16>,
+    /// `(service, slot)` of every task placed here.
+    tasks: Vec<(u32, u32)>,
+    non_daemon_tasks: u32,
+    /// Per service: its tasks here.
+    service_tasks: Vec<u32>,
+    /// Per service: the instance satisfies its `memberOf` constraints and CPU architecture.
+    eligible: Vec<bool>,
+    /// USD per millisecond.
+    rate: f64,
+    /// USD per millisecond per unit of split-cost weight (9 per vCPU, 1 per GiB).
+    weight_rate: f64,
+}
+
+/// A task waiting in PROVISIONING for room on a provider's instances.
+#[derive(Clone, Copy)]
+pub(super) struct Waiting {
+    pub service: u32,
+    pub slot: u32,
+    pub generation: u32,
+}
+
+struct ProviderState<'a> {
+    config: &'a AsgProvider,
+    desired: u32,
+    /// Launched and not draining: pending, booting or ACTIVE, in launch order.
+    in_service: Vec<u32>,
+    /// ACTIVE instances, in launch order: where tasks are placed.
+    active: Vec<u32>,
+    draining: u32,
+    waiting: VecDeque<Waiting>,
+    /// Per service: tasks in `waiting`.
+    waiting_by_service: Vec<u32>,
+    /// Room appeared since waiting tasks were last tried.
+    room_changed: bool,
+    alarms: AsgAlarms,
+    last_reservation: Option<f64>,
+    /// The limit that held the last recorded decision, so a hold is recorded once.
+    held: Option<(Direction, &'static str)>,
+    /// Registered and reserved CPU units and MiB over ACTIVE and DRAINING instances.
+    registered: (u64, u64),
+    reserved: (u64, u64),
+    cost: Accrual,
+    allocated: Accrual,
+    billed_closed_ms: u64,
+    billed_live: u64,
+    billed_start_sum: u64,
+    interval: ProviderInterval,
+    summary: ProviderSummary,
+    reservation_sums: (f64, f64, u64),
+    rng: Rng,
+}
+
+#[derive(Default)]
+struct ProviderInterval {
+    start: SimTime,
+    pending_max: u32,
+    active_max: u32,
+    draining_max: u32,
+    provisioning_max: u32,
+    cpu_sum: f64,
+    memory_sum: f64,
+    samples: u32,
+    cost_at_start: f64,
+    idle_at_start: f64,
+}
+
+/// What the world must do with the services after the cluster changed.
+#[derive(Default)]
+pub(super) struct Work {
+    /// Instances now DRAINING: their non-daemon tasks are to be stopped and replaced.
+    pub drain: Vec<u32>,
+    /// Instances to terminate once every task on them is stopped.
+    pub terminate: Vec<u32>,
+    /// Instances just registered: daemon tasks first, then waiting tasks.
+    pub registered: Vec<u32>,
+}
+
+impl Work {
+    pub fn is_empty(&self) -> bool {
+        self.drain.is_empty() && self.terminate.is_empty() && self.registered.is_empty()
+    }
+}
+
+pub(super) struct Cluster<'a> {
+    scenario: &'a Scenario,
+    instances: Vec<Instance>,
+    providers: Vec<ProviderState<'a>>,
+    /// Per service, per zone: its placed tasks.
+    zone_tasks: Vec<Vec<u32>>,
+    /// Per service: its allocated (CPU, memory) cost.
+    allocated: Vec<(Accrual, Accrual)>,
+    /// `us-east-1a`, `us-east-1b`, … by zone index.
+    zone_names: Vec<String>,
+    next_number: u64,
+    work: Work,
+}
+
+/// Why a task found no instance.
+pub(super) const NO_ROOM: &str = "no ACTIVE instance has the CPU, memory, ENIs and ports the task needs";
+pub(super) const NO_MATCH: &str = "no ACTIVE instance with room satisfies the placement constraints";
+
+impl<'a> Cluster<'a> {
+    pub fn new(scenario: &'a Scenario) -> Self {
+        let services = scenario.services.len();
+        let zones = Self::zone_count(scenario);
+        Cluster {
+            scenario,
+            instances: Vec::new(),
+            providers: scenario
+                .providers
+                .iter()
+                .map(|config| ProviderState {
+                    config,
+                    desired: config.desired_capacity,
+                    in_service: Vec::new(),
+                    active: Vec::new(),
+                    draining: 0,
+                    waiting: VecDeque::new(),
+                    waiting_by_service: vec![0; services],
+                    room_changed: false,
+                    alarms: AsgAlarms::default(),
+                    last_reservation: None,
+                    held: None,
+                    registered: (0, 0),
+                    reserved: (0, 0),
+                    cost: Accrual::default(),
+                    allocated: Accrual::default(),
+                    billed_closed_ms: 0,
+                    billed_live: 0,
+                    billed_start_sum: 0,
+                    interval: ProviderInterval::default(),
+                    summary: ProviderSummary::default(),
+                    reservation_sums: (0.0, 0.0, 0),
+                    rng: stream(scenario.seed, &format!("instances:{}", config.name)),
+                })
+                .collect(),
+            zone_tasks: vec![vec![0; zones]; services],
+            allocated: vec![(Accrual::default(), Accrual::default()); services],
+            zone_names: (b'a'..).take(zones).map(|l| format!("{}{}", scenario.region, char::from(l))).collect(),
+            next_number: 1,
+            work: Work::default(),
+        }
+    }
+
+    /// Zones the EC2 side uses: the most any provider spans.
+    pub fn zone_count(scenario: &Scenario) -> usize {
+        scenario.providers.iter().map(|p| p.availability_zones as usize).max().unwrap_or(1)
+    }
+
+    /// Every group starts at its desired capacity, registered and billed from time zero.
+    pub fn start<R: Recorder>(&mut self, recorder: &mut R) {
+        for provider in 0..self.providers.len() {
+            for _ in 0..self.providers[provider].desired {
+                let instance = self.launch(provider, SimTime::ZERO, InstanceState::Active, recorder);
+                self.start_billing(instance, SimTime::ZERO);
+                self.register(instance);
+            }
+        }
+    }
+
+    pub fn take_work(&mut self) -> Work {
+        std::mem::take(&mut self.work)
+    }
+
+    pub fn instance_az(&self, instance: u32) -> u32 {
+        self.instances[instance as usize].az
+    }
+
+    pub fn instance_number(&self, instance: u32) -> u64 {
+        self.instances[instance as usize].number
+    }
+
+    /// The tasks on `instance`, daemon tasks last.
+    pub fn tasks_on(&self, instance: u32) -> Vec<(u32, u32)> {
+        let mut tasks = self.instances[instance as usize].tasks.clone();
+        tasks.sort_by_key(|&(service, _)| self.scenario.services[service as usize].is_daemon());
+        tasks
+    }
+
+    /// Whether a daemon task of `service` belongs on `instance` and fits: ACTIVE, eligible,
+    /// without its task yet, with room.
+    pub fn fits_daemon(&self, instance: u32, service: usize) -> bool {
+        let i = &self.instances[instance as usize];
+        i.state == InstanceState::Active
+            && i.eligible[service]
+            && i.service_tasks[service] == 0
+            && self.fits(i, service)
+    }
+
+    pub fn service_tasks_on(&self, instance: u32, service: usize) -> u32 {
+        self.instances[instance as usize].service_tasks[service]
+    }
+
+    /// CPU units and MiB free on `instance`.
+    pub fn free(&self, instance: u32) -> (u32, u32) {
+        let i = &self.instances[instance as usize];
+        (i.free_cpu, i.free_memory)
+    }
+
+    /// Whether the daemon service `service` is eligible for `instance` at all.
+    pub fn daemon_eligible(&self, instance: u32, service: usize) -> bool {
+        self.instances[instance as usize].eligible[service]
+    }
+
+    // ----- placement -----
+
+    fn needs(config: &ServiceConfig) -> (u32, u32, bool, Option<u16>) {
+        let placement = config.ec2().expect("an EC2 service");
+        (config.cpu, config.reserved_memory_mib(), placement.network_mode == NetworkMode::Awsvpc, placement.host_port)
+    }
+
+    fn fits(&self, instance: &Instance, service: usize) -> bool {
+        let (cpu, memory, eni, port) = Self::needs(&self.scenario.services[service]);
+        instance.free_cpu >= cpu
+            && instance.free_memory >= memory
+            && (!eni || instance.free_enis > 0)
+            && port.is_none_or(|p| !instance.ports.contains(&p))
+    }
+
+    fn satisfies(&self, instance: &Instance, service: usize) -> bool {
+        let placement = self.scenario.services[service].ec2().expect("an EC2 service");
+        instance.eligible[service]
+            && placement
+                .constraints
+                .iter()
+                .all(|c| !matches!(c, Constraint::DistinctInstance) || instance.service_tasks[service] == 0)
+    }
+
+    /// Chooses an instance for a task of `service` by AWS's process (§7): room, constraints,
+    /// strategies in order, then the oldest of the instances left. No strategy means ECS's
+    /// replica default: the zone with the fewest of the service's tasks, then the instance with
+    /// the fewest.
+    pub fn choose_instance(&self, service: usize, rng: &mut Rng) -> Result<u32, &'static str> {
+        let placement = self.scenario.services[service].ec2().expect("an EC2 service");
+        let providers: &[ProviderState] = match placement.provider {
+            Some(p) => std::slice::from_ref(&self.providers[p]),
+            None => &self.providers,
+        };
+        let mut candidates: Vec<u32> = providers
+            .iter()
+            .flat_map(|p| p.active.iter().copied())
+            .filter(|&i| self.fits(&self.instances[i as usize], service))
+            .collect();
+        if candidates.is_empty() {
+            return Err(NO_ROOM);
+        }
+        candidates.retain(|&i| self.satisfies(&self.instances[i as usize], service));
+        if candidates.is_empty() {
+            return Err(NO_MATCH);
+        }
+        if placement.provider.is_none() {
+            candidates.sort_unstable(); // launch order across providers
+        }
+        let default = [
+            Strategy::Spread(SpreadField::Attribute(AVAILABILITY_ZONE.into())),
+            Strategy::Spread(SpreadField::InstanceId),
+        ];
+        let strategies = if placement.strategies.is_empty() { &default[..] } else { &placement.strategies[..] };
+        let instance = |i: &u32| &self.instances[*i as usize];
+        for strategy in strategies {
+            if candidates.len() == 1 {
+                break;
+            }
+            match strategy {
+                Strategy::Binpack(Resource::Cpu) => keep_least(&mut candidates, |i| i64::from(instance(i).free_cpu)),
+                Strategy::Binpack(Resource::Memory) => {
+                    keep_least(&mut candidates, |i| i64::from(instance(i).free_memory))
+                }
+                Strategy::Spread(SpreadField::InstanceId) => {
+                    keep_least(&mut candidates, |i| i64::from(instance(i).service_tasks[service]))
+                }
+                Strategy::Spread(SpreadField::Attribute(name)) if name == AVAILABILITY_ZONE => {
+                    keep_least(&mut candidates, |i| i64::from(self.zone_tasks[service][instance(i).az as usize]))
+                }
+                Strategy::Spread(SpreadField::Attribute(name)) => {
+                    // The service's tasks per value of the attribute, over every instance.
+                    let value = |i: &Instance| self.attribute(i, name);
+                    let count = |v: Option<&str>| -> i64 {
+                        self.instances
+                            .iter()
+                            .filter(|o| o.state != InstanceState::Terminated && value(o) == v)
+                            .map(|o| i64::from(o.service_tasks[service]))
+                            .sum()
+                    };
+                    keep_least(&mut candidates, |i| count(value(instance(i))))
+                }
+                Strategy::Random => {
+                    let pick = rand::Rng::random_range(rng, 0..candidates.len());
+                    candidates = vec![candidates[pick]];
+                }
+            }
+        }
+        Ok(candidates[0])
+    }
+
+    /// An instance's attribute, for constraints and spreads: the built-in `ecs.*` ones and the
+    /// provider's custom attributes.
+    fn attribute<'s>(&'s self, instance: &Instance, name: &str) -> Option<&'s str> {
+        let provider = &self.scenario.providers[instance.provider as usize];
+        match name {
+            "ecs.instance-type" => Some(&provider.instance_types[instance.type_index as usize].instance.name),
+            "ecs.availability-zone" => Some(&self.zone_names[instance.az as usize]),
+            "ecs.cpu-architecture" => Some(match provider.instance_types[instance.type_index as usize].instance.arch {
+                crate::pricing::CpuArchitecture::X86_64 => "x86_64",
+                crate::pricing::CpuArchitecture::Arm64 => "arm64",
+            }),
+            "ecs.os-type" => Some("linux"),
+            _ => provider.attributes.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()),
+        }
+    }
+
+    /// Takes the task's resources on `instance`.
+    pub fn reserve(&mut self, instance: u32, service: usize, slot: u32, now: SimTime) {
+        let config = &self.scenario.services[service];
+        let (cpu, memory, eni, port) = Self::needs(config);
+        let daemon = config.is_daemon();
+        let i = &mut self.instances[instance as usize];
+        debug_assert!(i.free_cpu >= cpu && i.free_memory >= memory, "placement checked the room");
+        i.free_cpu -= cpu;
+        i.free_memory -= memory;
+        if eni {
+            i.free_enis -= 1;
+        }
+        if let Some(port) = port {
+            i.ports.push(port);
+        }
+        i.tasks.push((service as u32, slot));
+        i.service_tasks[service] += 1;
+        if !daemon {
+            i.non_daemon_tasks += 1;
+        }
+        let (az, provider, weight_rate) = (i.az, i.provider as usize, i.weight_rate);
+        self.zone_tasks[service][az as usize] += 1;
+        let p = &mut self.providers[provider];
+        p.reserved.0 += u64::from(cpu);
+        p.reserved.1 += u64::from(memory);
+        self.share(service, provider, weight_rate, now, 1.0);
+    }
+
+    /// Gives back the task's resources. An instance that was draining and has no non-daemon task
+    /// left goes to termination.
+    pub fn release(&mut self, instance: u32, service: usize, slot: u32, now: SimTime) {
+        let config = &self.scenario.services[service];
+        let (cpu, memory, eni, port) = Self::needs(config);
+        let daemon = config.is_daemon();
+        let i = &mut self.instances[instance as usize];
+        i.free_cpu += cpu;
+        i.free_memory += memory;
+        if eni {
+            i.free_enis += 1;
+        }
+        if let Some(port) = port
+            && let Some(at) = i.ports.iter().position(|&p| p == port)
+        {
+            i.ports.swap_remove(at);
+        }
+        let at = i.tasks.iter().position(|&t| t == (service as u32, slot)).expect("the task is on this instance");
+        i.tasks.swap_remove(at);
+        i.service_tasks[service] -= 1;
+        if !daemon {
+            i.non_daemon_tasks -= 1;
+        }
+        let (az, provider, weight_rate, state, left) =
+            (i.az, i.provider as usize, i.weight_rate, i.state, i.non_daemon_tasks);
+        self.zone_tasks[service][az as usize] -= 1;
+        let p = &mut self.providers[provider];
+        p.reserved.0 -= u64::from(cpu);
+        p.reserved.1 -= u64::from(memory);
+        p.room_changed = true;
+        self.share(service, provider, weight_rate, now, -1.0);
+        if state == InstanceState::Draining && left == 0 && !self.work.terminate.contains(&instance) {
+            self.work.terminate.push(instance);
+        }
+    }
+
+    /// Starts (`sign` 1) or stops (−1) a task's share of its instance's cost.
+    fn share(&mut self, service: usize, provider: usize, weight_rate: f64, now: SimTime, sign: f64) {
+        let config = &self.scenario.services[service];
+        let cpu = sign * weight_rate * SPLIT_COST_CPU_WEIGHT * f64::from(config.cpu) / 1024.0;
+        let memory = sign * weight_rate * f64::from(config.reserved_memory_mib()) / 1024.0;
+        let (cpu_cost, memory_cost) = &mut self.allocated[service];
+        cpu_cost.change(now, cpu);
+        memory_cost.change(now, memory);
+        self.providers[provider].allocated.change(now, cpu + memory);
+    }
+
+    /// A service's allocated (CPU, memory) cost up to `now`.
+    pub fn allocated_cost(&self, service: usize, now: SimTime) -> (f64, f64) {
+        let (cpu, memory) = &self.allocated[service];
+        (cpu.at(now), memory.at(now))
+    }
+
+    // ----- tasks waiting for capacity -----
+
+    /// Whether launches of `service` wait for capacity (a capacity provider with managed
+    /// scaling) rather than fail.
+    pub fn waits(&self, service: usize) -> bool {
+        let placement = self.scenario.services[service].ec2().expect("an EC2 service");
+        placement.provider.is_some_and(|p| self.providers[p].config.managed_scaling.is_some())
+    }
+
+    pub fn enqueue(&mut self, waiting: Waiting) {
+        let provider = self.provider_of(waiting.service as usize);
+        let p = &mut self.providers[provider];
+        p.waiting.push_back(waiting);
+        p.waiting_by_service[waiting.service as usize] += 1;
+    }
+
+    /// A waiting task of `service` was placed or cancelled.
+    pub fn unwait(&mut self, service: usize) {
+        let provider = self.provider_of(service);
+        self.providers[provider].waiting_by_service[service] -= 1;
+    }
+
+    fn provider_of(&self, service: usize) -> usize {
+        self.scenario.services[service].ec2().and_then(|p| p.provider).expect("a capacity provider service")
+    }
+
+    /// The waiting tasks of every provider where room appeared since the last try, oldest first.
+    pub fn take_waiting(&mut self) -> Vec<Waiting> {
+        let mut out = Vec::new();
+        for p in &mut self.providers {
+            if std::mem::take(&mut p.room_changed) {
+                out.extend(p.waiting.drain(..));
+            }
+        }
+        out
+    }
+
+    /// Puts back a task that is still waiting, in order.
+    pub fn requeue(&mut self, waiting: Waiting) {
+        let provider = self.provider_of(waiting.service as usize);
+        self.providers[provider].waiting.push_back(waiting);
+    }
+
+    // ----- instances -----
+
+    fn launch<R: Recorder>(&mut self, provider: usize, now: SimTime, state: InstanceState, recorder: &mut R) -> u32 {
+        let services = &self.scenario.services;
+        let p = &self.providers[provider];
+        // The ASG balances zones: the zone with the fewest of its instances, the first on a tie.
+        let zones = p.config.availability_zones;
+        let az = (0..zones)
+            .min_by_key(|&z| p.in_service.iter().filter(|&&i| self.instances[i as usize].az == z).count())
+            .unwrap_or(0);
+        let kind = &p.config.instance_types[0];
+        let hour_usd = kind.instance.on_demand_hour_usd;
+        let rate = hour_usd / MS_PER_HOUR as f64;
+        let weight =
+            SPLIT_COST_CPU_WEIGHT * f64::from(kind.instance.vcpu) + f64::from(kind.instance.memory_mib) / 1024.0;
+        let mut instance = Instance {
+            number: self.next_number,
+            provider: provider as u32,
+            type_index: 0,
+            az,
+            state,
+            generation: 0,
+            launched_at: now,
+            running_since: now,
+            free_cpu: kind.registered.cpu_units,
+            free_memory: kind.registered.memory_mib,
+            free_enis: kind.awsvpc_tasks,
+            ports: Vec::new(),
+            tasks: Vec::new(),
+            non_daemon_tasks: 0,
+            service_tasks: vec![0; services.len()],
+            eligible: Vec::new(),
+            rate,
+            weight_rate: rate / weight,
+        };
+        instance.eligible = services
+            .iter()
+            .map(|s| {
+                let Some(placement) = s.ec2() else { return false };
+                let arch_ok = s.cpu_architecture == kind.instance.arch;
+                let provider_ok = placement.provider.is_none_or(|own| own == provider);
+                arch_ok
+                    && provider_ok
+                    && placement.constraints.iter().all(|c| match c {
+                        Constraint::DistinctInstance => true,
+                        Constraint::MemberOf { expression } => {
+                            expression.matches(&|name: &str| self.attribute(&instance, name))
+                        }
+                    })
+            })
+            .collect();
+        self.next_number += 1;
+        let index = self.instances.len() as u32;
+        recorder.instance(&InstanceEvent {
+            at: now,
+            provider,
+            instance: instance.number,
+            instance_type: 0,
+            az,
+            from: None,
+            to: state,
+            reason: if now == SimTime::ZERO { "the group's initial size" } else { "the group scaled out" },
+        });
+        self.instances.push(instance);
+        let p = &mut self.providers[provider];
+        p.in_service.push(index);
+        p.summary.instances_launched += 1;
+        p.summary.peak_instances = p.summary.peak_instances.max(p.in_service.len() as u32 + p.draining);
+        index
+    }
+
+    fn start_billing(&mut self, instance: u32, now: SimTime) {
+        let i = &mut self.instances[instance as usize];
+        i.running_since = now;
+        let p = &mut self.providers[i.provider as usize];
+        p.cost.change(now, i.rate);
+        p.billed_live += 1;
+        p.billed_start_sum += now.as_millis();
+    }
+
+    /// The agent has registered: the instance takes tasks.
+    fn register(&mut self, instance: u32) {
+        let i = &mut self.instances[instance as usize];
+        i.state = InstanceState::Active;
+        let kind = &self.scenario.providers[i.provider as usize].instance_types[i.type_index as usize];
+        let p = &mut self.providers[i.provider as usize];
+        p.active.push(instance);
+        p.registered.0 += u64::from(kind.registered.cpu_units);
+        p.registered.1 += u64::from(kind.registered.memory_mib);
+        p.room_changed = true;
+        self.work.registered.push(instance);
+    }
+
+    fn transition<R: Recorder>(
+        &mut self,
+        now: SimTime,
+        instance: u32,
+        to: InstanceState,
+        reason: &'static str,
+        recorder: &mut R,
+    ) {
+        let i = &mut self.instances[instance as usize];
+        let from = i.state;
+        i.state = to;
+        i.generation += 1;
+        recorder.instance(&InstanceEvent {
+            at: now,
+            provider: i.provider as usize,
+            instance: i.number,
+            instance_type: i.type_index as usize,
+            az: i.az,
+            from: Some(from),
+            to,
+            reason,
+        });
+    }
+
+    fn schedule_timer(&mut self, at: SimTime, instance: u32, queue: &mut EventQueue<Event>) {
+        let generation = self.instances[instance as usize].generation;
+        queue.schedule(at, Event::InstanceTimer { instance, generation });
+    }
+
+    /// An instance's timed state has ended: EC2 `pending` → `running` (billing starts), then the
+    /// agent registers it.
+    pub fn instance_timer<R: Recorder>(
+        &mut self,
+        now: SimTime,
+        instance: u32,
+        generation: u32,
+        recorder: &mut R,
+        queue: &mut EventQueue<Event>,
+    ) {
+        let i = &self.instances[instance as usize];
+        if i.generation != generation {
+            return;
+        }
+        let provider = i.provider as usize;
+        match i.state {
+            InstanceState::Pending => {
+                self.transition(now, instance, InstanceState::Booting, "EC2 started the instance", recorder);
+                self.start_billing(instance, now);
+                let delay = self.providers[provider].config.boot.sample(&mut self.providers[provider].rng);
+                self.schedule_timer(now.after(delay), instance, queue);
+            }
+            InstanceState::Booting => {
+                self.transition(now, instance, InstanceState::Active, "the container agent registered", recorder);
+                self.register(instance);
+            }
+            InstanceState::Active | InstanceState::Draining | InstanceState::Terminated => {
+                unreachable!("no timer runs in these states")
+            }
+        }
+    }
+
+    /// Takes an instance out of service: DRAINING while its tasks move, or straight to
+    /// termination when it runs no non-daemon task.
+    fn drain<R: Recorder>(&mut self, now: SimTime, instance: u32, reason: &'static str, recorder: &mut R) {
+        let i = &self.instances[instance as usize];
+        let (provider, state, busy) = (i.provider as usize, i.state, i.non_daemon_tasks > 0);
+        let p = &mut self.providers[provider];
+        p.in_service.retain(|&x| x != instance);
+        p.active.retain(|&x| x != instance);
+        if state == InstanceState::Active && busy {
+            p.draining += 1;
+            self.transition(now, instance, InstanceState::Draining, reason, recorder);
+            self.work.drain.push(instance);
+        } else {
+            if state == InstanceState::Active {
+                // Counted out of the registered totals as it leaves.
+                self.instances[instance as usize].state = InstanceState::Draining;
+                self.providers[provider].draining += 1;
+            }
+            self.work.terminate.push(instance);
+        }
+    }
+
+    /// Terminates an instance whose tasks have all stopped.
+    pub fn terminate<R: Recorder>(&mut self, now: SimTime, instance: u32, recorder: &mut R) {
+        let i = &self.instances[instance as usize];
+        debug_assert!(i.tasks.is_empty(), "tasks are stopped before their instance terminates");
+        let (provider, state, type_index) = (i.provider as usize, i.state, i.type_index as usize);
+        let p = &mut self.providers[provider];
+        p.in_service.retain(|&x| x != instance);
+        p.active.retain(|&x| x != instance);
+        if matches!(state, InstanceState::Active | InstanceState::Draining) {
+            let kind = &p.config.instance_types[type_index];
+            p.registered.0 -= u64::from(kind.registered.cpu_units);
+            p.registered.1 -= u64::from(kind.registered.memory_mib);
+        }
+        if state == InstanceState::Draining {
+            p.draining -= 1;
+        }
+        if state != InstanceState::Pending {
+            // Per second, a minute at least, from `running` (§6.1).
+            let (since, rate) =
+                (self.instances[instance as usize].running_since, self.instances[instance as usize].rate);
+            let ran = now.since(since);
+            let billed = billed_ms(ran, EC2_MINIMUM_BILLED_MS);
+            let p = &mut self.providers[provider];
+            p.cost.change(now, -rate);
+            p.cost.closed += (billed - ran) as f64 * rate;
+            p.billed_closed_ms += billed;
+            p.billed_live -= 1;
+            p.billed_start_sum -= since.as_millis();
+        }
+        let i = &mut self.instances[instance as usize];
+        i.service_tasks = Vec::new();
+        i.eligible = Vec::new();
+        self.transition(now, instance, InstanceState::Terminated, "the group scaled in", recorder);
+    }
+
+    // ----- the Auto Scaling groups -----
+
+    /// Each minute: CapacityProviderReservation for every provider with managed scaling, its
+    /// alarms and decision, then every group moves toward its desired capacity.
+    pub fn scale<R: Recorder>(&mut self, now: SimTime, minute: bool, recorder: &mut R, queue: &mut EventQueue<Event>) {
+        for provider in 0..self.providers.len() {
+            if minute && let Some(settings) = self.providers[provider].config.managed_scaling {
+                self.managed_scaling(provider, now, &settings, recorder);
+            }
+            self.move_to_desired(provider, now, recorder, queue);
+        }
+    }
+
+    fn managed_scaling<R: Recorder>(
+        &mut self,
+        provider: usize,
+        now: SimTime,
+        settings: &crate::capacity::ManagedScaling,
+        recorder: &mut R,
+    ) {
+        let p = &self.providers[provider];
+        let running = p.in_service.len() as u32;
+        let empty = p
+            .in_service
+            .iter()
+            .filter(|&&i| {
+                let i = &self.instances[i as usize];
+                i.state == InstanceState::Active && i.non_daemon_tasks == 0
+            })
+            .count() as u32;
+        let waiting_tasks: u32 = p.waiting_by_service.iter().sum();
+        let needed = self.instances_needed(provider);
+        let value = match needed {
+            // Tasks wait but none fits the smallest type: "remains at 100%".
+            None if waiting_tasks > 0 => 100.0,
+            _ => reservation(running, needed, empty, settings),
+        };
+        let p = &mut self.providers[provider];
+        p.last_reservation = Some(value);
+        let signal = p.alarms.push(value, f64::from(settings.target_capacity));
+        let proposed = group_capacity(signal, running, needed.is_some(), empty, value, settings);
+        let desired = p.desired;
+        let (direction, wanted) = match signal {
+            Signal::Quiet => return,
+            Signal::High => (Direction::Out, proposed.max(desired)),
+            Signal::Low => (Direction::In, proposed.min(desired)),
+        };
+        let warming = direction == Direction::Out
+            && p.in_service
+                .iter()
+                .any(|&i| now.since(self.instances[i as usize].launched_at) < settings.instance_warmup_period_ms);
+        let (new_desired, limited_by) = if warming && wanted > desired {
+            (desired, Some("instance_warmup"))
+        } else if wanted > p.config.max_size {
+            (p.config.max_size.max(desired.min(p.config.max_size)), Some("max_size"))
+        } else if wanted < p.config.min_size {
+            (p.config.min_size, Some("min_size"))
+        } else {
+            (wanted, None)
+        };
+        let hold = (new_desired == desired).then_some(limited_by).flatten().map(|l| (direction, l));
+        let repeated = hold.is_some() && hold == p.held;
+        p.held = hold;
+        if (new_desired == desired && hold.is_none()) || repeated {
+            return;
+        }
+        match direction {
+            Direction::Out if new_desired > desired => p.summary.scale_outs += 1,
+            Direction::In if new_desired < desired => p.summary.scale_ins += 1,
+            _ => {}
+        }
+        p.desired = new_desired;
+        recorder.group_scaling(&GroupScalingEvent {
+            at: now,
+            provider,
+            direction,
+            reservation: value,
+            instances: running,
+            empty,
+            waiting_tasks,
+            desired_before: desired,
+            proposed,
+            desired_after: new_desired,
+            limited_by,
+        });
+    }
+
+    /// The scale-out estimate: waiting tasks grouped by identical needs, binpacked on the
+    /// provider's largest type, groups that the smallest cannot run left out (§4.2).
+    fn instances_needed(&self, provider: usize) -> Option<u32> {
+        let p = &self.providers[provider];
+        let mut groups: Vec<(TaskNeeds, u32)> = Vec::new();
+        for (service, &count) in p.waiting_by_service.iter().enumerate() {
+            if count == 0 {
+                continue;
+            }
+            let config = &self.scenario.services[service];
+            let (cpu, memory, eni, port) = Self::needs(config);
+            let distinct = config.ec2().is_some_and(|e| e.constraints.contains(&Constraint::DistinctInstance));
+            let needs =
+                TaskNeeds { cpu_units: cpu, memory_mib: memory, eni, one_per_instance: port.is_some() || distinct };
+            match groups.iter_mut().find(|(n, _)| *n == needs) {
+                Some((_, c)) => *c += count,
+                None => groups.push((needs, count)),
+            }
+        }
+        if groups.is_empty() {
+            return None;
+        }
+        let shapes: Vec<InstanceShape> = p
+            .config
+            .instance_types
+            .iter()
+            .map(|t| InstanceShape {
+                cpu_units: t.registered.cpu_units,
+                memory_mib: t.registered.memory_mib,
+                task_enis: t.awsvpc_tasks,
+            })
+            .collect();
+        let per =
+            |f: fn(&InstanceShape) -> u32, pick: fn(u32, u32) -> u32| shapes.iter().map(f).reduce(pick).unwrap_or(0);
+        let smallest = InstanceShape {
+            cpu_units: per(|s| s.cpu_units, u32::min),
+            memory_mib: per(|s| s.memory_mib, u32::min),
+            task_enis: per(|s| s.task_enis, u32::min),
+        };
+        let largest = InstanceShape {
+            cpu_units: per(|s| s.cpu_units, u32::max),
+            memory_mib: per(|s| s.memory_mib, u32::max),
+            task_enis: per(|s| s.task_enis, u32::max),
+        };
+        let settings = p.config.managed_scaling.expect("managed scaling");
+        instances_needed(&groups, &smallest, &largest, settings.groups)
+    }
+
+    /// Launches or removes instances until the group matches its desired capacity. On scale-in
+    /// the ASG takes the zone with the most instances; there, ecsim takes the instance with the
+    /// fewest non-daemon tasks, then the newest. Managed termination protection keeps every
+    /// instance that runs a non-daemon task (and those not registered yet).
+    fn move_to_desired<R: Recorder>(
+        &mut self,
+        provider: usize,
+        now: SimTime,
+        recorder: &mut R,
+        queue: &mut EventQueue<Event>,
+    ) {
+        while (self.providers[provider].in_service.len() as u32) < self.providers[provider].desired {
+            let instance = self.launch(provider, now, InstanceState::Pending, recorder);
+            let p = &mut self.providers[provider];
+            let delay = p.config.pending.sample(&mut p.rng);
+            self.schedule_timer(now.after(delay), instance, queue);
+        }
+        while (self.providers[provider].in_service.len() as u32) > self.providers[provider].desired {
+            let p = &self.providers[provider];
+            let protected = p.config.managed_termination_protection;
+            let removable = |i: &u32| {
+                let i = &self.instances[*i as usize];
+                !protected || (i.state == InstanceState::Active && i.non_daemon_tasks == 0)
+            };
+            let zone_size = |z: u32| p.in_service.iter().filter(|&&i| self.instances[i as usize].az == z).count();
+            let Some(zone) = p
+                .in_service
+                .iter()
+                .filter(|i| removable(i))
+                .map(|&i| self.instances[i as usize].az)
+                .max_by_key(|&z| (zone_size(z), std::cmp::Reverse(z)))
+            else {
+                return; // every instance is protected: the ASG waits
+            };
+            let Some(&instance) = p
+                .in_service
+                .iter()
+                .filter(|&&i| removable(&i) && self.instances[i as usize].az == zone)
+                .min_by_key(|&&i| (self.instances[i as usize].non_daemon_tasks, std::cmp::Reverse(i)))
+            else {
+                return;
+            };
+            if p.config.managed_draining {
+                self.drain(now, instance, "managed draining before scale-in", recorder);
+            } else {
+                let p = &mut self.providers[provider];
+                p.in_service.retain(|&x| x != instance);
+                p.active.retain(|&x| x != instance);
+                if self.instances[instance as usize].state == InstanceState::Active {
+                    self.instances[instance as usize].state = InstanceState::Draining;
+                    self.providers[provider].draining += 1;
+                }
+                self.work.terminate.push(instance);
+            }
+        }
+    }
+
+    // ----- series and summary -----
+
+    /// Samples the reservation metrics and instance counts once per tick.
+    pub fn sample_tick(&mut self) {
+        for p in &mut self.providers {
+            let pending = p
+                .in_service
+                .iter()
+                .filter(|&&i| {
+                    matches!(self.instances[i as usize].state, InstanceState::Pending | InstanceState::Booting)
+                })
+                .count() as u32;
+            let interval = &mut p.interval;
+            interval.pending_max = interval.pending_max.max(pending);
+            interval.active_max = interval.active_max.max(p.active.len() as u32);
+            interval.draining_max = interval.draining_max.max(p.draining);
+            interval.provisioning_max = interval.provisioning_max.max(p.waiting_by_service.iter().sum());
+            if p.registered.0 > 0 {
+                let cpu = 100.0 * p.reserved.0 as f64 / p.registered.0 as f64;
+                let memory = 100.0 * p.reserved.1 as f64 / p.registered.1 as f64;
+                interval.cpu_sum += cpu;
+                interval.memory_sum += memory;
+                interval.samples += 1;
+                p.reservation_sums.0 += cpu;
+                p.reservation_sums.1 += memory;
+                p.reservation_sums.2 += 1;
+            }
+        }
+    }
+
+    pub fn emit_series<R: Recorder>(&mut self, now: SimTime, recorder: &mut R) {
+        for (provider, p) in self.providers.iter_mut().enumerate() {
+            let cost = p.cost.at(now);
+            let idle = cost - p.allocated.at(now);
+            let interval = &p.interval;
+            let mean = |sum: f64| (interval.samples > 0).then(|| sum / f64::from(interval.samples));
+            recorder.provider_series(&ProviderRow {
+                start: interval.start,
+                end: now,
+                provider,
+                pending_max: interval.pending_max,
+                active_max: interval.active_max,
+                draining_max: interval.draining_max,
+                desired: p.desired,
+                reservation: p.last_reservation,
+                cpu_reservation: mean(interval.cpu_sum),
+                memory_reservation: mean(interval.memory_sum),
+                provisioning_max: interval.provisioning_max,
+                cost_usd: cost - interval.cost_at_start,
+                cumulative_cost_usd: cost,
+                idle_cost_usd: idle - interval.idle_at_start,
+            });
+            p.interval = ProviderInterval {
+                start: now,
+                cost_at_start: cost,
+                idle_at_start: idle,
+                ..ProviderInterval::default()
+            };
+        }
+    }
+
+    /// Totals at the end. Instances still running are billed to the end of the window exactly,
+    /// as live tasks are.
+    pub fn summaries(&self, end_ms: u64) -> Vec<ProviderSummary> {
+        let end = SimTime::from_millis(end_ms);
+        self.providers
+            .iter()
+            .map(|p| {
+                let cost = p.cost.at(end);
+                let (cpu, memory, n) = p.reservation_sums;
+                ProviderSummary {
+                    billed_ms: p.billed_closed_ms + p.billed_live * end_ms - p.billed_start_sum,
+                    cost_usd: cost,
+                    idle_cost_usd: cost - p.allocated.at(end),
+                    cpu_reservation_mean: (n > 0).then(|| cpu / n as f64),
+                    memory_reservation_mean: (n > 0).then(|| memory / n as f64),
+                    ..p.summary.clone()
+                }
+            })
+            .collect()
+    }
+}
