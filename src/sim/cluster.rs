@@ -662,11 +662,6 @@ impl<'a> Cluster<'a> {
             self.transition(now, instance, InstanceState::Draining, reason, recorder);
             self.work.drain.push(instance);
         } else {
-            if state == InstanceState::Active {
-                // Counted out of the registered totals as it leaves.
-                self.instances[instance as usize].state = InstanceState::Draining;
-                self.providers[provider].draining += 1;
-            }
             self.work.terminate.push(instance);
         }
     }
@@ -674,6 +669,9 @@ impl<'a> Cluster<'a> {
     /// Terminates an instance whose tasks have all stopped.
     pub fn terminate<R: Recorder>(&mut self, now: SimTime, instance: u32, recorder: &mut R) {
         let i = &self.instances[instance as usize];
+        if i.state == InstanceState::Terminated {
+            return; // asked twice: by its last task and by the scale-in that emptied it
+        }
         debug_assert!(i.tasks.is_empty(), "tasks are stopped before their instance terminates");
         let (provider, state, type_index) = (i.provider as usize, i.state, i.type_index as usize);
         let p = &mut self.providers[provider];
@@ -842,9 +840,10 @@ impl<'a> Cluster<'a> {
     }
 
     /// Launches or removes instances until the group matches its desired capacity. On scale-in
-    /// the ASG takes the zone with the most instances; there, ecsim takes the instance with the
-    /// fewest non-daemon tasks, then the newest. Managed termination protection keeps every
-    /// instance that runs a non-daemon task (and those not registered yet).
+    /// the ASG keeps its zones balanced: an instance of the zone with the most; there ecsim
+    /// takes the one with the fewest non-daemon tasks, then the newest (AWS's later tie-breaks,
+    /// launch template age and billing hour, do not apply here). Managed termination protection
+    /// keeps every instance that runs a non-daemon task, and those not registered yet.
     fn move_to_desired<R: Recorder>(
         &mut self,
         provider: usize,
@@ -866,22 +865,11 @@ impl<'a> Cluster<'a> {
                 !protected || (i.state == InstanceState::Active && i.non_daemon_tasks == 0)
             };
             let zone_size = |z: u32| p.in_service.iter().filter(|&&i| self.instances[i as usize].az == z).count();
-            let Some(zone) = p
-                .in_service
-                .iter()
-                .filter(|i| removable(i))
-                .map(|&i| self.instances[i as usize].az)
-                .max_by_key(|&z| (zone_size(z), std::cmp::Reverse(z)))
-            else {
+            let Some(&instance) = p.in_service.iter().filter(|i| removable(i)).max_by_key(|&&i| {
+                let i_ref = &self.instances[i as usize];
+                (zone_size(i_ref.az), std::cmp::Reverse(i_ref.non_daemon_tasks), i)
+            }) else {
                 return; // every instance is protected: the ASG waits
-            };
-            let Some(&instance) = p
-                .in_service
-                .iter()
-                .filter(|&&i| removable(&i) && self.instances[i as usize].az == zone)
-                .min_by_key(|&&i| (self.instances[i as usize].non_daemon_tasks, std::cmp::Reverse(i)))
-            else {
-                return;
             };
             if p.config.managed_draining {
                 self.drain(now, instance, "managed draining before scale-in", recorder);
@@ -889,10 +877,6 @@ impl<'a> Cluster<'a> {
                 let p = &mut self.providers[provider];
                 p.in_service.retain(|&x| x != instance);
                 p.active.retain(|&x| x != instance);
-                if self.instances[instance as usize].state == InstanceState::Active {
-                    self.instances[instance as usize].state = InstanceState::Draining;
-                    self.providers[provider].draining += 1;
-                }
                 self.work.terminate.push(instance);
             }
         }

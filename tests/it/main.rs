@@ -1,6 +1,7 @@
 //! Integration tests: the real `ecsim` binary on real scenario files.
 
 mod closed_form;
+mod ec2;
 mod invalid_input;
 mod invariants;
 mod runs;

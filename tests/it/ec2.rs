@@ -1,0 +1,227 @@
+//! The EC2 examples, run through the real binary and checked against the timelines worked out
+//! by hand in their comments: instance launches, warm-up holds, placements, scale-in choices,
+//! terminations and the EC2 bill.
+
+use std::collections::BTreeMap;
+
+use super::{close, read_csv, root, run_ok, summary};
+
+type Row = BTreeMap<String, String>;
+
+fn run(name: &str) -> (tempfile::TempDir, Vec<Row>, Vec<Row>, serde_json::Value) {
+    let out = tempfile::tempdir().unwrap();
+    run_ok(&root().join("scenarios").join(name), out.path(), &[]);
+    let events = read_csv(&out.path().join("events.csv"));
+    let series = read_csv(&out.path().join("timeseries.csv"));
+    let summary = summary(out.path());
+    (out, events, series, summary)
+}
+
+fn at(row: &Row) -> u64 {
+    row["time_s"].parse().unwrap()
+}
+
+/// `(time, from, to)` of one instance.
+fn instance_life(events: &[Row], instance: &str) -> Vec<(u64, String, String)> {
+    events
+        .iter()
+        .filter(|e| e["event"] == "instance" && e["instance"] == instance)
+        .map(|e| (at(e), e["from_state"].clone(), e["to_state"].clone()))
+        .collect()
+}
+
+/// `(time, to_state, instance)` of one task.
+fn task_life(events: &[Row], task: &str) -> Vec<(u64, String, String)> {
+    events
+        .iter()
+        .filter(|e| e["event"] == "task" && e["task"] == task)
+        .map(|e| (at(e), e["to_state"].clone(), e["instance"].clone()))
+        .collect()
+}
+
+/// Tasks that went from RUNNING to STOPPING at `time`, in the order they stopped.
+fn stopped_at(events: &[Row], time: u64) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| e["event"] == "task" && at(e) == time && e["from_state"] == "RUNNING")
+        .map(|e| e["task"].clone())
+        .collect()
+}
+
+fn group_events<'a>(events: &'a [Row], provider: &str) -> Vec<&'a Row> {
+    events.iter().filter(|e| e["event"].starts_with("group_scale") && e["provider"] == provider).collect()
+}
+
+fn owned(rows: &[(u64, &str, &str)]) -> Vec<(u64, String, String)> {
+    rows.iter().map(|&(t, a, b)| (t, a.to_owned(), b.to_owned())).collect()
+}
+
+fn total_cost(summary: &serde_json::Value) -> f64 {
+    summary["total"]["cost_usd"].as_f64().unwrap()
+}
+
+#[test]
+fn spread_scales_the_group_out_once_and_keeps_every_instance_busy() {
+    let (_out, events, series, summary) = run("ec2-spread.toml");
+    // 33:00: 150 % → 3 instances; 34:00: 133.3 % asks for 4, held by warm-up.
+    let group = group_events(&events, "web-asg");
+    assert_eq!(group.len(), 2, "one scale-out, one hold, no scale-in");
+    assert_eq!((at(group[0]), group[0]["metric_value"].as_str()), (1980, "150.0000"));
+    assert_eq!((group[0]["desired_before"].as_str(), group[0]["desired_after"].as_str()), ("2", "3"));
+    assert_eq!((at(group[1]), group[1]["metric_value"].as_str()), (2040, "133.3333"));
+    assert_eq!((group[1]["proposed"].as_str(), group[1]["desired_after"].as_str()), ("4", "3"));
+    assert_eq!(group[1]["limited_by"], "instance_warmup");
+    // Instance 3: pending at 33:00, running (billed) after 30 s, registered after 60 s more.
+    assert_eq!(
+        instance_life(&events, "3"),
+        owned(&[(1980, "", "pending"), (2010, "pending", "running"), (2070, "running", "ACTIVE")])
+    );
+    assert_eq!(events.iter().filter(|e| e["to_state"] == "terminated").count(), 0);
+    // The three new tasks wait unplaced, then start on instance 3 in zone c.
+    for task in ["9", "10", "11"] {
+        assert_eq!(
+            task_life(&events, task)[..3],
+            owned(&[(1980, "PROVISIONING", ""), (2070, "PENDING", "3"), (2100, "RUNNING", "3")])[..],
+        );
+    }
+    // 75:00: spread stops one task in the fullest zone each time: b, a, then c.
+    assert_eq!(stopped_at(&events, 4500), ["8", "7", "11"]);
+    // The provider's row for 33:00 shows the datapoint that scaled it out.
+    let row = series.iter().find(|r| r["provider"] == "web-asg" && r["time_s"] == "1980").unwrap();
+    assert_eq!(row["capacity_provider_reservation"], "150.000");
+    // 2 instances for 2 h, the third from 33:30: 0.192 × (4 + 5190 / 3600).
+    let hours = 4.0 + 5190.0 / 3600.0;
+    assert!(close(total_cost(&summary), 0.192 * hours, 1e-9), "{}", total_cost(&summary));
+    assert!(close(summary["providers"][0]["billed_instance_hours"].as_f64().unwrap(), hours, 1e-12));
+}
+
+#[test]
+fn binpack_empties_an_instance_and_the_group_scales_in_after_fifteen_minutes() {
+    let (_out, events, _series, summary) = run("ec2-binpack.toml");
+    // Binpack fills instance 1 before instance 2.
+    for (task, instance) in [("1", "1"), ("4", "1"), ("5", "2"), ("8", "2")] {
+        assert_eq!(task_life(&events, task)[0].2, instance, "task {task}");
+    }
+    // 75:00: all three stops hit instance 3, the one with the most memory free.
+    assert_eq!(stopped_at(&events, 4500), ["11", "10", "9"]);
+    // 99 % from 76:00; the 15th minute below is 90:00: 3 → 2, the empty instance goes.
+    let group = group_events(&events, "web-asg");
+    let scale_in = group.iter().find(|e| e["event"] == "group_scale_in").unwrap();
+    assert_eq!((at(scale_in), scale_in["metric_value"].as_str()), (5400, "99.0000"));
+    assert_eq!((scale_in["desired_before"].as_str(), scale_in["desired_after"].as_str()), ("3", "2"));
+    assert_eq!(instance_life(&events, "3").last().unwrap(), &(5400, "ACTIVE".into(), "terminated".into()));
+    // Instance 3 billed 33:30 → 90:00.
+    let expected = 0.192 * (4.0 + 3390.0 / 3600.0);
+    assert!(close(total_cost(&summary), expected, 1e-9), "{}", total_cost(&summary));
+}
+
+#[test]
+fn daemon_tasks_come_first_on_a_new_instance_and_go_last() {
+    let (_out, events, _series, summary) = run("ec2-daemon.toml");
+    // Time zero: a daemon task on each instance, then api tasks packed 3 and 3.
+    assert_eq!(task_life(&events, "1")[0], (0, "RUNNING".into(), "1".into()));
+    assert_eq!(task_life(&events, "2")[0], (0, "RUNNING".into(), "2".into()));
+    for (task, instance) in [("3", "1"), ("5", "1"), ("6", "2"), ("8", "2")] {
+        assert_eq!(task_life(&events, task)[0].2, instance, "task {task}");
+    }
+    // 31:30: instance 3 registers; its daemon task is the first record there, before the api's.
+    let first_on_3 = events.iter().find(|e| e["event"] == "task" && e["instance"] == "3").unwrap();
+    assert_eq!(
+        (at(first_on_3), first_on_3["service"].as_str(), first_on_3["task"].as_str()),
+        (1890, "log-router", "12")
+    );
+    for task in ["9", "10", "11"] {
+        assert_eq!(task_life(&events, task)[1], (1890, "PENDING".into(), "3".into()));
+    }
+    assert_eq!(stopped_at(&events, 3600), ["11", "10", "9"]);
+    // The daemon alone counts as empty: 99 % for 15 minutes, then instance 3 ends with it.
+    let scale_in = group_events(&events, "general").into_iter().find(|e| e["event"] == "group_scale_in").unwrap();
+    assert_eq!((at(scale_in), scale_in["metric_value"].as_str()), (4500, "99.0000"));
+    assert_eq!(task_life(&events, "12").last().unwrap(), &(4500, "STOPPED".into(), "3".into()));
+    assert_eq!(instance_life(&events, "3").last().unwrap(), &(4500, "ACTIVE".into(), "terminated".into()));
+    let daemon = summary["services"].as_array().unwrap().iter().find(|s| s["service"] == "log-router").unwrap();
+    assert_eq!(daemon["peak_running_tasks"], 3);
+    let expected = 0.096 * (4.0 + 2670.0 / 3600.0);
+    assert!(close(total_cost(&summary), expected, 1e-9), "{}", total_cost(&summary));
+}
+
+#[test]
+fn awsvpc_tasks_are_limited_by_enis_unless_trunked() {
+    let (_out, events, _series, summary) = run("ec2-awsvpc-eni-limit.toml");
+    // plain: 200 % from zero → 2; held at 2:00 (recorded once); 200 % at 6:00 → 4; held at 7:00.
+    let plain: Vec<(u64, String, String)> = group_events(&events, "plain")
+        .iter()
+        .map(|e| (at(e), e["metric_value"].clone(), e["desired_after"].clone()))
+        .collect();
+    assert_eq!(
+        plain,
+        owned(&[(60, "200.0000", "2"), (120, "300.0000", "2"), (360, "200.0000", "4"), (420, "150.0000", "4")])
+    );
+    // Never more than 2 api-plain tasks per instance (3 ENIs, the primary one included).
+    let mut per_instance: BTreeMap<String, u32> = BTreeMap::new();
+    for e in events.iter().filter(|e| e["service"] == "api-plain" && e["to_state"] == "PENDING") {
+        *per_instance.entry(e["instance"].clone()).or_default() += 1;
+    }
+    assert_eq!(per_instance.values().copied().collect::<Vec<_>>(), [2, 2, 2, 2]);
+    let last_running =
+        events.iter().filter(|e| e["service"] == "api-plain" && e["to_state"] == "RUNNING").map(at).max();
+    assert_eq!(last_running, Some(495), "the last tasks start 45 s after 7:30");
+    // trunked: all 8 tasks on instance 3; the empty instance 4 goes after 15 minutes at 99 %.
+    assert!(
+        events
+            .iter()
+            .filter(|e| e["service"] == "api-trunked" && e["event"] == "task")
+            .all(|e| e["instance"] == "3" || e["instance"].is_empty())
+    );
+    assert_eq!(instance_life(&events, "4").last().unwrap(), &(1020, "ACTIVE".into(), "terminated".into()));
+    let providers = summary["providers"].as_array().unwrap();
+    let plain_cost = 0.096 * (2.0 * 7110.0 + 2.0 * 6810.0) / 3600.0;
+    let trunked_cost = 0.096 * (7110.0 + 930.0) / 3600.0;
+    assert!(close(providers[0]["cost_usd"].as_f64().unwrap(), plain_cost, 1e-9));
+    assert!(close(providers[1]["cost_usd"].as_f64().unwrap(), trunked_cost, 1e-9));
+    assert!(close(total_cost(&summary), plain_cost + trunked_cost, 1e-9));
+}
+
+#[test]
+fn a_service_without_managed_scaling_fails_to_place_and_says_so() {
+    // A fixed group of one m5.large (2048 units) and a service of 4 × 1024: 2 fit, the
+    // other 2 fail to place at time zero, recorded once, and are retried every tick.
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("fixed.toml");
+    std::fs::write(
+        &scenario,
+        r#"
+version = 1
+name = "fixed"
+duration = "10m"
+[loads.l]
+shape = "constant"
+value = 100.0
+[capacity_providers.fixed]
+instance_types = ["m5.large"]
+min_size = 1
+max_size = 1
+[services.s]
+load = "l"
+capacity_provider_strategy = [{ capacity_provider = "fixed" }]
+cpu = 1024
+memory = 1024
+requests_per_task = 100.0
+desired_count = 4
+min_capacity = 4
+max_capacity = 4
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    run_ok(&scenario, &out, &[]);
+    let events = read_csv(&out.join("events.csv"));
+    let failures: Vec<&Row> = events.iter().filter(|e| e["event"] == "placement_failed").collect();
+    assert_eq!(failures.len(), 1, "recorded once while it keeps failing");
+    assert_eq!(at(failures[0]), 0);
+    assert!(failures[0]["reason"].contains("CPU, memory"), "{}", failures[0]["reason"]);
+    assert_eq!(events.iter().filter(|e| e["event"] == "task").count(), 2);
+    assert_eq!(summary(&out)["total"]["placement_failures"], 1);
+    // One m5.large for 10 minutes.
+    assert!(close(total_cost(&summary(&out)), 0.096 / 6.0, 1e-9));
+}
