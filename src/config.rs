@@ -191,6 +191,28 @@ pub struct AsgProvider {
     pub managed_draining: bool,
     /// Custom attributes of the group's instances, for `memberOf` constraints and spreads.
     pub attributes: Vec<(String, String)>,
+    /// Spot instances instead of On-Demand.
+    pub spot: Option<Spot>,
+}
+
+/// A group of Spot instances (reference §6.1).
+#[derive(Clone, Debug, Serialize)]
+pub struct Spot {
+    pub price: SpotPrice,
+    /// Interruptions per instance-hour: each running instance's time to interruption is
+    /// exponential with this rate.
+    pub interruptions_per_hour: f64,
+    /// `ECS_ENABLE_SPOT_INSTANCE_DRAINING`: the instance turns DRAINING at the two-minute notice.
+    pub instance_draining: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpotPrice {
+    /// A fixed share of the On-Demand price.
+    Fraction(f64),
+    /// Per zone, the price's changes as (ms from the run start, USD per hour), the first at 0.
+    History(Vec<Vec<(u64, f64)>>),
 }
 
 /// An instance type as a provider launches it.

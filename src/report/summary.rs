@@ -50,6 +50,7 @@ pub struct ProviderLine {
     pub memory_reservation_mean: Option<f64>,
     pub scale_outs: u32,
     pub scale_ins: u32,
+    pub spot_interruptions: u32,
 }
 
 /// Everything `summary.json` holds.
@@ -113,6 +114,7 @@ fn provider_line(provider: String, p: &ProviderSummary) -> ProviderLine {
         memory_reservation_mean: p.memory_reservation_mean,
         scale_outs: p.scale_outs,
         scale_ins: p.scale_ins,
+        spot_interruptions: p.interruptions,
     }
 }
 
@@ -211,12 +213,13 @@ impl Summary {
         for p in &self.providers {
             let reservation = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.1} %"));
             out.push_str(&format!(
-                "EC2 {}: {:.4} USD for {:.2} instance-hours ({} launched, peak {}), idle {:.4} USD ({:.1} %), CPU reserved {}, memory {}\n",
+                "EC2 {}: {:.4} USD for {:.2} instance-hours ({} launched, peak {}, {} Spot interruptions), idle {:.4} USD ({:.1} %), CPU reserved {}, memory {}\n",
                 p.provider,
                 p.cost_usd,
                 p.billed_instance_hours,
                 p.instances_launched,
                 p.peak_instances,
+                p.spot_interruptions,
                 p.idle_cost_usd,
                 100.0 * p.idle_share,
                 reservation(p.cpu_reservation_mean),

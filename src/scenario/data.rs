@@ -209,6 +209,49 @@ pub fn read_catalog(file: &Path, key: &str, region: &str) -> Result<Vec<Instance
     Ok(types)
 }
 
+/// Reads a Spot price history in the layout of
+/// `shared/data/pricing/ec2_spot_price_history_m5_large_us_east_1_2021.csv`
+/// (`timestamp_seconds,…,availability_zone,instance_type,…,spot_price_usd`) for one instance
+/// type: per zone, in zone-name order, its `(unix seconds, USD per hour)` changes in time order.
+pub fn read_spot_history(
+    file: &Path,
+    key: &str,
+    instance_type: &str,
+) -> Result<Vec<(String, Vec<(i64, f64)>)>, Problem> {
+    let mut table = Table::open(file, key)?;
+    let column = |name: &str| table.column(name);
+    let (c_time, c_zone, c_type, c_price) = (
+        column("timestamp_seconds")?,
+        column("availability_zone")?,
+        column("instance_type")?,
+        column("spot_price_usd")?,
+    );
+    let mut zones: Vec<(String, Vec<(i64, f64)>)> = Vec::new();
+    for row in table.rows() {
+        let (line, record) = row?;
+        let field = |c: usize| record.get(c).unwrap_or("").trim();
+        if field(c_type) != instance_type {
+            continue;
+        }
+        let time: i64 = field(c_time).parse().map_err(|_| {
+            problem(file, line, key, format!("timestamp_seconds must be whole seconds, found `{}`", field(c_time)))
+        })?;
+        let price: f64 = field(c_price).parse().ok().filter(|p: &f64| p.is_finite() && *p >= 0.0).ok_or_else(|| {
+            problem(file, line, key, format!("spot_price_usd must be a price ≥ 0, found `{}`", field(c_price)))
+        })?;
+        let zone = field(c_zone).to_owned();
+        match zones.iter_mut().find(|(z, _)| *z == zone) {
+            Some((_, changes)) => changes.push((time, price)),
+            None => zones.push((zone, vec![(time, price)])),
+        }
+    }
+    zones.sort_by(|a, b| a.0.cmp(&b.0));
+    for (_, changes) in &mut zones {
+        changes.sort_by_key(|&(time, _)| time);
+    }
+    Ok(zones)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

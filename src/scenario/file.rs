@@ -47,6 +47,16 @@ pub struct CapacityProviderFile {
     pub managed_draining: Option<bool>,
     #[serde(default)]
     pub attributes: IndexMap<String, String>,
+    pub spot: Option<SpotFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpotFile {
+    pub price: Option<f64>,
+    pub price_history: Option<String>,
+    pub interruptions_per_hour: f64,
+    pub instance_draining: Option<bool>,
 }
 
 #[derive(Deserialize)]

@@ -4,18 +4,18 @@
 use std::path::{Path, PathBuf};
 
 use super::Overrides;
-use super::data::{GapRule, read_catalog, read_fargate_rates, read_trace};
+use super::data::{GapRule, read_catalog, read_fargate_rates, read_spot_history, read_trace};
 use super::error::{KeyPath, Locator, Problem};
 use super::file::{
     AlarmFile, CapacityProviderFile, DelayFile, DistributionFile, LoadBalancerFile, ManagedScalingFile, NoiseFile,
-    PlacementConstraintFile, PlacementStrategyFile, ScenarioFile, ServiceFile, ShapeFile, StepScalingFile,
+    PlacementConstraintFile, PlacementStrategyFile, ScenarioFile, ServiceFile, ShapeFile, SpotFile, StepScalingFile,
     TargetTrackingFile,
 };
 use crate::capacity::{GroupCombination, ManagedScaling, ScaleInReading};
 use crate::catalog::{Catalog, DEFAULT_REGISTERED_MEMORY_SHARE, InstanceType};
 use crate::config::{
     AsgProvider, Ec2Placement, Launch, LoadBalancer, LoadConfig, MemoryUse, NetworkMode, Overflow, ProviderType,
-    Scenario, ServiceConfig,
+    Scenario, ServiceConfig, Spot, SpotPrice,
 };
 use crate::ecs::fargate::{VALID_CPU_UNITS, valid_memory_mib};
 use crate::engine::{Delay, MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND};
@@ -1228,6 +1228,12 @@ impl Translator<'_> {
                 "managed termination protection requires managed scaling (reference §4.1)",
             );
         }
+        let spot = match (&file.spot, types.first()) {
+            (Some(spot), Some(first)) => {
+                self.spot(&path.key("spot"), spot, &first.name, u32::try_from(zones).unwrap_or(0)).map(Some)
+            }
+            _ => Some(None),
+        };
         let (share, reserved_memory) = (share?, reserved_memory?);
         let instance_types = types
             .into_iter()
@@ -1253,7 +1259,74 @@ impl Translator<'_> {
             managed_termination_protection: protection,
             managed_draining: file.managed_draining.unwrap_or(true),
             attributes: file.attributes.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            spot: spot?,
         })
+    }
+
+    /// Spot settings: a price (a share of On-Demand, or a price history replayed from the run's
+    /// start, zone i taking the history's i-th zone by name) and an interruption rate.
+    fn spot(&mut self, path: &KeyPath, file: &SpotFile, instance_type: &str, zones: u32) -> Option<Spot> {
+        let rate = self.in_range(
+            &path.key("interruptions_per_hour"),
+            file.interruptions_per_hour,
+            0.0,
+            10.0,
+            "interruptions per instance-hour from 0 to 10 (a 5 % monthly interruption frequency is about 0.00007)",
+        );
+        let price = match (file.price, &file.price_history) {
+            (Some(fraction), None) => self
+                .in_range(&path.key("price"), fraction, 0.0, 1.0, "a share of the On-Demand price from 0 to 1")
+                .map(SpotPrice::Fraction),
+            (None, Some(history)) => self.spot_history(&path.key("price_history"), history, instance_type, zones),
+            _ => {
+                self.fail(path, "give the Spot price as `price` (a share of On-Demand, e.g. 0.4) or `price_history = \"FILE\"`, one of the two");
+                None
+            }
+        };
+        Some(Spot {
+            price: price?,
+            interruptions_per_hour: rate?,
+            instance_draining: file.instance_draining.unwrap_or(false),
+        })
+    }
+
+    fn spot_history(&mut self, path: &KeyPath, history: &str, instance_type: &str, zones: u32) -> Option<SpotPrice> {
+        let file = self.base_dir.join(history);
+        let found = match read_spot_history(&file, &path.to_string(), instance_type) {
+            Ok(found) => found,
+            Err(problem) => {
+                self.problems.push(problem);
+                return None;
+            }
+        };
+        if found.len() < zones as usize {
+            self.fail(
+                path,
+                format!(
+                    "{} has prices for {} zone(s) of {instance_type}; the group spans {zones}",
+                    file.display(),
+                    found.len()
+                ),
+            );
+            return None;
+        }
+        let first = found.iter().filter_map(|(_, changes)| changes.first()).map(|c| c.0).min()?;
+        Some(SpotPrice::History(
+            found
+                .into_iter()
+                .take(zones as usize)
+                .map(|(_, changes)| {
+                    let mut series: Vec<(u64, f64)> = vec![(0, changes[0].1)];
+                    series.extend(
+                        changes
+                            .iter()
+                            .map(|&(t, price)| ((t - first) as u64 * MS_PER_SECOND, price))
+                            .filter(|c| c.0 > 0),
+                    );
+                    series
+                })
+                .collect(),
+        ))
     }
 
     /// `ManagedScaling` with the API's defaults and ranges (reference §4.1), and ecsim's

@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 use super::outcome::{GroupScalingEvent, InstanceEvent, ProviderRow, ProviderSummary, Recorder};
 use super::{Event, Rng};
 use crate::capacity::{AsgAlarms, InstanceShape, Signal, TaskNeeds, group_capacity, instances_needed, reservation};
-use crate::config::{AsgProvider, NetworkMode, Scenario, ServiceConfig};
+use crate::config::{AsgProvider, NetworkMode, Scenario, ServiceConfig, SpotPrice};
 use crate::ecs::InstanceState;
 use crate::engine::{EventQueue, MS_PER_HOUR, SimTime, stream};
 use crate::placement::{AVAILABILITY_ZONE, Constraint, Resource, SpreadField, Strategy, keep_least};
@@ -46,6 +46,9 @@ impl Accrual {
 /// `(9 × task vCPU + task GiB) / (9 × instance vCPU + instance GiB)`.
 const SPLIT_COST_CPU_WEIGHT: f64 = 9.0;
 
+/// The Spot interruption notice comes two minutes before EC2 takes the instance (§6.1).
+const SPOT_NOTICE_MS: u64 = 120_000;
+
 struct Instance {
     number: u64,
     provider: u32,
@@ -71,6 +74,8 @@ struct Instance {
     rate: f64,
     /// USD per millisecond per unit of split-cost weight (9 per vCPU, 1 per GiB).
     weight_rate: f64,
+    /// Spot: the interruption notice has come.
+    interrupted: bool,
 }
 
 /// A task waiting in PROVISIONING for room on a provider's instances.
@@ -110,6 +115,10 @@ struct ProviderState<'a> {
     summary: ProviderSummary,
     reservation_sums: (f64, f64, u64),
     rng: Rng,
+    /// Per zone: the price a new instance is billed at, USD per hour.
+    prices: Vec<f64>,
+    /// Times to Spot interruption.
+    spot_rng: Rng,
 }
 
 #[derive(Default)]
@@ -194,6 +203,17 @@ impl<'a> Cluster<'a> {
                     summary: ProviderSummary::default(),
                     reservation_sums: (0.0, 0.0, 0),
                     rng: stream(scenario.seed, &format!("instances:{}", config.name)),
+                    prices: (0..config.availability_zones as usize)
+                        .map(|zone| {
+                            let on_demand = config.instance_types[0].instance.on_demand_hour_usd;
+                            match config.spot.as_ref().map(|s| &s.price) {
+                                None => on_demand,
+                                Some(SpotPrice::Fraction(share)) => on_demand * share,
+                                Some(SpotPrice::History(zones)) => zones[zone][0].1,
+                            }
+                        })
+                        .collect(),
+                    spot_rng: stream(scenario.seed, &format!("spot:{}", config.name)),
                 })
                 .collect(),
             zone_tasks: vec![vec![0; zones]; services],
@@ -209,13 +229,22 @@ impl<'a> Cluster<'a> {
         scenario.providers.iter().map(|p| p.availability_zones as usize).max().unwrap_or(1)
     }
 
-    /// Every group starts at its desired capacity, registered and billed from time zero.
-    pub fn start<R: Recorder>(&mut self, recorder: &mut R) {
+    /// Every group starts at its desired capacity, registered and billed from time zero; Spot
+    /// price histories start.
+    pub fn start<R: Recorder>(&mut self, recorder: &mut R, queue: &mut EventQueue<Event>) {
         for provider in 0..self.providers.len() {
             for _ in 0..self.providers[provider].desired {
                 let instance = self.launch(provider, SimTime::ZERO, InstanceState::Active, recorder);
-                self.start_billing(instance, SimTime::ZERO);
+                self.start_billing(instance, SimTime::ZERO, queue);
                 self.register(instance);
+            }
+            if let Some(SpotPrice::History(zones)) = self.providers[provider].config.spot.as_ref().map(|s| &s.price) {
+                for (zone, changes) in zones.iter().enumerate() {
+                    if let Some(&(at, _)) = changes.get(1) {
+                        let (provider, zone) = (provider as u32, zone as u32);
+                        queue.schedule(SimTime::from_millis(at), Event::SpotPrice { provider, zone, change: 1 });
+                    }
+                }
             }
         }
     }
@@ -430,7 +459,9 @@ impl<'a> Cluster<'a> {
         p.reserved.1 -= u64::from(memory);
         p.room_changed = true;
         self.share(service, provider, weight_rate, now, -1.0);
-        if state == InstanceState::Draining && left == 0 && !self.work.terminate.contains(&instance) {
+        // A drained instance goes when its last task does; a Spot one waits for EC2.
+        let interrupted = self.instances[instance as usize].interrupted;
+        if state == InstanceState::Draining && left == 0 && !interrupted && !self.work.terminate.contains(&instance) {
             self.work.terminate.push(instance);
         }
     }
@@ -506,8 +537,7 @@ impl<'a> Cluster<'a> {
             .min_by_key(|&z| p.in_service.iter().filter(|&&i| self.instances[i as usize].az == z).count())
             .unwrap_or(0);
         let kind = &p.config.instance_types[0];
-        let hour_usd = kind.instance.on_demand_hour_usd;
-        let rate = hour_usd / MS_PER_HOUR as f64;
+        let rate = p.prices[az as usize] / MS_PER_HOUR as f64;
         let weight =
             SPLIT_COST_CPU_WEIGHT * f64::from(kind.instance.vcpu) + f64::from(kind.instance.memory_mib) / 1024.0;
         let mut instance = Instance {
@@ -529,6 +559,7 @@ impl<'a> Cluster<'a> {
             eligible: Vec::new(),
             rate,
             weight_rate: rate / weight,
+            interrupted: false,
         };
         instance.eligible = services
             .iter()
@@ -566,13 +597,121 @@ impl<'a> Cluster<'a> {
         index
     }
 
-    fn start_billing(&mut self, instance: u32, now: SimTime) {
+    /// EC2 bills from `running`. A Spot instance's time to interruption starts then too.
+    fn start_billing(&mut self, instance: u32, now: SimTime, queue: &mut EventQueue<Event>) {
         let i = &mut self.instances[instance as usize];
         i.running_since = now;
         let p = &mut self.providers[i.provider as usize];
         p.cost.change(now, i.rate);
         p.billed_live += 1;
         p.billed_start_sum += now.as_millis();
+        if let Some(spot) = &p.config.spot
+            && spot.interruptions_per_hour > 0.0
+        {
+            let hours: f64 = rand_distr::Distribution::sample(
+                &rand_distr::Exp::new(spot.interruptions_per_hour).expect("a positive rate"),
+                &mut p.spot_rng,
+            );
+            let after = (hours * MS_PER_HOUR as f64).min(u64::MAX as f64 / 4.0) as u64;
+            queue.schedule(now.after(after), Event::SpotNotice { instance });
+        }
+    }
+
+    /// "a warning that is issued two minutes before Amazon EC2 stops or terminates your Spot
+    /// Instance" (reference §6.1). With Spot instance draining ECS sets the instance DRAINING
+    /// and its tasks move; the group learns of the loss only when EC2 terminates it.
+    pub fn spot_notice<R: Recorder>(
+        &mut self,
+        now: SimTime,
+        instance: u32,
+        recorder: &mut R,
+        queue: &mut EventQueue<Event>,
+    ) {
+        let i = &self.instances[instance as usize];
+        if i.state == InstanceState::Terminated {
+            return;
+        }
+        let (provider, state) = (i.provider as usize, i.state);
+        let draining = self.providers[provider].config.spot.as_ref().is_some_and(|s| s.instance_draining);
+        self.providers[provider].summary.interruptions += 1;
+        self.instances[instance as usize].interrupted = true;
+        if draining && state == InstanceState::Active {
+            let p = &mut self.providers[provider];
+            p.active.retain(|&x| x != instance);
+            p.draining += 1;
+            self.transition(now, instance, InstanceState::Draining, "Spot interruption notice: draining", recorder);
+            self.work.drain.push(instance);
+        } else {
+            let i = &self.instances[instance as usize];
+            recorder.instance(&InstanceEvent {
+                at: now,
+                provider,
+                instance: i.number,
+                instance_type: i.type_index as usize,
+                az: i.az,
+                from: Some(state),
+                to: state,
+                reason: "Spot interruption notice",
+            });
+        }
+        queue.schedule(now.after(SPOT_NOTICE_MS), Event::SpotTermination { instance });
+    }
+
+    /// EC2 takes the Spot instance back: whatever still runs on it stops.
+    pub fn spot_termination(&mut self, instance: u32) {
+        if self.instances[instance as usize].state != InstanceState::Terminated {
+            self.work.terminate.push(instance);
+        }
+    }
+
+    /// A zone's Spot price changes: instances there are billed at the new price from now on.
+    pub fn spot_price(
+        &mut self,
+        now: SimTime,
+        provider: usize,
+        zone: u32,
+        change: usize,
+        queue: &mut EventQueue<Event>,
+    ) {
+        let Some(SpotPrice::History(zones)) = self.providers[provider].config.spot.as_ref().map(|s| &s.price) else {
+            unreachable!("price events come from a history")
+        };
+        let changes = &zones[zone as usize];
+        let price = changes[change].1;
+        if let Some(&(at, _)) = changes.get(change + 1) {
+            let (p, next) = (provider as u32, change as u32 + 1);
+            queue.schedule(SimTime::from_millis(at), Event::SpotPrice { provider: p, zone, change: next });
+        }
+        self.providers[provider].prices[zone as usize] = price;
+        let rate = price / MS_PER_HOUR as f64;
+        let affected: Vec<u32> = (0..self.instances.len() as u32)
+            .filter(|&i| {
+                let i = &self.instances[i as usize];
+                i.provider as usize == provider && i.az == zone && i.state != InstanceState::Terminated
+            })
+            .collect();
+        for instance in affected {
+            self.reprice(instance, rate, now);
+        }
+    }
+
+    /// Bills `instance` at `rate` (USD per ms) from now on, its tasks' shares with it.
+    fn reprice(&mut self, instance: u32, rate: f64, now: SimTime) {
+        let i = &self.instances[instance as usize];
+        let (provider, old_rate, old_weight_rate, billed) =
+            (i.provider as usize, i.rate, i.weight_rate, i.state != InstanceState::Pending);
+        let new_weight_rate = old_weight_rate * rate / old_rate.max(f64::MIN_POSITIVE);
+        let tasks = i.tasks.clone();
+        for &(service, _) in &tasks {
+            self.share(service as usize, provider, old_weight_rate, now, -1.0);
+            self.share(service as usize, provider, new_weight_rate, now, 1.0);
+        }
+        if billed {
+            self.providers[provider].cost.change(now, rate - old_rate);
+        }
+        let i = &mut self.instances[instance as usize];
+        i.rate = rate;
+        i.weight_rate = new_weight_rate;
     }
 
     /// The agent has registered: the instance takes tasks.
@@ -635,7 +774,7 @@ impl<'a> Cluster<'a> {
         match i.state {
             InstanceState::Pending => {
                 self.transition(now, instance, InstanceState::Booting, "EC2 started the instance", recorder);
-                self.start_billing(instance, now);
+                self.start_billing(instance, now, queue);
                 let delay = self.providers[provider].config.boot.sample(&mut self.providers[provider].rng);
                 self.schedule_timer(now.after(delay), instance, queue);
             }
@@ -701,7 +840,8 @@ impl<'a> Cluster<'a> {
         let i = &mut self.instances[instance as usize];
         i.service_tasks = Vec::new();
         i.eligible = Vec::new();
-        self.transition(now, instance, InstanceState::Terminated, "the group scaled in", recorder);
+        let reason = if i.interrupted { "Spot interruption" } else { "the group scaled in" };
+        self.transition(now, instance, InstanceState::Terminated, reason, recorder);
     }
 
     // ----- the Auto Scaling groups -----

@@ -52,6 +52,12 @@ enum Event {
     TaskTimer { service: u32, slot: u32, generation: u32 },
     /// An EC2 instance reaches the end of its current timed state (pending, booting).
     InstanceTimer { instance: u32, generation: u32 },
+    /// A Spot instance gets its two-minute interruption notice.
+    SpotNotice { instance: u32 },
+    /// EC2 takes the Spot instance back.
+    SpotTermination { instance: u32 },
+    /// The next change of a zone's Spot price history.
+    SpotPrice { provider: u32, zone: u32, change: u32 },
 }
 
 struct World<'a, R> {
@@ -107,7 +113,7 @@ impl<'a, R: Recorder> World<'a, R> {
         world.sample_loads(SimTime::ZERO);
         // The instances the groups start with are registered at time zero, with their daemon
         // tasks RUNNING; then every service's initial tasks.
-        world.cluster.start(world.recorder);
+        world.cluster.start(world.recorder, queue);
         for instance in world.cluster.take_work().registered {
             for service in &mut world.services {
                 if service.config.is_daemon() && world.cluster.daemon_eligible(instance, service.index()) {
@@ -271,6 +277,11 @@ impl<R: Recorder> Model for World<'_, R> {
             ),
             Event::InstanceTimer { instance, generation } => {
                 self.cluster.instance_timer(now, instance, generation, self.recorder, queue)
+            }
+            Event::SpotNotice { instance } => self.cluster.spot_notice(now, instance, self.recorder, queue),
+            Event::SpotTermination { instance } => self.cluster.spot_termination(instance),
+            Event::SpotPrice { provider, zone, change } => {
+                self.cluster.spot_price(now, provider as usize, zone, change as usize, queue)
             }
         }
         self.settle(now, queue);

@@ -252,6 +252,8 @@ pub struct ProviderSummary {
     pub memory_reservation_mean: Option<f64>,
     pub scale_outs: u32,
     pub scale_ins: u32,
+    /// Spot interruption notices.
+    pub interruptions: u32,
 }
 
 /// The end-of-run result: one summary per service and per capacity provider, in scenario order.
