@@ -209,15 +209,14 @@ pub fn read_catalog(file: &Path, key: &str, region: &str) -> Result<Vec<Instance
     Ok(types)
 }
 
+/// One zone's Spot price changes: its name and `(unix seconds, USD per hour)` in time order.
+pub type ZonePrices = (String, Vec<(i64, f64)>);
+
 /// Reads a Spot price history in the layout of
 /// `shared/data/pricing/ec2_spot_price_history_m5_large_us_east_1_2021.csv`
 /// (`timestamp_seconds,…,availability_zone,instance_type,…,spot_price_usd`) for one instance
 /// type: per zone, in zone-name order, its `(unix seconds, USD per hour)` changes in time order.
-pub fn read_spot_history(
-    file: &Path,
-    key: &str,
-    instance_type: &str,
-) -> Result<Vec<(String, Vec<(i64, f64)>)>, Problem> {
+pub fn read_spot_history(file: &Path, key: &str, instance_type: &str) -> Result<Vec<ZonePrices>, Problem> {
     let mut table = Table::open(file, key)?;
     let column = |name: &str| table.column(name);
     let (c_time, c_zone, c_type, c_price) = (
@@ -226,7 +225,7 @@ pub fn read_spot_history(
         column("instance_type")?,
         column("spot_price_usd")?,
     );
-    let mut zones: Vec<(String, Vec<(i64, f64)>)> = Vec::new();
+    let mut zones: Vec<ZonePrices> = Vec::new();
     for row in table.rows() {
         let (line, record) = row?;
         let field = |c: usize| record.get(c).unwrap_or("").trim();
