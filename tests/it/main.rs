@@ -2,6 +2,7 @@
 
 mod closed_form;
 mod ec2;
+mod ec2_invariants;
 mod invalid_input;
 mod invariants;
 mod runs;
