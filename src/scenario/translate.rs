@@ -509,7 +509,7 @@ impl<'a> Translator<'a> {
             &[("REPLICA", false), ("DAEMON", true)],
         );
         let placement = self.placement(path, file, scenario, daemon.unwrap_or(false));
-        let on_ec2 = matches!(placement, Some(Some(_)));
+        let on_ec2 = file.capacity_provider_strategy.is_some() || file.launch_type.as_deref() == Some("EC2");
         let load = match &file.load {
             Some(load_name) => match scenario.loads.get_index_of(load_name) {
                 Some(index) => Some(Some(index)),

@@ -26,13 +26,93 @@ metric = "cpu"
 target_value = 60.0
 "#;
 
+/// An EC2 service on an Auto Scaling group capacity provider: the provider's table is line 9,
+/// the service's line 15.
+const EC2_BASE: &str = r#"version = 1
+name = "bad-ec2"
+duration = "1h"
+
+[loads.web]
+shape = "constant"
+value = 100.0
+
+[capacity_providers.asg]
+instance_types = ["m6i.large"]
+min_size = 0
+max_size = 10
+managed_scaling = { target_capacity = 90 }
+
+[services.api]
+load = "web"
+capacity_provider_strategy = [{ capacity_provider = "asg" }]
+placement_constraints = [{ type = "memberOf", expression = "attribute:ecs.instance-type =~ m6i.*" }]
+cpu = 512
+memory = 1024
+requests_per_task = 100.0
+desired_count = 2
+min_capacity = 1
+max_capacity = 10
+"#;
+
 /// (what is wrong, the base with one line replaced, the line reported, what stderr must say)
 fn cases() -> Vec<(&'static str, String, usize, Vec<&'static str>)> {
     let with = |from: &str, to: &str| {
         assert!(BASE.contains(from), "{from}");
         BASE.replacen(from, to, 1)
     };
+    let ec2 = |from: &str, to: &str| {
+        assert!(EC2_BASE.contains(from), "{from}");
+        EC2_BASE.replacen(from, to, 1)
+    };
     vec![
+        (
+            "an instance type missing from the catalog",
+            ec2("\"m6i.large\"]", "\"x9.huge\"]"),
+            10,
+            vec!["`capacity_providers.asg.instance_types[0]`", "\"x9.huge\", which is not in the instance catalog"],
+        ),
+        (
+            "a task larger than every instance type",
+            ec2("cpu = 512", "cpu = 8192"),
+            19,
+            vec!["`services.api.cpu`", "larger than every instance type", "m6i.large, registers 2048 units and 7987 MiB"],
+        ),
+        (
+            "a malformed query expression",
+            ec2("=~ m6i.*", "= m6i.*"),
+            18,
+            vec!["`services.api.placement_constraints[0].expression`", "expected an operator"],
+        ),
+        (
+            "max_size < min_size",
+            ec2("min_size = 0", "min_size = 20"),
+            11,
+            vec!["`capacity_providers.asg.min_size`", "found 20, greater than max_size (10)"],
+        ),
+        (
+            "target capacity out of range",
+            ec2("target_capacity = 90", "target_capacity = 0"),
+            13,
+            vec!["`capacity_providers.asg.managed_scaling.target_capacity`", "from 1 to 100"],
+        ),
+        (
+            "an unknown capacity provider",
+            ec2("capacity_provider = \"asg\"", "capacity_provider = \"nope\""),
+            17,
+            vec!["`services.api.capacity_provider_strategy[0].capacity_provider`", "not a capacity provider", "defined: asg"],
+        ),
+        (
+            "Spot without a price",
+            ec2("managed_scaling = { target_capacity = 90 }", "spot = { interruptions_per_hour = 0.1 }"),
+            13,
+            vec!["`capacity_providers.asg.spot`", "give the Spot price"],
+        ),
+        (
+            "a host port the agent reserves",
+            ec2("cpu = 512", "host_port = 51678\ncpu = 512"),
+            19,
+            vec!["`services.api.host_port`", "reserves"],
+        ),
         ("unknown key", with("cpu = 512", "cpuu = 512"), 12, vec!["unknown field `cpuu`"]),
         (
             "dangling load",
