@@ -8,7 +8,8 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use ecsim::engine::{EventQueue, SimTime};
+use ecsim::engine::{EventQueue, SimTime, stream};
+use ecsim::placement::{AVAILABILITY_ZONE, Candidates, Resource, SpreadField, Strategy, choose, replica_default};
 use ecsim::scenario::{self, Overrides};
 use ecsim::sim::{
     self, GroupScalingEvent, InstanceEvent, PlacementFailure, ProviderRow, Recorder, ScalingEvent, ScheduledEvent,
@@ -27,6 +28,7 @@ fn whole_run(c: &mut Criterion) {
         ("1 service x 30 days", "services-1.toml"),
         ("100 services x 30 days", "services-100.toml"),
         ("100 services x 30 days, target tracking + step + scheduled", "services-100-all-policies.toml"),
+        ("EC2: 20 services x 30 days on 100-300 instances, managed scaling + binpack", "ec2-services-20.toml"),
     ] {
         let out = tempfile::tempdir().unwrap();
         group.bench_function(label, |b| {
@@ -113,5 +115,68 @@ fn event_queue(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, whole_run, simulation_only, event_queue);
+/// 300 ACTIVE instances in 3 zones with uneven room, and the placing service's tasks on them.
+struct Fleet {
+    /// Per instance: zone, free CPU units, free MiB, the service's tasks.
+    instances: Vec<(u32, u32, u32, u32)>,
+    zone_tasks: [u32; 3],
+}
+
+impl Candidates for Fleet {
+    fn free_cpu(&self, i: u32) -> u32 {
+        self.instances[i as usize].1
+    }
+    fn free_memory(&self, i: u32) -> u32 {
+        self.instances[i as usize].2
+    }
+    fn tasks_on(&self, i: u32) -> u32 {
+        self.instances[i as usize].3
+    }
+    fn tasks_in_zone(&self, i: u32) -> u32 {
+        self.zone_tasks[self.instances[i as usize].0 as usize]
+    }
+    fn tasks_with_same(&self, i: u32, _: &str) -> u32 {
+        self.tasks_in_zone(i)
+    }
+}
+
+/// One placement decision as every EC2 task launch makes it: the room check over all 300
+/// instances, then the strategies.
+fn placement(c: &mut Criterion) {
+    let instances: Vec<(u32, u32, u32, u32)> =
+        (0..300u32).map(|i| (i % 3, (i * 37) % 4096, (i * 7919) % 15_974, i % 5)).collect();
+    let mut zone_tasks = [0; 3];
+    for &(zone, _, _, tasks) in &instances {
+        zone_tasks[zone as usize] += tasks;
+    }
+    let fleet = Fleet { instances, zone_tasks };
+    let mut group = c.benchmark_group("placement: one task launch over 300 instances");
+    for (label, strategies) in [
+        ("binpack memory", vec![Strategy::Binpack(Resource::Memory)]),
+        ("default (spread zone, then instance)", replica_default().to_vec()),
+        (
+            "spread zone, then binpack memory",
+            vec![
+                Strategy::Spread(SpreadField::Attribute(AVAILABILITY_ZONE.into())),
+                Strategy::Binpack(Resource::Memory),
+            ],
+        ),
+    ] {
+        let mut rng = stream(1, "bench");
+        group.bench_function(label, |b| {
+            b.iter(|| {
+                let (cpu, memory) = (black_box(1024), black_box(2048));
+                let candidates: Vec<u32> = (0..fleet.instances.len() as u32)
+                    .filter(|&i| fleet.free_cpu(i) >= cpu && fleet.free_memory(i) >= memory)
+                    .collect();
+                let chosen = choose(candidates, &strategies, &fleet, &mut rng).expect("room somewhere");
+                assert!(fleet.free_cpu(chosen) >= cpu);
+                chosen
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, whole_run, simulation_only, placement, event_queue);
 criterion_main!(benches);

@@ -48,6 +48,57 @@ pub enum Constraint {
     MemberOf { expression: Expression },
 }
 
+/// What the strategies read about the instances a task may go to, for the service being placed.
+pub trait Candidates {
+    fn free_cpu(&self, instance: u32) -> u32;
+    fn free_memory(&self, instance: u32) -> u32;
+    /// The service's tasks on the instance.
+    fn tasks_on(&self, instance: u32) -> u32;
+    /// The service's tasks in the instance's zone.
+    fn tasks_in_zone(&self, instance: u32) -> u32;
+    /// The service's tasks on instances with the same value of `attribute` as this one.
+    fn tasks_with_same(&self, instance: u32, attribute: &str) -> u32;
+}
+
+/// ECS's placement for a replica service that names no strategy: "the fewest number of running
+/// tasks for this service in their respective Availability Zone", then "the fewest number of
+/// running tasks for this service" on the instance (§7).
+pub fn replica_default() -> [Strategy; 2] {
+    [Strategy::Spread(SpreadField::Attribute(AVAILABILITY_ZONE.into())), Strategy::Spread(SpreadField::InstanceId)]
+}
+
+/// Applies the strategies in order to `candidates` (the instances with room that satisfy the
+/// constraints, oldest first), each keeping its best, and takes the oldest left. `None` when
+/// there is no candidate.
+pub fn choose(
+    mut candidates: Vec<u32>,
+    strategies: &[Strategy],
+    view: &impl Candidates,
+    rng: &mut impl rand::Rng,
+) -> Option<u32> {
+    for strategy in strategies {
+        if candidates.len() <= 1 {
+            break;
+        }
+        match strategy {
+            Strategy::Binpack(Resource::Cpu) => keep_least(&mut candidates, |&i| i64::from(view.free_cpu(i))),
+            Strategy::Binpack(Resource::Memory) => keep_least(&mut candidates, |&i| i64::from(view.free_memory(i))),
+            Strategy::Spread(SpreadField::InstanceId) => keep_least(&mut candidates, |&i| i64::from(view.tasks_on(i))),
+            Strategy::Spread(SpreadField::Attribute(name)) if name == AVAILABILITY_ZONE => {
+                keep_least(&mut candidates, |&i| i64::from(view.tasks_in_zone(i)))
+            }
+            Strategy::Spread(SpreadField::Attribute(name)) => {
+                keep_least(&mut candidates, |&i| i64::from(view.tasks_with_same(i, name)))
+            }
+            Strategy::Random => {
+                let pick = rng.random_range(0..candidates.len());
+                candidates = vec![candidates[pick]];
+            }
+        }
+    }
+    candidates.first().copied()
+}
+
 /// Keeps the candidates with the least `key`, in their order.
 pub fn keep_least<T>(candidates: &mut Vec<T>, key: impl Fn(&T) -> i64) {
     let Some(least) = candidates.iter().map(&key).min() else { return };
@@ -352,6 +403,75 @@ mod tests {
             let error = Expression::parse(text).expect_err(text);
             assert!(error.contains(says), "{text}: {error}");
         }
+    }
+
+    /// A hand-drawn cluster: per instance its zone, free CPU units and MiB, and the service's
+    /// tasks on it.
+    struct Drawn(Vec<(u32, u32, u32, u32)>);
+
+    impl Candidates for Drawn {
+        fn free_cpu(&self, i: u32) -> u32 {
+            self.0[i as usize].1
+        }
+        fn free_memory(&self, i: u32) -> u32 {
+            self.0[i as usize].2
+        }
+        fn tasks_on(&self, i: u32) -> u32 {
+            self.0[i as usize].3
+        }
+        fn tasks_in_zone(&self, i: u32) -> u32 {
+            let zone = self.0[i as usize].0;
+            self.0.iter().filter(|x| x.0 == zone).map(|x| x.3).sum()
+        }
+        fn tasks_with_same(&self, i: u32, _: &str) -> u32 {
+            self.tasks_in_zone(i)
+        }
+    }
+
+    fn pick(drawn: &Drawn, strategies: &[Strategy]) -> u32 {
+        let all: Vec<u32> = (0..drawn.0.len() as u32).collect();
+        choose(all, strategies, drawn, &mut crate::engine::stream(1, "test")).unwrap()
+    }
+
+    /// Zone 0: instance 0 (1024 units, 4096 MiB free, 2 tasks), instance 1 (3072, 1024, 0).
+    /// Zone 1: instance 2 (512, 6000, 1), instance 3 (2048, 2048, 1).
+    fn drawn() -> Drawn {
+        Drawn(vec![(0, 1024, 4096, 2), (0, 3072, 1024, 0), (1, 512, 6000, 1), (1, 2048, 2048, 1)])
+    }
+
+    #[test]
+    fn binpack_takes_the_least_of_its_resource_left() {
+        assert_eq!(pick(&drawn(), &[Strategy::Binpack(Resource::Cpu)]), 2, "512 units free");
+        assert_eq!(pick(&drawn(), &[Strategy::Binpack(Resource::Memory)]), 1, "1024 MiB free");
+    }
+
+    #[test]
+    fn spread_takes_the_emptiest_zone_then_instance() {
+        // Zones hold 2 and 2 tasks: a tie; the default then takes the instance with the fewest.
+        assert_eq!(pick(&drawn(), &replica_default()), 1);
+        // No strategy at all: the oldest instance with room.
+        assert_eq!(pick(&drawn(), &[]), 0);
+        let mut uneven = drawn();
+        uneven.0[0].3 = 5; // zone 0 holds 5, zone 1 holds 2
+        let az = Strategy::Spread(SpreadField::Attribute(AVAILABILITY_ZONE.into()));
+        // Spread on the zone alone keeps zone 1's instances 2 and 3; the oldest is taken.
+        assert_eq!(pick(&uneven, std::slice::from_ref(&az)), 2);
+        // Spread on the zone, then binpack on memory within it: instance 3 (2048 MiB).
+        assert_eq!(pick(&uneven, &[az.clone(), Strategy::Binpack(Resource::Memory)]), 3);
+        assert_eq!(pick(&uneven, &replica_default()), 2, "the default: zone 1, then fewest tasks (1 and 1: oldest)");
+        assert_eq!(pick(&uneven, &[Strategy::Spread(SpreadField::InstanceId)]), 1, "no task on instance 1");
+    }
+
+    #[test]
+    fn random_is_seeded_and_takes_every_instance() {
+        let drawn = drawn();
+        let mut rng = crate::engine::stream(7, "random");
+        let mut seen = [0; 4];
+        for _ in 0..400 {
+            seen[choose(vec![0, 1, 2, 3], &[Strategy::Random], &drawn, &mut rng).unwrap() as usize] += 1;
+        }
+        assert!(seen.iter().all(|&n| n > 60), "{seen:?}");
+        assert_eq!(choose(Vec::new(), &[], &drawn, &mut rng), None);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! terminated, place daemon tasks on a new instance) it leaves in [`Work`] for the world to
 //! carry out with the services.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 
 use super::outcome::{GroupScalingEvent, InstanceEvent, ProviderRow, ProviderSummary, Recorder};
 use super::{Event, Rng};
@@ -15,7 +15,7 @@ use crate::capacity::{AsgAlarms, InstanceShape, Signal, TaskNeeds, group_capacit
 use crate::config::{AsgProvider, NetworkMode, Scenario, ServiceConfig, SpotPrice};
 use crate::ecs::InstanceState;
 use crate::engine::{EventQueue, MS_PER_HOUR, SimTime, stream};
-use crate::placement::{AVAILABILITY_ZONE, Constraint, Resource, SpreadField, Strategy, keep_least};
+use crate::placement::{Candidates, Constraint, Resource, Strategy, choose, replica_default};
 use crate::pricing::{EC2_MINIMUM_BILLED_MS, billed_ms};
 use crate::scaling::Direction;
 
@@ -91,8 +91,8 @@ struct ProviderState<'a> {
     desired: u32,
     /// Launched and not draining: pending, booting or ACTIVE, in launch order.
     in_service: Vec<u32>,
-    /// ACTIVE instances, in launch order: where tasks are placed.
-    active: Vec<u32>,
+    /// ACTIVE instances: where tasks are placed.
+    active: ActiveInstances,
     draining: u32,
     waiting: VecDeque<Waiting>,
     /// Per service: tasks in `waiting`.
@@ -166,6 +166,83 @@ pub(super) struct Cluster<'a> {
     work: Work,
 }
 
+/// The cluster as one service's placement sees it.
+struct ServiceView<'c, 'a> {
+    cluster: &'c Cluster<'a>,
+    service: usize,
+}
+
+impl Candidates for ServiceView<'_, '_> {
+    fn free_cpu(&self, instance: u32) -> u32 {
+        self.cluster.instances[instance as usize].free_cpu
+    }
+
+    fn free_memory(&self, instance: u32) -> u32 {
+        self.cluster.instances[instance as usize].free_memory
+    }
+
+    fn tasks_on(&self, instance: u32) -> u32 {
+        self.cluster.instances[instance as usize].service_tasks[self.service]
+    }
+
+    fn tasks_in_zone(&self, instance: u32) -> u32 {
+        self.cluster.zone_tasks[self.service][self.cluster.instances[instance as usize].az as usize]
+    }
+
+    /// Counted over every instance not terminated: a rare strategy, so a scan.
+    fn tasks_with_same(&self, instance: u32, attribute: &str) -> u32 {
+        let cluster = self.cluster;
+        let value = cluster.attribute(&cluster.instances[instance as usize], attribute);
+        cluster
+            .instances
+            .iter()
+            .filter(|o| o.state != InstanceState::Terminated && cluster.attribute(o, attribute) == value)
+            .map(|o| o.service_tasks[self.service])
+            .sum()
+    }
+}
+
+/// A provider's ACTIVE instances, where tasks are placed: in launch order (instance indices
+/// grow with launches: the oldest first), and ordered by free CPU and by free memory, so that
+/// binpack finds the tightest fit without looking at every instance.
+#[derive(Default)]
+struct ActiveInstances {
+    order: Vec<u32>,
+    by_cpu: BTreeSet<(u32, u32)>,
+    by_memory: BTreeSet<(u32, u32)>,
+}
+
+impl ActiveInstances {
+    fn insert(&mut self, instance: u32, (cpu, memory): (u32, u32)) {
+        // Instances register out of launch order when boot times vary.
+        let at = self.order.partition_point(|&i| i < instance);
+        self.order.insert(at, instance);
+        self.by_cpu.insert((cpu, instance));
+        self.by_memory.insert((memory, instance));
+    }
+
+    fn remove(&mut self, instance: u32, (cpu, memory): (u32, u32)) {
+        if let Some(at) = self.order.iter().position(|&i| i == instance) {
+            self.order.remove(at);
+            self.by_cpu.remove(&(cpu, instance));
+            self.by_memory.remove(&(memory, instance));
+        }
+    }
+
+    /// The instance's free resources changed from `old` to `new` (if it is here).
+    fn resize(&mut self, instance: u32, old: (u32, u32), new: (u32, u32)) {
+        if self.by_cpu.remove(&(old.0, instance)) {
+            self.by_cpu.insert((new.0, instance));
+            self.by_memory.remove(&(old.1, instance));
+            self.by_memory.insert((new.1, instance));
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.order.len()
+    }
+}
+
 /// Why a task found no instance.
 pub(super) const NO_ROOM: &str = "no ACTIVE instance has the CPU, memory, ENIs and ports the task needs";
 pub(super) const NO_MATCH: &str = "no ACTIVE instance with room satisfies the placement constraints";
@@ -184,7 +261,7 @@ impl<'a> Cluster<'a> {
                     config,
                     desired: config.desired_capacity,
                     in_service: Vec::new(),
-                    active: Vec::new(),
+                    active: ActiveInstances::default(),
                     draining: 0,
                     waiting: VecDeque::new(),
                     waiting_by_service: vec![0; services],
@@ -318,10 +395,50 @@ impl<'a> Cluster<'a> {
     }
 
     /// Chooses an instance for a task of `service` by AWS's process (§7): room, constraints,
-    /// strategies in order, then the oldest of the instances left. No strategy means ECS's
-    /// replica default: the zone with the fewest of the service's tasks, then the instance with
-    /// the fewest.
+    /// strategies in order, then the oldest of the instances left. When binpack comes first,
+    /// the provider's instances ordered by the free resource give the tightest fits without a
+    /// scan; the other strategies look at every ACTIVE instance.
     pub fn choose_instance(&self, service: usize, rng: &mut Rng) -> Result<u32, &'static str> {
+        let placement = self.scenario.services[service].ec2().expect("an EC2 service");
+        if let (Some(provider), Some(Strategy::Binpack(resource))) = (placement.provider, placement.strategies.first())
+            && let Some(tightest) = self.tightest_fits(provider, service, *resource)
+        {
+            let view = ServiceView { cluster: self, service };
+            let chosen = choose(tightest, &placement.strategies[1..], &view, rng).expect("a candidate");
+            #[cfg(test)]
+            if !placement.strategies.contains(&Strategy::Random) {
+                assert_eq!(Ok(chosen), self.choose_by_scan(service, rng), "the index agrees with the scan");
+            }
+            return Ok(chosen);
+        }
+        self.choose_by_scan(service, rng)
+    }
+
+    /// The instances of `provider` with the least of `resource` free that still take the task
+    /// (room and constraints), in launch order; `None` if none does.
+    fn tightest_fits(&self, provider: usize, service: usize, resource: Resource) -> Option<Vec<u32>> {
+        let (cpu, memory, _, _) = Self::needs(&self.scenario.services[service]);
+        let active = &self.providers[provider].active;
+        let (by_free, need) = match resource {
+            Resource::Cpu => (&active.by_cpu, cpu),
+            Resource::Memory => (&active.by_memory, memory),
+        };
+        let mut tightest: Option<u32> = None;
+        let mut found = Vec::new();
+        for &(free, instance) in by_free.range((need, 0)..) {
+            if tightest.is_some_and(|t| free > t) {
+                break;
+            }
+            let i = &self.instances[instance as usize];
+            if self.fits(i, service) && self.satisfies(i, service) {
+                tightest = Some(free);
+                found.push(instance);
+            }
+        }
+        (!found.is_empty()).then_some(found)
+    }
+
+    fn choose_by_scan(&self, service: usize, rng: &mut Rng) -> Result<u32, &'static str> {
         let placement = self.scenario.services[service].ec2().expect("an EC2 service");
         let providers: &[ProviderState] = match placement.provider {
             Some(p) => std::slice::from_ref(&self.providers[p]),
@@ -329,7 +446,7 @@ impl<'a> Cluster<'a> {
         };
         let mut candidates: Vec<u32> = providers
             .iter()
-            .flat_map(|p| p.active.iter().copied())
+            .flat_map(|p| p.active.order.iter().copied())
             .filter(|&i| self.fits(&self.instances[i as usize], service))
             .collect();
         if candidates.is_empty() {
@@ -342,46 +459,10 @@ impl<'a> Cluster<'a> {
         if placement.provider.is_none() {
             candidates.sort_unstable(); // launch order across providers
         }
-        let default = [
-            Strategy::Spread(SpreadField::Attribute(AVAILABILITY_ZONE.into())),
-            Strategy::Spread(SpreadField::InstanceId),
-        ];
+        let view = ServiceView { cluster: self, service };
+        let default = replica_default();
         let strategies = if placement.strategies.is_empty() { &default[..] } else { &placement.strategies[..] };
-        let instance = |i: &u32| &self.instances[*i as usize];
-        for strategy in strategies {
-            if candidates.len() == 1 {
-                break;
-            }
-            match strategy {
-                Strategy::Binpack(Resource::Cpu) => keep_least(&mut candidates, |i| i64::from(instance(i).free_cpu)),
-                Strategy::Binpack(Resource::Memory) => {
-                    keep_least(&mut candidates, |i| i64::from(instance(i).free_memory))
-                }
-                Strategy::Spread(SpreadField::InstanceId) => {
-                    keep_least(&mut candidates, |i| i64::from(instance(i).service_tasks[service]))
-                }
-                Strategy::Spread(SpreadField::Attribute(name)) if name == AVAILABILITY_ZONE => {
-                    keep_least(&mut candidates, |i| i64::from(self.zone_tasks[service][instance(i).az as usize]))
-                }
-                Strategy::Spread(SpreadField::Attribute(name)) => {
-                    // The service's tasks per value of the attribute, over every instance.
-                    let value = |i: &Instance| self.attribute(i, name);
-                    let count = |v: Option<&str>| -> i64 {
-                        self.instances
-                            .iter()
-                            .filter(|o| o.state != InstanceState::Terminated && value(o) == v)
-                            .map(|o| i64::from(o.service_tasks[service]))
-                            .sum()
-                    };
-                    keep_least(&mut candidates, |i| count(value(instance(i))))
-                }
-                Strategy::Random => {
-                    let pick = rand::Rng::random_range(rng, 0..candidates.len());
-                    candidates = vec![candidates[pick]];
-                }
-            }
-        }
-        Ok(candidates[0])
+        Ok(choose(candidates, strategies, &view, rng).expect("a candidate"))
     }
 
     /// An instance's attribute, for constraints and spreads: the built-in `ecs.*` ones and the
@@ -407,8 +488,10 @@ impl<'a> Cluster<'a> {
         let daemon = config.is_daemon();
         let i = &mut self.instances[instance as usize];
         debug_assert!(i.free_cpu >= cpu && i.free_memory >= memory, "placement checked the room");
+        let before = (i.free_cpu, i.free_memory);
         i.free_cpu -= cpu;
         i.free_memory -= memory;
+        let after = (i.free_cpu, i.free_memory);
         if eni {
             i.free_enis -= 1;
         }
@@ -423,6 +506,7 @@ impl<'a> Cluster<'a> {
         let (az, provider, weight_rate) = (i.az, i.provider as usize, i.weight_rate);
         self.zone_tasks[service][az as usize] += 1;
         let p = &mut self.providers[provider];
+        p.active.resize(instance, before, after);
         p.reserved.0 += u64::from(cpu);
         p.reserved.1 += u64::from(memory);
         self.share(service, provider, weight_rate, now, 1.0);
@@ -435,8 +519,10 @@ impl<'a> Cluster<'a> {
         let (cpu, memory, eni, port) = Self::needs(config);
         let daemon = config.is_daemon();
         let i = &mut self.instances[instance as usize];
+        let before = (i.free_cpu, i.free_memory);
         i.free_cpu += cpu;
         i.free_memory += memory;
+        let after = (i.free_cpu, i.free_memory);
         if eni {
             i.free_enis += 1;
         }
@@ -455,6 +541,7 @@ impl<'a> Cluster<'a> {
             (i.az, i.provider as usize, i.weight_rate, i.state, i.non_daemon_tasks);
         self.zone_tasks[service][az as usize] -= 1;
         let p = &mut self.providers[provider];
+        p.active.resize(instance, before, after);
         p.reserved.0 -= u64::from(cpu);
         p.reserved.1 -= u64::from(memory);
         p.room_changed = true;
@@ -636,9 +723,8 @@ impl<'a> Cluster<'a> {
         self.providers[provider].summary.interruptions += 1;
         self.instances[instance as usize].interrupted = true;
         if draining && state == InstanceState::Active {
-            let p = &mut self.providers[provider];
-            p.active.retain(|&x| x != instance);
-            p.draining += 1;
+            self.deactivate(instance);
+            self.providers[provider].draining += 1;
             self.transition(now, instance, InstanceState::Draining, "Spot interruption notice: draining", recorder);
             self.work.drain.push(instance);
         } else {
@@ -719,12 +805,20 @@ impl<'a> Cluster<'a> {
         let i = &mut self.instances[instance as usize];
         i.state = InstanceState::Active;
         let kind = &self.scenario.providers[i.provider as usize].instance_types[i.type_index as usize];
+        let free = (i.free_cpu, i.free_memory);
         let p = &mut self.providers[i.provider as usize];
-        p.active.push(instance);
+        p.active.insert(instance, free);
         p.registered.0 += u64::from(kind.registered.cpu_units);
         p.registered.1 += u64::from(kind.registered.memory_mib);
         p.room_changed = true;
         self.work.registered.push(instance);
+    }
+
+    /// No more tasks go to `instance`.
+    fn deactivate(&mut self, instance: u32) {
+        let i = &self.instances[instance as usize];
+        let free = (i.free_cpu, i.free_memory);
+        self.providers[i.provider as usize].active.remove(instance, free);
     }
 
     fn transition<R: Recorder>(
@@ -793,9 +887,9 @@ impl<'a> Cluster<'a> {
     fn drain<R: Recorder>(&mut self, now: SimTime, instance: u32, reason: &'static str, recorder: &mut R) {
         let i = &self.instances[instance as usize];
         let (provider, state, busy) = (i.provider as usize, i.state, i.non_daemon_tasks > 0);
+        self.deactivate(instance);
         let p = &mut self.providers[provider];
         p.in_service.retain(|&x| x != instance);
-        p.active.retain(|&x| x != instance);
         if state == InstanceState::Active && busy {
             p.draining += 1;
             self.transition(now, instance, InstanceState::Draining, reason, recorder);
@@ -813,9 +907,9 @@ impl<'a> Cluster<'a> {
         }
         debug_assert!(i.tasks.is_empty(), "tasks are stopped before their instance terminates");
         let (provider, state, type_index) = (i.provider as usize, i.state, i.type_index as usize);
+        self.deactivate(instance);
         let p = &mut self.providers[provider];
         p.in_service.retain(|&x| x != instance);
-        p.active.retain(|&x| x != instance);
         if matches!(state, InstanceState::Active | InstanceState::Draining) {
             let kind = &p.config.instance_types[type_index];
             p.registered.0 -= u64::from(kind.registered.cpu_units);
@@ -1014,9 +1108,8 @@ impl<'a> Cluster<'a> {
             if p.config.managed_draining {
                 self.drain(now, instance, "managed draining before scale-in", recorder);
             } else {
-                let p = &mut self.providers[provider];
-                p.in_service.retain(|&x| x != instance);
-                p.active.retain(|&x| x != instance);
+                self.deactivate(instance);
+                self.providers[provider].in_service.retain(|&x| x != instance);
                 self.work.terminate.push(instance);
             }
         }
@@ -1102,5 +1195,40 @@ impl<'a> Cluster<'a> {
                 }
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::scenario::{self, Overrides};
+    use crate::sim::{MemoryRecorder, run};
+
+    /// Under test, `choose_instance` checks every binpack choice made through the ordered index
+    /// against the scan of all ACTIVE instances; these runs make tens of thousands of them,
+    /// with boot times that vary (instances register out of launch order) and with binpack
+    /// both alone and after a spread.
+    #[test]
+    fn the_binpack_index_chooses_as_the_scan_does() {
+        let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let bench = std::fs::read_to_string(scenarios.join("bench/ec2-services-20.toml")).unwrap();
+        let jittery = bench
+            .replace("desired_capacity = 150", "desired_capacity = 150\nboot = { distribution = \"uniform\", min = \"20s\", max = \"3m\" }")
+            .replacen("duration = \"30d\"", "duration = \"5d\"", 1)
+            .replace(
+                "placement_strategy = [{ type = \"binpack\", field = \"memory\" }]",
+                "placement_strategy = [{ type = \"binpack\", field = \"cpu\" }, { type = \"spread\", field = \"instanceId\" }]",
+            );
+        assert_ne!(bench, jittery);
+        let mut texts = vec![bench, jittery];
+        for file in ["ec2-binpack.toml", "ec2-daemon.toml"] {
+            texts.push(std::fs::read_to_string(scenarios.join(file)).unwrap());
+        }
+        for text in texts {
+            let loaded = scenario::parse(Path::new("t.toml"), &text, &scenarios, &Overrides::default()).unwrap();
+            let outcome = run(&loaded.scenario, &mut MemoryRecorder::default());
+            assert!(outcome.services.iter().map(|s| s.tasks_launched).sum::<u64>() > 8);
+        }
     }
 }

@@ -75,7 +75,11 @@ fn cases() -> Vec<(&'static str, String, usize, Vec<&'static str>)> {
             "a task larger than every instance type",
             ec2("cpu = 512", "cpu = 8192"),
             19,
-            vec!["`services.api.cpu`", "larger than every instance type", "m6i.large, registers 2048 units and 7987 MiB"],
+            vec![
+                "`services.api.cpu`",
+                "larger than every instance type",
+                "m6i.large, registers 2048 units and 7987 MiB",
+            ],
         ),
         (
             "a malformed query expression",
@@ -99,7 +103,11 @@ fn cases() -> Vec<(&'static str, String, usize, Vec<&'static str>)> {
             "an unknown capacity provider",
             ec2("capacity_provider = \"asg\"", "capacity_provider = \"nope\""),
             17,
-            vec!["`services.api.capacity_provider_strategy[0].capacity_provider`", "not a capacity provider", "defined: asg"],
+            vec![
+                "`services.api.capacity_provider_strategy[0].capacity_provider`",
+                "not a capacity provider",
+                "defined: asg",
+            ],
         ),
         (
             "Spot without a price",
