@@ -203,26 +203,38 @@ impl Candidates for ServiceView<'_, '_> {
 }
 
 /// A provider's ACTIVE instances, where tasks are placed: in launch order (instance indices
-/// grow with launches: the oldest first), and ordered by free CPU and by free memory, so that
-/// binpack finds the tightest fit without looking at every instance.
-#[derive(Default)]
+/// grow with launches: the oldest first), and, for binpack, those with room for the smallest
+/// task that may come ordered by free CPU and by free memory, so that the tightest fit is found
+/// without looking at every instance (full ones are not in the order at all).
 struct ActiveInstances {
     order: Vec<u32>,
     by_cpu: BTreeSet<(u32, u32)>,
     by_memory: BTreeSet<(u32, u32)>,
+    /// The least CPU units and MiB a task placed here reserves.
+    smallest: (u32, u32),
 }
 
 impl ActiveInstances {
-    fn insert(&mut self, instance: u32, (cpu, memory): (u32, u32)) {
+    fn new(smallest: (u32, u32)) -> Self {
+        ActiveInstances { order: Vec::new(), by_cpu: BTreeSet::new(), by_memory: BTreeSet::new(), smallest }
+    }
+
+    fn insert(&mut self, instance: u32, free: (u32, u32)) {
         // Instances register out of launch order when boot times vary.
         let at = self.order.partition_point(|&i| i < instance);
         self.order.insert(at, instance);
-        self.by_cpu.insert((cpu, instance));
-        self.by_memory.insert((memory, instance));
+        self.order_by_free(instance, free);
+    }
+
+    fn order_by_free(&mut self, instance: u32, (cpu, memory): (u32, u32)) {
+        if cpu >= self.smallest.0 && memory >= self.smallest.1 {
+            self.by_cpu.insert((cpu, instance));
+            self.by_memory.insert((memory, instance));
+        }
     }
 
     fn remove(&mut self, instance: u32, (cpu, memory): (u32, u32)) {
-        if let Some(at) = self.order.iter().position(|&i| i == instance) {
+        if let Ok(at) = self.order.binary_search(&instance) {
             self.order.remove(at);
             self.by_cpu.remove(&(cpu, instance));
             self.by_memory.remove(&(memory, instance));
@@ -231,10 +243,10 @@ impl ActiveInstances {
 
     /// The instance's free resources changed from `old` to `new` (if it is here).
     fn resize(&mut self, instance: u32, old: (u32, u32), new: (u32, u32)) {
-        if self.by_cpu.remove(&(old.0, instance)) {
-            self.by_cpu.insert((new.0, instance));
+        if self.order.binary_search(&instance).is_ok() {
+            self.by_cpu.remove(&(old.0, instance));
             self.by_memory.remove(&(old.1, instance));
-            self.by_memory.insert((new.1, instance));
+            self.order_by_free(instance, new);
         }
     }
 
@@ -257,11 +269,12 @@ impl<'a> Cluster<'a> {
             providers: scenario
                 .providers
                 .iter()
-                .map(|config| ProviderState {
+                .enumerate()
+                .map(|(provider, config)| ProviderState {
                     config,
                     desired: config.desired_capacity,
                     in_service: Vec::new(),
-                    active: ActiveInstances::default(),
+                    active: ActiveInstances::new(Self::smallest_task(scenario, provider)),
                     draining: 0,
                     waiting: VecDeque::new(),
                     waiting_by_service: vec![0; services],
@@ -299,6 +312,16 @@ impl<'a> Cluster<'a> {
             next_number: 1,
             work: Work::default(),
         }
+    }
+
+    /// The least CPU units and MiB a task that may be placed on `provider` reserves.
+    fn smallest_task(scenario: &Scenario, provider: usize) -> (u32, u32) {
+        let sizes = scenario
+            .services
+            .iter()
+            .filter(|s| s.ec2().is_some_and(|e| e.provider.is_none_or(|p| p == provider)))
+            .map(|s| (s.cpu, s.reserved_memory_mib()));
+        sizes.fold((u32::MAX, u32::MAX), |(c, m), (sc, sm)| (c.min(sc), m.min(sm)))
     }
 
     /// Zones the EC2 side uses: the most any provider spans.
