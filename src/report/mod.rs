@@ -1,7 +1,7 @@
 //! Everything a run writes: the only output boundary.
 //!
 //! A run folder holds `timeseries.csv` and `events.csv` (streamed while the run goes),
-//! `summary.json`, `summary.csv` and `run.json`. Every file is written under a temporary
+//! `summary.json`, `summary.csv` and `run.json`, and with EC2 capacity `instances.csv`. Every file is written under a temporary
 //! name and renamed when complete, so a failed or interrupted run never leaves a
 //! half-written file behind.
 
@@ -50,9 +50,14 @@ pub fn run_into(dir: &Path, scenario: &Scenario, warnings: &[String]) -> Result<
     let summary = Summary::new(scenario, &outcome);
     let record = RunRecord { ecsim_version: env!("CARGO_PKG_VERSION"), seed: scenario.seed, warnings, scenario };
     let summary_csv = summary.to_csv().map_err(|source| ReportError::Csv { path: shown.clone(), source })?;
-    for (name, contents) in
-        [("summary.json", pretty_json(&summary)), ("summary.csv", summary_csv), ("run.json", pretty_json(&record))]
-    {
+    let mut files =
+        vec![("summary.json", pretty_json(&summary)), ("summary.csv", summary_csv), ("run.json", pretty_json(&record))];
+    if !scenario.providers.is_empty() {
+        let instances = summary::instances_csv(scenario, &outcome.instances)
+            .map_err(|source| ReportError::Csv { path: shown.clone(), source })?;
+        files.push(("instances.csv", instances));
+    }
+    for (name, contents) in files {
         atomic::write_file(&dir.join(name), &contents).map_err(io)?;
     }
     Ok((outcome, summary))

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::config::Scenario;
 use crate::engine::MS_PER_HOUR;
-use crate::sim::{ProviderSummary, RunOutcome, ServiceSummary};
+use crate::sim::{InstanceSummary, ProviderSummary, RunOutcome, ServiceSummary};
 
 /// One line of the summary: a service, or the total over all services.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -228,4 +228,43 @@ impl Summary {
         }
         out
     }
+}
+
+/// One row of `instances.csv`: an EC2 instance's life and its own bill.
+#[derive(Serialize)]
+struct InstanceLine<'a> {
+    provider: &'a str,
+    instance: u64,
+    instance_type: &'a str,
+    availability_zone: String,
+    launched_s: f64,
+    /// When billing started (EC2 `running`); empty if it never did.
+    running_s: Option<f64>,
+    /// Empty for an instance still running at the end.
+    terminated_s: Option<f64>,
+    billed_s: f64,
+    cost_usd: f64,
+    spot_interrupted: bool,
+}
+
+/// `instances.csv`: every EC2 instance of the run, in launch order.
+pub fn instances_csv(scenario: &Scenario, instances: &[InstanceSummary]) -> csv::Result<Vec<u8>> {
+    let seconds = |t: crate::engine::SimTime| t.as_millis() as f64 / 1000.0;
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for i in instances {
+        let provider = &scenario.providers[i.provider];
+        writer.serialize(InstanceLine {
+            provider: &provider.name,
+            instance: i.instance,
+            instance_type: &provider.instance_types[i.instance_type].instance.name,
+            availability_zone: format!("{}{}", scenario.region, char::from(b'a' + i.az as u8)),
+            launched_s: seconds(i.launched),
+            running_s: i.running.map(seconds),
+            terminated_s: i.terminated.map(seconds),
+            billed_s: i.billed_ms as f64 / 1000.0,
+            cost_usd: i.cost_usd,
+            spot_interrupted: i.spot_interrupted,
+        })?;
+    }
+    writer.into_inner().map_err(|e| e.into_error().into())
 }

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
-use super::outcome::{GroupScalingEvent, InstanceEvent, ProviderRow, ProviderSummary, Recorder};
+use super::outcome::{GroupScalingEvent, InstanceEvent, InstanceSummary, ProviderRow, ProviderSummary, Recorder};
 use super::{Event, Rng};
 use crate::capacity::{AsgAlarms, InstanceShape, Signal, TaskNeeds, group_capacity, instances_needed, reservation};
 use crate::config::{AsgProvider, NetworkMode, Scenario, ServiceConfig, SpotPrice};
@@ -76,6 +76,13 @@ struct Instance {
     weight_rate: f64,
     /// Spot: the interruption notice has come.
     interrupted: bool,
+    /// The instance's own bill: closed up to `cost_since`, `rate` since then while billed.
+    cost_closed: f64,
+    cost_since: SimTime,
+    terminated_at: Option<SimTime>,
+    billed_ms: u64,
+    /// EC2 billing has started (`running`).
+    started: bool,
 }
 
 /// A task waiting in PROVISIONING for room on a provider's instances.
@@ -670,6 +677,11 @@ impl<'a> Cluster<'a> {
             rate,
             weight_rate: rate / weight,
             interrupted: false,
+            cost_closed: 0.0,
+            cost_since: now,
+            terminated_at: None,
+            billed_ms: 0,
+            started: false,
         };
         instance.eligible = services
             .iter()
@@ -711,6 +723,8 @@ impl<'a> Cluster<'a> {
     fn start_billing(&mut self, instance: u32, now: SimTime, queue: &mut EventQueue<Event>) {
         let i = &mut self.instances[instance as usize];
         i.running_since = now;
+        i.cost_since = now;
+        i.started = true;
         let p = &mut self.providers[i.provider as usize];
         p.cost.change(now, i.rate);
         p.billed_live += 1;
@@ -815,7 +829,10 @@ impl<'a> Cluster<'a> {
             self.share(service as usize, provider, old_weight_rate, now, -1.0);
             self.share(service as usize, provider, new_weight_rate, now, 1.0);
         }
+        let i = &mut self.instances[instance as usize];
         if billed {
+            i.cost_closed += old_rate * now.since(i.cost_since) as f64;
+            i.cost_since = now;
             self.providers[provider].cost.change(now, rate - old_rate);
         }
         let i = &mut self.instances[instance as usize];
@@ -947,6 +964,10 @@ impl<'a> Cluster<'a> {
                 (self.instances[instance as usize].running_since, self.instances[instance as usize].rate);
             let ran = now.since(since);
             let billed = billed_ms(ran, EC2_MINIMUM_BILLED_MS);
+            let i = &mut self.instances[instance as usize];
+            i.cost_closed += rate * now.since(i.cost_since) as f64 + (billed - ran) as f64 * rate;
+            i.cost_since = now;
+            i.billed_ms = billed;
             let p = &mut self.providers[provider];
             p.cost.change(now, -rate);
             p.cost.closed += (billed - ran) as f64 * rate;
@@ -957,6 +978,7 @@ impl<'a> Cluster<'a> {
         let i = &mut self.instances[instance as usize];
         i.service_tasks = Vec::new();
         i.eligible = Vec::new();
+        i.terminated_at = Some(now);
         let reason = if i.interrupted { "Spot interruption" } else { "the group scaled in" };
         self.transition(now, instance, InstanceState::Terminated, reason, recorder);
     }
@@ -1197,6 +1219,33 @@ impl<'a> Cluster<'a> {
                 ..ProviderInterval::default()
             };
         }
+    }
+
+    /// Every instance's life and bill; those still running are billed to the end exactly.
+    pub fn instance_summaries(&self, end_ms: u64) -> Vec<InstanceSummary> {
+        let end = SimTime::from_millis(end_ms);
+        self.instances
+            .iter()
+            .map(|i| {
+                let live = i.terminated_at.is_none() && i.started;
+                InstanceSummary {
+                    provider: i.provider as usize,
+                    instance: i.number,
+                    instance_type: i.type_index as usize,
+                    az: i.az,
+                    launched: i.launched_at,
+                    running: i.started.then_some(i.running_since),
+                    terminated: i.terminated_at,
+                    billed_ms: if live { end.since(i.running_since) } else { i.billed_ms },
+                    cost_usd: if live {
+                        i.cost_closed + i.rate * end.since(i.cost_since) as f64
+                    } else {
+                        i.cost_closed
+                    },
+                    spot_interrupted: i.interrupted,
+                }
+            })
+            .collect()
     }
 
     /// Totals at the end. Instances still running are billed to the end of the window exactly,

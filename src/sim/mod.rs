@@ -20,8 +20,8 @@ mod outcome;
 mod service;
 
 pub use outcome::{
-    GroupScalingEvent, InstanceEvent, MemoryRecorder, PlacementFailure, ProviderRow, ProviderSummary, Recorder,
-    RunOutcome, ScalingEvent, ScheduledEvent, SeriesRow, ServiceSummary, TaskEvent,
+    GroupScalingEvent, InstanceEvent, InstanceSummary, MemoryRecorder, PlacementFailure, ProviderRow, ProviderSummary,
+    Recorder, RunOutcome, ScalingEvent, ScheduledEvent, SeriesRow, ServiceSummary, TaskEvent,
 };
 
 use crate::config::Scenario;
@@ -37,6 +37,7 @@ pub fn run<R: Recorder>(scenario: &Scenario, recorder: &mut R) -> RunOutcome {
     RunOutcome {
         services: world.services.iter().map(|s| s.summary(scenario.duration_ms, &world.cluster)).collect(),
         providers: world.cluster.summaries(scenario.duration_ms),
+        instances: world.cluster.instance_summaries(scenario.duration_ms),
     }
 }
 

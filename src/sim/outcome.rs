@@ -256,9 +256,27 @@ pub struct ProviderSummary {
     pub interruptions: u32,
 }
 
-/// The end-of-run result: one summary per service and per capacity provider, in scenario order.
+/// One EC2 instance over the run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InstanceSummary {
+    pub provider: usize,
+    pub instance: u64,
+    pub instance_type: usize,
+    pub az: u32,
+    pub launched: SimTime,
+    /// When EC2 billing started (`running`); `None` if it never got there.
+    pub running: Option<SimTime>,
+    pub terminated: Option<SimTime>,
+    pub billed_ms: u64,
+    pub cost_usd: f64,
+    pub spot_interrupted: bool,
+}
+
+/// The end-of-run result: one summary per service and per capacity provider, in scenario order,
+/// and one per EC2 instance, in launch order.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RunOutcome {
     pub services: Vec<ServiceSummary>,
     pub providers: Vec<ProviderSummary>,
+    pub instances: Vec<InstanceSummary>,
 }

@@ -98,7 +98,7 @@ fn spread_scales_the_group_out_once_and_keeps_every_instance_busy() {
 
 #[test]
 fn binpack_empties_an_instance_and_the_group_scales_in_after_fifteen_minutes() {
-    let (_out, events, _series, summary) = run("ec2-binpack.toml");
+    let (out, events, _series, summary) = run("ec2-binpack.toml");
     // Binpack fills instance 1 before instance 2.
     for (task, instance) in [("1", "1"), ("4", "1"), ("5", "2"), ("8", "2")] {
         assert_eq!(task_life(&events, task)[0].2, instance, "task {task}");
@@ -114,6 +114,16 @@ fn binpack_empties_an_instance_and_the_group_scales_in_after_fifteen_minutes() {
     // Instance 3 billed 33:30 → 90:00.
     let expected = 0.192 * (4.0 + 3390.0 / 3600.0);
     assert!(close(total_cost(&summary), expected, 1e-9), "{}", total_cost(&summary));
+    // instances.csv: each instance's own bill, adding up to the provider's.
+    let instances = read_csv(&out.path().join("instances.csv"));
+    let third = instances.iter().find(|r| r["instance"] == "3").unwrap();
+    assert_eq!(
+        (third["running_s"].as_str(), third["terminated_s"].as_str(), third["billed_s"].as_str()),
+        ("2010.0", "5400.0", "3390.0")
+    );
+    assert!(close(third["cost_usd"].parse().unwrap(), 0.192 * 3390.0 / 3600.0, 1e-12));
+    let sum: f64 = instances.iter().map(|r| r["cost_usd"].parse::<f64>().unwrap()).sum();
+    assert!(close(sum, expected, 1e-12));
 }
 
 #[test]
@@ -350,4 +360,71 @@ fn a_spot_price_history_is_billed_change_by_change() {
     let cost = summary(&out)["providers"][0]["cost_usd"].as_f64().unwrap();
     assert!(close(cost, expected, 1e-9), "{cost} against {expected}");
     assert!(expected < 0.096 * 240.0 * 0.5, "Spot was under half of On-Demand then");
+}
+
+/// Instances 1 and 3 in zone a run 4 tasks each (a constraint keeps the service in zone a),
+/// instance 2 in zone b runs none: 100 − 1 = 99 % from the first minute, and at 15:00 the
+/// group scales in from 3 to 2.
+fn protection_scenario(dir: &Path, protection: bool) -> PathBuf {
+    let path = dir.join(format!("protection-{protection}.toml"));
+    std::fs::write(
+        &path,
+        format!(
+            r#"
+version = 1
+name = "protection"
+duration = "30m"
+[loads.l]
+shape = "constant"
+value = 400.0
+[capacity_providers.asg]
+instance_types = ["m6i.xlarge"]
+min_size = 1
+max_size = 3
+desired_capacity = 3
+availability_zones = 2
+managed_scaling = {{}}
+managed_termination_protection = {protection}
+[services.s]
+load = "l"
+capacity_provider_strategy = [{{ capacity_provider = "asg" }}]
+placement_constraints = [{{ type = "memberOf", expression = "attribute:ecs.availability-zone == us-east-1a" }}]
+placement_strategy = [{{ type = "binpack", field = "memory" }}]
+cpu = 1024
+memory = 2048
+requests_per_task = 100.0
+desired_count = 8
+min_capacity = 8
+max_capacity = 8
+"#
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn managed_termination_protection_keeps_busy_instances_and_the_asg_otherwise_balances_zones() {
+    let dir = tempfile::tempdir().unwrap();
+    // With protection only the empty instance 2 may go: it terminates at 15:00.
+    let out = dir.path().join("on");
+    run_ok(&protection_scenario(dir.path(), true), &out, &[]);
+    let events = read_csv(&out.join("events.csv"));
+    let group = group_events(&events, "asg");
+    assert_eq!(
+        (at(group[0]), group[0]["metric_value"].as_str(), group[0]["desired_after"].as_str()),
+        (900, "99.0000", "2")
+    );
+    assert_eq!(instance_life(&events, "2").last().unwrap(), &(900, "ACTIVE".into(), "terminated".into()));
+    assert!(events.iter().all(|e| e["to_state"] != "DRAINING"));
+    assert!(events.iter().all(|e| e["event"] != "task" || e["to_state"] != "STOPPING"), "no task moved");
+
+    // Without it the ASG keeps its zones balanced: zone a has two instances, so one of them
+    // goes (the newest of the two with the fewest tasks, instance 3), drained first.
+    let out = dir.path().join("off");
+    run_ok(&protection_scenario(dir.path(), false), &out, &[]);
+    let events = read_csv(&out.join("events.csv"));
+    assert_eq!(instance_life(&events, "3")[1], (900, "ACTIVE".into(), "DRAINING".into()));
+    assert_eq!(stopped_at(&events, 900).len(), 4, "its 4 tasks are stopped to move");
+    assert!(instance_life(&events, "2").iter().all(|(_, _, to)| to != "terminated" && to != "DRAINING"));
 }
