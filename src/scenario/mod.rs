@@ -33,13 +33,6 @@ pub struct Loaded {
     pub warnings: Vec<String>,
 }
 
-/// The built-in instance types, with those of `region` from a catalog file added or replacing
-/// them (the layout of `shared/data/pricing/ec2_us_east_1.csv`).
-pub fn load_catalog(file: &Path, region: &str) -> Result<crate::catalog::Catalog, ScenarioError> {
-    let types = data::read_catalog(file, "catalog", region).map_err(ScenarioError::single)?;
-    Ok(crate::catalog::Catalog::builtin().with(types))
-}
-
 /// Reads and validates the scenario at `path`.
 pub fn load(path: &Path, overrides: &Overrides) -> Result<Loaded, ScenarioError> {
     let text = std::fs::read_to_string(path).map_err(|e| {

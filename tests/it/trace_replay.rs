@@ -78,8 +78,20 @@ fn the_builtin_instance_types_match_the_public_price_list() {
         let arm = &row[column("arch")] == "arm64";
         assert_eq!(arm, t.arch == ecsim::pricing::CpuArchitecture::Arm64, "{}", t.name);
     }
-    // Loading the file as a catalog for us-east-1 keeps the built-in figures and adds the rest.
-    let loaded = ecsim::scenario::load_catalog(&path, "us-east-1").unwrap();
-    assert_eq!(loaded.get("m5.large"), builtin.get("m5.large"));
-    assert!(loaded.get("m5n.large").is_some() && builtin.get("m5n.large").is_none());
+    // Named as a scenario's catalog, the file adds the types ecsim does not build in.
+    let m5n = rows.iter().find(|r| &r[column("instance_type")] == "m5n.large").unwrap();
+    let text = |catalog: &str| {
+        format!(
+            "version = 1\nname = \"c\"\nduration = \"1h\"\n{catalog}\n[loads.l]\nshape = \"constant\"\nvalue = 1.0\n[capacity_providers.p]\ninstance_types = [\"m5n.large\", \"m5.large\"]\nmin_size = 1\nmax_size = 1\n[services.s]\nload = \"l\"\ncapacity_provider_strategy = [{{ capacity_provider = \"p\" }}]\ncpu = 256\nmemory = 512\nrequests_per_task = 10.0\ndesired_count = 1\nmin_capacity = 1\nmax_capacity = 1\n"
+        )
+    };
+    let parse = |text: String| {
+        ecsim::scenario::parse(Path::new("c.toml"), &text, Path::new("."), &ecsim::scenario::Overrides::default())
+    };
+    let with_file = parse(text(&format!("catalog = \"{}\"", path.display()))).expect("m5n.large is in the file");
+    let types = &with_file.scenario.providers[0].instance_types;
+    assert_eq!(types[0].instance.on_demand_hour_usd, m5n[column("on_demand_hour_usd")].parse::<f64>().unwrap());
+    assert_eq!(types[1].instance, *builtin.get("m5.large").unwrap(), "built-in figures stay");
+    let error = parse(text("")).expect_err("m5n.large is not built in").to_string();
+    assert!(error.contains("instance_types[0]") && error.contains("not in the instance catalog"), "{error}");
 }
