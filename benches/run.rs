@@ -9,7 +9,9 @@ use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ecsim::engine::{EventQueue, SimTime, stream};
-use ecsim::placement::{AVAILABILITY_ZONE, Candidates, Resource, SpreadField, Strategy, choose, replica_default};
+use ecsim::placement::{
+    AVAILABILITY_ZONE, ActiveInstances, Candidates, Resource, SpreadField, Strategy, choose, replica_default,
+};
 use ecsim::scenario::{self, Overrides};
 use ecsim::sim::{
     self, GroupScalingEvent, InstanceEvent, PlacementFailure, ProviderRow, Recorder, ScalingEvent, ScheduledEvent,
@@ -141,7 +143,8 @@ impl Candidates for Fleet {
 }
 
 /// One placement decision as every EC2 task launch makes it: the room check over all 300
-/// instances, then the strategies.
+/// instances, then the strategies; and binpack through the instances ordered by free memory,
+/// as the simulation does when binpack comes first.
 fn placement(c: &mut Criterion) {
     let instances: Vec<(u32, u32, u32, u32)> =
         (0..300u32).map(|i| (i % 3, (i * 37) % 4096, (i * 7919) % 15_974, i % 5)).collect();
@@ -175,6 +178,20 @@ fn placement(c: &mut Criterion) {
             })
         });
     }
+    let mut active = ActiveInstances::new((256, 512));
+    for (i, &(_, cpu, memory, _)) in fleet.instances.iter().enumerate() {
+        active.insert(i as u32, (cpu, memory));
+    }
+    let mut rng = stream(1, "bench");
+    group.bench_function("binpack memory, instances ordered by free memory", |b| {
+        b.iter(|| {
+            let (cpu, memory) = (black_box(1024), black_box(2048));
+            let tightest = active.tightest(Resource::Memory, memory, |i| fleet.free_cpu(i) >= cpu);
+            let chosen = choose(tightest, &[], &fleet, &mut rng).expect("room somewhere");
+            assert!(fleet.free_cpu(chosen) >= cpu && fleet.free_memory(chosen) >= memory);
+            chosen
+        })
+    });
     group.finish();
 }
 

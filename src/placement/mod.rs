@@ -6,6 +6,8 @@
 //! that satisfy the constraints, then the strategies in order, then select. The simulation
 //! builds the candidates (it knows the instances); this module says which of them win.
 
+use std::collections::BTreeSet;
+
 use serde::Serialize;
 
 /// A placement strategy rule (`PlacementStrategy`): best effort, applied in order.
@@ -97,6 +99,91 @@ pub fn choose(
         }
     }
     candidates.first().copied()
+}
+
+/// The ACTIVE instances of a capacity provider, where tasks are placed: in launch order (the
+/// oldest first; instance numbers grow with launches), and, for binpack, those with room for the
+/// smallest task that may come ordered by free CPU and by free memory, so that the tightest fit
+/// is found without looking at every instance (full ones are not in the order at all).
+#[derive(Clone, Debug)]
+pub struct ActiveInstances {
+    order: Vec<u32>,
+    by_cpu: BTreeSet<(u32, u32)>,
+    by_memory: BTreeSet<(u32, u32)>,
+    /// The least CPU units and MiB a task placed here reserves.
+    smallest: (u32, u32),
+}
+
+impl ActiveInstances {
+    pub fn new(smallest: (u32, u32)) -> Self {
+        ActiveInstances { order: Vec::new(), by_cpu: BTreeSet::new(), by_memory: BTreeSet::new(), smallest }
+    }
+
+    /// An instance with `free` (CPU units, MiB) becomes ACTIVE.
+    pub fn insert(&mut self, instance: u32, free: (u32, u32)) {
+        // Instances register out of launch order when boot times vary.
+        let at = self.order.partition_point(|&i| i < instance);
+        self.order.insert(at, instance);
+        self.order_by_free(instance, free);
+    }
+
+    fn order_by_free(&mut self, instance: u32, (cpu, memory): (u32, u32)) {
+        if cpu >= self.smallest.0 && memory >= self.smallest.1 {
+            self.by_cpu.insert((cpu, instance));
+            self.by_memory.insert((memory, instance));
+        }
+    }
+
+    /// The instance takes no more tasks; `free` is what it has free now.
+    pub fn remove(&mut self, instance: u32, (cpu, memory): (u32, u32)) {
+        if let Ok(at) = self.order.binary_search(&instance) {
+            self.order.remove(at);
+            self.by_cpu.remove(&(cpu, instance));
+            self.by_memory.remove(&(memory, instance));
+        }
+    }
+
+    /// The instance's free resources changed from `old` to `new` (if it is here).
+    pub fn resize(&mut self, instance: u32, old: (u32, u32), new: (u32, u32)) {
+        if self.order.binary_search(&instance).is_ok() {
+            self.by_cpu.remove(&(old.0, instance));
+            self.by_memory.remove(&(old.1, instance));
+            self.order_by_free(instance, new);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    pub fn in_launch_order(&self) -> &[u32] {
+        &self.order
+    }
+
+    /// Binpack's first step without a scan: the instances with the least of `resource` free, at
+    /// least `need`, that `accept` (the rest of the room and the constraints), oldest first.
+    pub fn tightest(&self, resource: Resource, need: u32, accept: impl Fn(u32) -> bool) -> Vec<u32> {
+        let by_free = match resource {
+            Resource::Cpu => &self.by_cpu,
+            Resource::Memory => &self.by_memory,
+        };
+        let mut tightest: Option<u32> = None;
+        let mut found = Vec::new();
+        for &(free, instance) in by_free.range((need, 0)..) {
+            if tightest.is_some_and(|t| free > t) {
+                break;
+            }
+            if accept(instance) {
+                tightest = Some(free);
+                found.push(instance);
+            }
+        }
+        found
+    }
 }
 
 /// Keeps the candidates with the least `key`, in their order.
@@ -472,6 +559,32 @@ mod tests {
         }
         assert!(seen.iter().all(|&n| n > 60), "{seen:?}");
         assert_eq!(choose(Vec::new(), &[], &drawn, &mut rng), None);
+    }
+
+    #[test]
+    fn the_tightest_fit_is_found_in_order_of_free_resource() {
+        // Smallest task 256 units / 512 MiB: instance 4 (100 units free) is full, not ordered.
+        let mut active = ActiveInstances::new((256, 512));
+        for (instance, free) in
+            [(0, (1024, 4096)), (1, (512, 8000)), (2, (2048, 1024)), (3, (512, 2048)), (4, (100, 9000))]
+        {
+            active.insert(instance, free);
+        }
+        assert_eq!(active.in_launch_order(), [0, 1, 2, 3, 4]);
+        // 512 units: instances 1 and 3 have exactly 512 free, oldest first.
+        assert_eq!(active.tightest(Resource::Cpu, 512, |_| true), [1, 3]);
+        // ...unless they cannot take it otherwise: then 0 (1024).
+        assert_eq!(active.tightest(Resource::Cpu, 512, |i| i != 1 && i != 3), [0]);
+        assert_eq!(active.tightest(Resource::Memory, 2000, |_| true), [3]);
+        assert!(active.tightest(Resource::Cpu, 4096, |_| true).is_empty());
+        // Instance 3 takes a task: 256 units and 1536 MiB left; 0 goes away.
+        active.resize(3, (512, 2048), (256, 512));
+        active.remove(0, (1024, 4096));
+        assert_eq!(active.tightest(Resource::Cpu, 256, |_| true), [3]);
+        assert_eq!(active.tightest(Resource::Memory, 4000, |_| true), [1]);
+        // Registered late but launched early: still in launch order.
+        active.insert(0, (4096, 16000));
+        assert_eq!(active.in_launch_order(), [0, 1, 2, 3, 4]);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! terminated, place daemon tasks on a new instance) it leaves in [`Work`] for the world to
 //! carry out with the services.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 use super::outcome::{GroupScalingEvent, InstanceEvent, InstanceSummary, ProviderRow, ProviderSummary, Recorder};
 use super::{Event, Rng};
@@ -15,7 +15,7 @@ use crate::capacity::{AsgAlarms, InstanceShape, Signal, TaskNeeds, group_capacit
 use crate::config::{AsgProvider, NetworkMode, Scenario, ServiceConfig, SpotPrice};
 use crate::ecs::InstanceState;
 use crate::engine::{EventQueue, MS_PER_HOUR, SimTime, stream};
-use crate::placement::{Candidates, Constraint, Resource, Strategy, choose, replica_default};
+use crate::placement::{ActiveInstances, Candidates, Constraint, Resource, Strategy, choose, replica_default};
 use crate::pricing::{EC2_MINIMUM_BILLED_MS, billed_ms};
 use crate::scaling::Direction;
 
@@ -209,59 +209,6 @@ impl Candidates for ServiceView<'_, '_> {
     }
 }
 
-/// A provider's ACTIVE instances, where tasks are placed: in launch order (instance indices
-/// grow with launches: the oldest first), and, for binpack, those with room for the smallest
-/// task that may come ordered by free CPU and by free memory, so that the tightest fit is found
-/// without looking at every instance (full ones are not in the order at all).
-struct ActiveInstances {
-    order: Vec<u32>,
-    by_cpu: BTreeSet<(u32, u32)>,
-    by_memory: BTreeSet<(u32, u32)>,
-    /// The least CPU units and MiB a task placed here reserves.
-    smallest: (u32, u32),
-}
-
-impl ActiveInstances {
-    fn new(smallest: (u32, u32)) -> Self {
-        ActiveInstances { order: Vec::new(), by_cpu: BTreeSet::new(), by_memory: BTreeSet::new(), smallest }
-    }
-
-    fn insert(&mut self, instance: u32, free: (u32, u32)) {
-        // Instances register out of launch order when boot times vary.
-        let at = self.order.partition_point(|&i| i < instance);
-        self.order.insert(at, instance);
-        self.order_by_free(instance, free);
-    }
-
-    fn order_by_free(&mut self, instance: u32, (cpu, memory): (u32, u32)) {
-        if cpu >= self.smallest.0 && memory >= self.smallest.1 {
-            self.by_cpu.insert((cpu, instance));
-            self.by_memory.insert((memory, instance));
-        }
-    }
-
-    fn remove(&mut self, instance: u32, (cpu, memory): (u32, u32)) {
-        if let Ok(at) = self.order.binary_search(&instance) {
-            self.order.remove(at);
-            self.by_cpu.remove(&(cpu, instance));
-            self.by_memory.remove(&(memory, instance));
-        }
-    }
-
-    /// The instance's free resources changed from `old` to `new` (if it is here).
-    fn resize(&mut self, instance: u32, old: (u32, u32), new: (u32, u32)) {
-        if self.order.binary_search(&instance).is_ok() {
-            self.by_cpu.remove(&(old.0, instance));
-            self.by_memory.remove(&(old.1, instance));
-            self.order_by_free(instance, new);
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.order.len()
-    }
-}
-
 /// Why a task found no instance.
 pub(super) const NO_ROOM: &str = "no ACTIVE instance has the CPU, memory, ENIs and ports the task needs";
 pub(super) const NO_MATCH: &str = "no ACTIVE instance with room satisfies the placement constraints";
@@ -448,23 +395,14 @@ impl<'a> Cluster<'a> {
     /// (room and constraints), in launch order; `None` if none does.
     fn tightest_fits(&self, provider: usize, service: usize, resource: Resource) -> Option<Vec<u32>> {
         let (cpu, memory, _, _) = Self::needs(&self.scenario.services[service]);
-        let active = &self.providers[provider].active;
-        let (by_free, need) = match resource {
-            Resource::Cpu => (&active.by_cpu, cpu),
-            Resource::Memory => (&active.by_memory, memory),
+        let need = match resource {
+            Resource::Cpu => cpu,
+            Resource::Memory => memory,
         };
-        let mut tightest: Option<u32> = None;
-        let mut found = Vec::new();
-        for &(free, instance) in by_free.range((need, 0)..) {
-            if tightest.is_some_and(|t| free > t) {
-                break;
-            }
+        let found = self.providers[provider].active.tightest(resource, need, |instance| {
             let i = &self.instances[instance as usize];
-            if self.fits(i, service) && self.satisfies(i, service) {
-                tightest = Some(free);
-                found.push(instance);
-            }
-        }
+            self.fits(i, service) && self.satisfies(i, service)
+        });
         (!found.is_empty()).then_some(found)
     }
 
@@ -476,7 +414,7 @@ impl<'a> Cluster<'a> {
         };
         let mut candidates: Vec<u32> = providers
             .iter()
-            .flat_map(|p| p.active.order.iter().copied())
+            .flat_map(|p| p.active.in_launch_order().iter().copied())
             .filter(|&i| self.fits(&self.instances[i as usize], service))
             .collect();
         if candidates.is_empty() {
@@ -1274,8 +1212,56 @@ impl<'a> Cluster<'a> {
 mod tests {
     use std::path::Path;
 
+    use super::*;
     use crate::scenario::{self, Overrides};
     use crate::sim::{MemoryRecorder, run};
+
+    #[test]
+    fn an_instance_pays_for_a_minute_at_least_from_running_and_by_the_second_after() {
+        let text = r#"
+version = 1
+name = "billing"
+duration = "1h"
+[loads.l]
+shape = "constant"
+value = 1.0
+[capacity_providers.p]
+instance_types = ["m5.large"]
+min_size = 0
+max_size = 2
+pending = "30s"
+[services.s]
+load = "l"
+capacity_provider_strategy = [{ capacity_provider = "p" }]
+cpu = 256
+memory = 512
+requests_per_task = 10.0
+desired_count = 0
+min_capacity = 0
+max_capacity = 1
+"#;
+        let loaded = scenario::parse(Path::new("b.toml"), text, Path::new("."), &Overrides::default()).unwrap();
+        let mut cluster = Cluster::new(&loaded.scenario);
+        let (mut queue, mut recorder) = (EventQueue::new(), MemoryRecorder::default());
+        cluster.start(&mut recorder, &mut queue);
+        cluster.providers[0].desired = 2;
+        cluster.scale(SimTime::ZERO, false, &mut recorder, &mut queue);
+        // Both leave EC2 `pending` at 30 s: billing starts there, not at the launch.
+        while let Some((now, Event::InstanceTimer { instance, generation })) = queue.pop() {
+            if now.as_millis() > 30_000 {
+                break;
+            }
+            cluster.instance_timer(now, instance, generation, &mut recorder, &mut queue);
+        }
+        // One runs 20 s: "we charge for a full one minute"; the other 3 min 40 s: "exactly".
+        cluster.terminate(SimTime::from_millis(50_000), 0, &mut recorder);
+        cluster.terminate(SimTime::from_millis(250_000), 1, &mut recorder);
+        let summary = &cluster.summaries(3_600_000)[0];
+        assert_eq!(summary.billed_ms, 60_000 + 220_000);
+        assert!((summary.cost_usd - 0.096 * 280.0 / 3600.0).abs() < 1e-15);
+        let instances = cluster.instance_summaries(3_600_000);
+        assert_eq!(instances.iter().map(|i| i.billed_ms).collect::<Vec<_>>(), [60_000, 220_000]);
+    }
 
     /// Under test, `choose_instance` checks every binpack choice made through the ordered index
     /// against the scan of all ACTIVE instances; these runs make tens of thousands of them,

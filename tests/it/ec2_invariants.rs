@@ -166,6 +166,8 @@ struct Held {
     enis: u32,
     ports: u32,
     tasks: u32,
+    /// Tasks of the replica service `web` (declared last).
+    web_tasks: u32,
 }
 
 proptest! {
@@ -218,10 +220,14 @@ proptest! {
                 h.enis += u32::from(placement.network_mode == NetworkMode::Awsvpc);
                 h.ports += u32::from(placement.host_port.is_some());
                 h.tasks += 1;
+                h.web_tasks += u32::from(e.service == scenario.services.len() - 1);
                 prop_assert!(h.cpu <= kind.registered.cpu_units, "CPU over-committed on {}: {:?}", instance, h);
                 prop_assert!(h.memory <= kind.registered.memory_mib, "memory over-committed on {}: {:?}", instance, h);
                 prop_assert!(h.enis <= kind.awsvpc_tasks, "ENIs over-committed on {}: {:?}", instance, h);
                 prop_assert!(h.ports <= 1, "a static port twice on {}", instance);
+                if c.distinct && e.service == scenario.services.len() - 1 {
+                    prop_assert!(h.web_tasks <= 1, "distinctInstance broken on {}", instance);
+                }
             }
             if e.to == TaskState::Running {
                 let state = e.instance.and_then(|n| states.get(&n).copied());
@@ -237,6 +243,7 @@ proptest! {
                 h.enis -= u32::from(placement.network_mode == NetworkMode::Awsvpc);
                 h.ports -= u32::from(placement.host_port.is_some());
                 h.tasks -= 1;
+                h.web_tasks -= u32::from(e.service == scenario.services.len() - 1);
             }
         }
 
