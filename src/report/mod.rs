@@ -19,7 +19,10 @@ pub use explain::{ExplainError, explain};
 pub use summary::{ProviderLine, Summary, SummaryLine};
 
 use crate::config::Scenario;
-use crate::sim::{self, RunOutcome};
+use crate::sim::{
+    self, GroupScalingEvent, InstanceEvent, PlacementFailure, ProviderRow, Recorder, RunOutcome, ScalingEvent,
+    ScheduledEvent, SeriesRow, TaskEvent,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -38,13 +41,32 @@ struct RunRecord<'a> {
     scenario: &'a Scenario,
 }
 
-/// Runs `scenario`, writing its records into `dir` as they come, then its summaries.
+/// Runs `scenario`, writing its records into `dir` as they come, then its summaries. The CSV
+/// files are formatted and written on a thread of their own while the simulation goes on: the
+/// records reach it in order, in batches, so the files are the same as from one thread.
 pub fn run_into(dir: &Path, scenario: &Scenario, warnings: &[String]) -> Result<(RunOutcome, Summary), ReportError> {
     let shown = dir.display().to_string();
     let io = |source| ReportError::Io { path: shown.clone(), source };
     std::fs::create_dir_all(dir).map_err(io)?;
     let mut recorder = CsvRecorder::create(dir, scenario).map_err(io)?;
-    let outcome = sim::run(scenario, &mut recorder);
+    let outcome = std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Record>>(BATCHES_IN_FLIGHT);
+        let writer = scope.spawn(move || {
+            for batch in receiver {
+                for record in batch {
+                    record.replay(&mut recorder);
+                }
+            }
+            recorder
+        });
+        let mut batching = Batching { batch: Vec::with_capacity(BATCH), sender };
+        let outcome = sim::run(scenario, &mut batching);
+        batching.flush();
+        drop(batching);
+        let recorder = writer.join().expect("the CSV writer does not panic");
+        (outcome, recorder)
+    });
+    let (outcome, recorder) = outcome;
     recorder.commit().map_err(io)?;
 
     let summary = Summary::new(scenario, &outcome);
@@ -61,6 +83,85 @@ pub fn run_into(dir: &Path, scenario: &Scenario, warnings: &[String]) -> Result<
         atomic::write_file(&dir.join(name), &contents).map_err(io)?;
     }
     Ok((outcome, summary))
+}
+
+/// Records per batch handed to the CSV writer, and batches waiting at most: a few MiB.
+const BATCH: usize = 4096;
+const BATCHES_IN_FLIGHT: usize = 4;
+
+/// One record on its way to the CSV writer.
+enum Record {
+    Task(TaskEvent),
+    Scaling(ScalingEvent),
+    Scheduled(ScheduledEvent),
+    Series(SeriesRow),
+    Instance(InstanceEvent),
+    GroupScaling(GroupScalingEvent),
+    PlacementFailure(PlacementFailure),
+    ProviderSeries(ProviderRow),
+}
+
+impl Record {
+    fn replay(self, to: &mut impl Recorder) {
+        match self {
+            Record::Task(e) => to.task(&e),
+            Record::Scaling(e) => to.scaling(&e),
+            Record::Scheduled(e) => to.scheduled(&e),
+            Record::Series(r) => to.series(&r),
+            Record::Instance(e) => to.instance(&e),
+            Record::GroupScaling(e) => to.group_scaling(&e),
+            Record::PlacementFailure(e) => to.placement_failure(&e),
+            Record::ProviderSeries(r) => to.provider_series(&r),
+        }
+    }
+}
+
+/// The simulation's recorder: collects records into batches for the writer thread.
+struct Batching {
+    batch: Vec<Record>,
+    sender: std::sync::mpsc::SyncSender<Vec<Record>>,
+}
+
+impl Batching {
+    fn push(&mut self, record: Record) {
+        self.batch.push(record);
+        if self.batch.len() == BATCH {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        // The writer only stops early if it panicked, which `join` reports.
+        let _ = self.sender.send(batch);
+    }
+}
+
+impl Recorder for Batching {
+    fn task(&mut self, event: &TaskEvent) {
+        self.push(Record::Task(event.clone()));
+    }
+    fn scaling(&mut self, event: &ScalingEvent) {
+        self.push(Record::Scaling(event.clone()));
+    }
+    fn scheduled(&mut self, event: &ScheduledEvent) {
+        self.push(Record::Scheduled(event.clone()));
+    }
+    fn series(&mut self, row: &SeriesRow) {
+        self.push(Record::Series(row.clone()));
+    }
+    fn instance(&mut self, event: &InstanceEvent) {
+        self.push(Record::Instance(event.clone()));
+    }
+    fn group_scaling(&mut self, event: &GroupScalingEvent) {
+        self.push(Record::GroupScaling(event.clone()));
+    }
+    fn placement_failure(&mut self, event: &PlacementFailure) {
+        self.push(Record::PlacementFailure(event.clone()));
+    }
+    fn provider_series(&mut self, row: &ProviderRow) {
+        self.push(Record::ProviderSeries(row.clone()));
+    }
 }
 
 /// Pretty JSON with a final newline.
