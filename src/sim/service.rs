@@ -565,11 +565,24 @@ impl<'a> ServiceState<'a> {
             },
         };
         self.failing = false;
+        self.provision(now, instance, next_number, recorder, queue, cluster);
+        true
+    }
+
+    /// A new task in PROVISIONING on `instance` (none on Fargate), its provisioning timer set.
+    fn provision<R: Recorder>(
+        &mut self,
+        now: SimTime,
+        instance: Option<u32>,
+        next_number: &mut u64,
+        recorder: &mut R,
+        queue: &mut EventQueue<Event>,
+        cluster: &mut Cluster,
+    ) {
         let slot = self.new_task(now, TaskState::Provisioning, instance, next_number, recorder, cluster);
         self.count_pending();
         let delay = self.config.provisioning.sample(&mut self.rng);
         self.schedule_timer(now.after(delay), slot, queue);
-        true
     }
 
     fn count_pending(&mut self) {
@@ -598,10 +611,7 @@ impl<'a> ServiceState<'a> {
         }
         self.desired += 1;
         self.summary.peak_desired = self.summary.peak_desired.max(self.desired);
-        let slot = self.new_task(now, TaskState::Provisioning, Some(instance), next_number, recorder, cluster);
-        self.count_pending();
-        let delay = self.config.provisioning.sample(&mut self.rng);
-        self.schedule_timer(now.after(delay), slot, queue);
+        self.provision(now, Some(instance), next_number, recorder, queue, cluster);
     }
 
     /// Whether a waiting task is still the one queued.
