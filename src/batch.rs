@@ -25,22 +25,20 @@ pub struct Batch {
 }
 
 impl Batch {
-    /// Adds a run. Its folder is `out` when the command runs one scenario, `out/<name>` when it
-    /// runs several, and `output/<name>` without `out`. Two runs may not share a folder: the
-    /// error names it.
-    pub fn add(
-        &mut self,
-        scenario: Scenario,
-        warnings: Vec<String>,
-        out: Option<&Path>,
-        several: bool,
-    ) -> Result<(), PathBuf> {
-        let dir = match out {
+    /// The folder of a scenario's results: `out` when the command runs one scenario,
+    /// `out/<name>` when it runs several, and `output/<name>` without `out`. A scenario with
+    /// variants puts each run in a subfolder of it: `base`, then each variant's name.
+    pub fn folder(name: &str, out: Option<&Path>, several: bool) -> PathBuf {
+        match out {
             Some(dir) if !several => dir.to_owned(),
-            Some(dir) => dir.join(&scenario.name),
-            None => PathBuf::from("output").join(&scenario.name),
-        };
-        if self.jobs.iter().any(|job| job.dir == dir) {
+            Some(dir) => dir.join(name),
+            None => PathBuf::from("output").join(name),
+        }
+    }
+
+    /// Adds a run into `dir`. Two runs may not share a folder: the error names it.
+    pub fn add(&mut self, scenario: Scenario, warnings: Vec<String>, dir: PathBuf) -> Result<(), PathBuf> {
+        if self.jobs.iter().any(|job| job.dir == dir || job.dir.starts_with(&dir) || dir.starts_with(&job.dir)) {
             return Err(dir);
         }
         self.jobs.push(Job { scenario, warnings, dir });

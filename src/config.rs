@@ -15,6 +15,8 @@ use crate::scaling::{Policy, ScheduledAction, Suspension};
 #[derive(Clone, Debug, Serialize)]
 pub struct Scenario {
     pub name: String,
+    /// The `[variants.NAME]` this run is, if any.
+    pub variant: Option<String>,
     /// Wall-clock time of simulated time zero, in Unix milliseconds (UTC).
     pub start_unix_ms: i64,
     pub duration_ms: u64,

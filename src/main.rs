@@ -58,6 +58,16 @@ enum Command {
         #[arg(long)]
         at: String,
     },
+    /// Compare runs side by side: cost, capacity, service, each against the first; writes
+    /// comparison.csv in the current folder (or --out).
+    Compare {
+        /// Output folders of runs, the first one the reference.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where comparison.csv goes [default: .].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 const INPUT_ERROR: u8 = 2;
@@ -69,6 +79,7 @@ fn main() -> ExitCode {
             run(&files, out, &Overrides { seed, prices, catalog }, quiet)
         }
         Command::Validate { files } => validate(&files),
+        Command::Compare { dirs, out } => compare(&dirs, out),
         Command::Explain { dir, service, at } => match ecsim::report::explain(&dir, &service, &at) {
             Ok(story) => {
                 print!("{story}");
@@ -85,6 +96,7 @@ fn main() -> ExitCode {
 fn run(files: &[PathBuf], out: Option<PathBuf>, overrides: &Overrides, quiet: bool) -> ExitCode {
     let mut input_error = false;
     let mut batch = Batch::default();
+    let mut groups = Vec::new();
     for file in files {
         let loaded = match scenario::load(file, overrides) {
             Ok(loaded) => loaded,
@@ -97,29 +109,57 @@ fn run(files: &[PathBuf], out: Option<PathBuf>, overrides: &Overrides, quiet: bo
         for warning in &loaded.warnings {
             eprintln!("warning: {}: {warning}", file.display());
         }
-        if let Err(dir) = batch.add(loaded.scenario, loaded.warnings, out.as_deref(), files.len() > 1) {
-            let file = file.display();
-            eprintln!(
-                "error: {file}: another scenario already writes to {}; give each a different `name`",
-                dir.display()
-            );
-            input_error = true;
+        let folder = Batch::folder(&loaded.scenario.name, out.as_deref(), files.len() > 1);
+        let mut runs = vec![(loaded.scenario, loaded.warnings, folder.clone())];
+        if !loaded.variants.is_empty() {
+            runs[0].2 = folder.join("base");
+            for v in loaded.variants {
+                runs.push((v.scenario, v.warnings, folder.join(&v.name)));
+            }
+            groups.push((folder, batch.jobs.len()..batch.jobs.len() + runs.len()));
+        }
+        for (scenario, warnings, dir) in runs {
+            if let Err(dir) = batch.add(scenario, warnings, dir) {
+                let file = file.display();
+                eprintln!(
+                    "error: {file}: another scenario already writes to {}; give each a different `name`",
+                    dir.display()
+                );
+                input_error = true;
+            }
         }
     }
     let started = Instant::now();
     let results = batch.run();
     let elapsed = started.elapsed().as_secs_f64();
     let mut run_error = false;
+    let mut summaries = Vec::new();
     for (job, result) in batch.jobs.iter().zip(results) {
         match result {
-            Ok(summary) if !quiet => {
-                print!("{}\n{}results: {}\n\n", summary.headline(), summary.table(), job.dir.display())
+            Ok(summary) => {
+                if !quiet {
+                    print!("{}\n{}results: {}\n\n", summary.headline(), summary.table(), job.dir.display());
+                }
+                let label = job.scenario.variant.clone().unwrap_or_else(|| "base".to_owned());
+                summaries.push(Some((label, summary)));
             }
-            Ok(_) => {}
             Err(e) => {
                 eprintln!("error: {}: {e}", job.scenario.name);
                 run_error = true;
+                summaries.push(None);
             }
+        }
+    }
+    // A scenario with variants: its runs side by side, when all of them ran.
+    for (folder, jobs) in groups {
+        let Some(runs) = summaries[jobs].iter().cloned().collect::<Option<Vec<_>>>() else { continue };
+        let comparison = ecsim::report::Comparison::new(&runs);
+        if !quiet {
+            print!("{}comparison: {}\n\n", comparison.table(), folder.join("comparison.csv").display());
+        }
+        if let Err(e) = ecsim::report::write_comparison(&folder, &comparison) {
+            eprintln!("error: {e}");
+            run_error = true;
         }
     }
     if !quiet && !batch.jobs.is_empty() {
@@ -151,4 +191,27 @@ fn validate(files: &[PathBuf]) -> ExitCode {
         }
     }
     if failed { ExitCode::from(INPUT_ERROR) } else { ExitCode::SUCCESS }
+}
+
+fn compare(dirs: &[PathBuf], out: Option<PathBuf>) -> ExitCode {
+    let runs = match ecsim::report::read_summaries(dirs) {
+        Ok(runs) => runs,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(INPUT_ERROR);
+        }
+    };
+    let comparison = ecsim::report::Comparison::new(&runs);
+    let out = out.unwrap_or_else(|| PathBuf::from("."));
+    print!("{}", comparison.table());
+    match ecsim::report::write_comparison(&out, &comparison) {
+        Ok(()) => {
+            println!("comparison: {}", out.join("comparison.csv").display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(RUN_ERROR)
+        }
+    }
 }

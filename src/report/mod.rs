@@ -6,6 +6,7 @@
 //! half-written file behind.
 
 mod atomic;
+mod compare;
 mod csv_out;
 mod explain;
 mod summary;
@@ -14,6 +15,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+pub use compare::{BreakEven, CompareError, Comparison, ComparisonRow, read_summaries, write_comparison};
 pub use csv_out::{CsvRecorder, EVENTS_HEADER, SERIES_HEADER};
 pub use explain::{ExplainError, explain};
 pub use summary::{ProviderLine, Summary, SummaryLine};

@@ -1,15 +1,18 @@
 //! The run's summary: per-service and total figures, as JSON, CSV and a terminal table.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::config::Scenario;
+use crate::config::{Launch, Scenario};
 use crate::engine::MS_PER_HOUR;
 use crate::sim::{InstanceSummary, ProviderSummary, RunOutcome, ServiceSummary};
 
 /// One line of the summary: a service, or the total over all services.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct SummaryLine {
     pub service: String,
+    /// Where the service runs: `FARGATE`, its capacity provider, or `EC2` (launch type); empty
+    /// on the total line.
+    pub capacity: String,
     /// A Fargate service's bill, or an EC2 service's share of its instances; the total adds
     /// the idle EC2 capacity, so it is the whole bill.
     pub cost_usd: f64,
@@ -26,7 +29,8 @@ pub struct SummaryLine {
     /// Served requests over what the running tasks could have served: 1 − over-provisioning.
     pub running_capacity_utilization: Option<f64>,
     pub cost_per_million_served_usd: Option<f64>,
-    /// Peaks are per service; the total line leaves them empty.
+    /// Per service; on the total line the most tasks running at once over all services (as
+    /// seen at the ticks).
     pub peak_running_tasks: Option<u32>,
     pub peak_desired_count: Option<u32>,
     pub tasks_launched: u64,
@@ -37,7 +41,7 @@ pub struct SummaryLine {
 }
 
 /// A capacity provider's line: its instances' bill and how well tasks filled them.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ProviderLine {
     pub provider: String,
     pub cost_usd: f64,
@@ -54,11 +58,13 @@ pub struct ProviderLine {
 }
 
 /// Everything `summary.json` holds.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Summary {
     pub scenario: String,
+    /// The `[variants.NAME]` the run is, if any.
+    pub variant: Option<String>,
     pub seed: u64,
-    pub ecsim_version: &'static str,
+    pub ecsim_version: String,
     pub duration_s: f64,
     pub total: SummaryLine,
     pub services: Vec<SummaryLine>,
@@ -70,15 +76,16 @@ fn ratio(numerator: f64, denominator: f64) -> Option<f64> {
 }
 
 fn line(
-    service: String,
+    (service, capacity): (String, String),
     s: &ServiceSummary,
     idle_cost_usd: f64,
     capacity_requests: f64,
-    peaks: Option<(u32, u32)>,
+    (peak_running_tasks, peak_desired_count): (Option<u32>, Option<u32>),
 ) -> SummaryLine {
     let cost_usd = s.cost_usd() + idle_cost_usd;
     SummaryLine {
         service,
+        capacity,
         cost_usd,
         cost_vcpu_usd: s.cost_vcpu_usd,
         cost_memory_usd: s.cost_memory_usd,
@@ -91,8 +98,8 @@ fn line(
         unserved_share: ratio(s.unserved_requests(), s.offered_requests).unwrap_or(0.0),
         running_capacity_utilization: ratio(s.served_requests, capacity_requests),
         cost_per_million_served_usd: ratio(cost_usd * 1e6, s.served_requests),
-        peak_running_tasks: peaks.map(|p| p.0),
-        peak_desired_count: peaks.map(|p| p.1),
+        peak_running_tasks,
+        peak_desired_count,
         tasks_launched: s.tasks_launched,
         scale_outs: s.scale_outs,
         scale_ins: s.scale_ins,
@@ -125,7 +132,14 @@ impl Summary {
         let mut services = Vec::new();
         for (config, s) in scenario.services.iter().zip(&outcome.services) {
             let capacity = s.running_task_ms as f64 / 1000.0 * config.requests_per_task;
-            services.push(line(config.name.clone(), s, 0.0, capacity, Some((s.peak_running, s.peak_desired))));
+            let runs_on = match &config.launch {
+                Launch::Fargate { .. } => "FARGATE".to_owned(),
+                Launch::Ec2(placement) => {
+                    placement.provider.map_or_else(|| "EC2".to_owned(), |p| scenario.providers[p].name.clone())
+                }
+            };
+            let peaks = (Some(s.peak_running), Some(s.peak_desired));
+            services.push(line((config.name.clone(), runs_on), s, 0.0, capacity, peaks));
             total_capacity += capacity;
             total.billed_ms += s.billed_ms;
             total.cost_vcpu_usd += s.cost_vcpu_usd;
@@ -143,10 +157,17 @@ impl Summary {
         let idle: f64 = outcome.providers.iter().map(|p| p.idle_cost_usd).sum();
         Summary {
             scenario: scenario.name.clone(),
+            variant: scenario.variant.clone(),
             seed: scenario.seed,
-            ecsim_version: env!("CARGO_PKG_VERSION"),
+            ecsim_version: env!("CARGO_PKG_VERSION").to_owned(),
             duration_s: scenario.duration_ms as f64 / 1000.0,
-            total: line("TOTAL".into(), &total, idle, total_capacity, None),
+            total: line(
+                ("TOTAL".into(), String::new()),
+                &total,
+                idle,
+                total_capacity,
+                (Some(outcome.peak_running_tasks), None),
+            ),
             services,
             providers: scenario
                 .providers
@@ -168,7 +189,8 @@ impl Summary {
     /// The line that introduces a run in the terminal.
     pub fn headline(&self) -> String {
         let simulated = humantime::format_duration(std::time::Duration::from_secs_f64(self.duration_s));
-        format!("ecsim: {} (seed {}), {simulated} simulated", self.scenario, self.seed)
+        let variant = self.variant.as_ref().map_or(String::new(), |v| format!(", variant {v}"));
+        format!("ecsim: {}{variant} (seed {}), {simulated} simulated", self.scenario, self.seed)
     }
 
     /// A short table for the terminal.

@@ -104,12 +104,35 @@ pub struct Locator<'a> {
     file: &'a Path,
     text: &'a str,
     root: Option<DeValue<'a>>,
+    /// A variant's table (`variants.NAME`): a key it sets is reported there, the rest in the
+    /// base document.
+    overlay: Option<KeyPath>,
 }
 
 impl<'a> Locator<'a> {
     pub fn new(file: &'a Path, text: &'a str) -> Self {
         let root = DeTable::parse(text).ok().map(|table| DeValue::Table(table.into_inner()));
-        Locator { file, text, root }
+        Locator { file, text, root, overlay: None }
+    }
+
+    /// The same document, read for the variant at `overlay`.
+    pub fn for_variant(&self, overlay: KeyPath) -> Self {
+        Locator { file: self.file, text: self.text, root: self.root.clone(), overlay: Some(overlay) }
+    }
+
+    /// The span start of `path` if every key on it is in the file.
+    fn find(&self, path: &KeyPath) -> Option<usize> {
+        let mut value = self.root.as_ref()?;
+        let mut offset = 0;
+        for segment in &path.0 {
+            let next = match segment {
+                Segment::Key(key) => value.get(key.as_str()),
+                Segment::Index(index) => value.get(*index),
+            }?;
+            offset = next.span().start;
+            value = next.get_ref();
+        }
+        Some(offset)
     }
 
     /// A problem at byte offset `offset` of the scenario file.
@@ -126,6 +149,13 @@ impl<'a> Locator<'a> {
     /// A problem at `path`: at its value if the key is in the file, else at the deepest table
     /// on the path that is (a missing key is reported where it should have been).
     pub fn at(&self, path: &KeyPath, message: String) -> Problem {
+        if let Some(overlay) = &self.overlay {
+            let mut full = overlay.clone();
+            full.0.extend(path.0.iter().cloned());
+            if let Some(offset) = self.find(&full) {
+                return self.at_offset(offset, &full.to_string(), message);
+            }
+        }
         let mut offset = 0;
         if let Some(mut value) = self.root.as_ref() {
             for segment in &path.0 {

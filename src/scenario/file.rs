@@ -26,6 +26,9 @@ pub struct ScenarioFile {
     pub capacity_providers: IndexMap<String, CapacityProviderFile>,
     #[serde(default)]
     pub services: IndexMap<String, ServiceFile>,
+    /// `[variants.NAME]`: each overrides parts of the rest of the file (read by `scenario::parse`).
+    #[serde(default)]
+    pub variants: IndexMap<String, toml::Value>,
 }
 
 /// An Auto Scaling group capacity provider.

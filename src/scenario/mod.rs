@@ -26,9 +26,18 @@ pub struct Overrides {
     pub catalog: Option<PathBuf>,
 }
 
-/// A validated scenario and what is worth telling the user about it.
+/// A validated scenario and what is worth telling the user about it, with its variants.
 #[derive(Clone, Debug)]
 pub struct Loaded {
+    pub scenario: Scenario,
+    pub warnings: Vec<String>,
+    /// The `[variants.NAME]` of the file, in file order, each a whole scenario.
+    pub variants: Vec<Variant>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Variant {
+    pub name: String,
     pub scenario: Scenario,
     pub warnings: Vec<String>,
 }
@@ -50,14 +59,81 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Loaded, ScenarioError>
 }
 
 /// Validates scenario `text`, as if read from `path`; relative data paths start at `base_dir`.
+/// Each `[variants.NAME]` table is merged over the rest of the document — tables key by key,
+/// any other value (arrays included) replaced whole — and validated as a scenario of its own.
 pub fn parse(path: &Path, text: &str, base_dir: &Path, overrides: &Overrides) -> Result<Loaded, ScenarioError> {
     let locator = Locator::new(path, text);
-    let file: file::ScenarioFile = toml::from_str(text).map_err(|e| {
+    let mut file: file::ScenarioFile = toml::from_str(text).map_err(|e| {
         let message = e.message().trim_end().to_owned();
         ScenarioError::single(locator.at_offset(e.span().map_or(0, |s| s.start), "", message))
     })?;
-    let (scenario, warnings) = translate::Translator::new(&locator, base_dir)
-        .scenario(file, overrides)
-        .map_err(|problems| ScenarioError { problems })?;
-    Ok(Loaded { scenario, warnings })
+    let variant_tables = std::mem::take(&mut file.variants);
+    let mut problems = Vec::new();
+    let base = translate::Translator::new(&locator, base_dir).scenario(file, overrides);
+    let mut variants = Vec::new();
+    if !variant_tables.is_empty() {
+        let mut document: toml::Table = toml::from_str(text).expect("parsed above");
+        document.remove("variants");
+        for (name, table) in &variant_tables {
+            match variant(&locator, base_dir, overrides, &document, name, table) {
+                Ok(v) => variants.push(v),
+                Err(mut more) => problems.append(&mut more),
+            }
+        }
+    }
+    match base {
+        Ok((scenario, warnings)) if problems.is_empty() => Ok(Loaded { scenario, warnings, variants }),
+        Ok(_) => Err(ScenarioError { problems }),
+        Err(mut base_problems) => {
+            base_problems.append(&mut problems);
+            Err(ScenarioError { problems: base_problems })
+        }
+    }
+}
+
+/// One variant: the base document with the variant's table merged over it.
+fn variant(
+    locator: &Locator,
+    base_dir: &Path,
+    overrides: &Overrides,
+    document: &toml::Table,
+    name: &str,
+    table: &toml::Value,
+) -> Result<Variant, Vec<Problem>> {
+    let path = error::KeyPath::root().key("variants").key(name);
+    let fail = |message: String| vec![locator.at(&path, message)];
+    let name_ok =
+        !name.is_empty() && name != "base" && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    if !name_ok {
+        return Err(fail(format!(
+            "found \"{name}\"; a variant's name is letters, digits, '-', '_' and '.', and not \"base\" (it names a folder beside the base run's)"
+        )));
+    }
+    let toml::Value::Table(over) = table else {
+        return Err(fail("a variant is a table of the keys it changes, e.g. [variants.fargate.services.api]".into()));
+    };
+    if let Some(key) = ["name", "version", "variants"].into_iter().find(|k| over.contains_key(*k)) {
+        return Err(vec![locator.at(&path.key(key), format!("a variant cannot change `{key}`"))]);
+    }
+    let mut merged = document.clone();
+    merge(&mut merged, over);
+    let file: file::ScenarioFile = toml::Value::Table(merged)
+        .try_into()
+        .map_err(|e: toml::de::Error| fail(format!("with this variant: {}", e.message().trim_end())))?;
+    let variant_locator = locator.for_variant(path);
+    let (mut scenario, warnings) = translate::Translator::new(&variant_locator, base_dir).scenario(file, overrides)?;
+    scenario.variant = Some(name.to_owned());
+    Ok(Variant { name: name.to_owned(), scenario, warnings })
+}
+
+/// Tables merge key by key; any other value replaces what was there.
+fn merge(base: &mut toml::Table, over: &toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(key), value) {
+            (Some(toml::Value::Table(inner)), toml::Value::Table(over_inner)) => merge(inner, over_inner),
+            _ => {
+                base.insert(key.clone(), value.clone());
+            }
+        }
+    }
 }

@@ -235,6 +235,7 @@ impl<'a> Translator<'a> {
         }
         let scenario = Scenario {
             name: file.name,
+            variant: None,
             start_unix_ms: start_unix_ms.expect("checked"),
             duration_ms: duration_ms.expect("checked"),
             tick_ms: tick_ms.expect("checked"),
@@ -509,7 +510,17 @@ impl<'a> Translator<'a> {
             &[("REPLICA", false), ("DAEMON", true)],
         );
         let placement = self.placement(path, file, scenario, daemon.unwrap_or(false));
-        let on_ec2 = file.capacity_provider_strategy.is_some() || file.launch_type.as_deref() == Some("EC2");
+        let on_ec2 = match &placement {
+            Some(placement) => placement.is_some(),
+            None => {
+                let fargate_strategy = file
+                    .capacity_provider_strategy
+                    .as_ref()
+                    .is_some_and(|items| items.iter().all(|item| item.capacity_provider == "FARGATE"));
+                (file.capacity_provider_strategy.is_some() && !fargate_strategy)
+                    || file.launch_type.as_deref() == Some("EC2")
+            }
+        };
         let load = match &file.load {
             Some(load_name) => match scenario.loads.get_index_of(load_name) {
                 Some(index) => Some(Some(index)),
@@ -1417,26 +1428,12 @@ impl Translator<'_> {
                 self.fail(&path.key("launch_type"), "give either launch_type or capacity_provider_strategy: a launch type overrides the strategy (reference §4.5)");
                 return None;
             }
+            (None, Some(items)) if items.len() == 1 && items[0].capacity_provider == "FARGATE" => {
+                self.fargate_keys(path, file, daemon);
+                return Some(None);
+            }
             (None | Some("FARGATE"), None) => {
-                if daemon {
-                    self.fail(
-                        &path.key("scheduling_strategy"),
-                        "DAEMON services are not supported on Fargate (reference §7); give them a capacity provider",
-                    );
-                }
-                for (key, given) in [
-                    ("network_mode", file.network_mode.as_deref().is_some_and(|m| m != "awsvpc")),
-                    ("host_port", file.host_port.is_some()),
-                    ("placement_strategy", !file.placement_strategy.is_empty()),
-                    ("placement_constraints", !file.placement_constraints.is_empty()),
-                ] {
-                    if given {
-                        self.fail(
-                            &path.key(key),
-                            "applies to tasks on EC2 instances; this service runs on Fargate (awsvpc, placed by AWS)",
-                        );
-                    }
-                }
+                self.fargate_keys(path, file, daemon);
                 return Some(None);
             }
             (Some("EC2"), None) => {
@@ -1554,6 +1551,29 @@ impl Translator<'_> {
             constraints: constraints.into_iter().collect::<Option<_>>()?,
             daemon,
         }))
+    }
+
+    /// Settings that do not apply on Fargate are refused there.
+    fn fargate_keys(&mut self, path: &KeyPath, file: &ServiceFile, daemon: bool) {
+        if daemon {
+            self.fail(
+                &path.key("scheduling_strategy"),
+                "DAEMON services are not supported on Fargate (reference §7); give them a capacity provider",
+            );
+        }
+        for (key, given) in [
+            ("network_mode", file.network_mode.as_deref().is_some_and(|m| m != "awsvpc")),
+            ("host_port", file.host_port.is_some()),
+            ("placement_strategy", !file.placement_strategy.is_empty()),
+            ("placement_constraints", !file.placement_constraints.is_empty()),
+        ] {
+            if given {
+                self.fail(
+                    &path.key(key),
+                    "applies to tasks on EC2 instances; this service runs on Fargate (awsvpc, placed by AWS)",
+                );
+            }
+        }
     }
 
     fn strategy(&mut self, path: &KeyPath, rule: &PlacementStrategyFile) -> Option<Strategy> {

@@ -38,6 +38,7 @@ pub fn run<R: Recorder>(scenario: &Scenario, recorder: &mut R) -> RunOutcome {
         services: world.services.iter().map(|s| s.summary(scenario.duration_ms, &world.cluster)).collect(),
         providers: world.cluster.summaries(scenario.duration_ms),
         instances: world.cluster.instance_summaries(scenario.duration_ms),
+        peak_running_tasks: world.peak_running_tasks,
     }
 }
 
@@ -75,6 +76,7 @@ struct World<'a, R> {
     ticks_per_datapoint: u64,
     datapoints_per_tick: u32,
     ticks_done: u64,
+    peak_running_tasks: u32,
 }
 
 impl<'a, R: Recorder> World<'a, R> {
@@ -110,6 +112,7 @@ impl<'a, R: Recorder> World<'a, R> {
             ticks_per_datapoint: (MS_PER_MINUTE / tick).max(1),
             datapoints_per_tick: (tick / MS_PER_MINUTE).max(1) as u32,
             ticks_done: 0,
+            peak_running_tasks: 0,
         };
         world.sample_loads(SimTime::ZERO);
         // The instances the groups start with are registered at time zero, with their daemon
@@ -160,6 +163,8 @@ impl<'a, R: Recorder> World<'a, R> {
             }
         }
         self.cluster.sample_tick();
+        let running: u32 = self.services.iter().map(ServiceState::running).sum();
+        self.peak_running_tasks = self.peak_running_tasks.max(running);
         if closes_series {
             self.cluster.emit_series(now, self.recorder);
         }

@@ -279,4 +279,6 @@ pub struct RunOutcome {
     pub services: Vec<ServiceSummary>,
     pub providers: Vec<ProviderSummary>,
     pub instances: Vec<InstanceSummary>,
+    /// The most tasks RUNNING at once over all services, as seen at the ticks.
+    pub peak_running_tasks: u32,
 }

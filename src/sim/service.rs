@@ -230,6 +230,10 @@ impl<'a> ServiceState<'a> {
         self.index
     }
 
+    pub(super) fn running(&self) -> u32 {
+        self.running
+    }
+
     pub(super) fn placement_rng(&mut self) -> &mut Rng {
         &mut self.placement_rng
     }
@@ -998,6 +1002,7 @@ mod tests_support {
     pub fn fargate_only() -> crate::config::Scenario {
         crate::config::Scenario {
             name: "t".into(),
+            variant: None,
             start_unix_ms: 0,
             duration_ms: 3_600_000,
             tick_ms: 60_000,

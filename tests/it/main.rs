@@ -9,6 +9,7 @@ mod runs;
 mod scheduled_and_step;
 mod step_load;
 mod trace_replay;
+mod variants;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

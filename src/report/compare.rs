@@ -1,0 +1,283 @@
+//! Runs side by side: `comparison.csv` and a terminal table of cost, capacity and service for
+//! each run, each against the first, and where EC2 and Fargate break even.
+//!
+//! Built from the runs' summaries alone, so `ecsim compare` works on any output folders, and a
+//! run with variants compares them when it ends.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::summary::Summary;
+use crate::engine::MS_PER_HOUR;
+
+/// One run in the comparison.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ComparisonRow {
+    pub run: String,
+    pub total_cost_usd: f64,
+    /// This run's total minus the first run's, in dollars and in % of the first.
+    pub difference_usd: f64,
+    pub difference_pct: Option<f64>,
+    pub fargate_cost_usd: f64,
+    pub ec2_cost_usd: f64,
+    pub ec2_idle_cost_usd: f64,
+    pub cost_per_million_served_usd: Option<f64>,
+    pub requests_unserved: f64,
+    pub unserved_share: f64,
+    pub average_tasks: f64,
+    pub peak_tasks: Option<u32>,
+    pub average_instances: f64,
+    pub peak_instances: u32,
+    pub spot_interruptions: u32,
+    /// Cost per capacity (`FARGATE`, each provider) and per service, in the order first seen.
+    #[serde(skip)]
+    pub by_capacity: Vec<(String, f64)>,
+    #[serde(skip)]
+    pub by_service: Vec<(String, f64)>,
+}
+
+/// Where an all-EC2 run and an all-Fargate run of the comparison would cost the same.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BreakEven {
+    pub ec2_run: String,
+    pub fargate_run: String,
+    /// The share of the instances' cost the tasks reserved in the EC2 run (split cost
+    /// allocation's weights: 1 − idle / EC2 cost).
+    pub utilization: f64,
+    /// The utilization at which the EC2 run would cost what the Fargate run does: the same
+    /// reserved capacity, with only as much idle capacity around it as that leaves.
+    pub break_even_utilization: f64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Comparison {
+    pub rows: Vec<ComparisonRow>,
+    pub break_even: Option<BreakEven>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    #[error("{path}: cannot read summary.json ({source}); is it an ecsim output folder?")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path}: summary.json is not an ecsim summary: {source}")]
+    Parse { path: PathBuf, source: serde_json::Error },
+}
+
+/// Reads `summary.json` from each output folder, labelled by the folder's name.
+pub fn read_summaries(dirs: &[PathBuf]) -> Result<Vec<(String, Summary)>, CompareError> {
+    dirs.iter()
+        .map(|dir| {
+            let path = dir.join("summary.json");
+            let text =
+                std::fs::read_to_string(&path).map_err(|source| CompareError::Read { path: path.clone(), source })?;
+            let summary = serde_json::from_str(&text).map_err(|source| CompareError::Parse { path, source })?;
+            let label = dir.file_name().map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into_owned());
+            Ok((label, summary))
+        })
+        .collect()
+}
+
+impl Comparison {
+    pub fn new(runs: &[(String, Summary)]) -> Self {
+        let rows: Vec<ComparisonRow> = runs.iter().map(|(label, summary)| row(label, summary)).collect();
+        let first = rows.first().map_or(0.0, |r| r.total_cost_usd);
+        let rows = rows
+            .into_iter()
+            .map(|r| ComparisonRow {
+                difference_usd: r.total_cost_usd - first,
+                difference_pct: (first > 0.0).then(|| 100.0 * (r.total_cost_usd - first) / first),
+                ..r
+            })
+            .collect::<Vec<_>>();
+        let break_even = break_even(&rows);
+        Comparison { rows, break_even }
+    }
+
+    /// Every row, with a cost column per capacity and per service seen in any run.
+    pub fn to_csv(&self) -> csv::Result<Vec<u8>> {
+        let capacities = union(self.rows.iter().map(|r| &r.by_capacity));
+        let services = union(self.rows.iter().map(|r| &r.by_service));
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let mut header: Vec<String> = [
+            "run",
+            "total_cost_usd",
+            "difference_usd",
+            "difference_pct",
+            "fargate_cost_usd",
+            "ec2_cost_usd",
+            "ec2_idle_cost_usd",
+            "cost_per_million_served_usd",
+            "requests_unserved",
+            "unserved_share",
+            "average_tasks",
+            "peak_tasks",
+            "average_instances",
+            "peak_instances",
+            "spot_interruptions",
+        ]
+        .map(String::from)
+        .to_vec();
+        header.extend(capacities.iter().map(|c| format!("cost_usd[{c}]")));
+        header.extend(services.iter().map(|s| format!("cost_usd[service {s}]")));
+        writer.write_record(&header)?;
+        let optional = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+        for r in &self.rows {
+            let mut record = vec![
+                r.run.clone(),
+                r.total_cost_usd.to_string(),
+                r.difference_usd.to_string(),
+                optional(r.difference_pct),
+                r.fargate_cost_usd.to_string(),
+                r.ec2_cost_usd.to_string(),
+                r.ec2_idle_cost_usd.to_string(),
+                optional(r.cost_per_million_served_usd),
+                r.requests_unserved.to_string(),
+                r.unserved_share.to_string(),
+                r.average_tasks.to_string(),
+                r.peak_tasks.map_or(String::new(), |p| p.to_string()),
+                r.average_instances.to_string(),
+                r.peak_instances.to_string(),
+                r.spot_interruptions.to_string(),
+            ];
+            let cost_of = |pairs: &[(String, f64)], name: &String| {
+                pairs.iter().find(|(n, _)| n == name).map_or(String::new(), |(_, c)| c.to_string())
+            };
+            record.extend(capacities.iter().map(|c| cost_of(&r.by_capacity, c)));
+            record.extend(services.iter().map(|s| cost_of(&r.by_service, s)));
+            writer.write_record(&record)?;
+        }
+        writer.into_inner().map_err(|e| e.into_error().into())
+    }
+
+    /// A table for the terminal, and the break-even when there is one.
+    pub fn table(&self) -> String {
+        let header = [
+            "run",
+            "cost USD",
+            "vs first",
+            "Fargate",
+            "EC2 (idle)",
+            "USD/M served",
+            "unserved %",
+            "avg/peak tasks",
+            "avg/peak inst.",
+            "Spot int.",
+        ];
+        let mut rows = vec![header.map(String::from).to_vec()];
+        for r in &self.rows {
+            rows.push(vec![
+                r.run.clone(),
+                format!("{:.2}", r.total_cost_usd),
+                match r.difference_pct {
+                    Some(pct) => format!("{:+.2} ({pct:+.1} %)", r.difference_usd),
+                    None => format!("{:+.2}", r.difference_usd),
+                },
+                format!("{:.2}", r.fargate_cost_usd),
+                format!("{:.2} ({:.2})", r.ec2_cost_usd, r.ec2_idle_cost_usd),
+                r.cost_per_million_served_usd.map_or("-".into(), |c| format!("{c:.3}")),
+                format!("{:.3}", 100.0 * r.unserved_share),
+                format!("{:.1}/{}", r.average_tasks, r.peak_tasks.map_or("-".into(), |p| p.to_string())),
+                format!("{:.1}/{}", r.average_instances, r.peak_instances),
+                r.spot_interruptions.to_string(),
+            ]);
+        }
+        let widths: Vec<usize> =
+            (0..header.len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+        let mut out = String::new();
+        for row in rows {
+            let cells: Vec<String> =
+                row.iter()
+                    .enumerate()
+                    .map(|(c, cell)| {
+                        if c == 0 { format!("{cell:<w$}", w = widths[c]) } else { format!("{cell:>w$}", w = widths[c]) }
+                    })
+                    .collect();
+            out.push_str(cells.join("  ").trim_end());
+            out.push('\n');
+        }
+        if let Some(b) = &self.break_even {
+            out.push_str(&format!(
+                "break-even: {} (EC2) would cost what {} (Fargate) does at {:.1} % average utilization of its instances; it ran at {:.1} %, so EC2 is {} here\n",
+                b.ec2_run,
+                b.fargate_run,
+                100.0 * b.break_even_utilization,
+                100.0 * b.utilization,
+                if b.utilization >= b.break_even_utilization { "cheaper" } else { "dearer" },
+            ));
+        }
+        out
+    }
+}
+
+/// Writes `comparison.csv` into `dir`, whole or not at all.
+pub fn write_comparison(dir: &Path, comparison: &Comparison) -> Result<(), super::ReportError> {
+    let shown = dir.display().to_string();
+    let csv = comparison.to_csv().map_err(|source| super::ReportError::Csv { path: shown.clone(), source })?;
+    std::fs::create_dir_all(dir).map_err(|source| super::ReportError::Io { path: shown.clone(), source })?;
+    super::atomic::write_file(&dir.join("comparison.csv"), &csv)
+        .map_err(|source| super::ReportError::Io { path: shown, source })
+}
+
+fn row(label: &str, s: &Summary) -> ComparisonRow {
+    let hours = s.duration_s * 1000.0 / MS_PER_HOUR as f64;
+    // Sums from +0.0: an empty f64 sum is −0.0.
+    let sum = |values: &mut dyn Iterator<Item = f64>| values.fold(0.0, |a, b| a + b);
+    let ec2_cost = sum(&mut s.providers.iter().map(|p| p.cost_usd));
+    let ec2_idle = sum(&mut s.providers.iter().map(|p| p.idle_cost_usd));
+    let fargate_cost = sum(&mut s.services.iter().filter(|l| l.capacity == "FARGATE").map(|l| l.cost_usd));
+    let mut by_capacity: Vec<(String, f64)> = Vec::new();
+    if s.services.iter().any(|l| l.capacity == "FARGATE") {
+        by_capacity.push(("FARGATE".into(), fargate_cost));
+    }
+    by_capacity.extend(s.providers.iter().map(|p| (p.provider.clone(), p.cost_usd)));
+    ComparisonRow {
+        run: label.to_owned(),
+        total_cost_usd: s.total.cost_usd,
+        difference_usd: 0.0,
+        difference_pct: None,
+        fargate_cost_usd: fargate_cost,
+        ec2_cost_usd: ec2_cost,
+        ec2_idle_cost_usd: ec2_idle,
+        cost_per_million_served_usd: s.total.cost_per_million_served_usd,
+        requests_unserved: s.total.requests_unserved,
+        unserved_share: s.total.unserved_share,
+        average_tasks: if hours > 0.0 { s.total.running_task_hours / hours } else { 0.0 },
+        peak_tasks: s.total.peak_running_tasks,
+        average_instances: if hours > 0.0 {
+            s.providers.iter().map(|p| p.billed_instance_hours).sum::<f64>() / hours
+        } else {
+            0.0
+        },
+        peak_instances: s.providers.iter().map(|p| p.peak_instances).sum(),
+        spot_interruptions: s.providers.iter().map(|p| p.spot_interruptions).sum(),
+        by_capacity,
+        by_service: s.services.iter().map(|l| (l.service.clone(), l.cost_usd)).collect(),
+    }
+}
+
+/// For the first run on EC2 alone and the first on Fargate alone: the EC2 run's reserved work
+/// costs `EC2 cost × utilization`; at utilization `u*` it would cost that over `u*`, which
+/// equals the Fargate cost at `u* = utilization × EC2 cost / Fargate cost`.
+fn break_even(rows: &[ComparisonRow]) -> Option<BreakEven> {
+    let ec2 = rows.iter().find(|r| r.ec2_cost_usd > 0.0 && r.fargate_cost_usd == 0.0)?;
+    let fargate = rows.iter().find(|r| r.fargate_cost_usd > 0.0 && r.ec2_cost_usd == 0.0)?;
+    let utilization = 1.0 - ec2.ec2_idle_cost_usd / ec2.ec2_cost_usd;
+    Some(BreakEven {
+        ec2_run: ec2.run.clone(),
+        fargate_run: fargate.run.clone(),
+        utilization,
+        break_even_utilization: utilization * ec2.ec2_cost_usd / fargate.fargate_cost_usd,
+    })
+}
+
+/// The names of `lists`, each once, in the order first seen.
+fn union<'a>(lists: impl Iterator<Item = &'a Vec<(String, f64)>>) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for (name, _) in lists.flatten() {
+        if !names.contains(name) {
+            names.push(name.clone());
+        }
+    }
+    names
+}
