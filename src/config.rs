@@ -3,9 +3,9 @@
 
 use serde::Serialize;
 
-use crate::capacity::ManagedScaling;
+use crate::capacity::{ManagedScaling, Share};
 use crate::catalog::{InstanceType, Registered};
-use crate::engine::Delay;
+use crate::engine::{Delay, Hazard};
 use crate::load::Load;
 use crate::placement::{Constraint, Strategy};
 use crate::pricing::{CpuArchitecture, FargateRates};
@@ -30,6 +30,26 @@ pub struct Scenario {
     pub services: Vec<ServiceConfig>,
     /// Auto Scaling group capacity providers: the cluster's EC2 instances.
     pub providers: Vec<AsgProvider>,
+    pub fargate_spot: FargateSpot,
+}
+
+/// Fargate Spot capacity (reference §5.4): how often AWS takes a task back, and when there is
+/// none to be had.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct FargateSpot {
+    /// Interruptions per task-hour of a RUNNING Spot task, with its storm periods.
+    pub interruptions: Option<Hazard>,
+    /// `[start, end)` periods, ms from the run start, without Spot capacity: Spot launches wait
+    /// (or, with `fallback`, go to FARGATE).
+    pub unavailable: Vec<(u64, u64)>,
+    pub fallback: bool,
+}
+
+impl FargateSpot {
+    /// The end of the unavailable period `now_ms` falls in, if any.
+    pub fn unavailable_until(&self, now_ms: u64) -> Option<u64> {
+        self.unavailable.iter().find(|&&(start, end)| (start..end).contains(&now_ms)).map(|&(_, end)| end)
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -78,7 +98,7 @@ impl ServiceConfig {
     pub fn ec2(&self) -> Option<&Ec2Placement> {
         match &self.launch {
             Launch::Ec2(placement) => Some(placement),
-            Launch::Fargate { .. } => None,
+            Launch::Fargate(_) => None,
         }
     }
 
@@ -136,10 +156,27 @@ pub enum Overflow {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Launch {
-    /// Fargate, billed per task at these rates.
-    Fargate { rates: FargateRates },
+    /// Fargate and Fargate Spot, billed per task.
+    Fargate(FargateLaunch),
     /// The cluster's EC2 instances, whose cost is shared among the services they run.
     Ec2(Ec2Placement),
+}
+
+/// A Fargate service's capacity: its strategy over FARGATE and FARGATE_SPOT and their rates.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FargateLaunch {
+    /// FARGATE (On-Demand) rates.
+    pub rates: FargateRates,
+    /// FARGATE_SPOT rates (used if the strategy has it).
+    pub spot_rates: FargateRates,
+    /// `(Spot, share)` per strategy item, in file order; one FARGATE item without a strategy.
+    pub strategy: Vec<(bool, Share)>,
+}
+
+impl FargateLaunch {
+    pub fn uses_spot(&self) -> bool {
+        self.strategy.iter().any(|(spot, _)| *spot)
+    }
 }
 
 /// How a service's tasks are placed on EC2 instances (reference §7).

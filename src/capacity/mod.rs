@@ -6,7 +6,11 @@
 //! is a setting: how the per-group instance counts of the scale-out estimate combine, and
 //! whether scale-in reads "100 minus empty instances" or M / N × 100.
 
+mod strategy;
+
 use serde::Serialize;
+
+pub use strategy::{Share, next_launch, next_stop};
 
 /// `ManagedScaling` of a capacity provider, with the API's defaults (§4.1).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]

@@ -140,3 +140,66 @@ mod tests {
         assert!((median / 40_000.0 - 1.0).abs() < 0.03, "median {median}");
     }
 }
+
+/// Events that come at a rate per hour which is constant but for some periods: the time to the
+/// next one is drawn by inverting the cumulative rate (an exponential draw when the rate is
+/// constant).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Hazard {
+    pub per_hour: f64,
+    /// `[start_ms, end_ms)` periods with their own rate, in time order, not overlapping.
+    pub periods: Vec<(u64, u64, f64)>,
+}
+
+impl Hazard {
+    /// When the next event comes after `from_ms`, or `None` if the rate is zero from then on.
+    pub fn next_after(&self, from_ms: u64, rng: &mut Rng) -> Option<u64> {
+        let mut budget: f64 = rand_distr::Distribution::sample(&rand_distr::Exp1, rng);
+        let per_ms = |per_hour: f64| per_hour / 3_600_000.0;
+        let mut t = from_ms;
+        for &(start, end, per_hour) in self.periods.iter().filter(|p| p.1 > from_ms) {
+            // The base rate up to the period, then the period's own rate.
+            for (until, rate) in [(start, per_ms(self.per_hour)), (end, per_ms(per_hour))] {
+                if until <= t {
+                    continue;
+                }
+                let span = (until - t) as f64;
+                if rate * span >= budget {
+                    return Some(t + (budget / rate).ceil() as u64);
+                }
+                budget -= rate * span;
+                t = until;
+            }
+        }
+        let rate = per_ms(self.per_hour);
+        (rate > 0.0).then(|| t + (budget / rate).ceil().min(u64::MAX as f64 / 4.0) as u64)
+    }
+}
+
+#[cfg(test)]
+mod hazard_tests {
+    use super::*;
+
+    #[test]
+    fn a_constant_rate_gives_exponential_gaps_with_its_mean() {
+        let hazard = Hazard { per_hour: 2.0, periods: Vec::new() };
+        let mut rng = stream(3, "hazard");
+        let n = 20_000;
+        let mean_ms = (0..n).map(|_| hazard.next_after(0, &mut rng).unwrap() as f64).sum::<f64>() / n as f64;
+        // Mean 30 minutes; the sample mean's sd is 30 min / sqrt(n) ≈ 0.21 min.
+        assert!((mean_ms / 60_000.0 - 30.0).abs() < 1.0, "{}", mean_ms / 60_000.0);
+        assert_eq!(Hazard { per_hour: 0.0, periods: Vec::new() }.next_after(5, &mut rng), None);
+    }
+
+    #[test]
+    fn events_fall_in_a_storm_when_only_the_storm_has_a_rate() {
+        // No events but in [1 h, 2 h), at 1000 per hour: the first comes within seconds of 1 h.
+        let hazard = Hazard { per_hour: 0.0, periods: vec![(3_600_000, 7_200_000, 1000.0)] };
+        let mut rng = stream(4, "storm");
+        for _ in 0..1000 {
+            let at = hazard.next_after(0, &mut rng).unwrap();
+            assert!((3_600_000..7_200_000).contains(&at), "{at}");
+        }
+        assert_eq!(hazard.next_after(7_200_000, &mut rng), None, "after the storm, none");
+    }
+}

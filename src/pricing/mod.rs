@@ -33,6 +33,10 @@ pub const US_EAST_1_LINUX_X86: FargateRates = FargateRates { vcpu_hour: 0.04048,
 /// (AWS Fargate pricing page, reference §5.2).
 pub const US_EAST_1_LINUX_ARM: FargateRates = FargateRates { vcpu_hour: 0.03238, gb_hour: 0.00356 };
 
+/// Fargate Spot Linux/x86 in us-east-1: $0.01264791 per vCPU-hour and $0.00138883 per GB-hour,
+/// a third-party snapshot of AWS's floating price, 31.2 % of On-Demand (reference §5.4, §11.9).
+pub const US_EAST_1_LINUX_X86_SPOT: FargateRates = FargateRates { vcpu_hour: 0.01264791, gb_hour: 0.00138883 };
+
 /// The rates ecsim knows without a price file.
 pub fn builtin_fargate_rates(region: &str, arch: CpuArchitecture) -> Option<FargateRates> {
     match (region, arch) {

@@ -133,7 +133,11 @@ impl Summary {
         for (config, s) in scenario.services.iter().zip(&outcome.services) {
             let capacity = s.running_task_ms as f64 / 1000.0 * config.requests_per_task;
             let runs_on = match &config.launch {
-                Launch::Fargate { .. } => "FARGATE".to_owned(),
+                Launch::Fargate(fargate) => match (fargate.uses_spot(), fargate.strategy.iter().any(|(spot, _)| !spot)) {
+                    (true, true) => "FARGATE+FARGATE_SPOT".to_owned(),
+                    (true, false) => "FARGATE_SPOT".to_owned(),
+                    _ => "FARGATE".to_owned(),
+                },
                 Launch::Ec2(placement) => {
                     placement.provider.map_or_else(|| "EC2".to_owned(), |p| scenario.providers[p].name.clone())
                 }

@@ -24,11 +24,40 @@ pub struct ScenarioFile {
     pub loads: IndexMap<String, ShapeFile>,
     #[serde(default)]
     pub capacity_providers: IndexMap<String, CapacityProviderFile>,
+    pub fargate_spot: Option<FargateSpotFile>,
     #[serde(default)]
     pub services: IndexMap<String, ServiceFile>,
     /// `[variants.NAME]`: each overrides parts of the rest of the file (read by `scenario::parse`).
     #[serde(default)]
     pub variants: IndexMap<String, toml::Value>,
+}
+
+/// Fargate Spot for the whole scenario.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FargateSpotFile {
+    pub price: Option<f64>,
+    pub interruptions_per_task_hour: f64,
+    #[serde(default)]
+    pub storms: Vec<StormFile>,
+    #[serde(default)]
+    pub unavailable: Vec<PeriodFile>,
+    pub fallback_to_on_demand: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StormFile {
+    pub start: String,
+    pub length: String,
+    pub interruptions_per_task_hour: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodFile {
+    pub start: String,
+    pub length: String,
 }
 
 /// An Auto Scaling group capacity provider.

@@ -8,20 +8,20 @@ use super::data::{GapRule, read_catalog, read_fargate_rates, read_spot_history, 
 use super::error::{KeyPath, Locator, Problem};
 use super::file::{
     AlarmFile, CapacityProviderFile, DelayFile, DistributionFile, LoadBalancerFile, ManagedScalingFile, NoiseFile,
-    PlacementConstraintFile, PlacementStrategyFile, ScenarioFile, ServiceFile, ShapeFile, SpotFile, StepScalingFile,
-    TargetTrackingFile,
+    FargateSpotFile, PlacementConstraintFile, PlacementStrategyFile, ScenarioFile, ServiceFile, ShapeFile, SpotFile, StepScalingFile,
+    StrategyItemFile, TargetTrackingFile,
 };
-use crate::capacity::{GroupCombination, ManagedScaling, ScaleInReading};
+use crate::capacity::{GroupCombination, ManagedScaling, ScaleInReading, Share};
 use crate::catalog::{Catalog, DEFAULT_REGISTERED_MEMORY_SHARE, InstanceType};
 use crate::config::{
-    AsgProvider, Ec2Placement, Launch, LoadBalancer, LoadConfig, MemoryUse, NetworkMode, Overflow, ProviderType,
+    AsgProvider, Ec2Placement, FargateLaunch, FargateSpot, Launch, LoadBalancer, LoadConfig, MemoryUse, NetworkMode, Overflow, ProviderType,
     Scenario, ServiceConfig, Spot, SpotPrice,
 };
 use crate::ecs::fargate::{VALID_CPU_UNITS, valid_memory_mib};
-use crate::engine::{Delay, MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND};
+use crate::engine::{Delay, Hazard, MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND};
 use crate::load::{Load, Noise, Shape, Trace};
 use crate::placement::{Constraint, Expression, Resource, SpreadField, Strategy};
-use crate::pricing::{CpuArchitecture, FargateRates, builtin_fargate_rates};
+use crate::pricing::{CpuArchitecture, FargateRates, US_EAST_1_LINUX_X86_SPOT, builtin_fargate_rates};
 use crate::scaling::{
     AdjustmentType, Aggregation, AlarmConfig, Comparison, DEFAULT_COOLDOWN_MS, DEFAULT_SCALE_IN_DATAPOINTS,
     DEFAULT_SCALE_IN_THRESHOLD_RATIO, DEFAULT_SCALE_OUT_DATAPOINTS, MAX_EVALUATION_PERIODS, Metric, MissingData,
@@ -40,6 +40,10 @@ const STOP_TIMEOUT_RANGE_MS: (u64, u64) = (2 * MS_PER_SECOND, 120 * MS_PER_SECON
 
 /// An optional setting once checked: `None` if it was given but invalid (already reported),
 /// else whether it was given.
+fn is_fargate(provider: &str) -> bool {
+    matches!(provider, "FARGATE" | "FARGATE_SPOT")
+}
+
 fn settled<T>(value: Option<Option<T>>) -> Option<Option<T>> {
     match value {
         None => Some(None),
@@ -51,6 +55,8 @@ fn settled<T>(value: Option<Option<T>>) -> Option<Option<T>> {
 /// What every service of a scenario shares.
 struct Run {
     region: String,
+    /// `[fargate_spot] price`: Fargate Spot as a share of On-Demand.
+    spot_share: Option<f64>,
     prices: Option<PathBuf>,
     /// Start and end of the run, when both parsed.
     window: Option<(jiff::Timestamp, jiff::Timestamp)>,
@@ -204,8 +210,10 @@ impl<'a> Translator<'a> {
         }
 
         let prices = overrides.prices.clone().or_else(|| file.prices.as_ref().map(|p| self.base_dir.join(p)));
+        let fargate_spot = self.fargate_spot(&root.key("fargate_spot"), file.fargate_spot.as_ref());
         let run = Run {
             region: region.clone(),
+            spot_share: fargate_spot.as_ref().and_then(|(share, _)| *share),
             prices,
             window: start_unix_ms.zip(duration_ms).map(|(start, duration)| {
                 let start = jiff::Timestamp::from_millisecond(start).expect("parsed");
@@ -226,6 +234,10 @@ impl<'a> Translator<'a> {
                 services.push(service);
             }
         }
+        let on_spot = services.iter().any(|s: &ServiceConfig| matches!(&s.launch, Launch::Fargate(f) if f.uses_spot()));
+        if on_spot && file.fargate_spot.is_none() {
+            self.fail(&root, "a service runs on FARGATE_SPOT: give a [fargate_spot] table with `interruptions_per_task_hour` (0 for none)");
+        }
         if file.services.is_empty() {
             self.fail(&root, "the scenario has no [services.NAME] table; expected at least one service");
         }
@@ -245,6 +257,7 @@ impl<'a> Translator<'a> {
             loads,
             services,
             providers: providers.into_iter().map(|p| p.expect("checked")).collect(),
+            fargate_spot: fargate_spot.map(|(_, spot)| spot).unwrap_or_default(),
         };
         Ok((scenario, self.warnings))
     }
@@ -676,14 +689,29 @@ impl<'a> Translator<'a> {
                 "services.{name}: min_capacity is 0 and a policy tracks CPU or memory utilization; with no running task there is no datapoint, so (as in AWS) such a policy cannot scale it out from zero"
             ));
         }
+        let shares = match &file.capacity_provider_strategy {
+            Some(items) => self.strategy_shares(&path.key("capacity_provider_strategy"), items),
+            None => Some(vec![(false, Share { base: 0, weight: 1 })]),
+        };
         let launch = match placement? {
             Some(placement) => {
                 let (cpu, memory, arch) = (cpu?, memory?, arch?);
                 let reserved = memory_reservation.flatten().unwrap_or(memory);
                 self.check_fits(path, &placement, providers, cpu, reserved, arch)?;
+                shares?;
                 Launch::Ec2(placement)
             }
-            None => Launch::Fargate { rates: self.rates(&run.region, arch?, run.prices.as_deref())? },
+            None => {
+                let strategy = shares?;
+                let arch = arch?;
+                let rates = self.rates(&run.region, arch, run.prices.as_deref(), "on_demand")?;
+                let spot_rates = if strategy.iter().any(|(spot, _)| *spot) {
+                    self.spot_rates(&run.region, arch, run.prices.as_deref(), rates, run.spot_share)?
+                } else {
+                    rates
+                };
+                Launch::Fargate(FargateLaunch { rates, spot_rates, strategy })
+            }
         };
         Some(ServiceConfig {
             name: name.to_owned(),
@@ -739,7 +767,7 @@ impl<'a> Translator<'a> {
         }
     }
 
-    fn rates(&mut self, region: &str, arch: CpuArchitecture, prices: Option<&Path>) -> Option<FargateRates> {
+    fn rates(&mut self, region: &str, arch: CpuArchitecture, prices: Option<&Path>, capacity: &str) -> Option<FargateRates> {
         let Some(file) = prices else {
             let rates = builtin_fargate_rates(region, arch);
             if rates.is_none() {
@@ -749,7 +777,7 @@ impl<'a> Translator<'a> {
             }
             return rates;
         };
-        match read_fargate_rates(file, "prices", region, arch) {
+        match read_fargate_rates(file, "prices", region, arch, capacity) {
             Ok(Some(rates)) => Some(rates),
             Ok(None) => {
                 self.problems.push(Problem {
@@ -757,7 +785,7 @@ impl<'a> Translator<'a> {
                     line: 0,
                     column: 0,
                     key: "prices".into(),
-                    message: format!("no row with region {region}, os linux, arch {arch:?}, capacity on_demand"),
+                    message: format!("no row with region {region}, os linux, arch {arch:?}, capacity {capacity}"),
                     source_line: String::new(),
                 });
                 None
@@ -1107,6 +1135,8 @@ const MAX_INSTANCES_PER_CLUSTER: i64 = 5_000;
 const AGENT_RESERVED_PORTS: [i64; 6] = [22, 2375, 2376, 51678, 51679, 51680];
 /// Task-level CPU on EC2: 128 to 196,608 units (RegisterTaskDefinition `cpu`).
 const EC2_TASK_CPU_RANGE: (i64, i64) = (128, 196_608);
+/// "Max providers per strategy: 20 (2026 API model)" (reference §4.5).
+const MAX_STRATEGY_PROVIDERS: usize = 20;
 /// "Max 5 strategy rules per service; max 10 constraints per task" (reference §7).
 const MAX_STRATEGY_RULES: usize = 5;
 const MAX_CONSTRAINTS: usize = 10;
@@ -1428,7 +1458,7 @@ impl Translator<'_> {
                 self.fail(&path.key("launch_type"), "give either launch_type or capacity_provider_strategy: a launch type overrides the strategy (reference §4.5)");
                 return None;
             }
-            (None, Some(items)) if items.len() == 1 && items[0].capacity_provider == "FARGATE" => {
+            (None, Some(items)) if items.iter().all(|item| is_fargate(&item.capacity_provider)) => {
                 self.fargate_keys(path, file, daemon);
                 return Some(None);
             }
@@ -1449,30 +1479,27 @@ impl Translator<'_> {
             }
             (None, Some(items)) => {
                 let key = path.key("capacity_provider_strategy");
+                if items.iter().any(|item| is_fargate(&item.capacity_provider)) {
+                    self.fail(&key, "a strategy holds only Auto Scaling group providers or only FARGATE and FARGATE_SPOT, never both (reference §4.5)");
+                    return None;
+                }
                 let [item] = items.as_slice() else {
                     self.fail(
                         &key,
-                        format!("found {} items; ecsim runs a service on one capacity provider for now", items.len()),
+                        format!("found {} Auto Scaling group providers; ecsim runs a service on one of them for now", items.len()),
                     );
                     return None;
                 };
                 let item_key = key.index(0);
-                if let Some(base) = item.base.filter(|b| !(0..=100_000).contains(b)) {
-                    self.fail(&item_key.key("base"), format!("found {base}; expected 0 to 100000"));
-                }
-                // The API's default weight is 0, the console's 1; a lone provider needs a
-                // weight above 0, so ecsim takes the console's (reference §4.5).
-                if let Some(weight) = item.weight.filter(|w| !(1..=1_000).contains(w)) {
-                    self.fail(&item_key.key("weight"), format!("found {weight}; a lone provider needs a weight from 1 to 1000 (at least one weight must be above 0)"));
-                }
                 match scenario.capacity_providers.get_index_of(&item.capacity_provider) {
                     Some(index) => Some(index),
                     None => {
                         let known: Vec<&str> = scenario.capacity_providers.keys().map(String::as_str).collect();
                         self.fail(&item_key.key("capacity_provider"), format!(
-                            "found \"{}\", which is not a capacity provider in this file (defined: {}); Fargate services use launch_type = \"FARGATE\"",
+                            "found \"{}\", which is not a capacity provider in this file (defined: FARGATE, FARGATE_SPOT{}{})",
                             item.capacity_provider,
-                            if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                            if known.is_empty() { "" } else { ", " },
+                            known.join(", ")
                         ));
                         return None;
                     }
@@ -1551,6 +1578,115 @@ impl Translator<'_> {
             constraints: constraints.into_iter().collect::<Option<_>>()?,
             daemon,
         }))
+    }
+
+    /// `[fargate_spot]`: its price share (if given) and its interruptions and unavailable periods.
+    fn fargate_spot(&mut self, path: &KeyPath, file: Option<&FargateSpotFile>) -> Option<(Option<f64>, FargateSpot)> {
+        let file = file?;
+        let share = file.price.map(|p| self.in_range(&path.key("price"), p, 0.0, 1.0, "a share of the On-Demand price from 0 to 1"));
+        let rate = |t: &mut Self, key: &KeyPath, value: f64| {
+            t.in_range(key, value, 0.0, 100.0, "interruptions per task-hour from 0 to 100")
+        };
+        let per_hour = rate(self, &path.key("interruptions_per_task_hour"), file.interruptions_per_task_hour);
+        let mut periods = Vec::new();
+        for (i, storm) in file.storms.iter().enumerate() {
+            let key = path.key("storms").index(i);
+            let start = self.duration(&key.key("start"), &storm.start);
+            let length = self.positive_duration(&key.key("length"), &storm.length);
+            let storm_rate = rate(self, &key.key("interruptions_per_task_hour"), storm.interruptions_per_task_hour);
+            if let (Some(start), Some(length), Some(r)) = (start, length, storm_rate) {
+                periods.push((start, start + length, r, key));
+            }
+        }
+        periods.sort_by_key(|p| p.0);
+        for pair in periods.windows(2) {
+            if pair[1].0 < pair[0].1 {
+                self.fail(&pair[1].3, "storms overlap; give each period once");
+            }
+        }
+        let mut unavailable = Vec::new();
+        for (i, period) in file.unavailable.iter().enumerate() {
+            let key = path.key("unavailable").index(i);
+            let start = self.duration(&key.key("start"), &period.start);
+            let length = self.positive_duration(&key.key("length"), &period.length);
+            if let (Some(start), Some(length)) = (start, length) {
+                unavailable.push((start, start + length));
+            }
+        }
+        unavailable.sort_unstable();
+        let spot = FargateSpot {
+            interruptions: Some(Hazard { per_hour: per_hour?, periods: periods.into_iter().map(|(s, e, r, _)| (s, e, r)).collect() }),
+            unavailable,
+            fallback: file.fallback_to_on_demand.unwrap_or(false),
+        };
+        Some((settled(share)?, spot))
+    }
+
+    /// A strategy's items checked by AWS's rules (reference §4.5): 1–20 providers, each once,
+    /// base 0–100000 on one of them at most, weights 0–1000 with at least one above 0. An
+    /// omitted weight is the console's 1 (the API's 0 would leave a lone provider unable to
+    /// place). For a Fargate strategy: `(FARGATE_SPOT?, share)` per item.
+    fn strategy_shares(&mut self, path: &KeyPath, items: &[StrategyItemFile]) -> Option<Vec<(bool, Share)>> {
+        if !(1..=MAX_STRATEGY_PROVIDERS).contains(&items.len()) {
+            self.fail(path, format!("found {} providers; a strategy has 1 to {MAX_STRATEGY_PROVIDERS}", items.len()));
+            return None;
+        }
+        let mut shares = Vec::new();
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            let key = path.index(i);
+            if items[..i].iter().any(|other| other.capacity_provider == item.capacity_provider) {
+                self.fail(&key.key("capacity_provider"), format!("\"{}\" is in the strategy twice", item.capacity_provider));
+                ok = false;
+            }
+            let base = item.base.unwrap_or(0);
+            if !(0..=100_000).contains(&base) {
+                self.fail(&key.key("base"), format!("found {base}; expected 0 to 100000"));
+                ok = false;
+            }
+            if base > 0 && items[..i].iter().any(|other| other.base.unwrap_or(0) > 0) {
+                self.fail(&key.key("base"), "only one provider of a strategy may have a base (reference §4.5)");
+                ok = false;
+            }
+            let weight = item.weight.unwrap_or(1);
+            if !(0..=1_000).contains(&weight) {
+                self.fail(&key.key("weight"), format!("found {weight}; expected 0 to 1000"));
+                ok = false;
+            }
+            shares.push((item.capacity_provider == "FARGATE_SPOT", Share { base: base as u32, weight: weight as u32 }));
+        }
+        if ok && shares.iter().all(|(_, share)| share.weight == 0) {
+            self.fail(path, "every weight is 0; at least one provider needs a weight above 0 to place tasks (reference §4.5)");
+            ok = false;
+        }
+        ok.then_some(shares)
+    }
+
+    /// FARGATE_SPOT rates: `[fargate_spot] price` as a share of On-Demand, else the price table's
+    /// `fargate_spot` row, else the built-in us-east-1 Linux/x86 snapshot.
+    fn spot_rates(
+        &mut self,
+        region: &str,
+        arch: CpuArchitecture,
+        prices: Option<&Path>,
+        on_demand: FargateRates,
+        share: Option<f64>,
+    ) -> Option<FargateRates> {
+        if let Some(share) = share {
+            return Some(FargateRates { vcpu_hour: on_demand.vcpu_hour * share, gb_hour: on_demand.gb_hour * share });
+        }
+        if prices.is_some() {
+            return self.rates(region, arch, prices, "fargate_spot");
+        }
+        match (region, arch) {
+            ("us-east-1", CpuArchitecture::X86_64) => Some(US_EAST_1_LINUX_X86_SPOT),
+            _ => {
+                self.fail(&KeyPath::root().key("fargate_spot"), format!(
+                    "ecsim has a built-in Fargate Spot price for us-east-1 Linux/x86 only; for {region} {arch:?} give `[fargate_spot] price = SHARE` of On-Demand, or `prices = \"FILE\"` with a fargate_spot row"
+                ));
+                None
+            }
+        }
     }
 
     /// Settings that do not apply on Fargate are refused there.

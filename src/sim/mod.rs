@@ -58,6 +58,8 @@ enum Event {
     SpotNotice { instance: u32 },
     /// EC2 takes the Spot instance back.
     SpotTermination { instance: u32 },
+    /// AWS takes a Fargate Spot task back.
+    SpotTaskInterruption { service: u32, slot: u32, generation: u32 },
     /// The next change of a zone's Spot price history.
     SpotPrice { provider: u32, zone: u32, change: u32 },
 }
@@ -91,13 +93,9 @@ impl<'a, R: Recorder> World<'a, R> {
                     Some(_) => Cluster::zone_count(scenario),
                     None => config.availability_zones as usize,
                 };
-                ServiceState::new(
-                    index,
-                    config,
-                    stream(scenario.seed, &format!("startup:{}", config.name)),
-                    stream(scenario.seed, &format!("placement:{}", config.name)),
-                    zones,
-                )
+                let purposes = ["startup", "placement", "fargate-spot"];
+                let rngs = purposes.map(|purpose| stream(scenario.seed, &format!("{purpose}:{}", config.name)));
+                ServiceState::new(index, (config, &scenario.fargate_spot), rngs, zones)
             })
             .collect();
         let tick = scenario.tick_ms;
@@ -121,12 +119,13 @@ impl<'a, R: Recorder> World<'a, R> {
         for instance in world.cluster.take_work().registered {
             for service in &mut world.services {
                 if service.config.is_daemon() && world.cluster.daemon_eligible(instance, service.index()) {
-                    service.start_daemon(instance, &mut world.next_task_number, world.recorder, &mut world.cluster);
+                    let (next, recorder) = (&mut world.next_task_number, &mut *world.recorder);
+                    service.start_daemon(instance, next, recorder, queue, &mut world.cluster);
                 }
             }
         }
         for service in &mut world.services {
-            service.start(&mut world.next_task_number, world.recorder, &mut world.cluster);
+            service.start(&mut world.next_task_number, world.recorder, queue, &mut world.cluster);
             service.schedule_next_action(queue);
         }
         for service in &mut world.services {
@@ -283,6 +282,11 @@ impl<R: Recorder> Model for World<'_, R> {
             ),
             Event::InstanceTimer { instance, generation } => {
                 self.cluster.instance_timer(now, instance, generation, self.recorder, queue)
+            }
+            Event::SpotTaskInterruption { service, slot, generation } => {
+                let service = &mut self.services[service as usize];
+                service.interrupt(now, slot, generation, self.recorder, queue, &self.cluster);
+                service.reconcile(now, &mut self.next_task_number, self.recorder, queue, &mut self.cluster);
             }
             Event::SpotNotice { instance } => self.cluster.spot_notice(now, instance, self.recorder, queue),
             Event::SpotTermination { instance } => self.cluster.spot_termination(instance),

@@ -22,6 +22,8 @@ pub struct TaskEvent {
     pub instance: Option<u64>,
     pub from: Option<TaskState>,
     pub to: TaskState,
+    /// Why, when it says more than the states: a launch on Fargate Spot, a Spot interruption.
+    pub reason: Option<&'static str>,
 }
 
 /// An EC2 instance changed state. `from` is `None` for a launch.
@@ -225,6 +227,8 @@ pub struct ServiceSummary {
     pub underprovisioned_ticks: u64,
     /// Launches that found no instance (EC2 without managed scaling, or a daemon).
     pub placement_failures: u64,
+    /// Fargate Spot tasks AWS took back.
+    pub spot_interruptions: u64,
 }
 
 impl ServiceSummary {

@@ -9,12 +9,18 @@
 use super::cluster::{Cluster, Waiting};
 use super::outcome::{PlacementFailure, Recorder, ScalingEvent, ScheduledEvent, SeriesRow, ServiceSummary, TaskEvent};
 use super::{Event, Rng};
-use crate::config::{Launch, Overflow, ServiceConfig};
+use crate::capacity::{Share, next_launch, next_stop};
+use crate::config::{FargateLaunch, FargateSpot, Launch, Overflow, ServiceConfig};
 use crate::ecs::TaskState;
 use crate::engine::{EventQueue, MS_PER_SECOND, SimTime};
 use crate::placement::{AVAILABILITY_ZONE, Resource, SpreadField, Strategy, keep_greatest};
 use crate::pricing::{FARGATE_MINIMUM_BILLED_MS, billed_ms, fargate_cost};
 use crate::scaling::{CapacityView, Direction, Limit, Metric, PolicyState, Sample, evaluate};
+
+/// The `stoppedReason` of an interrupted Fargate Spot task (reference §5.4).
+const SPOT_INTERRUPTED: &str = "Your Spot Task was interrupted.";
+/// The reason recorded with a task launched on Fargate Spot.
+const ON_FARGATE_SPOT: &str = "FARGATE_SPOT";
 
 struct TaskSlot {
     number: u64,
@@ -24,6 +30,10 @@ struct TaskSlot {
     az: u32,
     /// The EC2 instance (cluster index) the task is placed on.
     instance: Option<u32>,
+    /// Fargate: the strategy item the task counts toward (one past the last: an On-Demand
+    /// fallback outside the strategy), and whether it runs on Fargate Spot.
+    item: u8,
+    spot: bool,
     state: TaskState,
     /// Receiving requests: RUNNING, and healthy behind a load balancer.
     in_service: bool,
@@ -76,6 +86,8 @@ struct Interval {
 pub(super) struct ServiceState<'a> {
     index: usize,
     pub(super) config: &'a ServiceConfig,
+    /// The scenario's Fargate Spot: interruptions and unavailable periods.
+    fargate_spot: &'a FargateSpot,
     rng: Rng,
     /// Draws for the `random` placement strategy.
     placement_rng: Rng,
@@ -108,9 +120,14 @@ pub(super) struct ServiceState<'a> {
     this_tick: Serving,
     this_minute: Serving,
     interval: Interval,
-    closed_billed_ms: u64,
-    live_billing: u64,
-    live_billing_start_sum: u64,
+    /// Fargate billing in closed form, On-Demand [0] and Spot [1].
+    closed_billed_ms: [u64; 2],
+    live_billing: [u64; 2],
+    live_billing_start_sum: [u64; 2],
+    /// Fargate: active tasks per strategy item (and the fallback).
+    tasks_per_item: Vec<u32>,
+    /// Draws for Fargate Spot interruptions.
+    spot_rng: Rng,
     policies: Vec<PolicyState>,
     /// The metrics some alarm of this service watches.
     watched: [bool; Metric::COUNT],
@@ -124,7 +141,12 @@ pub(super) struct ServiceState<'a> {
 
 impl<'a> ServiceState<'a> {
     /// `zones`: the zones the service's tasks spread over.
-    pub(super) fn new(index: usize, config: &'a ServiceConfig, rng: Rng, placement_rng: Rng, zones: usize) -> Self {
+    pub(super) fn new(
+        index: usize,
+        (config, fargate_spot): (&'a ServiceConfig, &'a FargateSpot),
+        [rng, placement_rng, spot_rng]: [Rng; 3],
+        zones: usize,
+    ) -> Self {
         let policies: Vec<PolicyState> = config.policies.iter().map(PolicyState::new).collect();
         let mut schedule: Vec<(u64, usize)> = config
             .scheduled_actions
@@ -140,6 +162,7 @@ impl<'a> ServiceState<'a> {
         ServiceState {
             index,
             config,
+            fargate_spot,
             rng,
             placement_rng,
             slots: Vec::new(),
@@ -161,9 +184,14 @@ impl<'a> ServiceState<'a> {
             this_tick: Serving::default(),
             this_minute: Serving::default(),
             interval: Interval::default(),
-            closed_billed_ms: 0,
-            live_billing: 0,
-            live_billing_start_sum: 0,
+            closed_billed_ms: [0; 2],
+            live_billing: [0; 2],
+            live_billing_start_sum: [0; 2],
+            tasks_per_item: match &config.launch {
+                Launch::Fargate(fargate) => vec![0; fargate.strategy.len() + 1],
+                Launch::Ec2(_) => Vec::new(),
+            },
+            spot_rng,
             held: vec![None; policies.len()],
             policies,
             watched,
@@ -179,19 +207,25 @@ impl<'a> ServiceState<'a> {
     /// The service is up when the run starts: `desired_count` tasks RUNNING at time zero,
     /// billed from time zero. On EC2, as many as the instances hold; the scheduler launches the
     /// rest at once.
-    pub(super) fn start<R: Recorder>(&mut self, next_number: &mut u64, recorder: &mut R, cluster: &mut Cluster) {
+    pub(super) fn start<R: Recorder>(
+        &mut self,
+        next_number: &mut u64,
+        recorder: &mut R,
+        queue: &mut EventQueue<Event>,
+        cluster: &mut Cluster,
+    ) {
         if self.config.is_daemon() {
             return;
         }
         for _ in 0..self.desired {
             let instance = match self.config.launch {
-                Launch::Fargate { .. } => None,
+                Launch::Fargate(_) => None,
                 Launch::Ec2(_) => match cluster.choose_instance(self.index, &mut self.placement_rng) {
                     Ok(instance) => Some(instance),
                     Err(_) => break,
                 },
             };
-            self.start_running(instance, next_number, recorder, cluster);
+            self.start_running(instance, next_number, recorder, queue, cluster);
         }
     }
 
@@ -201,12 +235,13 @@ impl<'a> ServiceState<'a> {
         instance: u32,
         next_number: &mut u64,
         recorder: &mut R,
+        queue: &mut EventQueue<Event>,
         cluster: &mut Cluster,
     ) {
         if cluster.fits_daemon(instance, self.index) {
             self.desired += 1;
             self.summary.peak_desired = self.desired;
-            self.start_running(Some(instance), next_number, recorder, cluster);
+            self.start_running(Some(instance), next_number, recorder, queue, cluster);
         }
     }
 
@@ -215,9 +250,11 @@ impl<'a> ServiceState<'a> {
         instance: Option<u32>,
         next_number: &mut u64,
         recorder: &mut R,
+        queue: &mut EventQueue<Event>,
         cluster: &mut Cluster,
     ) {
         let slot = self.new_task(SimTime::ZERO, TaskState::Running, instance, next_number, recorder, cluster);
+        self.schedule_interruption(SimTime::ZERO, slot, queue);
         self.start_billing(slot, SimTime::ZERO);
         self.slots[slot as usize].in_service = true;
         self.running += 1;
@@ -345,16 +382,20 @@ impl<'a> ServiceState<'a> {
         }
     }
 
-    fn billed_ms_at(&self, now: SimTime) -> u64 {
-        self.closed_billed_ms + self.live_billing * now.as_millis() - self.live_billing_start_sum
+    /// Billed Fargate milliseconds up to `now`: On-Demand, Spot.
+    fn billed_ms_at(&self, now: SimTime) -> [u64; 2] {
+        [0, 1].map(|k| self.closed_billed_ms[k] + self.live_billing[k] * now.as_millis() - self.live_billing_start_sum[k])
     }
 
     /// The service's cost up to `now`, as (vCPU, memory) dollars: its Fargate bill, or its
     /// share of the EC2 instances it reserves.
     fn cost_at(&self, now: SimTime, cluster: &Cluster) -> (f64, f64) {
-        match self.config.launch {
-            Launch::Fargate { rates } => {
-                fargate_cost(self.billed_ms_at(now), self.config.cpu, self.config.memory, rates)
+        match &self.config.launch {
+            Launch::Fargate(fargate) => {
+                let [on_demand, spot] = self.billed_ms_at(now);
+                let (cpu, memory) = fargate_cost(on_demand, self.config.cpu, self.config.memory, fargate.rates);
+                let (spot_cpu, spot_memory) = fargate_cost(spot, self.config.cpu, self.config.memory, fargate.spot_rates);
+                (cpu + spot_cpu, memory + spot_memory)
             }
             Launch::Ec2(_) => cluster.allocated_cost(self.index, now),
         }
@@ -549,7 +590,7 @@ impl<'a> ServiceState<'a> {
         cluster: &mut Cluster,
     ) -> bool {
         let instance = match self.config.launch {
-            Launch::Fargate { .. } => None,
+            Launch::Fargate(_) => None,
             Launch::Ec2(_) => match cluster.choose_instance(self.index, &mut self.placement_rng) {
                 Ok(instance) => Some(instance),
                 Err(_) if cluster.waits(self.index) => {
@@ -586,7 +627,12 @@ impl<'a> ServiceState<'a> {
         let slot = self.new_task(now, TaskState::Provisioning, instance, next_number, recorder, cluster);
         self.count_pending();
         let delay = self.config.provisioning.sample(&mut self.rng);
-        self.schedule_timer(now.after(delay), slot, queue);
+        // With no Spot capacity, a Spot launch waits in PROVISIONING until there is some.
+        let ready = match self.fargate_spot.unavailable_until(now.as_millis()) {
+            Some(end) if self.slots[slot as usize].spot => now.after(delay).max(SimTime::from_millis(end)),
+            _ => now.after(delay),
+        };
+        self.schedule_timer(ready, slot, queue);
     }
 
     fn count_pending(&mut self) {
@@ -616,6 +662,60 @@ impl<'a> ServiceState<'a> {
         self.desired += 1;
         self.summary.peak_desired = self.summary.peak_desired.max(self.desired);
         self.provision(now, Some(instance), next_number, recorder, queue, cluster);
+    }
+
+    /// The strategy item a Fargate launch goes to (base first, then the weights), and whether
+    /// it runs on Spot. A Spot launch while Spot has no capacity goes to FARGATE instead when
+    /// the scenario falls back (the first FARGATE item, or one past the strategy's items).
+    fn choose_item(&self, fargate: &FargateLaunch, now: SimTime) -> (u8, bool) {
+        let shares: Vec<Share> = fargate.strategy.iter().map(|(_, share)| *share).collect();
+        let item = next_launch(&shares, &self.tasks_per_item[..shares.len()]);
+        let spot = fargate.strategy[item].0;
+        if spot && self.fargate_spot.fallback && self.fargate_spot.unavailable_until(now.as_millis()).is_some() {
+            let on_demand = fargate.strategy.iter().position(|(spot, _)| !spot).unwrap_or(shares.len());
+            return (on_demand as u8, false);
+        }
+        (item as u8, spot)
+    }
+
+    /// A RUNNING Fargate Spot task's interruption, drawn from the scenario's rate.
+    fn schedule_interruption(&mut self, now: SimTime, slot: u32, queue: &mut EventQueue<Event>) {
+        let task = &self.slots[slot as usize];
+        if !task.spot {
+            return;
+        }
+        let generation = task.generation;
+        if let Some(at) = self.fargate_spot.interruptions.as_ref().and_then(|h| h.next_after(now.as_millis(), &mut self.spot_rng)) {
+            queue.schedule(SimTime::from_millis(at), Event::SpotTaskInterruption { service: self.index as u32, slot, generation });
+        }
+    }
+
+    /// AWS takes a Fargate Spot task back: "a two-minute warning is sent … as a task state
+    /// change event … and as a SIGTERM signal to the running task" (reference §5.4). The task
+    /// stops serving at once and stops after its stop timeout (at most the two minutes); the
+    /// scheduler launches its replacement by the strategy.
+    pub(super) fn interrupt<R: Recorder>(
+        &mut self,
+        now: SimTime,
+        slot: u32,
+        generation: u32,
+        recorder: &mut R,
+        queue: &mut EventQueue<Event>,
+        cluster: &Cluster,
+    ) {
+        let task = &self.slots[slot as usize];
+        if task.generation != generation || task.state != TaskState::Running {
+            return;
+        }
+        self.summary.spot_interruptions += 1;
+        self.forget(slot);
+        self.integrate(now);
+        self.running -= 1;
+        if std::mem::take(&mut self.slots[slot as usize].in_service) {
+            self.serving -= 1;
+        }
+        self.transition_because(now, slot, TaskState::Stopping, Some(SPOT_INTERRUPTED), recorder, cluster);
+        self.schedule_timer(now.after(self.config.stop_timeout_ms), slot, queue);
     }
 
     /// Whether a waiting task is still the one queued.
@@ -655,11 +755,15 @@ impl<'a> ServiceState<'a> {
     ) -> u32 {
         let az = match (&self.config.launch, instance) {
             // Fargate spreads a service's tasks across zones: the zone with the fewest goes first.
-            (Launch::Fargate { .. }, _) => {
+            (Launch::Fargate(_), _) => {
                 Some((0..self.active_by_az.len()).min_by_key(|&az| self.active_by_az[az].len()).unwrap_or(0) as u32)
             }
             (Launch::Ec2(_), Some(instance)) => Some(cluster.instance_az(instance)),
             (Launch::Ec2(_), None) => None,
+        };
+        let (item, spot) = match &self.config.launch {
+            Launch::Fargate(fargate) => self.choose_item(fargate, now),
+            Launch::Ec2(_) => (0, false),
         };
         let number = *next_number;
         *next_number += 1;
@@ -668,6 +772,8 @@ impl<'a> ServiceState<'a> {
             generation: 0,
             az: az.unwrap_or(0),
             instance,
+            item,
+            spot,
             state,
             in_service: false,
             billing_since: now,
@@ -690,13 +796,26 @@ impl<'a> ServiceState<'a> {
         if let Some(instance) = instance {
             cluster.reserve(instance, self.index, slot, now);
         }
+        if let Some(count) = self.tasks_per_item.get_mut(usize::from(item)) {
+            *count += 1;
+        }
         self.summary.tasks_launched += 1;
         let instance = instance.map(|i| cluster.instance_number(i));
-        recorder.task(&TaskEvent { at: now, service: self.index, task: number, az, instance, from: None, to: state });
+        recorder.task(&TaskEvent {
+            at: now,
+            service: self.index,
+            task: number,
+            az,
+            instance,
+            from: None,
+            to: state,
+            reason: spot.then_some(ON_FARGATE_SPOT),
+        });
         slot
     }
 
-    /// The task scale-in stops. Launches not placed yet go first, then launches still starting
+    /// The task scale-in stops. With a Fargate strategy, from the item most over its share
+    /// (`capacity::next_stop`). Launches not placed yet go first, then launches still starting
     /// (newest first). On Fargate, and on EC2 without a placement strategy, ECS then takes the
     /// zone with the most of this service's tasks (ties: the zone filled last, which undoes
     /// launches in reverse order); on EC2 then the instance with the most of them. With
@@ -708,6 +827,16 @@ impl<'a> ServiceState<'a> {
             return slot;
         }
         let mut candidates: Vec<u32> = self.active_by_az.iter().flatten().copied().collect();
+        // A Fargate strategy first picks the item whose tasks are most over its share; On-Demand
+        // tasks launched as a fallback from Spot go first.
+        if let Launch::Fargate(fargate) = &self.config.launch
+            && (fargate.strategy.len() > 1 || self.tasks_per_item[fargate.strategy.len()] > 0)
+        {
+            let mut shares: Vec<Share> = fargate.strategy.iter().map(|(_, share)| *share).collect();
+            shares.push(Share { base: 0, weight: 0 });
+            let item = next_stop(&shares, &self.tasks_per_item) as u8;
+            candidates.retain(|&s| self.slots[s as usize].item == item);
+        }
         let starting: Vec<u32> =
             candidates.iter().copied().filter(|&s| self.slots[s as usize].state != TaskState::Running).collect();
         if !starting.is_empty() {
@@ -791,6 +920,9 @@ impl<'a> ServiceState<'a> {
     /// Removes an active task from the scheduler's lists.
     fn forget(&mut self, slot: u32) {
         let task = &self.slots[slot as usize];
+        if let Some(count) = self.tasks_per_item.get_mut(usize::from(task.item)) {
+            *count -= 1;
+        }
         if task.instance.is_none() && self.config.ec2().is_some() {
             self.unplaced.retain(|&s| s != slot);
         } else {
@@ -882,6 +1014,7 @@ impl<'a> ServiceState<'a> {
                 self.summary.peak_running = self.summary.peak_running.max(self.running);
                 self.interval.running_max = self.interval.running_max.max(self.running);
                 self.transition(now, slot, TaskState::Running, recorder, cluster);
+                self.schedule_interruption(now, slot, queue);
                 match self.config.load_balancer {
                     Some(lb) => self.schedule_timer(now.after(lb.time_to_healthy_ms()), slot, queue),
                     None => self.enter_service(slot),
@@ -912,6 +1045,18 @@ impl<'a> ServiceState<'a> {
     }
 
     fn transition<R: Recorder>(&mut self, now: SimTime, slot: u32, to: TaskState, recorder: &mut R, cluster: &Cluster) {
+        self.transition_because(now, slot, to, None, recorder, cluster);
+    }
+
+    fn transition_because<R: Recorder>(
+        &mut self,
+        now: SimTime,
+        slot: u32,
+        to: TaskState,
+        reason: Option<&'static str>,
+        recorder: &mut R,
+        cluster: &Cluster,
+    ) {
         let task = &mut self.slots[slot as usize];
         let from = Some(task.state);
         task.state = to;
@@ -924,6 +1069,7 @@ impl<'a> ServiceState<'a> {
             instance: task.instance.map(|i| cluster.instance_number(i)),
             from,
             to,
+            reason,
         });
     }
 
@@ -940,26 +1086,28 @@ impl<'a> ServiceState<'a> {
         if self.config.ec2().is_some() {
             return;
         }
-        self.slots[slot as usize].billing_since = now;
-        self.live_billing += 1;
-        self.live_billing_start_sum += now.as_millis();
+        let task = &mut self.slots[slot as usize];
+        task.billing_since = now;
+        let k = usize::from(task.spot);
+        self.live_billing[k] += 1;
+        self.live_billing_start_sum[k] += now.as_millis();
     }
 
     fn stop_billing(&mut self, slot: u32, now: SimTime) {
         if self.config.ec2().is_some() {
             return;
         }
-        let since = self.slots[slot as usize].billing_since;
-        self.closed_billed_ms += billed_ms(now.since(since), FARGATE_MINIMUM_BILLED_MS);
-        self.live_billing -= 1;
-        self.live_billing_start_sum -= since.as_millis();
+        let (since, k) = (self.slots[slot as usize].billing_since, usize::from(self.slots[slot as usize].spot));
+        self.closed_billed_ms[k] += billed_ms(now.since(since), FARGATE_MINIMUM_BILLED_MS);
+        self.live_billing[k] -= 1;
+        self.live_billing_start_sum[k] -= since.as_millis();
     }
 
     /// Totals at the end of the run. Tasks still alive are billed up to the end, to the
     /// millisecond: the bill covers the simulated window, and such tasks have not stopped.
     pub(super) fn summary(&self, end_ms: u64, cluster: &Cluster) -> ServiceSummary {
         let end = SimTime::from_millis(end_ms);
-        let billed = self.billed_ms_at(end);
+        let billed = self.billed_ms_at(end).iter().sum();
         let (cost_vcpu_usd, cost_memory_usd) = self.cost_at(end, cluster);
         ServiceSummary { billed_ms: billed, cost_vcpu_usd, cost_memory_usd, ..self.summary.clone() }
     }
@@ -979,7 +1127,11 @@ mod tests_support {
             cpu: 512,
             memory: 1024,
             cpu_architecture: CpuArchitecture::X86_64,
-            launch: Launch::Fargate { rates: US_EAST_1_LINUX_X86 },
+            launch: Launch::Fargate(crate::config::FargateLaunch {
+                rates: US_EAST_1_LINUX_X86,
+                spot_rates: US_EAST_1_LINUX_X86,
+                strategy: vec![(false, crate::capacity::Share { base: 0, weight: 1 })],
+            }),
             requests_per_task: 100.0,
             desired_count: 1,
             min_capacity: 0,
@@ -1012,11 +1164,14 @@ mod tests_support {
             loads: Vec::new(),
             services: Vec::new(),
             providers: Vec::new(),
+            fargate_spot: FargateSpot::default(),
         }
     }
 
     pub fn service(config: &ServiceConfig) -> ServiceState<'_> {
-        ServiceState::new(0, config, crate::engine::stream(1, "t"), crate::engine::stream(1, "p"), 3)
+        let rngs = ["t", "p", "s"].map(|purpose| crate::engine::stream(1, purpose));
+        static NO_SPOT: FargateSpot = FargateSpot { interruptions: None, unavailable: Vec::new(), fallback: false };
+        ServiceState::new(0, (config, &NO_SPOT), rngs, 3)
     }
 }
 
@@ -1055,7 +1210,7 @@ mod tests {
         let config = config();
         let mut service = super::tests_support::service(&config);
         let (mut queue, mut recorder) = (EventQueue::new(), MemoryRecorder::default());
-        service.start(&mut 1, &mut recorder, &mut Cluster::new(&fargate_only()));
+        service.start(&mut 1, &mut recorder, &mut EventQueue::new(), &mut Cluster::new(&fargate_only()));
 
         // Two launches at 0 s: PROVISIONING until 20 s, then PENDING (billed) until 80 s.
         set_desired(&mut service, 3, 0, &mut queue, &mut recorder);
@@ -1088,7 +1243,7 @@ mod tests {
         config.desired_count = 2;
         let mut service = super::tests_support::service(&config);
         let (mut queue, mut recorder) = (EventQueue::new(), MemoryRecorder::default());
-        service.start(&mut 1, &mut recorder, &mut Cluster::new(&fargate_only()));
+        service.start(&mut 1, &mut recorder, &mut EventQueue::new(), &mut Cluster::new(&fargate_only()));
         service.set_load(150.0);
         // 60 s with 2 tasks (capacity 200 ≥ 150), then one stops: 60 s at capacity 100.
         set_desired(&mut service, 1, 60_000, &mut queue, &mut recorder);
@@ -1124,7 +1279,12 @@ mod memory_tests {
 
     fn memory_after_a_minute(config: &ServiceConfig, load: f64) -> f64 {
         let mut service = super::tests_support::service(config);
-        service.start(&mut 1, &mut MemoryRecorder::default(), &mut Cluster::new(&super::tests_support::fargate_only()));
+        service.start(
+            &mut 1,
+            &mut MemoryRecorder::default(),
+            &mut EventQueue::new(),
+            &mut Cluster::new(&super::tests_support::fargate_only()),
+        );
         service.set_load(load);
         service.close_tick(SimTime::from_millis(60_000), 60_000);
         let minute = service.this_minute;
