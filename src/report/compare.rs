@@ -30,7 +30,8 @@ pub struct ComparisonRow {
     pub average_instances: f64,
     pub peak_instances: u32,
     pub spot_interruptions: u32,
-    /// Cost per capacity (`FARGATE`, each provider) and per service, in the order first seen.
+    /// Cost per capacity (`FARGATE`, `FARGATE_SPOT`, each provider) and per service, in the
+    /// order first seen.
     #[serde(skip)]
     pub by_capacity: Vec<(String, f64)>,
     #[serde(skip)]
@@ -225,10 +226,15 @@ fn row(label: &str, s: &Summary) -> ComparisonRow {
     let sum = |values: &mut dyn Iterator<Item = f64>| values.fold(0.0, |a, b| a + b);
     let ec2_cost = sum(&mut s.providers.iter().map(|p| p.cost_usd));
     let ec2_idle = sum(&mut s.providers.iter().map(|p| p.idle_cost_usd));
-    let fargate_cost = sum(&mut s.services.iter().filter(|l| l.capacity == "FARGATE").map(|l| l.cost_usd));
+    let on_fargate = || s.services.iter().filter(|l| l.capacity.starts_with("FARGATE"));
+    let fargate_cost = sum(&mut on_fargate().map(|l| l.cost_usd));
+    let spot_cost = sum(&mut on_fargate().map(|l| l.fargate_spot_cost_usd));
     let mut by_capacity: Vec<(String, f64)> = Vec::new();
-    if s.services.iter().any(|l| l.capacity == "FARGATE") {
-        by_capacity.push(("FARGATE".into(), fargate_cost));
+    if on_fargate().any(|l| l.capacity != "FARGATE_SPOT") {
+        by_capacity.push(("FARGATE".into(), fargate_cost - spot_cost));
+    }
+    if on_fargate().any(|l| l.capacity.contains("FARGATE_SPOT")) {
+        by_capacity.push(("FARGATE_SPOT".into(), spot_cost));
     }
     by_capacity.extend(s.providers.iter().map(|p| (p.provider.clone(), p.cost_usd)));
     ComparisonRow {
@@ -250,7 +256,8 @@ fn row(label: &str, s: &Summary) -> ComparisonRow {
             0.0
         },
         peak_instances: s.providers.iter().map(|p| p.peak_instances).sum(),
-        spot_interruptions: s.providers.iter().map(|p| p.spot_interruptions).sum(),
+        spot_interruptions: s.providers.iter().map(|p| p.spot_interruptions).sum::<u32>()
+            + s.total.fargate_spot_interruptions as u32,
         by_capacity,
         by_service: s.services.iter().map(|l| (l.service.clone(), l.cost_usd)).collect(),
     }

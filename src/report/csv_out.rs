@@ -336,7 +336,11 @@ impl Recorder for CsvRecorder<'_> {
             Some(instance) => self.line.int(instance),
             None => self.line.empty(1),
         }
-        self.line.empty(2);
+        self.line.empty(1);
+        match event.reason {
+            Some(reason) => self.line.text(reason),
+            None => self.line.empty(1),
+        }
         self.event_line();
     }
 

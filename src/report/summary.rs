@@ -38,6 +38,9 @@ pub struct SummaryLine {
     pub scale_ins: u32,
     pub underprovisioned_tick_share: f64,
     pub placement_failures: u64,
+    /// The part of `cost_usd` billed at Fargate Spot rates, and the Spot tasks AWS took back.
+    pub fargate_spot_cost_usd: f64,
+    pub fargate_spot_interruptions: u64,
 }
 
 /// A capacity provider's line: its instances' bill and how well tasks filled them.
@@ -105,6 +108,8 @@ fn line(
         scale_ins: s.scale_ins,
         underprovisioned_tick_share: ratio(s.underprovisioned_ticks as f64, s.ticks as f64).unwrap_or(0.0),
         placement_failures: s.placement_failures,
+        fargate_spot_cost_usd: s.spot_cost_usd,
+        fargate_spot_interruptions: s.spot_interruptions,
     }
 }
 
@@ -133,7 +138,8 @@ impl Summary {
         for (config, s) in scenario.services.iter().zip(&outcome.services) {
             let capacity = s.running_task_ms as f64 / 1000.0 * config.requests_per_task;
             let runs_on = match &config.launch {
-                Launch::Fargate(fargate) => match (fargate.uses_spot(), fargate.strategy.iter().any(|(spot, _)| !spot)) {
+                Launch::Fargate(fargate) => match (fargate.uses_spot(), fargate.strategy.iter().any(|(spot, _)| !spot))
+                {
                     (true, true) => "FARGATE+FARGATE_SPOT".to_owned(),
                     (true, false) => "FARGATE_SPOT".to_owned(),
                     _ => "FARGATE".to_owned(),
@@ -157,6 +163,8 @@ impl Summary {
             total.ticks += s.ticks;
             total.underprovisioned_ticks += s.underprovisioned_ticks;
             total.placement_failures += s.placement_failures;
+            total.spot_cost_usd += s.spot_cost_usd;
+            total.spot_interruptions += s.spot_interruptions;
         }
         let idle: f64 = outcome.providers.iter().map(|p| p.idle_cost_usd).sum();
         Summary {

@@ -304,6 +304,9 @@ mod tests {
         );
         let rates = read_fargate_rates(f.path(), "prices", "eu-west-1", CpuArchitecture::X86_64, "on_demand").unwrap();
         assert_eq!(rates, Some(FargateRates { vcpu_hour: 0.04048, gb_hour: 0.004445 }));
-        assert_eq!(read_fargate_rates(f.path(), "prices", "eu-west-1", CpuArchitecture::Arm64, "on_demand").unwrap(), None);
+        assert_eq!(
+            read_fargate_rates(f.path(), "prices", "eu-west-1", CpuArchitecture::Arm64, "on_demand").unwrap(),
+            None
+        );
     }
 }

@@ -7,15 +7,15 @@ use super::Overrides;
 use super::data::{GapRule, read_catalog, read_fargate_rates, read_spot_history, read_trace};
 use super::error::{KeyPath, Locator, Problem};
 use super::file::{
-    AlarmFile, CapacityProviderFile, DelayFile, DistributionFile, LoadBalancerFile, ManagedScalingFile, NoiseFile,
-    FargateSpotFile, PlacementConstraintFile, PlacementStrategyFile, ScenarioFile, ServiceFile, ShapeFile, SpotFile, StepScalingFile,
-    StrategyItemFile, TargetTrackingFile,
+    AlarmFile, CapacityProviderFile, DelayFile, DistributionFile, FargateSpotFile, LoadBalancerFile,
+    ManagedScalingFile, NoiseFile, PlacementConstraintFile, PlacementStrategyFile, ScenarioFile, ServiceFile,
+    ShapeFile, SpotFile, StepScalingFile, StrategyItemFile, TargetTrackingFile,
 };
 use crate::capacity::{GroupCombination, ManagedScaling, ScaleInReading, Share};
 use crate::catalog::{Catalog, DEFAULT_REGISTERED_MEMORY_SHARE, InstanceType};
 use crate::config::{
-    AsgProvider, Ec2Placement, FargateLaunch, FargateSpot, Launch, LoadBalancer, LoadConfig, MemoryUse, NetworkMode, Overflow, ProviderType,
-    Scenario, ServiceConfig, Spot, SpotPrice,
+    AsgProvider, Ec2Placement, FargateLaunch, FargateSpot, Launch, LoadBalancer, LoadConfig, MemoryUse, NetworkMode,
+    Overflow, ProviderType, Scenario, ServiceConfig, Spot, SpotPrice,
 };
 use crate::ecs::fargate::{VALID_CPU_UNITS, valid_memory_mib};
 use crate::engine::{Delay, Hazard, MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND};
@@ -767,7 +767,13 @@ impl<'a> Translator<'a> {
         }
     }
 
-    fn rates(&mut self, region: &str, arch: CpuArchitecture, prices: Option<&Path>, capacity: &str) -> Option<FargateRates> {
+    fn rates(
+        &mut self,
+        region: &str,
+        arch: CpuArchitecture,
+        prices: Option<&Path>,
+        capacity: &str,
+    ) -> Option<FargateRates> {
         let Some(file) = prices else {
             let rates = builtin_fargate_rates(region, arch);
             if rates.is_none() {
@@ -1486,7 +1492,10 @@ impl Translator<'_> {
                 let [item] = items.as_slice() else {
                     self.fail(
                         &key,
-                        format!("found {} Auto Scaling group providers; ecsim runs a service on one of them for now", items.len()),
+                        format!(
+                            "found {} Auto Scaling group providers; ecsim runs a service on one of them for now",
+                            items.len()
+                        ),
                     );
                     return None;
                 };
@@ -1583,7 +1592,9 @@ impl Translator<'_> {
     /// `[fargate_spot]`: its price share (if given) and its interruptions and unavailable periods.
     fn fargate_spot(&mut self, path: &KeyPath, file: Option<&FargateSpotFile>) -> Option<(Option<f64>, FargateSpot)> {
         let file = file?;
-        let share = file.price.map(|p| self.in_range(&path.key("price"), p, 0.0, 1.0, "a share of the On-Demand price from 0 to 1"));
+        let share = file
+            .price
+            .map(|p| self.in_range(&path.key("price"), p, 0.0, 1.0, "a share of the On-Demand price from 0 to 1"));
         let rate = |t: &mut Self, key: &KeyPath, value: f64| {
             t.in_range(key, value, 0.0, 100.0, "interruptions per task-hour from 0 to 100")
         };
@@ -1615,7 +1626,10 @@ impl Translator<'_> {
         }
         unavailable.sort_unstable();
         let spot = FargateSpot {
-            interruptions: Some(Hazard { per_hour: per_hour?, periods: periods.into_iter().map(|(s, e, r, _)| (s, e, r)).collect() }),
+            interruptions: Some(Hazard {
+                per_hour: per_hour?,
+                periods: periods.into_iter().map(|(s, e, r, _)| (s, e, r)).collect(),
+            }),
             unavailable,
             fallback: file.fallback_to_on_demand.unwrap_or(false),
         };
@@ -1636,7 +1650,10 @@ impl Translator<'_> {
         for (i, item) in items.iter().enumerate() {
             let key = path.index(i);
             if items[..i].iter().any(|other| other.capacity_provider == item.capacity_provider) {
-                self.fail(&key.key("capacity_provider"), format!("\"{}\" is in the strategy twice", item.capacity_provider));
+                self.fail(
+                    &key.key("capacity_provider"),
+                    format!("\"{}\" is in the strategy twice", item.capacity_provider),
+                );
                 ok = false;
             }
             let base = item.base.unwrap_or(0);
@@ -1656,7 +1673,10 @@ impl Translator<'_> {
             shares.push((item.capacity_provider == "FARGATE_SPOT", Share { base: base as u32, weight: weight as u32 }));
         }
         if ok && shares.iter().all(|(_, share)| share.weight == 0) {
-            self.fail(path, "every weight is 0; at least one provider needs a weight above 0 to place tasks (reference §4.5)");
+            self.fail(
+                path,
+                "every weight is 0; at least one provider needs a weight above 0 to place tasks (reference §4.5)",
+            );
             ok = false;
         }
         ok.then_some(shares)

@@ -229,6 +229,8 @@ pub struct ServiceSummary {
     pub placement_failures: u64,
     /// Fargate Spot tasks AWS took back.
     pub spot_interruptions: u64,
+    /// The part of the cost billed at Fargate Spot rates.
+    pub spot_cost_usd: f64,
 }
 
 impl ServiceSummary {

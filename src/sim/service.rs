@@ -384,7 +384,8 @@ impl<'a> ServiceState<'a> {
 
     /// Billed Fargate milliseconds up to `now`: On-Demand, Spot.
     fn billed_ms_at(&self, now: SimTime) -> [u64; 2] {
-        [0, 1].map(|k| self.closed_billed_ms[k] + self.live_billing[k] * now.as_millis() - self.live_billing_start_sum[k])
+        [0, 1]
+            .map(|k| self.closed_billed_ms[k] + self.live_billing[k] * now.as_millis() - self.live_billing_start_sum[k])
     }
 
     /// The service's cost up to `now`, as (vCPU, memory) dollars: its Fargate bill, or its
@@ -394,7 +395,8 @@ impl<'a> ServiceState<'a> {
             Launch::Fargate(fargate) => {
                 let [on_demand, spot] = self.billed_ms_at(now);
                 let (cpu, memory) = fargate_cost(on_demand, self.config.cpu, self.config.memory, fargate.rates);
-                let (spot_cpu, spot_memory) = fargate_cost(spot, self.config.cpu, self.config.memory, fargate.spot_rates);
+                let (spot_cpu, spot_memory) =
+                    fargate_cost(spot, self.config.cpu, self.config.memory, fargate.spot_rates);
                 (cpu + spot_cpu, memory + spot_memory)
             }
             Launch::Ec2(_) => cluster.allocated_cost(self.index, now),
@@ -685,8 +687,13 @@ impl<'a> ServiceState<'a> {
             return;
         }
         let generation = task.generation;
-        if let Some(at) = self.fargate_spot.interruptions.as_ref().and_then(|h| h.next_after(now.as_millis(), &mut self.spot_rng)) {
-            queue.schedule(SimTime::from_millis(at), Event::SpotTaskInterruption { service: self.index as u32, slot, generation });
+        if let Some(at) =
+            self.fargate_spot.interruptions.as_ref().and_then(|h| h.next_after(now.as_millis(), &mut self.spot_rng))
+        {
+            queue.schedule(
+                SimTime::from_millis(at),
+                Event::SpotTaskInterruption { service: self.index as u32, slot, generation },
+            );
         }
     }
 
@@ -1107,9 +1114,17 @@ impl<'a> ServiceState<'a> {
     /// millisecond: the bill covers the simulated window, and such tasks have not stopped.
     pub(super) fn summary(&self, end_ms: u64, cluster: &Cluster) -> ServiceSummary {
         let end = SimTime::from_millis(end_ms);
-        let billed = self.billed_ms_at(end).iter().sum();
+        let [on_demand, spot] = self.billed_ms_at(end);
         let (cost_vcpu_usd, cost_memory_usd) = self.cost_at(end, cluster);
-        ServiceSummary { billed_ms: billed, cost_vcpu_usd, cost_memory_usd, ..self.summary.clone() }
+        let spot_cost_usd = match &self.config.launch {
+            Launch::Fargate(fargate) => {
+                let (cpu, memory) = fargate_cost(spot, self.config.cpu, self.config.memory, fargate.spot_rates);
+                cpu + memory
+            }
+            Launch::Ec2(_) => 0.0,
+        };
+        let billed = on_demand + spot;
+        ServiceSummary { billed_ms: billed, cost_vcpu_usd, cost_memory_usd, spot_cost_usd, ..self.summary.clone() }
     }
 }
 

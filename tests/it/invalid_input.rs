@@ -106,7 +106,7 @@ fn cases() -> Vec<(&'static str, String, usize, Vec<&'static str>)> {
             vec![
                 "`services.api.capacity_provider_strategy[0].capacity_provider`",
                 "not a capacity provider",
-                "defined: asg",
+                "defined: FARGATE, FARGATE_SPOT, asg",
             ],
         ),
         (
@@ -114,6 +114,42 @@ fn cases() -> Vec<(&'static str, String, usize, Vec<&'static str>)> {
             ec2("managed_scaling = { target_capacity = 90 }", "spot = { interruptions_per_hour = 0.1 }"),
             13,
             vec!["`capacity_providers.asg.spot`", "give the Spot price"],
+        ),
+        (
+            "two bases in a strategy",
+            with(
+                "cpu = 512",
+                "capacity_provider_strategy = [{ capacity_provider = \"FARGATE\", base = 1 }, { capacity_provider = \"FARGATE_SPOT\", base = 2 }]\ncpu = 512",
+            ),
+            12,
+            vec![
+                "`services.api.capacity_provider_strategy[1].base`",
+                "only one provider of a strategy may have a base",
+            ],
+        ),
+        (
+            "all weights zero",
+            with(
+                "cpu = 512",
+                "capacity_provider_strategy = [{ capacity_provider = \"FARGATE\", weight = 0 }]\ncpu = 512",
+            ),
+            12,
+            vec!["`services.api.capacity_provider_strategy`", "every weight is 0"],
+        ),
+        (
+            "Fargate Spot without its settings",
+            with("cpu = 512", "capacity_provider_strategy = [{ capacity_provider = \"FARGATE_SPOT\" }]\ncpu = 512"),
+            1,
+            vec!["runs on FARGATE_SPOT", "[fargate_spot]", "interruptions_per_task_hour"],
+        ),
+        (
+            "Fargate mixed with an Auto Scaling group provider",
+            ec2(
+                "[{ capacity_provider = \"asg\" }]",
+                "[{ capacity_provider = \"asg\" }, { capacity_provider = \"FARGATE\" }]",
+            ),
+            17,
+            vec!["`services.api.capacity_provider_strategy`", "never both"],
         ),
         (
             "a host port the agent reserves",

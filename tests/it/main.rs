@@ -3,6 +3,7 @@
 mod closed_form;
 mod ec2;
 mod ec2_invariants;
+mod fargate_spot;
 mod invalid_input;
 mod invariants;
 mod runs;

@@ -16,15 +16,16 @@ fn offered(dir: &Path) -> Vec<String> {
 fn variants_run_on_the_same_load_draws_and_are_compared_with_the_first() {
     let out = tempfile::tempdir().unwrap();
     run_ok(&root().join("scenarios/compare-ec2-fargate-spot.toml"), out.path(), &[]);
-    let runs = ["base", "ec2-spot", "fargate"];
+    let runs = ["base", "ec2-spot", "fargate", "fargate-spot-mix", "fargate-spot"];
     for run in runs {
         assert!(out.path().join(run).join("summary.json").exists(), "{run}");
     }
     // Common random numbers: the noisy load is drawn alike in every variant.
     let base = offered(&out.path().join("base"));
     assert_eq!(base.len(), 7 * 24 * 4);
-    assert_eq!(offered(&out.path().join("ec2-spot")), base);
-    assert_eq!(offered(&out.path().join("fargate")), base);
+    for run in &runs[1..] {
+        assert_eq!(offered(&out.path().join(run)), base, "{run}");
+    }
 
     // comparison.csv, worked out here from each run's summary.json.
     let rows = read_csv(&out.path().join("comparison.csv"));
@@ -45,6 +46,16 @@ fn variants_run_on_the_same_load_draws_and_are_compared_with_the_first() {
     assert!(close(hourly(&summaries[0]), 0.192, 1e-9) && close(hourly(&summaries[1]), 0.4 * 0.192, 1e-9));
     assert!(rows[1]["spot_interruptions"].parse::<u32>().unwrap() > 0);
     assert_eq!(rows[2]["ec2_cost_usd"], "0");
+    // The mixed Fargate run's cost is split between FARGATE and FARGATE_SPOT; all-Spot pays least.
+    let part = |row: &std::collections::BTreeMap<String, String>, key: &str| row[key].parse::<f64>().unwrap();
+    assert!(close(
+        part(&rows[3], "cost_usd[FARGATE]") + part(&rows[3], "cost_usd[FARGATE_SPOT]"),
+        part(&rows[3], "fargate_cost_usd"),
+        1e-9
+    ));
+    assert!(part(&rows[4], "total_cost_usd") < part(&rows[3], "total_cost_usd"));
+    assert!(part(&rows[3], "total_cost_usd") < part(&rows[2], "total_cost_usd"));
+    assert!(rows[4]["spot_interruptions"].parse::<u32>().unwrap() > 0);
 
     // Break-even: the base's reserved share u = 1 − idle / cost; EC2 costs what Fargate does at
     // u × EC2 cost / Fargate cost.
