@@ -171,6 +171,11 @@ pub struct FargateLaunch {
     pub spot_rates: FargateRates,
     /// `(Spot, share)` per strategy item, in file order; one FARGATE item without a strategy.
     pub strategy: Vec<(bool, Share)>,
+    /// `runtimePlatform.operatingSystemFamily` is a Windows Server one: the licence and the
+    /// 5-minute minimum apply.
+    pub windows: bool,
+    /// `ephemeralStorage.sizeInGiB`: 20 (included) to 200.
+    pub storage_gib: u32,
 }
 
 impl FargateLaunch {

@@ -33,6 +33,20 @@ pub const US_EAST_1_LINUX_X86: FargateRates = FargateRates { vcpu_hour: 0.04048,
 /// (AWS Fargate pricing page, reference §5.2).
 pub const US_EAST_1_LINUX_ARM: FargateRates = FargateRates { vcpu_hour: 0.03238, gb_hour: 0.00356 };
 
+/// Fargate Windows/x86 in us-east-1: $0.0915 per vCPU-hour and $0.01 per GB-hour (AWS Fargate
+/// pricing page, reference §5.2), plus the Windows licence below.
+pub const US_EAST_1_WINDOWS_X86: FargateRates = FargateRates { vcpu_hour: 0.0915, gb_hour: 0.01 };
+/// The Windows OS licence on Fargate: $0.046 per vCPU-hour (reference §5.2).
+pub const WINDOWS_LICENSE_VCPU_HOUR: f64 = 0.046;
+/// Ephemeral storage above the 20 GB included: $0.000111 per GB-hour in us-east-1 (reference
+/// §5.2).
+pub const EPHEMERAL_STORAGE_GB_HOUR: f64 = 0.000111;
+/// Storage every Fargate task has without charge, GiB (reference §5.1).
+pub const INCLUDED_EPHEMERAL_STORAGE_GIB: u32 = 20;
+/// Windows on Fargate: "billing is calculated per second with a 5-minute minimum" (reference
+/// §5.3, §11.8).
+pub const FARGATE_WINDOWS_MINIMUM_BILLED_MS: u64 = 5 * 60 * MS_PER_SECOND;
+
 /// Fargate Spot Linux/x86 in us-east-1: $0.01264791 per vCPU-hour and $0.00138883 per GB-hour,
 /// a third-party snapshot of AWS's floating price, 31.2 % of On-Demand (reference §5.4, §11.9).
 pub const US_EAST_1_LINUX_X86_SPOT: FargateRates = FargateRates { vcpu_hour: 0.01264791, gb_hour: 0.00138883 };
@@ -72,6 +86,14 @@ pub fn fargate_cost(billed_ms: u64, cpu_units: u32, memory_mib: u32, rates: Farg
     (hours * vcpu * rates.vcpu_hour, hours * gb * rates.gb_hour)
 }
 
+/// What a Fargate task pays beyond vCPU and memory, per billed hour: the Windows licence per
+/// vCPU and the ephemeral storage above the included 20 GB.
+pub fn fargate_extras_hour(cpu_units: u32, windows: bool, storage_gib: u32) -> (f64, f64) {
+    let license = if windows { f64::from(cpu_units) / 1024.0 * WINDOWS_LICENSE_VCPU_HOUR } else { 0.0 };
+    let storage = f64::from(storage_gib.saturating_sub(INCLUDED_EPHEMERAL_STORAGE_GIB)) * EPHEMERAL_STORAGE_GB_HOUR;
+    (license, storage)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,6 +122,18 @@ mod tests {
         // 4 vCPU, 16 GB on ARM for 10 minutes: (4 × 0.03238 + 16 × 0.00356) / 6 = 0.03108.
         let (cpu, mem) = fargate_cost(600_000, 4096, 16_384, US_EAST_1_LINUX_ARM);
         assert!((cpu + mem - 0.031080).abs() < 1e-12);
+    }
+
+    #[test]
+    fn windows_and_ephemeral_storage_add_what_the_pricing_page_says() {
+        // 1 vCPU / 2 GB on Windows for an hour: 0.0915 + 0.046 licence + 2 × 0.01 = 0.1575.
+        let (cpu, memory) = fargate_cost(3_600_000, 1024, 2048, US_EAST_1_WINDOWS_X86);
+        let (license, storage) = fargate_extras_hour(1024, true, 20);
+        assert!((cpu + memory + license + storage - 0.1575).abs() < 1e-12);
+        // 50 GB of ephemeral storage on Linux: 30 GB above the included 20, 0.00333 per hour.
+        assert_eq!(fargate_extras_hour(512, false, 50), (0.0, 30.0 * 0.000111));
+        // A Windows task stopped after 2 minutes pays its 5-minute minimum.
+        assert_eq!(billed_ms(120_000, FARGATE_WINDOWS_MINIMUM_BILLED_MS), 300_000);
     }
 
     #[test]

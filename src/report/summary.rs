@@ -18,6 +18,8 @@ pub struct SummaryLine {
     pub cost_usd: f64,
     pub cost_vcpu_usd: f64,
     pub cost_memory_usd: f64,
+    /// Fargate ephemeral storage above the included 20 GB.
+    pub cost_storage_usd: f64,
     /// EC2 capacity no task reserved (total line only; 0 for a service).
     pub idle_cost_usd: f64,
     pub billed_task_hours: f64,
@@ -92,6 +94,7 @@ fn line(
         cost_usd,
         cost_vcpu_usd: s.cost_vcpu_usd,
         cost_memory_usd: s.cost_memory_usd,
+        cost_storage_usd: s.cost_storage_usd,
         idle_cost_usd,
         billed_task_hours: s.billed_ms as f64 / MS_PER_HOUR as f64,
         running_task_hours: s.running_task_ms as f64 / MS_PER_HOUR as f64,
@@ -154,6 +157,7 @@ impl Summary {
             total.billed_ms += s.billed_ms;
             total.cost_vcpu_usd += s.cost_vcpu_usd;
             total.cost_memory_usd += s.cost_memory_usd;
+            total.cost_storage_usd += s.cost_storage_usd;
             total.offered_requests += s.offered_requests;
             total.served_requests += s.served_requests;
             total.running_task_ms += s.running_task_ms;

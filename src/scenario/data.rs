@@ -117,7 +117,8 @@ impl Table {
     }
 }
 
-/// Reads Fargate Linux rates for `region`, `arch` and `capacity` (`on_demand`, `fargate_spot`)
+/// Reads Fargate rates for `region`, `arch`, `os` (`linux`, `windows`) and `capacity`
+/// (`on_demand`, `fargate_spot`)
 /// from a table with the columns `region,os,arch,capacity,vcpu_hour_usd,gb_hour_usd` (the
 /// layout of `shared/data/pricing/fargate.csv`). `Ok(None)`: the file has no such row.
 pub fn read_fargate_rates(
@@ -125,7 +126,7 @@ pub fn read_fargate_rates(
     key: &str,
     region: &str,
     arch: CpuArchitecture,
-    capacity: &str,
+    (os, capacity): (&str, &str),
 ) -> Result<Option<FargateRates>, Problem> {
     let mut table = Table::open(file, key)?;
     let column = |name: &str| table.column(name);
@@ -138,7 +139,7 @@ pub fn read_fargate_rates(
     for row in table.rows() {
         let (line, record) = row?;
         let matches = record.get(c_region) == Some(region)
-            && record.get(c_os) == Some("linux")
+            && record.get(c_os) == Some(os)
             && record.get(c_arch) == Some(arch_name)
             && record.get(c_capacity) == Some(capacity);
         if !matches {
@@ -302,10 +303,13 @@ mod tests {
             eu-west-1,linux,x86_64,fargate_spot,0.01,0.001,x\n\
             eu-west-1,linux,x86_64,on_demand,0.04048,0.004445,x\n",
         );
-        let rates = read_fargate_rates(f.path(), "prices", "eu-west-1", CpuArchitecture::X86_64, "on_demand").unwrap();
+        let rates =
+            read_fargate_rates(f.path(), "prices", "eu-west-1", CpuArchitecture::X86_64, ("linux", "on_demand"))
+                .unwrap();
         assert_eq!(rates, Some(FargateRates { vcpu_hour: 0.04048, gb_hour: 0.004445 }));
         assert_eq!(
-            read_fargate_rates(f.path(), "prices", "eu-west-1", CpuArchitecture::Arm64, "on_demand").unwrap(),
+            read_fargate_rates(f.path(), "prices", "eu-west-1", CpuArchitecture::Arm64, ("linux", "on_demand"))
+                .unwrap(),
             None
         );
     }

@@ -226,6 +226,8 @@ pub struct ServiceFile {
     pub cpu: i64,
     pub memory: i64,
     pub cpu_architecture: Option<String>,
+    pub operating_system_family: Option<String>,
+    pub ephemeral_storage: Option<i64>,
     pub requests_per_task: Option<f64>,
     pub desired_count: Option<i64>,
     pub min_capacity: Option<i64>,

@@ -21,7 +21,10 @@ use crate::ecs::fargate::{VALID_CPU_UNITS, valid_memory_mib};
 use crate::engine::{Delay, Hazard, MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND};
 use crate::load::{Load, Noise, Shape, Trace};
 use crate::placement::{Constraint, Expression, Resource, SpreadField, Strategy};
-use crate::pricing::{CpuArchitecture, FargateRates, US_EAST_1_LINUX_X86_SPOT, builtin_fargate_rates};
+use crate::pricing::{
+    CpuArchitecture, FargateRates, INCLUDED_EPHEMERAL_STORAGE_GIB, US_EAST_1_LINUX_X86_SPOT, US_EAST_1_WINDOWS_X86,
+    builtin_fargate_rates,
+};
 use crate::scaling::{
     AdjustmentType, Aggregation, AlarmConfig, Comparison, DEFAULT_COOLDOWN_MS, DEFAULT_SCALE_IN_DATAPOINTS,
     DEFAULT_SCALE_IN_THRESHOLD_RATIO, DEFAULT_SCALE_OUT_DATAPOINTS, MAX_EVALUATION_PERIODS, Metric, MissingData,
@@ -689,6 +692,42 @@ impl<'a> Translator<'a> {
                 "services.{name}: min_capacity is 0 and a policy tracks CPU or memory utilization; with no running task there is no datapoint, so (as in AWS) such a policy cannot scale it out from zero"
             ));
         }
+        let windows = match file.operating_system_family.as_deref().unwrap_or("LINUX") {
+            "LINUX" => Some(false),
+            family if WINDOWS_FAMILIES.contains(&family) => Some(true),
+            family => {
+                self.fail(
+                    &path.key("operating_system_family"),
+                    format!("found \"{family}\"; expected \"LINUX\" or one of {}", WINDOWS_FAMILIES.join(", ")),
+                );
+                None
+            }
+        };
+        let storage_gib = match file.ephemeral_storage {
+            None => Some(INCLUDED_EPHEMERAL_STORAGE_GIB),
+            Some(gib) if (21..=200).contains(&gib) => Some(gib as u32),
+            Some(gib) => {
+                self.fail(
+                    &path.key("ephemeral_storage"),
+                    format!("found {gib}; Fargate ephemeral storage is 21 to 200 GiB (20 GiB is included without it)"),
+                );
+                None
+            }
+        };
+        if on_ec2 {
+            if windows == Some(true) {
+                self.fail(
+                    &path.key("operating_system_family"),
+                    "ecsim's EC2 instances run Linux; Windows tasks run on Fargate here",
+                );
+            }
+            if file.ephemeral_storage.is_some() {
+                self.fail(
+                    &path.key("ephemeral_storage"),
+                    "ephemeral storage is a Fargate setting; on EC2 the instance's volume holds it",
+                );
+            }
+        }
         let shares = match &file.capacity_provider_strategy {
             Some(items) => self.strategy_shares(&path.key("capacity_provider_strategy"), items),
             None => Some(vec![(false, Share { base: 0, weight: 1 })]),
@@ -703,14 +742,19 @@ impl<'a> Translator<'a> {
             }
             None => {
                 let strategy = shares?;
-                let arch = arch?;
-                let rates = self.rates(&run.region, arch, run.prices.as_deref(), "on_demand")?;
-                let spot_rates = if strategy.iter().any(|(spot, _)| *spot) {
+                let (arch, windows, storage_gib) = (arch?, windows?, storage_gib?);
+                let uses_spot = strategy.iter().any(|(spot, _)| *spot);
+                if windows {
+                    self.windows_task(path, cpu?, arch, uses_spot)?;
+                }
+                let os = if windows { "windows" } else { "linux" };
+                let rates = self.rates(&run.region, arch, run.prices.as_deref(), (os, "on_demand"))?;
+                let spot_rates = if uses_spot {
                     self.spot_rates(&run.region, arch, run.prices.as_deref(), rates, run.spot_share)?
                 } else {
                     rates
                 };
-                Launch::Fargate(FargateLaunch { rates, spot_rates, strategy })
+                Launch::Fargate(FargateLaunch { rates, spot_rates, strategy, windows, storage_gib })
             }
         };
         Some(ServiceConfig {
@@ -772,10 +816,14 @@ impl<'a> Translator<'a> {
         region: &str,
         arch: CpuArchitecture,
         prices: Option<&Path>,
-        capacity: &str,
+        (os, capacity): (&str, &str),
     ) -> Option<FargateRates> {
         let Some(file) = prices else {
-            let rates = builtin_fargate_rates(region, arch);
+            let rates = if os == "windows" {
+                (region == "us-east-1").then_some(US_EAST_1_WINDOWS_X86)
+            } else {
+                builtin_fargate_rates(region, arch)
+            };
             if rates.is_none() {
                 self.fail(&KeyPath::root().key("region"), format!(
                     "found \"{region}\"; ecsim has built-in Fargate prices for us-east-1 only: give `prices = \"FILE\"` (or --prices FILE) with the columns of shared/data/pricing/fargate.csv"
@@ -783,7 +831,7 @@ impl<'a> Translator<'a> {
             }
             return rates;
         };
-        match read_fargate_rates(file, "prices", region, arch, capacity) {
+        match read_fargate_rates(file, "prices", region, arch, (os, capacity)) {
             Ok(Some(rates)) => Some(rates),
             Ok(None) => {
                 self.problems.push(Problem {
@@ -791,7 +839,7 @@ impl<'a> Translator<'a> {
                     line: 0,
                     column: 0,
                     key: "prices".into(),
-                    message: format!("no row with region {region}, os linux, arch {arch:?}, capacity {capacity}"),
+                    message: format!("no row with region {region}, os {os}, arch {arch:?}, capacity {capacity}"),
                     source_line: String::new(),
                 });
                 None
@@ -1141,6 +1189,9 @@ const MAX_INSTANCES_PER_CLUSTER: i64 = 5_000;
 const AGENT_RESERVED_PORTS: [i64; 6] = [22, 2375, 2376, 51678, 51679, 51680];
 /// Task-level CPU on EC2: 128 to 196,608 units (RegisterTaskDefinition `cpu`).
 const EC2_TASK_CPU_RANGE: (i64, i64) = (128, 196_608);
+/// `runtimePlatform.operatingSystemFamily` values for Windows on Fargate.
+const WINDOWS_FAMILIES: [&str; 4] =
+    ["WINDOWS_SERVER_2019_FULL", "WINDOWS_SERVER_2019_CORE", "WINDOWS_SERVER_2022_FULL", "WINDOWS_SERVER_2022_CORE"];
 /// "Max providers per strategy: 20 (2026 API model)" (reference §4.5).
 const MAX_STRATEGY_PROVIDERS: usize = 20;
 /// "Max 5 strategy rules per service; max 10 constraints per task" (reference §7).
@@ -1696,7 +1747,7 @@ impl Translator<'_> {
             return Some(FargateRates { vcpu_hour: on_demand.vcpu_hour * share, gb_hour: on_demand.gb_hour * share });
         }
         if prices.is_some() {
-            return self.rates(region, arch, prices, "fargate_spot");
+            return self.rates(region, arch, prices, ("linux", "fargate_spot"));
         }
         match (region, arch) {
             ("us-east-1", CpuArchitecture::X86_64) => Some(US_EAST_1_LINUX_X86_SPOT),
@@ -1707,6 +1758,28 @@ impl Translator<'_> {
                 None
             }
         }
+    }
+
+    /// Windows on Fargate (reference §5.1, §5.4): at least 1 vCPU (1, 2 or 4 vCPU), x86 only,
+    /// and not on Fargate Spot.
+    fn windows_task(&mut self, path: &KeyPath, cpu: u32, arch: CpuArchitecture, spot: bool) -> Option<()> {
+        let mut ok = true;
+        if ![1024, 2048, 4096].contains(&cpu) {
+            self.fail(&path.key("cpu"), format!("found {cpu}; Windows on Fargate takes 1024, 2048 or 4096 CPU units (\"cannot be less than 1 vCPU\")"));
+            ok = false;
+        }
+        if arch != CpuArchitecture::X86_64 {
+            self.fail(&path.key("cpu_architecture"), "Windows on Fargate runs on X86_64 only");
+            ok = false;
+        }
+        if spot {
+            self.fail(
+                &path.key("capacity_provider_strategy"),
+                "Windows tasks cannot run on FARGATE_SPOT (reference §5.4)",
+            );
+            ok = false;
+        }
+        ok.then_some(())
     }
 
     /// Settings that do not apply on Fargate are refused there.

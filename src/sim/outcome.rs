@@ -211,8 +211,10 @@ pub struct ServiceSummary {
     /// Billed task time (rounded up per task, one-minute minimum), in milliseconds. Fargate
     /// only: on EC2 the instances are billed, and the service's cost is its share of them.
     pub billed_ms: u64,
+    /// vCPU (with a Windows licence), memory and Fargate ephemeral storage above 20 GB.
     pub cost_vcpu_usd: f64,
     pub cost_memory_usd: f64,
+    pub cost_storage_usd: f64,
     pub offered_requests: f64,
     pub served_requests: f64,
     /// Integral of RUNNING tasks over time, in task-milliseconds.
@@ -235,7 +237,7 @@ pub struct ServiceSummary {
 
 impl ServiceSummary {
     pub fn cost_usd(&self) -> f64 {
-        self.cost_vcpu_usd + self.cost_memory_usd
+        self.cost_vcpu_usd + self.cost_memory_usd + self.cost_storage_usd
     }
 
     pub fn unserved_requests(&self) -> f64 {

@@ -12,9 +12,11 @@ use super::{Event, Rng};
 use crate::capacity::{Share, next_launch, next_stop};
 use crate::config::{FargateLaunch, FargateSpot, Launch, Overflow, ServiceConfig};
 use crate::ecs::TaskState;
-use crate::engine::{EventQueue, MS_PER_SECOND, SimTime};
+use crate::engine::{EventQueue, MS_PER_HOUR, MS_PER_SECOND, SimTime};
 use crate::placement::{AVAILABILITY_ZONE, Resource, SpreadField, Strategy, keep_greatest};
-use crate::pricing::{FARGATE_MINIMUM_BILLED_MS, billed_ms, fargate_cost};
+use crate::pricing::{
+    FARGATE_MINIMUM_BILLED_MS, FARGATE_WINDOWS_MINIMUM_BILLED_MS, billed_ms, fargate_cost, fargate_extras_hour,
+};
 use crate::scaling::{CapacityView, Direction, Limit, Metric, PolicyState, Sample, evaluate};
 
 /// The `stoppedReason` of an interrupted Fargate Spot task (reference §5.4).
@@ -388,24 +390,29 @@ impl<'a> ServiceState<'a> {
             .map(|k| self.closed_billed_ms[k] + self.live_billing[k] * now.as_millis() - self.live_billing_start_sum[k])
     }
 
-    /// The service's cost up to `now`, as (vCPU, memory) dollars: its Fargate bill, or its
-    /// share of the EC2 instances it reserves.
-    fn cost_at(&self, now: SimTime, cluster: &Cluster) -> (f64, f64) {
+    /// The service's cost up to `now`, as (vCPU, memory, storage) dollars: its Fargate bill
+    /// (a Windows licence counts with the vCPU), or its share of the EC2 instances it reserves.
+    fn cost_at(&self, now: SimTime, cluster: &Cluster) -> (f64, f64, f64) {
         match &self.config.launch {
             Launch::Fargate(fargate) => {
                 let [on_demand, spot] = self.billed_ms_at(now);
                 let (cpu, memory) = fargate_cost(on_demand, self.config.cpu, self.config.memory, fargate.rates);
                 let (spot_cpu, spot_memory) =
                     fargate_cost(spot, self.config.cpu, self.config.memory, fargate.spot_rates);
-                (cpu + spot_cpu, memory + spot_memory)
+                let hours = (on_demand + spot) as f64 / MS_PER_HOUR as f64;
+                let (license, storage) = fargate_extras_hour(self.config.cpu, fargate.windows, fargate.storage_gib);
+                (cpu + spot_cpu + hours * license, memory + spot_memory, hours * storage)
             }
-            Launch::Ec2(_) => cluster.allocated_cost(self.index, now),
+            Launch::Ec2(_) => {
+                let (cpu, memory) = cluster.allocated_cost(self.index, now);
+                (cpu, memory, 0.0)
+            }
         }
     }
 
     pub(super) fn emit_series<R: Recorder>(&mut self, now: SimTime, recorder: &mut R, cluster: &Cluster) {
-        let (cpu_now, mem_now) = self.cost_at(now, cluster);
-        let cost_now = cpu_now + mem_now;
+        let (cpu_now, mem_now, storage_now) = self.cost_at(now, cluster);
+        let cost_now = cpu_now + mem_now + storage_now;
         let length = now.since(self.interval.start);
         let interval = &self.interval;
         recorder.series(&SeriesRow {
@@ -1105,7 +1112,11 @@ impl<'a> ServiceState<'a> {
             return;
         }
         let (since, k) = (self.slots[slot as usize].billing_since, usize::from(self.slots[slot as usize].spot));
-        self.closed_billed_ms[k] += billed_ms(now.since(since), FARGATE_MINIMUM_BILLED_MS);
+        let minimum = match &self.config.launch {
+            Launch::Fargate(fargate) if fargate.windows => FARGATE_WINDOWS_MINIMUM_BILLED_MS,
+            _ => FARGATE_MINIMUM_BILLED_MS,
+        };
+        self.closed_billed_ms[k] += billed_ms(now.since(since), minimum);
         self.live_billing[k] -= 1;
         self.live_billing_start_sum[k] -= since.as_millis();
     }
@@ -1115,7 +1126,7 @@ impl<'a> ServiceState<'a> {
     pub(super) fn summary(&self, end_ms: u64, cluster: &Cluster) -> ServiceSummary {
         let end = SimTime::from_millis(end_ms);
         let [on_demand, spot] = self.billed_ms_at(end);
-        let (cost_vcpu_usd, cost_memory_usd) = self.cost_at(end, cluster);
+        let (cost_vcpu_usd, cost_memory_usd, cost_storage_usd) = self.cost_at(end, cluster);
         let spot_cost_usd = match &self.config.launch {
             Launch::Fargate(fargate) => {
                 let (cpu, memory) = fargate_cost(spot, self.config.cpu, self.config.memory, fargate.spot_rates);
@@ -1124,7 +1135,14 @@ impl<'a> ServiceState<'a> {
             Launch::Ec2(_) => 0.0,
         };
         let billed = on_demand + spot;
-        ServiceSummary { billed_ms: billed, cost_vcpu_usd, cost_memory_usd, spot_cost_usd, ..self.summary.clone() }
+        ServiceSummary {
+            billed_ms: billed,
+            cost_vcpu_usd,
+            cost_memory_usd,
+            cost_storage_usd,
+            spot_cost_usd,
+            ..self.summary.clone()
+        }
     }
 }
 
@@ -1146,6 +1164,8 @@ mod tests_support {
                 rates: US_EAST_1_LINUX_X86,
                 spot_rates: US_EAST_1_LINUX_X86,
                 strategy: vec![(false, crate::capacity::Share { base: 0, weight: 1 })],
+                windows: false,
+                storage_gib: 20,
             }),
             requests_per_task: 100.0,
             desired_count: 1,

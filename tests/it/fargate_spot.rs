@@ -1,5 +1,6 @@
 //! Fargate capacity provider strategies and Fargate Spot: the split of tasks by base and
-//! weight, Spot prices, interruptions and their replacements, and periods without Spot capacity.
+//! weight, Spot prices, interruptions and their replacements, and periods without Spot capacity;
+//! Windows and ephemeral storage prices.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -169,4 +170,62 @@ fn a_spot_price_share_and_the_built_in_snapshot() {
     run_ok(&file, &out, &[]);
     let cost = summary(&out)["total"]["cost_usd"].as_f64().unwrap();
     assert!(close(cost, 2.0 * (0.5 * 0.01264791 + 0.00138883), 1e-9), "{cost}");
+}
+
+#[test]
+fn windows_pays_its_licence_and_five_minute_minimum_and_storage_above_twenty_gb_is_billed() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, service: &str| {
+        let path = dir.path().join(format!("{name}.toml"));
+        std::fs::write(
+            &path,
+            format!(
+                "version = 1\nname = \"{name}\"\nduration = \"1h\"\n[loads.l]\nshape = \"constant\"\nvalue = 10.0\n[services.s]\nload = \"l\"\nrequests_per_task = 100.0\n{service}\n"
+            ),
+        )
+        .unwrap();
+        path
+    };
+    // 2 Windows tasks of 1 vCPU / 2 GB, 0.0915 + 0.046 licence + 2 × 0.01 = 0.1575 an hour
+    // each; at 2 min one is stopped (2 min 30 s with the stop timeout) and pays the 5-minute
+    // minimum, the other the hour.
+    let windows = write(
+        "windows",
+        "operating_system_family = \"WINDOWS_SERVER_2022_CORE\"\ncpu = 1024\nmemory = 2048\ndesired_count = 2\nmin_capacity = 1\nmax_capacity = 2\n[[services.s.scheduled_actions]]\nschedule = \"at(2026-01-05T00:02:00)\"\nmax_capacity = 1",
+    );
+    let out = dir.path().join("windows-out");
+    run_ok(&windows, &out, &[]);
+    let s = summary(&out);
+    assert!(close(s["total"]["cost_usd"].as_f64().unwrap(), 0.1575 * (3600.0 + 300.0) / 3600.0, 1e-9));
+    // 3 Linux tasks of 0.5 vCPU / 1 GB with 50 GiB of ephemeral storage: 30 GB above the 20
+    // included, at 0.000111 per GB-hour.
+    let storage = write(
+        "storage",
+        "cpu = 512\nmemory = 1024\nephemeral_storage = 50\ndesired_count = 3\nmin_capacity = 3\nmax_capacity = 3",
+    );
+    let out = dir.path().join("storage-out");
+    run_ok(&storage, &out, &[]);
+    let s = summary(&out);
+    assert!(close(s["total"]["cost_storage_usd"].as_f64().unwrap(), 3.0 * 30.0 * 0.000111, 1e-9));
+    assert!(close(
+        s["total"]["cost_usd"].as_f64().unwrap(),
+        3.0 * 3600.0 * HALF_VCPU_1GB_PER_SECOND + 3.0 * 30.0 * 0.000111,
+        1e-9
+    ));
+    // Windows below 1 vCPU, and Windows on Spot, are refused.
+    for (service, says) in [
+        (
+            "operating_system_family = \"WINDOWS_SERVER_2019_FULL\"\ncpu = 512\nmemory = 1024\ndesired_count = 1\nmin_capacity = 1\nmax_capacity = 1",
+            "1024, 2048 or 4096",
+        ),
+        (
+            "operating_system_family = \"WINDOWS_SERVER_2019_FULL\"\ncapacity_provider_strategy = [{ capacity_provider = \"FARGATE_SPOT\" }]\ncpu = 1024\nmemory = 2048\ndesired_count = 1\nmin_capacity = 1\nmax_capacity = 1\n[fargate_spot]\ninterruptions_per_task_hour = 0.0",
+            "cannot run on FARGATE_SPOT",
+        ),
+    ] {
+        let bad = write("bad", service);
+        let output = super::ecsim(&["validate", bad.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(2));
+        assert!(super::stderr(&output).contains(says), "{}", super::stderr(&output));
+    }
 }
