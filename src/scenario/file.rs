@@ -25,11 +25,19 @@ pub struct ScenarioFile {
     #[serde(default)]
     pub capacity_providers: IndexMap<String, CapacityProviderFile>,
     pub fargate_spot: Option<FargateSpotFile>,
+    pub cluster: Option<ClusterFile>,
     #[serde(default)]
     pub services: IndexMap<String, ServiceFile>,
     /// `[variants.NAME]`: each overrides parts of the rest of the file (read by `scenario::parse`).
     #[serde(default)]
     pub variants: IndexMap<String, toml::Value>,
+}
+
+/// The cluster: its default capacity provider strategy.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterFile {
+    pub default_capacity_provider_strategy: Option<Vec<StrategyItemFile>>,
 }
 
 /// Fargate Spot for the whole scenario.

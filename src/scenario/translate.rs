@@ -525,16 +525,24 @@ impl<'a> Translator<'a> {
             file.scheduling_strategy.as_deref().unwrap_or("REPLICA"),
             &[("REPLICA", false), ("DAEMON", true)],
         );
-        let placement = self.placement(path, file, scenario, daemon.unwrap_or(false));
+        // The service's own strategy, else (without a launch type) the cluster's default.
+        let default = scenario.cluster.as_ref().and_then(|c| c.default_capacity_provider_strategy.as_ref());
+        let strategy: Option<(&[StrategyItemFile], KeyPath)> =
+            match (&file.capacity_provider_strategy, &file.launch_type) {
+                (Some(items), _) => Some((items, path.key("capacity_provider_strategy"))),
+                (None, None) => default.map(|items| {
+                    (&items[..], KeyPath::root().key("cluster").key("default_capacity_provider_strategy"))
+                }),
+                (None, Some(_)) => None,
+            };
+        let placement = self.placement(path, file, scenario, daemon.unwrap_or(false), strategy.as_ref());
         let on_ec2 = match &placement {
             Some(placement) => placement.is_some(),
             None => {
-                let fargate_strategy = file
-                    .capacity_provider_strategy
+                let fargate_strategy = strategy
                     .as_ref()
-                    .is_some_and(|items| items.iter().all(|item| item.capacity_provider == "FARGATE"));
-                (file.capacity_provider_strategy.is_some() && !fargate_strategy)
-                    || file.launch_type.as_deref() == Some("EC2")
+                    .is_some_and(|(items, _)| items.iter().all(|item| is_fargate(&item.capacity_provider)));
+                (strategy.is_some() && !fargate_strategy) || file.launch_type.as_deref() == Some("EC2")
             }
         };
         let load = match &file.load {
@@ -728,8 +736,8 @@ impl<'a> Translator<'a> {
                 );
             }
         }
-        let shares = match &file.capacity_provider_strategy {
-            Some(items) => self.strategy_shares(&path.key("capacity_provider_strategy"), items),
+        let shares = match &strategy {
+            Some((items, strategy_path)) => self.strategy_shares(strategy_path, items),
             None => Some(vec![(false, Share { base: 0, weight: 1 })]),
         };
         let launch = match placement? {
@@ -1509,13 +1517,14 @@ impl Translator<'_> {
         file: &ServiceFile,
         scenario: &ScenarioFile,
         daemon: bool,
+        strategy: Option<&(&[StrategyItemFile], KeyPath)>,
     ) -> Option<Option<Ec2Placement>> {
-        let provider = match (file.launch_type.as_deref(), &file.capacity_provider_strategy) {
+        let provider = match (file.launch_type.as_deref(), strategy) {
             (Some(_), Some(_)) => {
                 self.fail(&path.key("launch_type"), "give either launch_type or capacity_provider_strategy: a launch type overrides the strategy (reference §4.5)");
                 return None;
             }
-            (None, Some(items)) if items.iter().all(|item| is_fargate(&item.capacity_provider)) => {
+            (None, Some((items, _))) if items.iter().all(|item| is_fargate(&item.capacity_provider)) => {
                 self.fargate_keys(path, file, daemon);
                 return Some(None);
             }
@@ -1534,15 +1543,14 @@ impl Translator<'_> {
                 self.fail(&path.key("launch_type"), format!("found \"{other}\"; expected \"FARGATE\" or \"EC2\""));
                 return None;
             }
-            (None, Some(items)) => {
-                let key = path.key("capacity_provider_strategy");
+            (None, Some((items, key))) => {
                 if items.iter().any(|item| is_fargate(&item.capacity_provider)) {
-                    self.fail(&key, "a strategy holds only Auto Scaling group providers or only FARGATE and FARGATE_SPOT, never both (reference §4.5)");
+                    self.fail(key, "a strategy holds only Auto Scaling group providers or only FARGATE and FARGATE_SPOT, never both (reference §4.5)");
                     return None;
                 }
-                let [item] = items.as_slice() else {
+                let [item] = items else {
                     self.fail(
-                        &key,
+                        key,
                         format!(
                             "found {} Auto Scaling group providers; ecsim runs a service on one of them for now",
                             items.len()

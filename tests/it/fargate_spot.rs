@@ -229,3 +229,31 @@ fn windows_pays_its_licence_and_five_minute_minimum_and_storage_above_twenty_gb_
         assert!(super::stderr(&output).contains(says), "{}", super::stderr(&output));
     }
 }
+
+#[test]
+fn services_without_a_strategy_or_launch_type_use_the_cluster_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("default.toml");
+    let service = |name: &str, extra: &str| {
+        format!(
+            "[services.{name}]\nload = \"l\"\n{extra}\ncpu = 512\nmemory = 1024\nrequests_per_task = 100.0\ndesired_count = 2\nmin_capacity = 2\nmax_capacity = 2\n"
+        )
+    };
+    std::fs::write(
+        &path,
+        format!(
+            "version = 1\nname = \"default\"\nduration = \"1h\"\n[cluster]\ndefault_capacity_provider_strategy = [{{ capacity_provider = \"FARGATE_SPOT\" }}]\n[fargate_spot]\ninterruptions_per_task_hour = 0.0\n[loads.l]\nshape = \"constant\"\nvalue = 10.0\n{}{}",
+            service("defaulted", ""),
+            service("own", "launch_type = \"FARGATE\"")
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    run_ok(&path, &out, &[]);
+    let events = events(&out);
+    let on_spot = |name: &str| events.iter().filter(|e| e["service"] == name && e["reason"] == "FARGATE_SPOT").count();
+    assert_eq!((on_spot("defaulted"), on_spot("own")), (2, 0));
+    let s = summary(&out);
+    assert_eq!(s["services"][0]["capacity"], "FARGATE_SPOT");
+    assert_eq!(s["services"][1]["capacity"], "FARGATE");
+}
