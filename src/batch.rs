@@ -1,4 +1,5 @@
-//! Many runs at once: the only place with parallelism.
+//! Many runs at once, in parallel (a run itself only hands its CSV writing to a thread of its
+//! own: see `report::run_into`).
 //!
 //! Each run is single-threaded and owns its state, so runs go on rayon's threads side by
 //! side and their results come back in input order: the bytes a run writes do not depend on
