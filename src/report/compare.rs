@@ -25,6 +25,8 @@ pub struct ComparisonRow {
     pub cost_per_million_served_usd: Option<f64>,
     pub requests_unserved: f64,
     pub unserved_share: f64,
+    /// Unserved requests in ticks while interrupted Fargate Spot tasks were being replaced.
+    pub unserved_while_replacing_spot_tasks: f64,
     pub average_tasks: f64,
     pub peak_tasks: Option<u32>,
     pub average_instances: f64,
@@ -111,6 +113,7 @@ impl Comparison {
             "cost_per_million_served_usd",
             "requests_unserved",
             "unserved_share",
+            "unserved_while_replacing_spot_tasks",
             "average_tasks",
             "peak_tasks",
             "average_instances",
@@ -135,6 +138,7 @@ impl Comparison {
                 optional(r.cost_per_million_served_usd),
                 r.requests_unserved.to_string(),
                 r.unserved_share.to_string(),
+                r.unserved_while_replacing_spot_tasks.to_string(),
                 r.average_tasks.to_string(),
                 r.peak_tasks.map_or(String::new(), |p| p.to_string()),
                 r.average_instances.to_string(),
@@ -248,6 +252,7 @@ fn row(label: &str, s: &Summary) -> ComparisonRow {
         cost_per_million_served_usd: s.total.cost_per_million_served_usd,
         requests_unserved: s.total.requests_unserved,
         unserved_share: s.total.unserved_share,
+        unserved_while_replacing_spot_tasks: s.total.unserved_while_replacing_spot_tasks,
         average_tasks: if hours > 0.0 { s.total.running_task_hours / hours } else { 0.0 },
         peak_tasks: s.total.peak_running_tasks,
         average_instances: if hours > 0.0 {

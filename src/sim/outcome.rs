@@ -231,6 +231,8 @@ pub struct ServiceSummary {
     pub placement_failures: u64,
     /// Fargate Spot tasks AWS took back.
     pub spot_interruptions: u64,
+    /// Requests lost in ticks during which an interrupted task's replacement was starting.
+    pub unserved_while_replacing: f64,
     /// The part of the cost billed at Fargate Spot rates.
     pub spot_cost_usd: f64,
 }

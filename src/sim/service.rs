@@ -130,6 +130,10 @@ pub(super) struct ServiceState<'a> {
     tasks_per_item: Vec<u32>,
     /// Draws for Fargate Spot interruptions.
     spot_rng: Rng,
+    /// Interrupted Spot tasks whose replacements are not RUNNING yet, and whether the current
+    /// tick has seen one.
+    awaiting_replacement: u32,
+    replacing_in_tick: bool,
     policies: Vec<PolicyState>,
     /// The metrics some alarm of this service watches.
     watched: [bool; Metric::COUNT],
@@ -194,6 +198,8 @@ impl<'a> ServiceState<'a> {
                 Launch::Ec2(_) => Vec::new(),
             },
             spot_rng,
+            awaiting_replacement: 0,
+            replacing_in_tick: false,
             held: vec![None; policies.len()],
             policies,
             watched,
@@ -327,6 +333,10 @@ impl<'a> ServiceState<'a> {
         self.summary.ticks += 1;
         if tick.offered - tick.served > 1e-9 * tick.offered || self.backlog > 0.0 {
             self.summary.underprovisioned_ticks += 1;
+        }
+        // Demand lost in a tick during which a Spot task's replacement was starting.
+        if std::mem::replace(&mut self.replacing_in_tick, self.awaiting_replacement > 0) {
+            self.summary.unserved_while_replacing += (tick.offered - tick.served).max(0.0);
         }
         self.interval.serving.add(&tick);
         self.this_minute.add(&tick);
@@ -722,6 +732,8 @@ impl<'a> ServiceState<'a> {
             return;
         }
         self.summary.spot_interruptions += 1;
+        self.awaiting_replacement += 1;
+        self.replacing_in_tick = true;
         self.forget(slot);
         self.integrate(now);
         self.running -= 1;
@@ -1028,6 +1040,7 @@ impl<'a> ServiceState<'a> {
                 self.summary.peak_running = self.summary.peak_running.max(self.running);
                 self.interval.running_max = self.interval.running_max.max(self.running);
                 self.transition(now, slot, TaskState::Running, recorder, cluster);
+                self.awaiting_replacement = self.awaiting_replacement.saturating_sub(1);
                 self.schedule_interruption(now, slot, queue);
                 match self.config.load_balancer {
                     Some(lb) => self.schedule_timer(now.after(lb.time_to_healthy_ms()), slot, queue),

@@ -90,16 +90,26 @@ fn run_batch(out: &Path, threads: &str, files: &[&str]) -> std::process::Output 
 
 #[test]
 fn a_batch_writes_the_same_bytes_on_one_thread_or_four() {
-    let files = ["scenarios/quickstart.toml", "scenarios/step-load.toml", "scenarios/bench/services-1.toml"];
+    let files = [
+        "scenarios/quickstart.toml",
+        "scenarios/step-load.toml",
+        "scenarios/bench/services-1.toml",
+        "scenarios/compare-ec2-fargate-spot.toml",
+    ];
     let (one, four) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     assert!(run_batch(one.path(), "1", &files).status.success());
     assert!(run_batch(four.path(), "4", &files).status.success());
-    for name in ["quickstart", "step-load", "bench-1-services"] {
+    let variants = ["base", "ec2-spot", "fargate", "fargate-spot-mix", "fargate-spot"]
+        .map(|v| format!("compare-ec2-fargate-spot/{v}"));
+    let runs = ["quickstart", "step-load", "bench-1-services"].map(String::from).into_iter().chain(variants);
+    for name in runs {
         for file in OUTPUT_FILES {
-            let read = |d: &Path| std::fs::read(d.join(name).join(file)).unwrap();
+            let read = |d: &Path| std::fs::read(d.join(&name).join(file)).unwrap();
             assert!(read(one.path()) == read(four.path()), "{name}/{file} depends on the thread count");
         }
     }
+    let comparison = |d: &Path| std::fs::read(d.join("compare-ec2-fargate-spot/comparison.csv")).unwrap();
+    assert!(comparison(one.path()) == comparison(four.path()));
 }
 
 #[test]
