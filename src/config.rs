@@ -94,6 +94,13 @@ pub struct ServiceConfig {
     pub suspension: Suspension,
 }
 
+impl Ec2Placement {
+    /// Whether the service's tasks may go to `provider`'s instances.
+    pub fn may_use(&self, provider: usize) -> bool {
+        self.providers.is_empty() || self.providers.iter().any(|&(p, _)| p == provider)
+    }
+}
+
 impl ServiceConfig {
     pub fn ec2(&self) -> Option<&Ec2Placement> {
         match &self.launch {
@@ -187,10 +194,10 @@ impl FargateLaunch {
 /// How a service's tasks are placed on EC2 instances (reference §7).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Ec2Placement {
-    /// The capacity provider (index into [`Scenario::providers`]), or `None` for
-    /// `launch_type = "EC2"`: any instance of the cluster, not counted by managed scaling, and
-    /// a launch that finds no room fails instead of waiting.
-    pub provider: Option<usize>,
+    /// The strategy's capacity providers (indices into [`Scenario::providers`]) with their
+    /// shares, in file order; empty for `launch_type = "EC2"`: any instance of the cluster, not
+    /// counted by managed scaling, and a launch that finds no room fails instead of waiting.
+    pub providers: Vec<(usize, Share)>,
     pub network_mode: NetworkMode,
     /// A static host port (`bridge` or `host` mode): one such task per instance.
     pub host_port: Option<u16>,

@@ -151,7 +151,13 @@ impl Summary {
                     _ => "FARGATE".to_owned(),
                 },
                 Launch::Ec2(placement) => {
-                    placement.provider.map_or_else(|| "EC2".to_owned(), |p| scenario.providers[p].name.clone())
+                    if placement.providers.is_empty() {
+                        "EC2".to_owned()
+                    } else {
+                        let names: Vec<&str> =
+                            placement.providers.iter().map(|&(p, _)| scenario.providers[p].name.as_str()).collect();
+                        names.join("+")
+                    }
                 }
             };
             let peaks = (Some(s.peak_running), Some(s.peak_desired));

@@ -1537,7 +1537,7 @@ impl Translator<'_> {
                     self.fail(&path.key("launch_type"), "launch_type \"EC2\" places tasks on the cluster's instances, and the scenario has no [capacity_providers.NAME]");
                     return None;
                 }
-                None
+                Vec::new()
             }
             (Some(other), None) => {
                 self.fail(&path.key("launch_type"), format!("found \"{other}\"; expected \"FARGATE\" or \"EC2\""));
@@ -1548,30 +1548,30 @@ impl Translator<'_> {
                     self.fail(key, "a strategy holds only Auto Scaling group providers or only FARGATE and FARGATE_SPOT, never both (reference §4.5)");
                     return None;
                 }
-                let [item] = items else {
-                    self.fail(
-                        key,
-                        format!(
-                            "found {} Auto Scaling group providers; ecsim runs a service on one of them for now",
-                            items.len()
-                        ),
-                    );
-                    return None;
-                };
-                let item_key = key.index(0);
-                match scenario.capacity_providers.get_index_of(&item.capacity_provider) {
-                    Some(index) => Some(index),
-                    None => {
-                        let known: Vec<&str> = scenario.capacity_providers.keys().map(String::as_str).collect();
-                        self.fail(&item_key.key("capacity_provider"), format!(
-                            "found \"{}\", which is not a capacity provider in this file (defined: FARGATE, FARGATE_SPOT{}{})",
-                            item.capacity_provider,
-                            if known.is_empty() { "" } else { ", " },
-                            known.join(", ")
-                        ));
-                        return None;
+                let mut indices = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    match scenario.capacity_providers.get_index_of(&item.capacity_provider) {
+                        Some(index) => indices.push(index),
+                        None => {
+                            let known: Vec<&str> = scenario.capacity_providers.keys().map(String::as_str).collect();
+                            self.fail(&key.index(i).key("capacity_provider"), format!(
+                                "found \"{}\", which is not a capacity provider in this file (defined: FARGATE, FARGATE_SPOT{}{})",
+                                item.capacity_provider,
+                                if known.is_empty() { "" } else { ", " },
+                                known.join(", ")
+                            ));
+                        }
                     }
                 }
+                if indices.len() < items.len() {
+                    return None;
+                }
+                // The shares are checked with the rest of the strategy (`strategy_shares`).
+                let shares = items.iter().map(|item| Share {
+                    base: item.base.unwrap_or(0).clamp(0, 100_000) as u32,
+                    weight: item.weight.unwrap_or(1).clamp(0, 1_000) as u32,
+                });
+                indices.into_iter().zip(shares).collect::<Vec<_>>()
             }
         };
         let network_mode = self.choice(
@@ -1639,7 +1639,7 @@ impl Translator<'_> {
             .map(|(i, rule)| self.constraint(&path.key("placement_constraints").index(i), rule))
             .collect();
         Some(Some(Ec2Placement {
-            provider,
+            providers: provider,
             network_mode: network_mode?,
             host_port: host_port?,
             strategies: strategies.into_iter().collect::<Option<_>>()?,
@@ -1913,9 +1913,10 @@ impl Translator<'_> {
         memory: u32,
         arch: CpuArchitecture,
     ) -> Option<()> {
-        let candidates: Vec<&AsgProvider> = match placement.provider {
-            Some(p) => providers[p].iter().collect(),
-            None => providers.iter().flatten().collect(),
+        let candidates: Vec<&AsgProvider> = if placement.providers.is_empty() {
+            providers.iter().flatten().collect()
+        } else {
+            placement.providers.iter().flat_map(|&(p, _)| providers[p].iter()).collect()
         };
         if candidates.is_empty() {
             return None; // the provider itself is wrong, and reported

@@ -89,6 +89,7 @@ struct Instance {
 #[derive(Clone, Copy)]
 pub(super) struct Waiting {
     pub service: u32,
+    pub provider: u32,
     pub slot: u32,
     pub generation: u32,
 }
@@ -273,7 +274,7 @@ impl<'a> Cluster<'a> {
         let sizes = scenario
             .services
             .iter()
-            .filter(|s| s.ec2().is_some_and(|e| e.provider.is_none_or(|p| p == provider)))
+            .filter(|s| s.ec2().is_some_and(|e| e.may_use(provider)))
             .map(|s| (s.cpu, s.reserved_memory_mib()));
         sizes.fold((u32::MAX, u32::MAX), |(c, m), (sc, sm)| (c.min(sc), m.min(sm)))
     }
@@ -309,6 +310,10 @@ impl<'a> Cluster<'a> {
 
     pub fn instance_az(&self, instance: u32) -> u32 {
         self.instances[instance as usize].az
+    }
+
+    pub fn instance_provider(&self, instance: u32) -> usize {
+        self.instances[instance as usize].provider as usize
     }
 
     pub fn instance_number(&self, instance: u32) -> u64 {
@@ -375,20 +380,26 @@ impl<'a> Cluster<'a> {
     /// strategies in order, then the oldest of the instances left. When binpack comes first,
     /// the provider's instances ordered by the free resource give the tightest fits without a
     /// scan; the other strategies look at every ACTIVE instance.
-    pub fn choose_instance(&self, service: usize, rng: &mut Rng) -> Result<u32, &'static str> {
+    /// `provider`: the capacity provider the strategy chose for the task; `None` for a launch
+    /// type, which may use any instance.
+    pub fn choose_instance(&self, service: usize, provider: Option<usize>, rng: &mut Rng) -> Result<u32, &'static str> {
         let placement = self.scenario.services[service].ec2().expect("an EC2 service");
-        if let (Some(provider), Some(Strategy::Binpack(resource))) = (placement.provider, placement.strategies.first())
+        if let (Some(provider), Some(Strategy::Binpack(resource))) = (provider, placement.strategies.first())
             && let Some(tightest) = self.tightest_fits(provider, service, *resource)
         {
             let view = ServiceView { cluster: self, service };
             let chosen = choose(tightest, &placement.strategies[1..], &view, rng).expect("a candidate");
             #[cfg(test)]
             if !placement.strategies.contains(&Strategy::Random) {
-                assert_eq!(Ok(chosen), self.choose_by_scan(service, rng), "the index agrees with the scan");
+                assert_eq!(
+                    Ok(chosen),
+                    self.choose_by_scan(service, Some(provider), rng),
+                    "the index agrees with the scan"
+                );
             }
             return Ok(chosen);
         }
-        self.choose_by_scan(service, rng)
+        self.choose_by_scan(service, provider, rng)
     }
 
     /// The instances of `provider` with the least of `resource` free that still take the task
@@ -406,9 +417,9 @@ impl<'a> Cluster<'a> {
         (!found.is_empty()).then_some(found)
     }
 
-    fn choose_by_scan(&self, service: usize, rng: &mut Rng) -> Result<u32, &'static str> {
+    fn choose_by_scan(&self, service: usize, provider: Option<usize>, rng: &mut Rng) -> Result<u32, &'static str> {
         let placement = self.scenario.services[service].ec2().expect("an EC2 service");
-        let providers: &[ProviderState] = match placement.provider {
+        let providers: &[ProviderState] = match provider {
             Some(p) => std::slice::from_ref(&self.providers[p]),
             None => &self.providers,
         };
@@ -424,7 +435,7 @@ impl<'a> Cluster<'a> {
         if candidates.is_empty() {
             return Err(NO_MATCH);
         }
-        if placement.provider.is_none() {
+        if provider.is_none() {
             candidates.sort_unstable(); // launch order across providers
         }
         let view = ServiceView { cluster: self, service };
@@ -540,28 +551,21 @@ impl<'a> Cluster<'a> {
 
     // ----- tasks waiting for capacity -----
 
-    /// Whether launches of `service` wait for capacity (a capacity provider with managed
-    /// scaling) rather than fail.
-    pub fn waits(&self, service: usize) -> bool {
-        let placement = self.scenario.services[service].ec2().expect("an EC2 service");
-        placement.provider.is_some_and(|p| self.providers[p].config.managed_scaling.is_some())
+    /// Whether launches on `provider` wait for capacity (managed scaling) rather than fail; a
+    /// launch type (`None`) never waits.
+    pub fn waits(&self, provider: Option<usize>) -> bool {
+        provider.is_some_and(|p| self.providers[p].config.managed_scaling.is_some())
     }
 
     pub fn enqueue(&mut self, waiting: Waiting) {
-        let provider = self.provider_of(waiting.service as usize);
-        let p = &mut self.providers[provider];
+        let p = &mut self.providers[waiting.provider as usize];
         p.waiting.push_back(waiting);
         p.waiting_by_service[waiting.service as usize] += 1;
     }
 
-    /// A waiting task of `service` was placed or cancelled.
-    pub fn unwait(&mut self, service: usize) {
-        let provider = self.provider_of(service);
+    /// A task of `service` waiting on `provider` was placed or cancelled.
+    pub fn unwait(&mut self, service: usize, provider: usize) {
         self.providers[provider].waiting_by_service[service] -= 1;
-    }
-
-    fn provider_of(&self, service: usize) -> usize {
-        self.scenario.services[service].ec2().and_then(|p| p.provider).expect("a capacity provider service")
     }
 
     /// The waiting tasks of every provider where room appeared since the last try, oldest first.
@@ -577,8 +581,7 @@ impl<'a> Cluster<'a> {
 
     /// Puts back a task that is still waiting, in order.
     pub fn requeue(&mut self, waiting: Waiting) {
-        let provider = self.provider_of(waiting.service as usize);
-        self.providers[provider].waiting.push_back(waiting);
+        self.providers[waiting.provider as usize].waiting.push_back(waiting);
     }
 
     // ----- instances -----
@@ -626,7 +629,7 @@ impl<'a> Cluster<'a> {
             .map(|s| {
                 let Some(placement) = s.ec2() else { return false };
                 let arch_ok = s.cpu_architecture == kind.instance.arch;
-                let provider_ok = placement.provider.is_none_or(|own| own == provider);
+                let provider_ok = placement.may_use(provider);
                 arch_ok
                     && provider_ok
                     && placement.constraints.iter().all(|c| match c {

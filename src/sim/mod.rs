@@ -197,7 +197,8 @@ impl<'a, R: Recorder> World<'a, R> {
             let found = if blocked[entry.service as usize] {
                 None
             } else {
-                self.cluster.choose_instance(entry.service as usize, service.placement_rng()).ok()
+                let provider = Some(entry.provider as usize);
+                self.cluster.choose_instance(entry.service as usize, provider, service.placement_rng()).ok()
             };
             match found {
                 Some(instance) => service.place_waiting(now, entry.slot, instance, queue, &mut self.cluster),

@@ -195,7 +195,7 @@ impl<'a> ServiceState<'a> {
             live_billing_start_sum: [0; 2],
             tasks_per_item: match &config.launch {
                 Launch::Fargate(fargate) => vec![0; fargate.strategy.len() + 1],
-                Launch::Ec2(_) => Vec::new(),
+                Launch::Ec2(placement) => vec![0; placement.providers.len().max(1)],
             },
             spot_rng,
             awaiting_replacement: 0,
@@ -226,12 +226,15 @@ impl<'a> ServiceState<'a> {
             return;
         }
         for _ in 0..self.desired {
-            let instance = match self.config.launch {
+            let instance = match &self.config.launch {
                 Launch::Fargate(_) => None,
-                Launch::Ec2(_) => match cluster.choose_instance(self.index, &mut self.placement_rng) {
-                    Ok(instance) => Some(instance),
-                    Err(_) => break,
-                },
+                Launch::Ec2(placement) => {
+                    let provider = self.next_provider(placement);
+                    match cluster.choose_instance(self.index, provider, &mut self.placement_rng) {
+                        Ok(instance) => Some(instance),
+                        Err(_) => break,
+                    }
+                }
             };
             self.start_running(instance, next_number, recorder, queue, cluster);
         }
@@ -608,25 +611,29 @@ impl<'a> ServiceState<'a> {
         queue: &mut EventQueue<Event>,
         cluster: &mut Cluster,
     ) -> bool {
-        let instance = match self.config.launch {
+        let instance = match &self.config.launch {
             Launch::Fargate(_) => None,
-            Launch::Ec2(_) => match cluster.choose_instance(self.index, &mut self.placement_rng) {
-                Ok(instance) => Some(instance),
-                Err(_) if cluster.waits(self.index) => {
-                    let slot = self.new_task(now, TaskState::Provisioning, None, next_number, recorder, cluster);
-                    self.count_pending();
-                    let generation = self.slots[slot as usize].generation;
-                    cluster.enqueue(Waiting { service: self.index as u32, slot, generation });
-                    return true;
-                }
-                Err(reason) => {
-                    if !std::mem::replace(&mut self.failing, true) {
-                        self.summary.placement_failures += 1;
-                        recorder.placement_failure(&PlacementFailure { at: now, service: self.index, reason });
+            Launch::Ec2(placement) => {
+                let provider = self.next_provider(placement);
+                match cluster.choose_instance(self.index, provider, &mut self.placement_rng) {
+                    Ok(instance) => Some(instance),
+                    Err(_) if cluster.waits(provider) => {
+                        let slot = self.new_task(now, TaskState::Provisioning, None, next_number, recorder, cluster);
+                        self.count_pending();
+                        let generation = self.slots[slot as usize].generation;
+                        let provider = provider.expect("a waiting launch has a provider") as u32;
+                        cluster.enqueue(Waiting { service: self.index as u32, provider, slot, generation });
+                        return true;
                     }
-                    return false;
+                    Err(reason) => {
+                        if !std::mem::replace(&mut self.failing, true) {
+                            self.summary.placement_failures += 1;
+                            recorder.placement_failure(&PlacementFailure { at: now, service: self.index, reason });
+                        }
+                        return false;
+                    }
                 }
-            },
+            }
         };
         self.failing = false;
         self.provision(now, instance, next_number, recorder, queue, cluster);
@@ -681,6 +688,15 @@ impl<'a> ServiceState<'a> {
         self.desired += 1;
         self.summary.peak_desired = self.summary.peak_desired.max(self.desired);
         self.provision(now, Some(instance), next_number, recorder, queue, cluster);
+    }
+
+    /// The capacity provider an EC2 launch goes to by the strategy; `None` for a launch type.
+    fn next_provider(&self, placement: &crate::config::Ec2Placement) -> Option<usize> {
+        if placement.providers.is_empty() {
+            return None;
+        }
+        let shares: Vec<Share> = placement.providers.iter().map(|(_, share)| *share).collect();
+        Some(placement.providers[next_launch(&shares, &self.tasks_per_item)].0)
     }
 
     /// The strategy item a Fargate launch goes to (base first, then the weights), and whether
@@ -758,7 +774,7 @@ impl<'a> ServiceState<'a> {
         queue: &mut EventQueue<Event>,
         cluster: &mut Cluster,
     ) {
-        cluster.unwait(self.index);
+        cluster.unwait(self.index, cluster.instance_provider(instance));
         cluster.reserve(instance, self.index, slot, now);
         let az = cluster.instance_az(instance);
         let task = &mut self.slots[slot as usize];
@@ -789,7 +805,17 @@ impl<'a> ServiceState<'a> {
         };
         let (item, spot) = match &self.config.launch {
             Launch::Fargate(fargate) => self.choose_item(fargate, now),
-            Launch::Ec2(_) => (0, false),
+            // The strategy item of the instance's provider, or (not placed yet) the one the
+            // strategy chose for this launch.
+            Launch::Ec2(placement) => {
+                let item = match instance {
+                    Some(i) => placement.providers.iter().position(|&(p, _)| p == cluster.instance_provider(i)),
+                    None => self
+                        .next_provider(placement)
+                        .and_then(|p| placement.providers.iter().position(|&(q, _)| q == p)),
+                };
+                (item.unwrap_or(0) as u8, false)
+            }
         };
         let number = *next_number;
         *next_number += 1;
@@ -853,6 +879,15 @@ impl<'a> ServiceState<'a> {
             return slot;
         }
         let mut candidates: Vec<u32> = self.active_by_az.iter().flatten().copied().collect();
+        // A strategy over several Auto Scaling group providers first picks the provider most
+        // over its share.
+        if let Some(placement) = self.config.ec2()
+            && placement.providers.len() > 1
+        {
+            let shares: Vec<Share> = placement.providers.iter().map(|(_, share)| *share).collect();
+            let item = next_stop(&shares, &self.tasks_per_item) as u8;
+            candidates.retain(|&s| self.slots[s as usize].item == item);
+        }
         // A Fargate strategy first picks the item whose tasks are most over its share; On-Demand
         // tasks launched as a fallback from Spot go first.
         if let Launch::Fargate(fargate) = &self.config.launch
@@ -962,8 +997,11 @@ impl<'a> ServiceState<'a> {
         let billed = task.state != TaskState::Provisioning;
         match task.instance {
             Some(instance) => cluster.release(instance, self.index, slot, now),
-            None if self.config.ec2().is_some() => cluster.unwait(self.index),
-            None => {}
+            None => {
+                if let Some(placement) = self.config.ec2() {
+                    cluster.unwait(self.index, placement.providers[usize::from(task.item)].0);
+                }
+            }
         }
         if billed {
             self.stop_billing(slot, now);

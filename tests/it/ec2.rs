@@ -428,3 +428,76 @@ fn managed_termination_protection_keeps_busy_instances_and_the_asg_otherwise_bal
     assert_eq!(stopped_at(&events, 900).len(), 4, "its 4 tasks are stopped to move");
     assert!(instance_life(&events, "2").iter().all(|(_, _, to)| to != "terminated" && to != "DRAINING"));
 }
+
+#[test]
+fn a_strategy_over_two_auto_scaling_groups_splits_tasks_and_scales_each_group() {
+    // An On-Demand group (base 2, weight 1) and a Spot group (weight 3), both empty at first:
+    // 10 tasks split 2 + 2 On-Demand and 6 Spot, each group's CapacityProviderReservation
+    // counting only its own waiting tasks (from zero: 200 %, two instances each). At 30 min
+    // the maximum drops to 6: base 2 + 4 beyond at 1 : 3 → 3 and 3, so one On-Demand task and
+    // three Spot tasks stop.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("two-groups.toml");
+    let group = |name: &str, extra: &str| {
+        format!(
+            "[capacity_providers.{name}]\ninstance_types = [\"m6i.large\"]\nmin_size = 0\nmax_size = 10\nmanaged_scaling = {{}}\n{extra}\n"
+        )
+    };
+    std::fs::write(
+        &path,
+        format!(
+            r#"version = 1
+name = "two-groups"
+duration = "1h"
+[loads.l]
+shape = "constant"
+value = 100.0
+{}{}
+[services.s]
+load = "l"
+capacity_provider_strategy = [{{ capacity_provider = "od", base = 2, weight = 1 }}, {{ capacity_provider = "spot", weight = 3 }}]
+cpu = 512
+memory = 1024
+requests_per_task = 100.0
+desired_count = 10
+min_capacity = 1
+max_capacity = 10
+[[services.s.scheduled_actions]]
+schedule = "at(2026-01-05T00:30:00)"
+max_capacity = 6
+"#,
+            group("od", ""),
+            group("spot", "spot = { price = 0.4, interruptions_per_hour = 0.0 }")
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    run_ok(&path, &out, &[]);
+    let events = read_csv(&out.join("events.csv"));
+    let provider_of: BTreeMap<String, String> = events
+        .iter()
+        .filter(|e| e["event"] == "instance")
+        .map(|e| (e["instance"].clone(), e["provider"].clone()))
+        .collect();
+    let mut tasks_per_provider: BTreeMap<String, u32> = BTreeMap::new();
+    for e in events.iter().filter(|e| e["event"] == "task" && e["to_state"] == "PENDING") {
+        *tasks_per_provider.entry(provider_of[&e["instance"]].clone()).or_default() += 1;
+    }
+    assert_eq!(tasks_per_provider, BTreeMap::from([("od".into(), 4), ("spot".into(), 6)]));
+    for provider in ["od", "spot"] {
+        let first = group_events(&events, provider)[0];
+        assert_eq!((at(first), first["metric_value"].as_str(), first["desired_after"].as_str()), (60, "200.0000", "2"));
+    }
+    let stopped: Vec<String> = stopped_at(&events, 1800);
+    let on = |provider: &str| {
+        stopped
+            .iter()
+            .filter(|t| {
+                let instance =
+                    &events.iter().find(|e| e["task"] == **t && !e["instance"].is_empty()).unwrap()["instance"];
+                provider_of[instance] == provider
+            })
+            .count()
+    };
+    assert_eq!((on("od"), on("spot")), (1, 3));
+}
