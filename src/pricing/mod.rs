@@ -47,9 +47,10 @@ pub const INCLUDED_EPHEMERAL_STORAGE_GIB: u32 = 20;
 /// §5.3, §11.8).
 pub const FARGATE_WINDOWS_MINIMUM_BILLED_MS: u64 = 5 * 60 * MS_PER_SECOND;
 
-/// Fargate Spot Linux/x86 in us-east-1: $0.01264791 per vCPU-hour and $0.00138883 per GB-hour,
-/// a third-party snapshot of AWS's floating price, 31.2 % of On-Demand (reference §5.4, §11.9).
-pub const US_EAST_1_LINUX_X86_SPOT: FargateRates = FargateRates { vcpu_hour: 0.01264791, gb_hour: 0.00138883 };
+/// Fargate Spot as a share of On-Demand when no price is given: the us-east-1 Linux/x86 snapshot
+/// of AWS's floating price, $0.01264791 per vCPU-hour and $0.00138883 per GB-hour, is 31.245 %
+/// of $0.04048 and $0.004445 (reference §5.4, §11.9).
+pub const DEFAULT_FARGATE_SPOT_SHARE: f64 = 0.31245;
 
 /// The rates ecsim knows without a price file.
 pub fn builtin_fargate_rates(region: &str, arch: CpuArchitecture) -> Option<FargateRates> {

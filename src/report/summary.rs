@@ -43,6 +43,7 @@ pub struct SummaryLine {
     /// The part of `cost_usd` billed at Fargate Spot rates, and the Spot tasks AWS took back.
     pub fargate_spot_cost_usd: f64,
     pub fargate_spot_interruptions: u64,
+    pub fargate_spot_replacements: u64,
     /// Requests lost in ticks during which an interrupted Spot task's replacement was starting.
     pub unserved_while_replacing_spot_tasks: f64,
 }
@@ -115,6 +116,7 @@ fn line(
         placement_failures: s.placement_failures,
         fargate_spot_cost_usd: s.spot_cost_usd,
         fargate_spot_interruptions: s.spot_interruptions,
+        fargate_spot_replacements: s.spot_replacements,
         unserved_while_replacing_spot_tasks: s.unserved_while_replacing,
     }
 }
@@ -178,6 +180,7 @@ impl Summary {
             total.placement_failures += s.placement_failures;
             total.spot_cost_usd += s.spot_cost_usd;
             total.spot_interruptions += s.spot_interruptions;
+            total.spot_replacements += s.spot_replacements;
             total.unserved_while_replacing += s.unserved_while_replacing;
         }
         let idle: f64 = outcome.providers.iter().map(|p| p.idle_cost_usd).sum();

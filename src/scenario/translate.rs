@@ -22,7 +22,7 @@ use crate::engine::{Delay, Hazard, MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND};
 use crate::load::{Load, Noise, Shape, Trace};
 use crate::placement::{Constraint, Expression, Resource, SpreadField, Strategy};
 use crate::pricing::{
-    CpuArchitecture, FargateRates, INCLUDED_EPHEMERAL_STORAGE_GIB, US_EAST_1_LINUX_X86_SPOT, US_EAST_1_WINDOWS_X86,
+    CpuArchitecture, DEFAULT_FARGATE_SPOT_SHARE, FargateRates, INCLUDED_EPHEMERAL_STORAGE_GIB, US_EAST_1_WINDOWS_X86,
     builtin_fargate_rates,
 };
 use crate::scaling::{
@@ -1742,7 +1742,7 @@ impl Translator<'_> {
     }
 
     /// FARGATE_SPOT rates: `[fargate_spot] price` as a share of On-Demand, else the price table's
-    /// `fargate_spot` row, else the built-in us-east-1 Linux/x86 snapshot.
+    /// `fargate_spot` row, else the default share of On-Demand.
     fn spot_rates(
         &mut self,
         region: &str,
@@ -1751,21 +1751,11 @@ impl Translator<'_> {
         on_demand: FargateRates,
         share: Option<f64>,
     ) -> Option<FargateRates> {
-        if let Some(share) = share {
-            return Some(FargateRates { vcpu_hour: on_demand.vcpu_hour * share, gb_hour: on_demand.gb_hour * share });
-        }
-        if prices.is_some() {
+        if share.is_none() && prices.is_some() {
             return self.rates(region, arch, prices, ("linux", "fargate_spot"));
         }
-        match (region, arch) {
-            ("us-east-1", CpuArchitecture::X86_64) => Some(US_EAST_1_LINUX_X86_SPOT),
-            _ => {
-                self.fail(&KeyPath::root().key("fargate_spot"), format!(
-                    "ecsim has a built-in Fargate Spot price for us-east-1 Linux/x86 only; for {region} {arch:?} give `[fargate_spot] price = SHARE` of On-Demand, or `prices = \"FILE\"` with a fargate_spot row"
-                ));
-                None
-            }
-        }
+        let share = share.unwrap_or(DEFAULT_FARGATE_SPOT_SHARE);
+        Some(FargateRates { vcpu_hour: on_demand.vcpu_hour * share, gb_hour: on_demand.gb_hour * share })
     }
 
     /// Windows on Fargate (reference §5.1, §5.4): at least 1 vCPU (1, 2 or 4 vCPU), x86 only,

@@ -233,6 +233,8 @@ pub struct ServiceSummary {
     pub spot_interruptions: u64,
     /// Requests lost in ticks during which an interrupted task's replacement was starting.
     pub unserved_while_replacing: f64,
+    /// Launches that replaced interrupted Spot tasks.
+    pub spot_replacements: u64,
     /// The part of the cost billed at Fargate Spot rates.
     pub spot_cost_usd: f64,
 }

@@ -134,6 +134,8 @@ pub(super) struct ServiceState<'a> {
     /// tick has seen one.
     awaiting_replacement: u32,
     replacing_in_tick: bool,
+    /// Interrupted Spot tasks the scheduler has not launched a replacement for yet.
+    replacements_owed: u32,
     policies: Vec<PolicyState>,
     /// The metrics some alarm of this service watches.
     watched: [bool; Metric::COUNT],
@@ -200,6 +202,7 @@ impl<'a> ServiceState<'a> {
             spot_rng,
             awaiting_replacement: 0,
             replacing_in_tick: false,
+            replacements_owed: 0,
             held: vec![None; policies.len()],
             policies,
             watched,
@@ -637,6 +640,10 @@ impl<'a> ServiceState<'a> {
         };
         self.failing = false;
         self.provision(now, instance, next_number, recorder, queue, cluster);
+        if self.replacements_owed > 0 {
+            self.replacements_owed -= 1;
+            self.summary.spot_replacements += 1;
+        }
         true
     }
 
@@ -749,6 +756,7 @@ impl<'a> ServiceState<'a> {
         }
         self.summary.spot_interruptions += 1;
         self.awaiting_replacement += 1;
+        self.replacements_owed += 1;
         self.replacing_in_tick = true;
         self.forget(slot);
         self.integrate(now);

@@ -79,7 +79,8 @@ fn base_then_weights_at_launch_and_the_split_kept_on_scale_in() {
     let s = summary(&out);
     let od_seconds = 4.0 * 1800.0 + 30.0 + 3.0 * 1800.0;
     let spot_seconds = 6.0 * 1800.0 + 3.0 * 30.0 + 3.0 * 1800.0;
-    let spot_rate = (0.5 * 0.01264791 + 1.0 * 0.00138883) / 3600.0;
+    // The default Spot price: 31.245 % of On-Demand.
+    let spot_rate = 0.31245 * HALF_VCPU_1GB_PER_SECOND;
     let expected = od_seconds * HALF_VCPU_1GB_PER_SECOND + spot_seconds * spot_rate;
     assert!(close(s["total"]["cost_usd"].as_f64().unwrap(), expected, 1e-9), "{}", s["total"]["cost_usd"]);
     assert!(close(s["total"]["fargate_spot_cost_usd"].as_f64().unwrap(), spot_seconds * spot_rate, 1e-9));
@@ -102,6 +103,7 @@ fn interruptions_come_at_the_rate_with_sigterm_then_the_stop_timeout_and_are_rep
     let count = interrupted.len() as f64;
     assert!((count - mean).abs() <= 4.0 * mean.sqrt(), "{count} interruptions for a mean of {mean:.1}");
     assert_eq!(s["total"]["fargate_spot_interruptions"].as_f64().unwrap(), count);
+    assert_eq!(s["total"]["fargate_spot_replacements"].as_f64().unwrap(), count);
     for e in &interrupted {
         // SIGTERM with the warning: RUNNING → STOPPING, STOPPED after the 45 s stop timeout.
         assert_eq!(e["from_state"], "RUNNING");
@@ -158,8 +160,8 @@ fn a_storm_concentrates_interruptions_and_spot_outages_hold_launches_unless_they
 }
 
 #[test]
-fn a_spot_price_share_and_the_built_in_snapshot() {
-    // 2 Spot tasks for 1 h at 40 % of On-Demand; then the built-in us-east-1 snapshot.
+fn a_spot_price_share_and_the_default_share() {
+    // 2 Spot tasks for 1 h at 40 % of On-Demand; then at the default share.
     let dir = tempfile::tempdir().unwrap();
     let spot = r#"[{ capacity_provider = "FARGATE_SPOT" }]"#;
     let file = scenario(dir.path(), "share", "1h", 2, spot, "price = 0.4\ninterruptions_per_task_hour = 0.0", "");
@@ -171,7 +173,9 @@ fn a_spot_price_share_and_the_built_in_snapshot() {
     let out = dir.path().join("snapshot-out");
     run_ok(&file, &out, &[]);
     let cost = summary(&out)["total"]["cost_usd"].as_f64().unwrap();
-    assert!(close(cost, 2.0 * (0.5 * 0.01264791 + 0.00138883), 1e-9), "{cost}");
+    // The default share reproduces the us-east-1 snapshot of §5.4 to within 0.001 %.
+    assert!(close(cost, 2.0 * (0.5 * 0.01264791 + 0.00138883), 1e-5), "{cost}");
+    assert!(close(cost, 2.0 * 3600.0 * 0.31245 * HALF_VCPU_1GB_PER_SECOND, 1e-12), "{cost}");
 }
 
 #[test]
