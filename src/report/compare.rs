@@ -187,20 +187,7 @@ impl Comparison {
                 r.spot_interruptions.to_string(),
             ]);
         }
-        let widths: Vec<usize> =
-            (0..header.len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
-        let mut out = String::new();
-        for row in rows {
-            let cells: Vec<String> =
-                row.iter()
-                    .enumerate()
-                    .map(|(c, cell)| {
-                        if c == 0 { format!("{cell:<w$}", w = widths[c]) } else { format!("{cell:>w$}", w = widths[c]) }
-                    })
-                    .collect();
-            out.push_str(cells.join("  ").trim_end());
-            out.push('\n');
-        }
+        let mut out = super::summary::aligned(&rows);
         if let Some(b) = &self.break_even {
             out.push_str(&format!(
                 "break-even: {} (EC2) would cost what {} (Fargate) does at {:.1} % average utilization of its instances; it ran at {:.1} %, so EC2 is {} here\n",

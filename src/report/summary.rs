@@ -247,20 +247,7 @@ impl Summary {
                 format!("{:.2}", 100.0 * line.underprovisioned_tick_share),
             ]);
         }
-        let widths: Vec<usize> =
-            (0..header.len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
-        let mut out = String::new();
-        for row in rows {
-            let cells: Vec<String> =
-                row.iter()
-                    .enumerate()
-                    .map(|(c, cell)| {
-                        if c == 0 { format!("{cell:<w$}", w = widths[c]) } else { format!("{cell:>w$}", w = widths[c]) }
-                    })
-                    .collect();
-            out.push_str(cells.join("  ").trim_end());
-            out.push('\n');
-        }
+        let mut out = aligned(&rows);
         for p in &self.providers {
             let reservation = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.1} %"));
             out.push_str(&format!(
@@ -279,6 +266,28 @@ impl Summary {
         }
         out
     }
+}
+
+/// A table for the terminal: the first column left-aligned, the others right-aligned.
+pub(super) fn aligned(rows: &[Vec<String>]) -> String {
+    let columns = rows.first().map_or(0, Vec::len);
+    let widths: Vec<usize> =
+        (0..columns).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let mut out = String::new();
+    for row in rows {
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(
+                |(c, cell)| {
+                    if c == 0 { format!("{cell:<w$}", w = widths[c]) } else { format!("{cell:>w$}", w = widths[c]) }
+                },
+            )
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
 }
 
 /// One row of `instances.csv`: an EC2 instance's life and its own bill.
