@@ -5,12 +5,14 @@
 //! side and their results come back in input order: the bytes a run writes do not depend on
 //! how many threads there are. One run failing does not stop or lose the others.
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
 use crate::config::Scenario;
-use crate::report::{self, ReportError, Summary};
+use crate::report::{self, Comparison, ReportError, Summary};
+use crate::scenario::Loaded;
 
 /// One run to do: a validated scenario and the folder its results go to.
 pub struct Job {
@@ -19,30 +21,38 @@ pub struct Job {
     pub dir: PathBuf,
 }
 
-/// The runs of one command, each with a folder of its own.
+/// The runs of one command, each with a folder of its own, and the scenarios with variants whose
+/// runs are compared when they have all run.
 #[derive(Default)]
 pub struct Batch {
     pub jobs: Vec<Job>,
+    /// A scenario's folder and the range of its jobs (base, then variants).
+    groups: Vec<(PathBuf, Range<usize>)>,
 }
 
 impl Batch {
-    /// The folder of a scenario's results: `out` when the command runs one scenario,
-    /// `out/<name>` when it runs several, and `output/<name>` without `out`. A scenario with
-    /// variants puts each run in a subfolder of it: `base`, then each variant's name.
-    pub fn folder(name: &str, out: Option<&Path>, several: bool) -> PathBuf {
-        match out {
+    /// Adds a scenario's runs. Its folder is `out` when the command runs one scenario,
+    /// `out/<name>` when it runs several, and `output/<name>` without `out`; with variants each
+    /// run goes into a subfolder of it, `base` and then each variant's name. Two runs may not
+    /// share a folder: the error names it.
+    pub fn add(&mut self, loaded: Loaded, out: Option<&Path>, several: bool) -> Result<(), PathBuf> {
+        let folder = match out {
             Some(dir) if !several => dir.to_owned(),
-            Some(dir) => dir.join(name),
-            None => PathBuf::from("output").join(name),
+            Some(dir) => dir.join(&loaded.scenario.name),
+            None => PathBuf::from("output").join(&loaded.scenario.name),
+        };
+        let mut runs = vec![(loaded.scenario, loaded.warnings, folder.clone())];
+        if !loaded.variants.is_empty() {
+            runs[0].2 = folder.join("base");
+            runs.extend(loaded.variants.into_iter().map(|v| (v.scenario, v.warnings, folder.join(&v.name))));
+            self.groups.push((folder, self.jobs.len()..self.jobs.len() + runs.len()));
         }
-    }
-
-    /// Adds a run into `dir`. Two runs may not share a folder: the error names it.
-    pub fn add(&mut self, scenario: Scenario, warnings: Vec<String>, dir: PathBuf) -> Result<(), PathBuf> {
-        if self.jobs.iter().any(|job| job.dir == dir || job.dir.starts_with(&dir) || dir.starts_with(&job.dir)) {
-            return Err(dir);
+        for (_, _, dir) in &runs {
+            if self.jobs.iter().any(|job| job.dir.starts_with(dir) || dir.starts_with(&job.dir)) {
+                return Err(dir.clone());
+            }
         }
-        self.jobs.push(Job { scenario, warnings, dir });
+        self.jobs.extend(runs.into_iter().map(|(scenario, warnings, dir)| Job { scenario, warnings, dir }));
         Ok(())
     }
 
@@ -51,6 +61,24 @@ impl Batch {
         self.jobs
             .par_iter()
             .map(|job| report::run_into(&job.dir, &job.scenario, &job.warnings).map(|(_, summary)| summary))
+            .collect()
+    }
+
+    /// For each scenario with variants whose runs all succeeded: its folder and the runs side
+    /// by side, labelled `base` and by variant.
+    pub fn comparisons(&self, results: &[Result<Summary, ReportError>]) -> Vec<(PathBuf, Comparison)> {
+        self.groups
+            .iter()
+            .filter_map(|(folder, jobs)| {
+                let runs: Option<Vec<(String, Summary)>> = jobs
+                    .clone()
+                    .map(|j| {
+                        let label = self.jobs[j].scenario.variant.clone().unwrap_or_else(|| "base".to_owned());
+                        results[j].as_ref().ok().map(|summary| (label, summary.clone()))
+                    })
+                    .collect();
+                runs.map(|runs| (folder.clone(), Comparison::new(&runs)))
+            })
             .collect()
     }
 }

@@ -96,7 +96,6 @@ fn main() -> ExitCode {
 fn run(files: &[PathBuf], out: Option<PathBuf>, overrides: &Overrides, quiet: bool) -> ExitCode {
     let mut input_error = false;
     let mut batch = Batch::default();
-    let mut groups = Vec::new();
     for file in files {
         let loaded = match scenario::load(file, overrides) {
             Ok(loaded) => loaded,
@@ -106,54 +105,35 @@ fn run(files: &[PathBuf], out: Option<PathBuf>, overrides: &Overrides, quiet: bo
                 continue;
             }
         };
-        for warning in &loaded.warnings {
+        for warning in loaded.warnings.iter().chain(loaded.variants.iter().flat_map(|v| &v.warnings)) {
             eprintln!("warning: {}: {warning}", file.display());
         }
-        let folder = Batch::folder(&loaded.scenario.name, out.as_deref(), files.len() > 1);
-        let mut runs = vec![(loaded.scenario, loaded.warnings, folder.clone())];
-        if !loaded.variants.is_empty() {
-            runs[0].2 = folder.join("base");
-            for v in loaded.variants {
-                runs.push((v.scenario, v.warnings, folder.join(&v.name)));
-            }
-            groups.push((folder, batch.jobs.len()..batch.jobs.len() + runs.len()));
-        }
-        for (scenario, warnings, dir) in runs {
-            if let Err(dir) = batch.add(scenario, warnings, dir) {
-                let file = file.display();
-                eprintln!(
-                    "error: {file}: another scenario already writes to {}; give each a different `name`",
-                    dir.display()
-                );
-                input_error = true;
-            }
+        if let Err(dir) = batch.add(loaded, out.as_deref(), files.len() > 1) {
+            let file = file.display();
+            eprintln!(
+                "error: {file}: another scenario already writes to {}; give each a different `name`",
+                dir.display()
+            );
+            input_error = true;
         }
     }
     let started = Instant::now();
     let results = batch.run();
     let elapsed = started.elapsed().as_secs_f64();
     let mut run_error = false;
-    let mut summaries = Vec::new();
-    for (job, result) in batch.jobs.iter().zip(results) {
+    for (job, result) in batch.jobs.iter().zip(&results) {
         match result {
-            Ok(summary) => {
-                if !quiet {
-                    print!("{}\n{}results: {}\n\n", summary.headline(), summary.table(), job.dir.display());
-                }
-                let label = job.scenario.variant.clone().unwrap_or_else(|| "base".to_owned());
-                summaries.push(Some((label, summary)));
+            Ok(summary) if !quiet => {
+                print!("{}\n{}results: {}\n\n", summary.headline(), summary.table(), job.dir.display())
             }
+            Ok(_) => {}
             Err(e) => {
                 eprintln!("error: {}: {e}", job.scenario.name);
                 run_error = true;
-                summaries.push(None);
             }
         }
     }
-    // A scenario with variants: its runs side by side, when all of them ran.
-    for (folder, jobs) in groups {
-        let Some(runs) = summaries[jobs].iter().cloned().collect::<Option<Vec<_>>>() else { continue };
-        let comparison = ecsim::report::Comparison::new(&runs);
+    for (folder, comparison) in batch.comparisons(&results) {
         if !quiet {
             print!("{}comparison: {}\n\n", comparison.table(), folder.join("comparison.csv").display());
         }

@@ -1084,10 +1084,13 @@ impl<'a> Cluster<'a> {
                 let i = &self.instances[*i as usize];
                 !protected || (i.state == InstanceState::Active && i.non_daemon_tasks == 0)
             };
-            let zone_size = |z: u32| p.in_service.iter().filter(|&&i| self.instances[i as usize].az == z).count();
+            let mut zone_sizes = vec![0usize; p.config.availability_zones as usize];
+            for &i in &p.in_service {
+                zone_sizes[self.instances[i as usize].az as usize] += 1;
+            }
             let Some(&instance) = p.in_service.iter().filter(|i| removable(i)).max_by_key(|&&i| {
                 let i_ref = &self.instances[i as usize];
-                (zone_size(i_ref.az), std::cmp::Reverse(i_ref.non_daemon_tasks), i)
+                (zone_sizes[i_ref.az as usize], std::cmp::Reverse(i_ref.non_daemon_tasks), i)
             }) else {
                 return; // every instance is protected: the ASG waits
             };

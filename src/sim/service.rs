@@ -710,11 +710,16 @@ impl<'a> ServiceState<'a> {
     /// it runs on Spot. A Spot launch while Spot has no capacity goes to FARGATE instead when
     /// the scenario falls back (the first FARGATE item, or one past the strategy's items).
     fn choose_item(&self, fargate: &FargateLaunch, now: SimTime) -> (u8, bool) {
-        let shares: Vec<Share> = fargate.strategy.iter().map(|(_, share)| *share).collect();
-        let item = next_launch(&shares, &self.tasks_per_item[..shares.len()]);
+        let item = match fargate.strategy.len() {
+            1 => 0,
+            n => {
+                let shares: Vec<Share> = fargate.strategy.iter().map(|(_, share)| *share).collect();
+                next_launch(&shares, &self.tasks_per_item[..n])
+            }
+        };
         let spot = fargate.strategy[item].0;
         if spot && self.fargate_spot.fallback && self.fargate_spot.unavailable_until(now.as_millis()).is_some() {
-            let on_demand = fargate.strategy.iter().position(|(spot, _)| !spot).unwrap_or(shares.len());
+            let on_demand = fargate.strategy.iter().position(|(spot, _)| !spot).unwrap_or(fargate.strategy.len());
             return (on_demand as u8, false);
         }
         (item as u8, spot)
