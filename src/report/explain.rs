@@ -73,7 +73,9 @@ pub fn explain(dir: &Path, service: &str, at: &str) -> Result<String, ExplainErr
     }
 
     let mine = |row: &Row| row["service"] == service;
-    let decisions = read_csv(&dir.join("events.csv"), |row| mine(row) && row["event"] != "task")?;
+    let decisions = read_csv(&dir.join("events.csv"), |row| {
+        mine(row) && row["event"] != "task" && row["event"] != "placement_failed"
+    })?;
     let series = read_csv(&dir.join("timeseries.csv"), mine)?;
     let mut story = String::new();
 
@@ -94,6 +96,17 @@ pub fn explain(dir: &Path, service: &str, at: &str) -> Result<String, ExplainErr
             row["tasks_running_max"],
             row["desired_count"]
         );
+    }
+
+    let index = names.iter().position(|n| *n == service).expect("checked above");
+    let groups: Vec<String> = scenario["services"][index]["launch"]["ec2"]["providers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| scenario["providers"][p[0].as_u64()? as usize]["name"].as_str().map(str::to_owned))
+        .collect();
+    if !groups.is_empty() {
+        capacity_story(&mut story, dir, service, &groups, t)?;
     }
 
     let Some(last) = decisions.iter().rev().map(seconds).find(|&s| s <= t) else {
@@ -122,6 +135,55 @@ pub fn explain(dir: &Path, service: &str, at: &str) -> Result<String, ExplainErr
         );
     }
     Ok(story)
+}
+
+/// An EC2 service's side of the cluster at `t`: its tasks waiting for an instance, the
+/// placements that failed, and each of its groups' latest managed-scaling decision.
+fn capacity_story(
+    story: &mut String,
+    dir: &Path,
+    service: &str,
+    groups: &[String],
+    t: f64,
+) -> Result<(), ExplainError> {
+    let rows = read_csv(&dir.join("events.csv"), |row| {
+        row["service"] == service && (row["event"] == "task" || row["event"] == "placement_failed")
+            || row["event"].starts_with("group_scale") && groups.contains(&row["provider"])
+    })?;
+    // A task waits from a launch without an instance until a record of it with one, or its stop.
+    let mut waiting: BTreeMap<&str, bool> = BTreeMap::new();
+    for row in rows.iter().filter(|r| r["event"] == "task" && seconds(r) <= t) {
+        let placed_or_gone = !row["instance"].is_empty() || row["to_state"] == "STOPPED";
+        waiting.insert(&row["task"], !placed_or_gone);
+    }
+    let count = waiting.values().filter(|&&w| w).count();
+    if count > 0 {
+        let _ = writeln!(story, "{count} task(s) of {service} were waiting in PROVISIONING for room on an instance.");
+    }
+    if let Some(failure) = rows.iter().rev().find(|r| r["event"] == "placement_failed" && seconds(r) <= t) {
+        let _ = writeln!(
+            story,
+            "The latest launch that could not be placed, at {} ({} s): {}; the scheduler tries again each tick.",
+            failure["timestamp"], failure["time_s"], failure["reason"]
+        );
+    }
+    for group in groups {
+        let Some(row) = rows.iter().rev().find(|r| r["provider"] == *group && seconds(r) <= t) else { continue };
+        let effect = if row["desired_before"] == row["desired_after"] {
+            format!(
+                "it wanted {} instances but {} held it at {}",
+                row["proposed"], row["limited_by"], row["desired_after"]
+            )
+        } else {
+            format!("the group went from {} to {} instances", row["desired_before"], row["desired_after"])
+        };
+        let _ = writeln!(
+            story,
+            "Capacity provider {group}, latest decision at {} ({} s): {}; {effect}.",
+            row["timestamp"], row["time_s"], row["reason"]
+        );
+    }
+    Ok(())
 }
 
 /// One decision row in words.

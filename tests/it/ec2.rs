@@ -63,7 +63,7 @@ fn total_cost(summary: &serde_json::Value) -> f64 {
 
 #[test]
 fn spread_scales_the_group_out_once_and_keeps_every_instance_busy() {
-    let (_out, events, series, summary) = run("ec2-spread.toml");
+    let (out, events, series, summary) = run("ec2-spread.toml");
     // 33:00: 150 % → 3 instances; 34:00: 133.3 % asks for 4, held by warm-up.
     let group = group_events(&events, "web-asg");
     assert_eq!(group.len(), 2, "one scale-out, one hold, no scale-in");
@@ -87,6 +87,11 @@ fn spread_scales_the_group_out_once_and_keeps_every_instance_busy() {
     }
     // 75:00: spread stops one task in the fullest zone each time: b, a, then c.
     assert_eq!(stopped_at(&events, 4500), ["8", "7", "11"]);
+    // `explain` tells the cluster's side: at 34:00 three tasks wait, and warm-up holds the group.
+    let story = super::ecsim(&["explain", out.path().to_str().unwrap(), "--service", "api", "--at", "34m"]);
+    let story = String::from_utf8_lossy(&story.stdout);
+    assert!(story.contains("3 task(s) of api were waiting in PROVISIONING"), "{story}");
+    assert!(story.contains("it wanted 4 instances but instance_warmup held it at 3"), "{story}");
     // The provider's row for 33:00 shows the datapoint that scaled it out.
     let row = series.iter().find(|r| r["provider"] == "web-asg" && r["time_s"] == "1980").unwrap();
     assert_eq!(row["capacity_provider_reservation"], "150.000");
@@ -233,6 +238,8 @@ max_capacity = 4
     assert!(failures[0]["reason"].contains("CPU, memory"), "{}", failures[0]["reason"]);
     assert_eq!(events.iter().filter(|e| e["event"] == "task").count(), 2);
     assert_eq!(summary(&out)["total"]["placement_failures"], 1);
+    let story = super::ecsim(&["explain", out.to_str().unwrap(), "--service", "s", "--at", "5m"]);
+    assert!(String::from_utf8_lossy(&story.stdout).contains("could not be placed"));
     // One m5.large for 10 minutes.
     assert!(close(total_cost(&summary(&out)), 0.096 / 6.0, 1e-9));
 }
