@@ -42,12 +42,6 @@ impl Metric {
     pub fn name(self) -> &'static str {
         Self::NAMES.iter().find(|(_, _, m)| *m == self).map(|&(_, aws, _)| aws).expect("every metric is named")
     }
-
-    pub const COUNT: usize = 7;
-
-    pub fn index(self) -> usize {
-        self as usize
-    }
 }
 
 /// One minute of a metric, as CloudWatch keeps it: enough to give any statistic over any
@@ -129,8 +123,8 @@ mod tests {
         assert_eq!(Metric::parse("cpu"), Some(Metric::CpuUtilization));
         assert_eq!(Metric::parse("ECSServiceAverageMemoryUtilization"), Some(Metric::MemoryUtilization));
         assert_eq!(Metric::parse("latency"), None);
-        for (i, (_, _, metric)) in Metric::NAMES.iter().enumerate() {
-            assert_eq!(metric.index(), i);
+        for (short, aws, metric) in Metric::NAMES {
+            assert_eq!((Metric::parse(short), Metric::parse(aws)), (Some(metric), Some(metric)));
         }
     }
 }

@@ -137,8 +137,8 @@ pub(super) struct ServiceState<'a> {
     /// Interrupted Spot tasks the scheduler has not launched a replacement for yet.
     replacements_owed: u32,
     policies: Vec<PolicyState>,
-    /// The metrics some alarm of this service watches.
-    watched: [bool; Metric::COUNT],
+    /// Some alarm watches memory: only then are memory integrals kept.
+    watches_memory: bool,
     /// Per policy: the limit that held its last recorded no-op, so a policy held at a limit
     /// minute after minute is recorded once.
     held: Vec<Option<(Direction, Limit)>>,
@@ -163,10 +163,8 @@ impl<'a> ServiceState<'a> {
             .flat_map(|(action, a)| a.fire_times_ms.iter().map(move |&t| (t, action)))
             .collect();
         schedule.sort_unstable();
-        let mut watched = [false; Metric::COUNT];
-        for alarm in policies.iter().flat_map(|p| &p.alarms) {
-            watched[alarm.config().metric.index()] = true;
-        }
+        let watches_memory =
+            policies.iter().flat_map(|p| &p.alarms).any(|alarm| alarm.config().metric == Metric::MemoryUtilization);
         ServiceState {
             index,
             config,
@@ -205,7 +203,7 @@ impl<'a> ServiceState<'a> {
             replacements_owed: 0,
             held: vec![None; policies.len()],
             policies,
-            watched,
+            watches_memory,
             last_scale_out: None,
             last_scale_in: None,
             summary: ServiceSummary {
@@ -320,7 +318,7 @@ impl<'a> ServiceState<'a> {
         tick.capacity += capacity * seconds;
         tick.running_task_ms += u64::from(self.running) * dt;
         tick.serving_task_ms += u64::from(self.serving) * dt;
-        if self.watched[Metric::MemoryUtilization.index()] && self.running > 0 {
+        if self.watches_memory && self.running > 0 {
             let tasks = f64::from(self.running);
             let used = self.config.memory_used_mib(served / seconds / tasks);
             let reserved = f64::from(self.config.memory_reservation.unwrap_or(self.config.memory));
@@ -375,23 +373,21 @@ impl<'a> ServiceState<'a> {
         }
     }
 
-    /// Turns the minute just ended into one-minute samples of every watched metric and feeds
+    /// Turns the minute just ended into one-minute samples of the metrics the alarms watch and feeds
     /// them to the alarms, `copies` times when one tick spans several minutes.
     pub(super) fn close_datapoint(&mut self, copies: u32) {
         let minute = std::mem::take(&mut self.this_minute);
         let cpu = self.sample(Metric::CpuUtilization, &minute);
-        let mut samples = [None; Metric::COUNT];
-        for (metric_index, (_, _, metric)) in Metric::NAMES.iter().enumerate() {
-            if self.watched[metric_index] {
-                samples[metric_index] =
-                    if *metric == Metric::CpuUtilization { cpu } else { self.sample(*metric, &minute) };
-            }
-        }
+        // Each alarm's sample, worked out as it is fed (the same metric again costs a few
+        // arithmetic operations, less than keeping a table of every metric).
+        let mut policies = std::mem::take(&mut self.policies);
         for _ in 0..copies {
-            for alarm in self.policies.iter_mut().flat_map(|p| &mut p.alarms) {
-                alarm.push_minute(samples[alarm.config().metric.index()]);
+            for alarm in policies.iter_mut().flat_map(|p| &mut p.alarms) {
+                let metric = alarm.config().metric;
+                alarm.push_minute(if metric == Metric::CpuUtilization { cpu } else { self.sample(metric, &minute) });
             }
         }
+        self.policies = policies;
         if let Some(sample) = cpu {
             let value = sample.mean;
             self.interval.cpu_sum += value * f64::from(copies);
