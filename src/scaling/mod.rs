@@ -194,6 +194,11 @@ fn consider(decisions: &mut Vec<Decision>, view: &CapacityView, ask: Ask) {
     });
 }
 
+/// Whether any alarm of these policies is in ALARM: if none is, no policy acts.
+pub fn in_alarm(states: &[PolicyState]) -> bool {
+    states.iter().flat_map(|p| &p.alarms).any(|a| a.state() == AlarmState::Alarm)
+}
+
 /// Evaluates every policy of a service after a minute's datapoints. Returns the decisions worth
 /// recording, at most one of them marked `won`; the others lost, or were stopped by a limit.
 pub fn evaluate(
@@ -203,7 +208,7 @@ pub fn evaluate(
     view: &CapacityView,
 ) -> Vec<Decision> {
     let alarmed = |i: usize, a: usize| states[i].alarms[a].state() == AlarmState::Alarm;
-    if !(0..policies.len()).any(|i| (0..states[i].alarms.len()).any(|a| alarmed(i, a))) {
+    if !in_alarm(states) {
         return Vec::new();
     }
     let mut decisions = Vec::new();

@@ -17,7 +17,7 @@ use crate::placement::{AVAILABILITY_ZONE, Resource, SpreadField, Strategy, keep_
 use crate::pricing::{
     FARGATE_MINIMUM_BILLED_MS, FARGATE_WINDOWS_MINIMUM_BILLED_MS, billed_ms, fargate_cost, fargate_extras_hour,
 };
-use crate::scaling::{CapacityView, Direction, Limit, Metric, PolicyState, Sample, evaluate};
+use crate::scaling::{CapacityView, Direction, Limit, Metric, PolicyState, Sample, evaluate, in_alarm};
 
 /// The `stoppedReason` of an interrupted Fargate Spot task (reference §5.4).
 const SPOT_INTERRUPTED: &str = "Your Spot Task was interrupted.";
@@ -458,6 +458,11 @@ impl<'a> ServiceState<'a> {
     // ----- scaling -----
 
     pub(super) fn evaluate_policies<R: Recorder>(&mut self, now: SimTime, recorder: &mut R) {
+        // No alarm in ALARM, the common minute: nothing to evaluate.
+        if !in_alarm(&self.policies) {
+            self.held.fill(None);
+            return;
+        }
         let view = CapacityView {
             now,
             running: self.running,
