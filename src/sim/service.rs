@@ -128,6 +128,9 @@ pub(super) struct ServiceState<'a> {
     live_billing_start_sum: [u64; 2],
     /// Fargate: active tasks per strategy item (and the fallback).
     tasks_per_item: Vec<u32>,
+    /// The strategy's shares, item by item (Fargate: then the On-Demand fallback, base and
+    /// weight 0; a launch type: one item).
+    shares: Vec<Share>,
     /// Draws for Fargate Spot interruptions.
     spot_rng: Rng,
     /// Interrupted Spot tasks whose replacements are not RUNNING yet, and whether the current
@@ -156,6 +159,13 @@ impl<'a> ServiceState<'a> {
         zones: usize,
     ) -> Self {
         let policies: Vec<PolicyState> = config.policies.iter().map(PolicyState::new).collect();
+        let shares: Vec<Share> = match &config.launch {
+            Launch::Fargate(fargate) => {
+                fargate.strategy.iter().map(|(_, share)| *share).chain([Share { base: 0, weight: 0 }]).collect()
+            }
+            Launch::Ec2(placement) if placement.providers.is_empty() => vec![Share { base: 0, weight: 1 }],
+            Launch::Ec2(placement) => placement.providers.iter().map(|(_, share)| *share).collect(),
+        };
         let mut schedule: Vec<(u64, usize)> = config
             .scheduled_actions
             .iter()
@@ -193,10 +203,8 @@ impl<'a> ServiceState<'a> {
             closed_billed_ms: [0; 2],
             live_billing: [0; 2],
             live_billing_start_sum: [0; 2],
-            tasks_per_item: match &config.launch {
-                Launch::Fargate(fargate) => vec![0; fargate.strategy.len() + 1],
-                Launch::Ec2(placement) => vec![0; placement.providers.len().max(1)],
-            },
+            tasks_per_item: vec![0; shares.len()],
+            shares,
             spot_rng,
             awaiting_replacement: 0,
             replacing_in_tick: false,
@@ -703,21 +711,15 @@ impl<'a> ServiceState<'a> {
         if placement.providers.is_empty() {
             return None;
         }
-        let shares: Vec<Share> = placement.providers.iter().map(|(_, share)| *share).collect();
-        Some(placement.providers[next_launch(&shares, &self.tasks_per_item)].0)
+        Some(placement.providers[next_launch(&self.shares, &self.tasks_per_item)].0)
     }
 
     /// The strategy item a Fargate launch goes to (base first, then the weights), and whether
     /// it runs on Spot. A Spot launch while Spot has no capacity goes to FARGATE instead when
     /// the scenario falls back (the first FARGATE item, or one past the strategy's items).
     fn choose_item(&self, fargate: &FargateLaunch, now: SimTime) -> (u8, bool) {
-        let item = match fargate.strategy.len() {
-            1 => 0,
-            n => {
-                let shares: Vec<Share> = fargate.strategy.iter().map(|(_, share)| *share).collect();
-                next_launch(&shares, &self.tasks_per_item[..n])
-            }
-        };
+        // The fallback item has neither base nor weight: the strategy never chooses it.
+        let item = next_launch(&self.shares, &self.tasks_per_item);
         let spot = fargate.strategy[item].0;
         if spot && self.fargate_spot.fallback && self.fargate_spot.unavailable_until(now.as_millis()).is_some() {
             let on_demand = fargate.strategy.iter().position(|(spot, _)| !spot).unwrap_or(fargate.strategy.len());
@@ -893,23 +895,10 @@ impl<'a> ServiceState<'a> {
             return slot;
         }
         let mut candidates: Vec<u32> = self.active_by_az.iter().flatten().copied().collect();
-        // A strategy over several Auto Scaling group providers first picks the provider most
-        // over its share.
-        if let Some(placement) = self.config.ec2()
-            && placement.providers.len() > 1
-        {
-            let shares: Vec<Share> = placement.providers.iter().map(|(_, share)| *share).collect();
-            let item = next_stop(&shares, &self.tasks_per_item) as u8;
-            candidates.retain(|&s| self.slots[s as usize].item == item);
-        }
-        // A Fargate strategy first picks the item whose tasks are most over its share; On-Demand
-        // tasks launched as a fallback from Spot go first.
-        if let Launch::Fargate(fargate) = &self.config.launch
-            && (fargate.strategy.len() > 1 || self.tasks_per_item[fargate.strategy.len()] > 0)
-        {
-            let mut shares: Vec<Share> = fargate.strategy.iter().map(|(_, share)| *share).collect();
-            shares.push(Share { base: 0, weight: 0 });
-            let item = next_stop(&shares, &self.tasks_per_item) as u8;
+        // A strategy first gives up a task of the item most over its share (On-Demand tasks
+        // launched as a fallback from Spot, with no share, first).
+        if self.shares.len() > 1 {
+            let item = next_stop(&self.shares, &self.tasks_per_item) as u8;
             candidates.retain(|&s| self.slots[s as usize].item == item);
         }
         let starting: Vec<u32> =
