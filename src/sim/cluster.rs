@@ -127,6 +127,9 @@ struct ProviderState<'a> {
     prices: Vec<f64>,
     /// Times to Spot interruption.
     spot_rng: Rng,
+    /// The smallest and the largest of the instance types, parameter by parameter: what the
+    /// scale-out estimate binpacks on (§4.2).
+    shape_bounds: (InstanceShape, InstanceShape),
 }
 
 #[derive(Default)]
@@ -259,6 +262,7 @@ impl<'a> Cluster<'a> {
                         })
                         .collect(),
                     spot_rng: stream(scenario.seed, &format!("spot:{}", config.name)),
+                    shape_bounds: shape_bounds(config),
                 })
                 .collect(),
             zone_tasks: vec![vec![0; zones]; services],
@@ -1033,30 +1037,9 @@ impl<'a> Cluster<'a> {
         if groups.is_empty() {
             return None;
         }
-        let shapes: Vec<InstanceShape> = p
-            .config
-            .instance_types
-            .iter()
-            .map(|t| InstanceShape {
-                cpu_units: t.registered.cpu_units,
-                memory_mib: t.registered.memory_mib,
-                task_enis: t.awsvpc_tasks,
-            })
-            .collect();
-        let per =
-            |f: fn(&InstanceShape) -> u32, pick: fn(u32, u32) -> u32| shapes.iter().map(f).reduce(pick).unwrap_or(0);
-        let smallest = InstanceShape {
-            cpu_units: per(|s| s.cpu_units, u32::min),
-            memory_mib: per(|s| s.memory_mib, u32::min),
-            task_enis: per(|s| s.task_enis, u32::min),
-        };
-        let largest = InstanceShape {
-            cpu_units: per(|s| s.cpu_units, u32::max),
-            memory_mib: per(|s| s.memory_mib, u32::max),
-            task_enis: per(|s| s.task_enis, u32::max),
-        };
         let settings = p.config.managed_scaling.expect("managed scaling");
-        instances_needed(&groups, &smallest, &largest, settings.groups)
+        let (smallest, largest) = &p.shape_bounds;
+        instances_needed(&groups, smallest, largest, settings.groups)
     }
 
     /// Launches or removes instances until the group matches its desired capacity. On scale-in
@@ -1212,6 +1195,26 @@ impl<'a> Cluster<'a> {
             })
             .collect()
     }
+}
+
+/// The smallest and the largest of a provider's instance types, parameter by parameter.
+fn shape_bounds(provider: &AsgProvider) -> (InstanceShape, InstanceShape) {
+    let shapes: Vec<InstanceShape> = provider
+        .instance_types
+        .iter()
+        .map(|t| InstanceShape {
+            cpu_units: t.registered.cpu_units,
+            memory_mib: t.registered.memory_mib,
+            task_enis: t.awsvpc_tasks,
+        })
+        .collect();
+    let per = |f: fn(&InstanceShape) -> u32, pick: fn(u32, u32) -> u32| shapes.iter().map(f).reduce(pick).unwrap_or(0);
+    let bound = |pick: fn(u32, u32) -> u32| InstanceShape {
+        cpu_units: per(|s| s.cpu_units, pick),
+        memory_mib: per(|s| s.memory_mib, pick),
+        task_enis: per(|s| s.task_enis, pick),
+    };
+    (bound(u32::min), bound(u32::max))
 }
 
 #[cfg(test)]
