@@ -36,8 +36,13 @@ fn whole_run(c: &mut Criterion) {
         group.bench_function(label, |b| {
             b.iter(|| {
                 let loaded = scenario::load(&scenario_path(file), &Overrides::default()).unwrap();
-                let (outcome, summary) =
-                    ecsim::report::run_into(out.path(), &loaded.scenario, &loaded.warnings).unwrap();
+                let (outcome, summary) = ecsim::report::run_into(
+                    out.path(),
+                    &loaded.scenario,
+                    &loaded.warnings,
+                    &ecsim::report::Progress::hidden(),
+                )
+                .unwrap();
                 let total = &summary.total;
                 assert!(total.cost_usd > 0.0 && total.scale_outs > 0);
                 assert!(

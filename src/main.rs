@@ -5,8 +5,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use clap::{Parser, Subcommand};
-use ecsim::batch::Batch;
+use clap::{Args, Parser, Subcommand};
+use ecsim::batch::best::{Constraint, Goal};
+use ecsim::batch::shard::{self, Shard};
+use ecsim::batch::{Batch, sweep};
+use ecsim::report::{self, Progress};
 use ecsim::scenario::{self, Overrides};
 
 #[derive(Parser)]
@@ -42,6 +45,68 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Run a sweep: every point of a scenario's [sweep] (or of a sweep file naming a scenario),
+    /// every variant, each replication; writes runs.csv, points.csv (means and 95 % intervals),
+    /// pareto.csv and sweep.json.
+    Sweep {
+        /// A scenario with a [sweep] table, or a sweep file (`scenario = "FILE"` and [sweep]).
+        file: PathBuf,
+        /// The sweep's folder [default: output/<name>]; a shard writes into its
+        /// shard-I-of-N subfolder.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Runs at once [default: one per core].
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+        jobs: Option<u32>,
+        /// Replications of each point, instead of the sweep's `replications`.
+        #[arg(long)]
+        replications: Option<u32>,
+        /// The seed replication 0 runs on, instead of the scenario's.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Fargate price table, instead of the scenario's `prices`.
+        #[arg(long)]
+        prices: Option<PathBuf>,
+        /// EC2 instance catalog, instead of the scenario's `catalog`.
+        #[arg(long)]
+        catalog: Option<PathBuf>,
+        /// Also write each run's own folder (time series, events) under runs/.
+        #[arg(long)]
+        keep_runs: bool,
+        /// Go on from what an interrupted start of the same sweep finished.
+        #[arg(long)]
+        resume: bool,
+        /// Run the I-th of N slices of the runs (0 ≤ I < N) [default: from SLURM_ARRAY_TASK_ID,
+        /// JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX when set].
+        #[arg(long)]
+        shard: Option<Shard>,
+        /// How many shards an array job has, where its variables do not say (Kubernetes).
+        #[arg(long)]
+        shards: Option<u32>,
+        #[command(flatten)]
+        goal: GoalArgs,
+        /// Add replications to the points near the --best decision until their 95 % intervals
+        /// are this tight: a share of the mean, e.g. 2%.
+        #[arg(long, value_parser = parse_share)]
+        precision: Option<f64>,
+        /// The most runs of one point --precision may make.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(2..=10_000))]
+        max_replications: u32,
+        /// Print nothing but errors and the --best answer.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Join the folders of a sweep's shards into the files one machine would have written.
+    Merge {
+        /// Shard folders (or folders holding shard-I-of-N subfolders).
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where the merged files go.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        goal: GoalArgs,
+    },
     /// Check scenario files without running them.
     Validate {
         #[arg(required = true)]
@@ -70,6 +135,47 @@ enum Command {
     },
 }
 
+/// What the best point of a sweep is.
+#[derive(Args)]
+struct GoalArgs {
+    /// Print the best points that meet a service level, judged on the end of each point's 95 %
+    /// interval: 'FIGURE <= NUMBER' or 'FIGURE >= NUMBER', e.g. 'unserved_share <= 0.001'.
+    #[arg(long)]
+    best: Option<Constraint>,
+    /// The figure the best point keeps lowest [default: cost_usd].
+    #[arg(long)]
+    minimize: Option<String>,
+    /// The figure the best point keeps highest.
+    #[arg(long, conflicts_with = "minimize")]
+    maximize: Option<String>,
+}
+
+impl GoalArgs {
+    /// The goal, if any of the three was given.
+    fn goal(self) -> Option<Goal> {
+        if self.best.is_none() && self.minimize.is_none() && self.maximize.is_none() {
+            return None;
+        }
+        let maximize = self.maximize.is_some();
+        let objective = self.maximize.or(self.minimize).unwrap_or_else(|| "cost_usd".into());
+        Some(Goal { constraint: self.best, objective, maximize })
+    }
+}
+
+/// "2%" or "0.02".
+fn parse_share(text: &str) -> Result<f64, String> {
+    let share = match text.trim().strip_suffix('%') {
+        Some(percent) => percent.trim().parse::<f64>().map(|p| p / 100.0),
+        None => text.trim().parse::<f64>(),
+    }
+    .map_err(|_| format!("found \"{text}\"; expected a share such as 2% or 0.02"))?;
+    if share > 0.0 && share < 1.0 {
+        Ok(share)
+    } else {
+        Err(format!("found \"{text}\"; expected more than 0 and less than 100%"))
+    }
+}
+
 const INPUT_ERROR: u8 = 2;
 const RUN_ERROR: u8 = 1;
 
@@ -78,6 +184,29 @@ fn main() -> ExitCode {
         Command::Run { files, out, seed, prices, catalog, quiet } => {
             run(&files, out, &Overrides { seed, prices, catalog }, quiet)
         }
+        Command::Sweep {
+            file,
+            out,
+            jobs,
+            replications,
+            seed,
+            prices,
+            catalog,
+            keep_runs,
+            resume,
+            shard,
+            shards,
+            goal,
+            precision,
+            max_replications,
+            quiet,
+        } => {
+            let overrides = Overrides { seed, prices, catalog };
+            let settings =
+                SweepArgs { out, jobs, keep_runs, resume, shard, shards, precision, max_replications, quiet };
+            run_sweep(&file, &overrides, replications, settings, goal.goal())
+        }
+        Command::Merge { dirs, out, goal } => merge(&dirs, &out, goal.goal()),
         Command::Validate { files } => validate(&files),
         Command::Compare { dirs, out } => compare(&dirs, out),
         Command::Explain { dir, service, at } => match ecsim::report::explain(&dir, &service, &at) {
@@ -118,7 +247,9 @@ fn run(files: &[PathBuf], out: Option<PathBuf>, overrides: &Overrides, quiet: bo
         }
     }
     let started = Instant::now();
-    let results = batch.run();
+    let progress = Progress::simulated(batch.simulated_ms(), !quiet);
+    let results = batch.run(&progress);
+    progress.finish();
     let elapsed = started.elapsed().as_secs_f64();
     let mut run_error = false;
     for (job, result) in batch.jobs.iter().zip(&results) {
@@ -154,12 +285,178 @@ fn run(files: &[PathBuf], out: Option<PathBuf>, overrides: &Overrides, quiet: bo
     }
 }
 
+/// The sweep settings of the command line, before the shard is known.
+struct SweepArgs {
+    out: Option<PathBuf>,
+    jobs: Option<u32>,
+    keep_runs: bool,
+    resume: bool,
+    shard: Option<Shard>,
+    shards: Option<u32>,
+    precision: Option<f64>,
+    max_replications: u32,
+    quiet: bool,
+}
+
+fn run_sweep(
+    file: &std::path::Path,
+    overrides: &Overrides,
+    replications: Option<u32>,
+    args: SweepArgs,
+    goal: Option<Goal>,
+) -> ExitCode {
+    let input_error = |message: String| {
+        eprintln!("error: {message}");
+        ExitCode::from(INPUT_ERROR)
+    };
+    let shard = match args.shard {
+        Some(shard) => Some(shard),
+        None => match shard::from_environment(|name| std::env::var(name).ok(), args.shards) {
+            Ok(Some((shard, engine))) => {
+                if !args.quiet {
+                    eprintln!("ecsim: shard {shard} of the sweep, from {engine}'s array job");
+                }
+                Some(shard)
+            }
+            Ok(None) if args.shards.is_some() => {
+                return input_error("--shards needs --shard I/N, or an array job's index (SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX)".into());
+            }
+            Ok(None) => None,
+            Err(e) => return input_error(e),
+        },
+    };
+    let refine = match (args.precision, &goal) {
+        (Some(precision), Some(goal)) => {
+            Some(sweep::Refine { goal: goal.clone(), precision, max_replications: args.max_replications })
+        }
+        (Some(_), None) => {
+            return input_error("--precision refines a decision: give --best (and --minimize or --maximize)".into());
+        }
+        (None, _) => None,
+    };
+    let plan = match scenario::load_sweep(file, overrides, replications) {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(INPUT_ERROR);
+        }
+    };
+    for warning in &plan.warnings {
+        eprintln!("warning: {}: {warning}", file.display());
+    }
+    let cap = refine.as_ref().map_or(plan.replications, |r| r.max_replications.max(plan.replications));
+    let most = plan.points.len() as u64 * plan.variants.len() as u64 * u64::from(cap);
+    if most > scenario::MAX_RUNS {
+        return input_error(format!(
+            "{} points × {} variant(s) × up to {cap} replications may reach {most} runs; a sweep may have at most {}: lower --max-replications",
+            plan.points.len(),
+            plan.variants.len(),
+            scenario::MAX_RUNS
+        ));
+    }
+    let settings = sweep::Settings {
+        out: args.out.unwrap_or_else(|| PathBuf::from("output").join(&plan.name)),
+        jobs: args.jobs.map(|j| j as usize),
+        keep_runs: args.keep_runs,
+        resume: args.resume,
+        shard,
+        refine,
+    };
+    let started = Instant::now();
+    let progress = Progress::runs(!args.quiet);
+    let outcome = sweep::run(&plan, &settings, &progress);
+    progress.finish();
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(e @ sweep::SweepError::Setting(_)) => return input_error(e.to_string()),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(RUN_ERROR);
+        }
+    };
+    let failed = outcome.failed();
+    for row in outcome.rows.iter().filter(|r| r.result.is_err()) {
+        eprintln!(
+            "error: run {} (point {}, {}, replication {}) failed: {}",
+            row.run,
+            row.point,
+            row.variant,
+            row.replication,
+            row.result.as_ref().err().map_or("", String::as_str)
+        );
+    }
+    if !args.quiet {
+        let taken = outcome.rows.len() - outcome.ran;
+        let resumed = if taken > 0 { format!(" ({taken} taken up from the earlier start)") } else { String::new() };
+        println!(
+            "ecsim sweep: {} — {} point(s) × {} variant(s), {} run(s){resumed} in {:.2} s, {failed} failed",
+            plan.name,
+            plan.points.len(),
+            plan.variants.len(),
+            outcome.rows.len(),
+            started.elapsed().as_secs_f64(),
+        );
+        println!("results: {}", outcome.dir.display());
+    }
+    let status = if failed > 0 { ExitCode::from(RUN_ERROR) } else { ExitCode::SUCCESS };
+    match goal {
+        Some(goal) => print_best(&outcome.points, &outcome.columns, &goal).unwrap_or(status),
+        None => status,
+    }
+}
+
+/// Prints the best points for `goal`; the exit code when the goal cannot be judged.
+fn print_best(
+    points: &[report::sweep::PointSummary],
+    columns: &report::sweep::Columns,
+    goal: &Goal,
+) -> Option<ExitCode> {
+    match ecsim::batch::best::judge(points, columns, goal) {
+        Ok(judgement) => {
+            print!("{}", report::sweep::best_text(points, columns, goal, &judgement));
+            None
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Some(ExitCode::from(INPUT_ERROR))
+        }
+    }
+}
+
+fn merge(dirs: &[PathBuf], out: &std::path::Path, goal: Option<Goal>) -> ExitCode {
+    match report::sweep::merge(out, dirs) {
+        Ok(merged) => {
+            let failed = merged.rows.iter().filter(|r| r.result.is_err()).count();
+            println!(
+                "ecsim merge: {} run(s) of {} point(s) from {} folder(s), {failed} failed; results: {}",
+                merged.rows.len(),
+                merged.points.len(),
+                dirs.len(),
+                out.display()
+            );
+            let status = if failed > 0 { ExitCode::from(RUN_ERROR) } else { ExitCode::SUCCESS };
+            match goal {
+                Some(goal) => print_best(&merged.points, &merged.columns, &goal).unwrap_or(status),
+                None => status,
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(INPUT_ERROR)
+        }
+    }
+}
+
 fn validate(files: &[PathBuf]) -> ExitCode {
     let mut failed = false;
     for file in files {
-        match scenario::load(file, &Overrides::default()) {
-            Ok(loaded) => {
-                for warning in &loaded.warnings {
+        let checked = match scenario::declares_sweep(file) {
+            true => scenario::load_sweep(file, &Overrides::default(), None).map(|plan| plan.warnings),
+            false => scenario::load(file, &Overrides::default()).map(|loaded| loaded.warnings),
+        };
+        match checked {
+            Ok(warnings) => {
+                for warning in &warnings {
                     eprintln!("warning: {}: {warning}", file.display());
                 }
                 println!("ok: {}", file.display());

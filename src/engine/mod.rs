@@ -10,7 +10,7 @@ mod rng;
 mod time;
 
 pub use queue::EventQueue;
-pub use rng::{Delay, Hazard, Rng, stream};
+pub use rng::{Delay, Hazard, Rng, replication_seed, stable_hash, stream};
 pub use time::{MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND, SimTime};
 
 /// A simulation model driven by the engine: one `match` over its own event type.

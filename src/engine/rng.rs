@@ -25,9 +25,31 @@ pub fn stream(seed: u64, purpose: &str) -> Rng {
     rng
 }
 
+/// The seed of replication `k` of a run whose seed is `seed`: replication 0 runs on `seed`
+/// itself (so it is the run `ecsim run` makes), replication `k ≥ 1` on SplitMix64's `k`-th
+/// output from state `seed`. It depends on nothing else, so every point of a sweep draws the
+/// same random numbers in its replication `k` (common random numbers).
+pub fn replication_seed(seed: u64, k: u64) -> u64 {
+    if k == 0 {
+        return seed;
+    }
+    let mut state = seed.wrapping_add((k - 1).wrapping_mul(GOLDEN_GAMMA));
+    splitmix64(&mut state)
+}
+
+/// A stable 64-bit hash of `bytes` (FNV-1a), for telling files and plans apart; not for
+/// security.
+pub fn stable_hash(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(FNV_OFFSET, |hash, &byte| (hash ^ u64::from(byte)).wrapping_mul(FNV_PRIME))
+}
+
+const GOLDEN_GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+const FNV_OFFSET: u64 = 0xCBF2_9CE4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01B3;
+
 /// SplitMix64 (Steele, Lea & Flood 2014): spreads a 64-bit seed over the 256-bit key.
 fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    *state = state.wrapping_add(GOLDEN_GAMMA);
     let mut z = *state;
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -36,7 +58,7 @@ fn splitmix64(state: &mut u64) -> u64 {
 
 /// FNV-1a, 64-bit: a stable name → stream number map (std's hasher is not stable).
 fn fnv1a(text: &str) -> u64 {
-    text.bytes().fold(0xCBF2_9CE4_8422_2325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01B3))
+    stable_hash(text.as_bytes())
 }
 
 /// A duration that is fixed or drawn from a distribution, in milliseconds.
@@ -114,6 +136,17 @@ mod tests {
         // FNV-1a 64 of "a" from the reference test suite (isthe.com/chongo/tech/comp/fnv).
         assert_eq!(fnv1a("a"), 0xAF63_DC4C_8601_EC8C);
         assert_eq!(fnv1a(""), 0xCBF2_9CE4_8422_2325);
+    }
+
+    #[test]
+    fn replication_seeds_follow_splitmix64() {
+        // SplitMix64 from state 0: 0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4, 0x06C45D188009454F
+        // (the reference outputs of Vigna's splitmix64.c).
+        assert_eq!(replication_seed(0, 0), 0);
+        assert_eq!(replication_seed(0, 1), 0xE220_A839_7B1D_CDAF);
+        assert_eq!(replication_seed(0, 2), 0x6E78_9E6A_A1B9_65F4);
+        assert_eq!(replication_seed(0, 3), 0x06C4_5D18_8009_454F);
+        assert_eq!(replication_seed(42, 0), 42);
     }
 
     #[test]

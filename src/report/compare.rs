@@ -211,7 +211,7 @@ pub fn write_comparison(dir: &Path, comparison: &Comparison) -> Result<(), super
         .map_err(|source| super::ReportError::Io { path: shown, source })
 }
 
-fn row(label: &str, s: &Summary) -> ComparisonRow {
+pub(super) fn row(label: &str, s: &Summary) -> ComparisonRow {
     let hours = s.duration_s * 1000.0 / MS_PER_HOUR as f64;
     // Sums from +0.0: an empty f64 sum is −0.0.
     let sum = |values: &mut dyn Iterator<Item = f64>| values.fold(0.0, |a, b| a + b);
@@ -243,7 +243,7 @@ fn row(label: &str, s: &Summary) -> ComparisonRow {
         average_tasks: if hours > 0.0 { s.total.running_task_hours / hours } else { 0.0 },
         peak_tasks: s.total.peak_running_tasks,
         average_instances: if hours > 0.0 {
-            s.providers.iter().map(|p| p.billed_instance_hours).sum::<f64>() / hours
+            sum(&mut s.providers.iter().map(|p| p.billed_instance_hours)) / hours
         } else {
             0.0
         },

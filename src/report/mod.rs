@@ -9,7 +9,9 @@ mod atomic;
 mod compare;
 mod csv_out;
 mod explain;
+mod progress;
 mod summary;
+pub mod sweep;
 
 use std::path::Path;
 
@@ -18,9 +20,11 @@ use serde::Serialize;
 pub use compare::{BreakEven, CompareError, Comparison, ComparisonRow, read_summaries, write_comparison};
 pub use csv_out::{CsvRecorder, EVENTS_HEADER, SERIES_HEADER};
 pub use explain::{ExplainError, explain};
+pub use progress::Progress;
 pub use summary::{ProviderLine, Summary, SummaryLine};
 
 use crate::config::Scenario;
+use crate::engine::SimTime;
 use crate::sim::{
     self, GroupScalingEvent, InstanceEvent, PlacementFailure, ProviderRow, Recorder, RunOutcome, ScalingEvent,
     ScheduledEvent, SeriesRow, TaskEvent,
@@ -43,10 +47,21 @@ struct RunRecord<'a> {
     scenario: &'a Scenario,
 }
 
+/// Runs `scenario` for its summary alone: no record is kept or written (a sweep's runs).
+pub fn summary_only(scenario: &Scenario) -> Summary {
+    Summary::new(scenario, &sim::run(scenario, &mut sim::Discard))
+}
+
 /// Runs `scenario`, writing its records into `dir` as they come, then its summaries. The CSV
 /// files are formatted and written on a thread of their own while the simulation goes on: the
 /// records reach it in order, in batches, so the files are the same as from one thread.
-pub fn run_into(dir: &Path, scenario: &Scenario, warnings: &[String]) -> Result<(RunOutcome, Summary), ReportError> {
+/// `progress` advances with the simulated time.
+pub fn run_into(
+    dir: &Path,
+    scenario: &Scenario,
+    warnings: &[String],
+    progress: &Progress,
+) -> Result<(RunOutcome, Summary), ReportError> {
     let shown = dir.display().to_string();
     let io = |source| ReportError::Io { path: shown.clone(), source };
     std::fs::create_dir_all(dir).map_err(io)?;
@@ -61,7 +76,7 @@ pub fn run_into(dir: &Path, scenario: &Scenario, warnings: &[String]) -> Result<
             }
             recorder
         });
-        let mut batching = Batching { batch: Vec::with_capacity(BATCH), sender };
+        let mut batching = Batching { batch: Vec::with_capacity(BATCH), sender, progress, reached: SimTime::ZERO };
         let outcome = sim::run(scenario, &mut batching);
         batching.flush();
         drop(batching);
@@ -118,13 +133,16 @@ impl Record {
     }
 }
 
-/// The simulation's recorder: collects records into batches for the writer thread.
-struct Batching {
+/// The simulation's recorder: collects records into batches for the writer thread, and moves
+/// the progress bar on as the first service's series rows pass.
+struct Batching<'p> {
     batch: Vec<Record>,
     sender: std::sync::mpsc::SyncSender<Vec<Record>>,
+    progress: &'p Progress,
+    reached: SimTime,
 }
 
-impl Batching {
+impl Batching<'_> {
     fn push(&mut self, record: Record) {
         self.batch.push(record);
         if self.batch.len() == BATCH {
@@ -139,7 +157,7 @@ impl Batching {
     }
 }
 
-impl Recorder for Batching {
+impl Recorder for Batching<'_> {
     fn task(&mut self, event: &TaskEvent) {
         self.push(Record::Task(event.clone()));
     }
@@ -150,6 +168,10 @@ impl Recorder for Batching {
         self.push(Record::Scheduled(event.clone()));
     }
     fn series(&mut self, row: &SeriesRow) {
+        if row.end > self.reached {
+            self.progress.advance(row.end.since(self.reached));
+            self.reached = row.end;
+        }
         self.push(Record::Series(row.clone()));
     }
     fn instance(&mut self, event: &InstanceEvent) {

@@ -1,7 +1,10 @@
 //! Readers for the data files a scenario names: request traces and Fargate price tables.
 //! Both are CSV; a bad row is reported with its file and line.
 
+use std::any::Any;
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use super::error::Problem;
 use crate::catalog::InstanceType;
@@ -15,6 +18,27 @@ fn problem(file: &Path, line: usize, key: &str, message: String) -> Problem {
         key: key.to_owned(),
         message,
         source_line: String::new(),
+    }
+}
+
+/// Data files read once for a scenario file, however many of its variants and sweep points
+/// name them: a sweep of a thousand points over a trace parses the trace once.
+#[derive(Default)]
+pub struct DataCache(Mutex<HashMap<String, Arc<dyn Any + Send + Sync>>>);
+
+impl DataCache {
+    /// What `read` gives, kept under `key` (which names the reader and all its arguments).
+    pub fn read<T: Clone + Send + Sync + 'static>(
+        &self,
+        key: String,
+        read: impl FnOnce() -> Result<T, Problem>,
+    ) -> Result<T, Problem> {
+        if let Some(kept) = self.0.lock().expect("no reader panics holding the lock").get(&key) {
+            return kept.downcast_ref::<Result<T, Problem>>().expect("one type per key").clone();
+        }
+        let value = read();
+        self.0.lock().expect("no reader panics holding the lock").insert(key, Arc::new(value.clone()));
+        value
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use toml::de::{DeTable, DeValue};
 
@@ -11,7 +12,7 @@ use toml::de::{DeTable, DeValue};
 pub struct KeyPath(Vec<Segment>);
 
 #[derive(Clone, Debug, PartialEq)]
-enum Segment {
+pub enum Segment {
     Key(String),
     Index(usize),
 }
@@ -32,12 +33,64 @@ impl KeyPath {
         path.0.push(Segment::Index(index));
         path
     }
+
+    pub fn segments(&self) -> &[Segment] {
+        &self.0
+    }
+
+    /// Reads a key path as the scenario file would write it: keys joined by `.`, array items
+    /// as `[N]`, a key with other characters in double quotes (`services."my.api".cpu`).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut path = KeyPath::root();
+        let mut rest = text.trim();
+        let bad = |why: &str| {
+            format!("`{text}` is not a key path ({why}); expected e.g. services.api.target_tracking[0].target_value")
+        };
+        if rest.is_empty() {
+            return Err(bad("it is empty"));
+        }
+        loop {
+            if let Some(quoted) = rest.strip_prefix('"') {
+                let end = quoted.find('"').ok_or_else(|| bad("a quote is not closed"))?;
+                path = path.key(&quoted[..end]);
+                rest = &quoted[end + 1..];
+            } else {
+                let end = rest.find(['.', '[']).unwrap_or(rest.len());
+                let key = &rest[..end];
+                if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || "-_".contains(c)) {
+                    return Err(bad("each key is letters, digits, '-' and '_', or quoted"));
+                }
+                path = path.key(key);
+                rest = &rest[end..];
+            }
+            while let Some(index) = rest.strip_prefix('[') {
+                let end = index.find(']').ok_or_else(|| bad("a `[` is not closed"))?;
+                let n = index[..end].parse().map_err(|_| bad("an index is a whole number"))?;
+                path = path.index(n);
+                rest = &index[end + 1..];
+            }
+            match rest.strip_prefix('.') {
+                Some(next) if !next.is_empty() => rest = next,
+                Some(_) => return Err(bad("it ends with `.`")),
+                None if rest.is_empty() => return Ok(path),
+                None => return Err(bad("keys are joined by `.`")),
+            }
+        }
+    }
+
+    /// Whether `self` is `prefix` or lies inside it.
+    pub fn starts_with(&self, prefix: &KeyPath) -> bool {
+        self.0.starts_with(&prefix.0)
+    }
 }
 
 impl fmt::Display for KeyPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, segment) in self.0.iter().enumerate() {
+            let plain =
+                |key: &str| !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || "-_".contains(c));
             match segment {
+                Segment::Key(key) if !plain(key) => write!(f, "{}\"{key}\"", if i == 0 { "" } else { "." })?,
                 Segment::Key(key) if i == 0 => write!(f, "{key}")?,
                 Segment::Key(key) => write!(f, ".{key}")?,
                 Segment::Index(index) => write!(f, "[{index}]")?,
@@ -99,30 +152,55 @@ impl ScenarioError {
     }
 }
 
-/// Finds where a key path sits in the source text.
+/// Finds where a key path sits in the source text. The text is parsed for spans only when a
+/// problem is reported, so a locator costs nothing to make for a scenario that passes.
+#[derive(Clone)]
 pub struct Locator<'a> {
     file: &'a Path,
     text: &'a str,
-    root: Option<DeValue<'a>>,
+    root: OnceLock<Option<DeValue<'a>>>,
     /// A variant's table (`variants.NAME`): a key it sets is reported there, the rest in the
     /// base document.
     overlay: Option<KeyPath>,
+    /// Keys a sweep point sets: a problem at or inside one is reported where its value was
+    /// given.
+    pinned: Vec<Pinned<'a>>,
+}
+
+/// A key whose value came from elsewhere (a sweep's axis): problems with it are reported at
+/// `at` in `locator`'s file, their message after `prefix`.
+#[derive(Clone)]
+pub struct Pinned<'a> {
+    pub path: KeyPath,
+    pub locator: &'a Locator<'a>,
+    pub at: KeyPath,
+    pub prefix: String,
 }
 
 impl<'a> Locator<'a> {
     pub fn new(file: &'a Path, text: &'a str) -> Self {
-        let root = DeTable::parse(text).ok().map(|table| DeValue::Table(table.into_inner()));
-        Locator { file, text, root, overlay: None }
+        Locator { file, text, root: OnceLock::new(), overlay: None, pinned: Vec::new() }
     }
 
     /// The same document, read for the variant at `overlay`.
     pub fn for_variant(&self, overlay: KeyPath) -> Self {
-        Locator { file: self.file, text: self.text, root: self.root.clone(), overlay: Some(overlay) }
+        Locator { overlay: Some(overlay), ..self.clone() }
+    }
+
+    /// The same document with `pinned` keys reported where their values came from.
+    pub fn with_pinned(self, pinned: Vec<Pinned<'a>>) -> Self {
+        Locator { pinned, ..self }
+    }
+
+    fn root(&self) -> Option<&DeValue<'a>> {
+        self.root
+            .get_or_init(|| DeTable::parse(self.text).ok().map(|table| DeValue::Table(table.into_inner())))
+            .as_ref()
     }
 
     /// The span start of `path` if every key on it is in the file.
     fn find(&self, path: &KeyPath) -> Option<usize> {
-        let mut value = self.root.as_ref()?;
+        let mut value = self.root()?;
         let mut offset = 0;
         for segment in &path.0 {
             let next = match segment {
@@ -149,6 +227,10 @@ impl<'a> Locator<'a> {
     /// A problem at `path`: at its value if the key is in the file, else at the deepest table
     /// on the path that is (a missing key is reported where it should have been).
     pub fn at(&self, path: &KeyPath, message: String) -> Problem {
+        if let Some(pin) = self.pinned.iter().find(|pin| path.starts_with(&pin.path)) {
+            let problem = pin.locator.at(&pin.at, format!("{}: {message}", pin.prefix));
+            return Problem { key: String::new(), ..problem };
+        }
         if let Some(overlay) = &self.overlay {
             let mut full = overlay.clone();
             full.0.extend(path.0.iter().cloned());
@@ -157,7 +239,7 @@ impl<'a> Locator<'a> {
             }
         }
         let mut offset = 0;
-        if let Some(mut value) = self.root.as_ref() {
+        if let Some(mut value) = self.root() {
             for segment in &path.0 {
                 let next = match segment {
                     Segment::Key(key) => value.get(key.as_str()),

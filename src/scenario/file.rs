@@ -31,6 +31,8 @@ pub struct ScenarioFile {
     /// `[variants.NAME]`: each overrides parts of the rest of the file (read by `scenario::parse`).
     #[serde(default)]
     pub variants: IndexMap<String, toml::Value>,
+    /// `[sweep]`: read by `scenario::sweep` for `ecsim sweep`; a single run ignores it.
+    pub sweep: Option<toml::Value>,
 }
 
 /// The cluster: its default capacity provider strategy.

@@ -8,14 +8,17 @@
 mod data;
 mod error;
 mod file;
+mod sweep;
 mod translate;
 
 use std::path::{Path, PathBuf};
 
 pub use error::{Problem, ScenarioError};
+pub use sweep::{Axis, MAX_RUNS, SweepPlan, load_sweep};
 
 use crate::config::Scenario;
-use error::Locator;
+use data::DataCache;
+use error::{KeyPath, Locator};
 
 /// Command-line settings that take precedence over the file.
 #[derive(Clone, Debug, Default)]
@@ -44,18 +47,38 @@ pub struct Variant {
 
 /// Reads and validates the scenario at `path`.
 pub fn load(path: &Path, overrides: &Overrides) -> Result<Loaded, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = read(path, "scenario")?;
+    let base_dir = path.parent().unwrap_or(Path::new("."));
+    parse(path, &text, base_dir, overrides)
+}
+
+/// Whether the file at `path` declares a sweep: a `[sweep]` table, or a sweep file's
+/// `scenario` key. A file that cannot be read or parsed does not (loading it says why).
+pub fn declares_sweep(path: &Path) -> bool {
+    let table = std::fs::read_to_string(path).ok().and_then(|text| toml::from_str::<toml::Table>(&text).ok());
+    table.is_some_and(|t| t.contains_key("sweep") || t.contains_key("scenario"))
+}
+
+/// Whether `name` may name an output folder: letters, digits, '-', '_' and '.', not `.` or `..`.
+fn folder_name_ok(name: &str) -> bool {
+    !name.is_empty()
+        && name != "."
+        && name != ".."
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+}
+
+/// The text of the file at `path`; `what` names it in the error.
+fn read(path: &Path, what: &str) -> Result<String, ScenarioError> {
+    std::fs::read_to_string(path).map_err(|e| {
         ScenarioError::single(Problem {
             file: path.to_owned(),
             line: 0,
             column: 0,
             key: String::new(),
-            message: format!("cannot read the scenario: {e}"),
+            message: format!("cannot read the {what}: {e}"),
             source_line: String::new(),
         })
-    })?;
-    let base_dir = path.parent().unwrap_or(Path::new("."));
-    parse(path, &text, base_dir, overrides)
+    })
 }
 
 /// Validates scenario `text`, as if read from `path`; relative data paths start at `base_dir`.
@@ -68,21 +91,31 @@ pub fn parse(path: &Path, text: &str, base_dir: &Path, overrides: &Overrides) ->
         ScenarioError::single(locator.at_offset(e.span().map_or(0, |s| s.start), "", message))
     })?;
     let variant_tables = std::mem::take(&mut file.variants);
+    let has_sweep = file.sweep.is_some();
     let mut problems = Vec::new();
-    let base = translate::Translator::new(&locator, base_dir).scenario(file, overrides);
+    let data = DataCache::default();
+    let base = translate::Translator::new(&locator, base_dir, &data).scenario(file, overrides);
     let mut variants = Vec::new();
     if !variant_tables.is_empty() {
         let mut document: toml::Table = toml::from_str(text).expect("parsed above");
         document.remove("variants");
+        document.remove("sweep");
         for (name, table) in &variant_tables {
-            match variant(&locator, base_dir, overrides, &document, name, table) {
+            match variant(&locator, base_dir, &data, overrides, &document, name, table) {
                 Ok(v) => variants.push(v),
                 Err(mut more) => problems.append(&mut more),
             }
         }
     }
     match base {
-        Ok((scenario, warnings)) if problems.is_empty() => Ok(Loaded { scenario, warnings, variants }),
+        Ok((scenario, mut warnings)) if problems.is_empty() => {
+            if has_sweep {
+                warnings.push(
+                    "this file has a [sweep] table, which a single run leaves aside: `ecsim sweep` runs it".into(),
+                );
+            }
+            Ok(Loaded { scenario, warnings, variants })
+        }
         Ok(_) => Err(ScenarioError { problems }),
         Err(mut base_problems) => {
             base_problems.append(&mut problems);
@@ -95,12 +128,33 @@ pub fn parse(path: &Path, text: &str, base_dir: &Path, overrides: &Overrides) ->
 fn variant(
     locator: &Locator,
     base_dir: &Path,
+    data: &DataCache,
     overrides: &Overrides,
     document: &toml::Table,
     name: &str,
     table: &toml::Value,
 ) -> Result<Variant, Vec<Problem>> {
-    let path = error::KeyPath::root().key("variants").key(name);
+    let over = variant_table(locator, name, table)?;
+    let path = variant_path(name);
+    let mut merged = document.clone();
+    merge(&mut merged, over);
+    let file: file::ScenarioFile = toml::Value::Table(merged).try_into().map_err(|e: toml::de::Error| {
+        vec![locator.at(&path, format!("with this variant: {}", e.message().trim_end()))]
+    })?;
+    let variant_locator = locator.for_variant(path);
+    let (mut scenario, warnings) =
+        translate::Translator::new(&variant_locator, base_dir, data).scenario(file, overrides)?;
+    scenario.variant = Some(name.to_owned());
+    Ok(Variant { name: name.to_owned(), scenario, warnings })
+}
+
+fn variant_path(name: &str) -> KeyPath {
+    KeyPath::root().key("variants").key(name)
+}
+
+/// A variant's table of changes, once its name and keys are checked.
+fn variant_table<'t>(locator: &Locator, name: &str, table: &'t toml::Value) -> Result<&'t toml::Table, Vec<Problem>> {
+    let path = variant_path(name);
     let fail = |message: String| vec![locator.at(&path, message)];
     let name_ok =
         !name.is_empty() && name != "base" && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
@@ -112,18 +166,10 @@ fn variant(
     let toml::Value::Table(over) = table else {
         return Err(fail("a variant is a table of the keys it changes, e.g. [variants.fargate.services.api]".into()));
     };
-    if let Some(key) = ["name", "version", "variants"].into_iter().find(|k| over.contains_key(*k)) {
+    if let Some(key) = ["name", "version", "variants", "sweep"].into_iter().find(|k| over.contains_key(*k)) {
         return Err(vec![locator.at(&path.key(key), format!("a variant cannot change `{key}`"))]);
     }
-    let mut merged = document.clone();
-    merge(&mut merged, over);
-    let file: file::ScenarioFile = toml::Value::Table(merged)
-        .try_into()
-        .map_err(|e: toml::de::Error| fail(format!("with this variant: {}", e.message().trim_end())))?;
-    let variant_locator = locator.for_variant(path);
-    let (mut scenario, warnings) = translate::Translator::new(&variant_locator, base_dir).scenario(file, overrides)?;
-    scenario.variant = Some(name.to_owned());
-    Ok(Variant { name: name.to_owned(), scenario, warnings })
+    Ok(over)
 }
 
 /// Tables merge key by key; any other value replaces what was there.

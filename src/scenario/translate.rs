@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::Overrides;
-use super::data::{GapRule, read_catalog, read_fargate_rates, read_spot_history, read_trace};
+use super::data::{DataCache, GapRule, read_catalog, read_fargate_rates, read_spot_history, read_trace};
 use super::error::{KeyPath, Locator, Problem};
 use super::file::{
     AlarmFile, CapacityProviderFile, DelayFile, DistributionFile, FargateSpotFile, LoadBalancerFile,
@@ -65,16 +65,17 @@ struct Run {
     window: Option<(jiff::Timestamp, jiff::Timestamp)>,
 }
 
-pub(super) struct Translator<'a> {
-    locator: &'a Locator<'a>,
+pub(super) struct Translator<'a, 'l> {
+    locator: &'a Locator<'l>,
     base_dir: &'a Path,
+    data: &'a DataCache,
     problems: Vec<Problem>,
     warnings: Vec<String>,
 }
 
-impl<'a> Translator<'a> {
-    pub(super) fn new(locator: &'a Locator<'a>, base_dir: &'a Path) -> Self {
-        Translator { locator, base_dir, problems: Vec::new(), warnings: Vec::new() }
+impl<'a, 'l> Translator<'a, 'l> {
+    pub(super) fn new(locator: &'a Locator<'l>, base_dir: &'a Path, data: &'a DataCache) -> Self {
+        Translator { locator, base_dir, data, problems: Vec::new(), warnings: Vec::new() }
     }
 
     fn fail(&mut self, path: &KeyPath, message: impl Into<String>) {
@@ -161,11 +162,7 @@ impl<'a> Translator<'a> {
         if file.version != 1 {
             self.fail(&root.key("version"), format!("found {}; this ecsim reads scenario version 1", file.version));
         }
-        let name_ok = !file.name.is_empty()
-            && file.name != "."
-            && file.name != ".."
-            && file.name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-        if !name_ok {
+        if !super::folder_name_ok(&file.name) {
             self.fail(
                 &root.key("name"),
                 format!(
@@ -449,7 +446,9 @@ impl<'a> Translator<'a> {
             self.choice(&path.key("gaps"), gaps.unwrap_or("hold"), &[("hold", GapRule::Hold), ("zero", GapRule::Zero)]);
         let (bucket_ms, scale, offset_ms, gaps) = (bucket_ms?, scale?, offset_ms?, gaps?);
         let file_path: PathBuf = self.base_dir.join(file);
-        let counts = match read_trace(&file_path, &path.key("file").to_string(), bucket_ms / MS_PER_SECOND, gaps) {
+        let key = path.key("file").to_string();
+        let cached = format!("trace {} {key} {bucket_ms} {gaps:?}", file_path.display());
+        let counts = match self.data.read(cached, || read_trace(&file_path, &key, bucket_ms / MS_PER_SECOND, gaps)) {
             Ok(counts) => counts,
             Err(problem) => {
                 self.problems.push(problem);
@@ -839,7 +838,8 @@ impl<'a> Translator<'a> {
             }
             return rates;
         };
-        match read_fargate_rates(file, "prices", region, arch, (os, capacity)) {
+        let cached = format!("prices {} {region} {arch:?} {os} {capacity}", file.display());
+        match self.data.read(cached, || read_fargate_rates(file, "prices", region, arch, (os, capacity))) {
             Ok(Some(rates)) => Some(rates),
             Ok(None) => {
                 self.problems.push(Problem {
@@ -1206,12 +1206,15 @@ const MAX_STRATEGY_PROVIDERS: usize = 20;
 const MAX_STRATEGY_RULES: usize = 5;
 const MAX_CONSTRAINTS: usize = 10;
 
-impl Translator<'_> {
+impl Translator<'_, '_> {
     /// The catalog providers draw their instance types from: the built-in us-east-1 types, with
     /// a catalog file's types for the region added.
     fn catalog(&mut self, region: &str, file: Option<&Path>, needed: bool) -> Catalog {
         match file {
-            Some(file) => match read_catalog(file, "catalog", region) {
+            Some(file) => match self
+                .data
+                .read(format!("catalog {} {region}", file.display()), || read_catalog(file, "catalog", region))
+            {
                 Ok(types) if types.is_empty() => {
                     self.problems.push(Problem {
                         file: file.to_owned(),
@@ -1398,7 +1401,9 @@ impl Translator<'_> {
 
     fn spot_history(&mut self, path: &KeyPath, history: &str, instance_type: &str, zones: u32) -> Option<SpotPrice> {
         let file = self.base_dir.join(history);
-        let found = match read_spot_history(&file, &path.to_string(), instance_type) {
+        let key = path.to_string();
+        let cached = format!("spot {} {key} {instance_type}", file.display());
+        let found = match self.data.read(cached, || read_spot_history(&file, &key, instance_type)) {
             Ok(found) => found,
             Err(problem) => {
                 self.problems.push(problem);

@@ -20,8 +20,8 @@ mod outcome;
 mod service;
 
 pub use outcome::{
-    GroupScalingEvent, InstanceEvent, InstanceSummary, MemoryRecorder, PlacementFailure, ProviderRow, ProviderSummary,
-    Recorder, RunOutcome, ScalingEvent, ScheduledEvent, SeriesRow, ServiceSummary, TaskEvent,
+    Discard, GroupScalingEvent, InstanceEvent, InstanceSummary, MemoryRecorder, PlacementFailure, ProviderRow,
+    ProviderSummary, Recorder, RunOutcome, ScalingEvent, ScheduledEvent, SeriesRow, ServiceSummary, TaskEvent,
 };
 
 use crate::config::Scenario;

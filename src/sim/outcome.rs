@@ -165,6 +165,20 @@ pub trait Recorder {
     fn provider_series(&mut self, row: &ProviderRow);
 }
 
+/// Keeps no record: for runs whose summary is all that is wanted.
+pub struct Discard;
+
+impl Recorder for Discard {
+    fn task(&mut self, _: &TaskEvent) {}
+    fn scaling(&mut self, _: &ScalingEvent) {}
+    fn scheduled(&mut self, _: &ScheduledEvent) {}
+    fn series(&mut self, _: &SeriesRow) {}
+    fn instance(&mut self, _: &InstanceEvent) {}
+    fn group_scaling(&mut self, _: &GroupScalingEvent) {}
+    fn placement_failure(&mut self, _: &PlacementFailure) {}
+    fn provider_series(&mut self, _: &ProviderRow) {}
+}
+
 /// Keeps every record.
 #[derive(Debug, Default)]
 pub struct MemoryRecorder {

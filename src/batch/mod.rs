@@ -1,9 +1,15 @@
 //! Many runs at once, in parallel (a run itself only hands its CSV writing to a thread of its
-//! own: see `report::run_into`).
+//! own: see `report::run_into`): the scenarios of one command with their variants, and
+//! sweeps (`sweep`), with the search for the best point (`best`) and the slices a batch
+//! engine's array runs (`shard`).
 //!
 //! Each run is single-threaded and owns its state, so runs go on rayon's threads side by
 //! side and their results come back in input order: the bytes a run writes do not depend on
 //! how many threads there are. One run failing does not stop or lose the others.
+
+pub mod best;
+pub mod shard;
+pub mod sweep;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -11,7 +17,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::config::Scenario;
-use crate::report::{self, Comparison, ReportError, Summary};
+use crate::report::{self, Comparison, Progress, ReportError, Summary};
 use crate::scenario::Loaded;
 
 /// One run to do: a validated scenario and the folder its results go to.
@@ -56,11 +62,16 @@ impl Batch {
         Ok(())
     }
 
+    /// Simulated milliseconds over every job: what `run`'s progress counts to.
+    pub fn simulated_ms(&self) -> u64 {
+        self.jobs.iter().map(|job| job.scenario.duration_ms).sum()
+    }
+
     /// Runs every job, in parallel, returning each job's summary (or error) in input order.
-    pub fn run(&self) -> Vec<Result<Summary, ReportError>> {
+    pub fn run(&self, progress: &Progress) -> Vec<Result<Summary, ReportError>> {
         self.jobs
             .par_iter()
-            .map(|job| report::run_into(&job.dir, &job.scenario, &job.warnings).map(|(_, summary)| summary))
+            .map(|job| report::run_into(&job.dir, &job.scenario, &job.warnings, progress).map(|(_, summary)| summary))
             .collect()
     }
 

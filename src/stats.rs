@@ -1,0 +1,107 @@
+//! Statistics over replications, pure: a figure's mean, standard deviation and 95 %
+//! confidence interval, and the Pareto front of two figures to keep low.
+//!
+//! Replications of a point are independent runs (each its own seed), so the interval is
+//! Student's t on n − 1 degrees of freedom: `mean ± t(0.975, n − 1) · sd / √n`. The quantile
+//! comes from statrs rather than a typed-in table.
+
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+/// The two-sided confidence level of every interval ecsim reports.
+pub const CONFIDENCE: f64 = 0.95;
+
+/// What n replications say about one figure.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Estimate {
+    pub n: usize,
+    pub mean: f64,
+    /// The sample standard deviation; `None` with one value.
+    pub sd: Option<f64>,
+    /// The 95 % confidence interval of the mean; `None` with one value.
+    pub interval: Option<(f64, f64)>,
+}
+
+impl Estimate {
+    /// The estimate of `values`, summed in their order (so the same values give the same
+    /// bits); `None` if there are none.
+    pub fn of(values: &[f64]) -> Option<Estimate> {
+        let n = values.len();
+        if n == 0 {
+            return None;
+        }
+        let mean = values.iter().sum::<f64>() / n as f64;
+        if n == 1 {
+            return Some(Estimate { n, mean, sd: None, interval: None });
+        }
+        let squares: f64 = values.iter().map(|v| (v - mean) * (v - mean)).sum();
+        let sd = (squares / (n - 1) as f64).sqrt();
+        let half = t_quantile(n - 1) * sd / (n as f64).sqrt();
+        Some(Estimate { n, mean, sd: Some(sd), interval: Some((mean - half, mean + half)) })
+    }
+
+    /// Half the interval's width; `None` with one value.
+    pub fn half_width(&self) -> Option<f64> {
+        self.interval.map(|(low, high)| (high - low) / 2.0)
+    }
+
+    /// The interval, or the single value as a point when there is no interval.
+    pub fn bounds(&self) -> (f64, f64) {
+        self.interval.unwrap_or((self.mean, self.mean))
+    }
+}
+
+/// The (1 + CONFIDENCE) / 2 quantile of Student's t with `freedom` degrees of freedom.
+pub fn t_quantile(freedom: usize) -> f64 {
+    StudentsT::new(0.0, 1.0, freedom as f64)
+        .expect("one or more degrees of freedom")
+        .inverse_cdf(0.5 + CONFIDENCE / 2.0)
+}
+
+/// The indices of the points no other point beats: none has both figures at most as high
+/// and one of them lower. Equal points are all kept. In index order.
+pub fn pareto_front(points: &[(f64, f64)]) -> Vec<usize> {
+    let dominated = |&(a, b): &(f64, f64)| points.iter().any(|&(x, y)| x <= a && y <= b && (x < a || y < b));
+    (0..points.len()).filter(|&i| !dominated(&points[i])).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn t_quantiles_match_the_published_table() {
+        // Two-sided 95 % critical values of Student's t (NIST/SEMATECH e-Handbook, table 1.3.6.7.2).
+        for (df, t) in [(1, 12.706), (2, 4.303), (4, 2.776), (9, 2.262), (29, 2.045), (100, 1.984)] {
+            assert!((t_quantile(df) - t).abs() < 5e-4, "df {df}: {}", t_quantile(df));
+        }
+    }
+
+    #[test]
+    fn an_estimate_of_one_to_five() {
+        // mean 3; sd = √(10 / 4) = 1.5811; half-width = 2.7764 × 1.5811 / √5 = 1.9632.
+        let e = Estimate::of(&[1.0, 2.0, 3.0, 4.0, 5.0]).unwrap();
+        assert_eq!((e.n, e.mean), (5, 3.0));
+        assert!((e.sd.unwrap() - 2.5f64.sqrt()).abs() < 1e-12);
+        let (low, high) = e.interval.unwrap();
+        assert!((high - 3.0 - 1.9632).abs() < 1e-3 && (3.0 - low - 1.9632).abs() < 1e-3, "{low} {high}");
+        assert!((e.half_width().unwrap() - 1.9632).abs() < 1e-3);
+    }
+
+    #[test]
+    fn one_value_has_no_interval_and_equal_values_a_point_interval() {
+        let one = Estimate::of(&[7.5]).unwrap();
+        assert_eq!((one.sd, one.interval, one.bounds()), (None, None, (7.5, 7.5)));
+        let same = Estimate::of(&[2.0; 4]).unwrap();
+        assert_eq!((same.sd, same.interval), (Some(0.0), Some((2.0, 2.0))));
+        assert_eq!(Estimate::of(&[]), None);
+    }
+
+    #[test]
+    fn the_pareto_front_keeps_what_nothing_beats() {
+        // (cost, unserved): (3, 0) and (1, 5) trade off; (2, 2) too; (3, 3) loses to (2, 2);
+        // (1, 6) loses to (1, 5); the duplicate (2, 2) stays.
+        let points = [(3.0, 0.0), (1.0, 5.0), (2.0, 2.0), (3.0, 3.0), (1.0, 6.0), (2.0, 2.0)];
+        assert_eq!(pareto_front(&points), vec![0, 1, 2, 5]);
+        assert_eq!(pareto_front(&[]), Vec::<usize>::new());
+    }
+}
