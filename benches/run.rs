@@ -200,5 +200,33 @@ fn placement(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, whole_run, simulation_only, placement, event_queue);
+/// `ecsim sweep` of 1,000 one-service months, summaries only, on one thread and on two.
+fn sweep(c: &mut Criterion) {
+    use ecsim::batch::sweep::{self, Settings};
+    let mut group = c.benchmark_group("ecsim_sweep");
+    group.sample_size(10);
+    for jobs in [1, 2] {
+        let out = tempfile::tempdir().unwrap();
+        group.bench_function(format!("1,000 runs of 1 service x 30 days, --jobs {jobs}"), |b| {
+            b.iter(|| {
+                let plan =
+                    scenario::load_sweep(&scenario_path("sweep-1000.toml"), &Overrides::default(), None).unwrap();
+                let settings = Settings {
+                    out: out.path().to_owned(),
+                    jobs: Some(jobs),
+                    keep_runs: false,
+                    resume: false,
+                    shard: None,
+                    refine: None,
+                };
+                let outcome = sweep::run(&plan, &settings, &ecsim::report::Progress::hidden()).unwrap();
+                assert_eq!((outcome.rows.len(), outcome.failed(), outcome.points.len()), (1000, 0, 10));
+                black_box(outcome.points)
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, whole_run, simulation_only, placement, event_queue, sweep);
 criterion_main!(benches);

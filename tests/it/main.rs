@@ -8,7 +8,9 @@ mod invalid_input;
 mod invariants;
 mod runs;
 mod scheduled_and_step;
+mod slurm;
 mod step_load;
+mod sweep;
 mod trace_replay;
 mod variants;
 
