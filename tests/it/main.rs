@@ -1,6 +1,7 @@
 //! Integration tests: the real `ecsim` binary on real scenario files.
 
 mod closed_form;
+mod deploy;
 mod ec2;
 mod ec2_invariants;
 mod fargate_spot;
