@@ -220,7 +220,7 @@ fn sweep(c: &mut Criterion) {
                     refine: None,
                 };
                 let outcome = sweep::run(&plan, &settings, &ecsim::report::Progress::hidden()).unwrap();
-                assert_eq!((outcome.rows.len(), outcome.failed(), outcome.points.len()), (1000, 0, 10));
+                assert_eq!((outcome.runs, outcome.failed.len(), outcome.points.len()), (1000, 0, 10));
                 black_box(outcome.points)
             })
         });

@@ -374,8 +374,8 @@ fn run_sweep(
             return ExitCode::from(RUN_ERROR);
         }
     };
-    let failed = outcome.failed();
-    for row in outcome.rows.iter().filter(|r| r.result.is_err()) {
+    let failed = outcome.failed.len();
+    for row in &outcome.failed {
         eprintln!(
             "error: run {} (point {}, {}, replication {}) failed: {}",
             row.run,
@@ -386,14 +386,14 @@ fn run_sweep(
         );
     }
     if !args.quiet {
-        let taken = outcome.rows.len() - outcome.ran;
+        let taken = outcome.runs - outcome.ran;
         let resumed = if taken > 0 { format!(" ({taken} taken up from the earlier start)") } else { String::new() };
         println!(
             "ecsim sweep: {} — {} point(s) × {} variant(s), {} run(s){resumed} in {:.2} s, {failed} failed",
             plan.name,
             plan.points.len(),
             plan.variants.len(),
-            outcome.rows.len(),
+            outcome.runs,
             started.elapsed().as_secs_f64(),
         );
         println!("results: {}", outcome.dir.display());
@@ -426,10 +426,10 @@ fn print_best(
 fn merge(dirs: &[PathBuf], out: &std::path::Path, goal: Option<Goal>) -> ExitCode {
     match report::sweep::merge(out, dirs) {
         Ok(merged) => {
-            let failed = merged.rows.iter().filter(|r| r.result.is_err()).count();
+            let failed = merged.failed.len();
             println!(
                 "ecsim merge: {} run(s) of {} point(s) from {} folder(s), {failed} failed; results: {}",
-                merged.rows.len(),
+                merged.runs,
                 merged.points.len(),
                 dirs.len(),
                 out.display()

@@ -18,8 +18,8 @@ use super::shard::Shard;
 use crate::config::Scenario;
 use crate::engine::replication_seed;
 use crate::report::sweep::{
-    AxisRecord, Columns, PointSummary, RunRow, RunsJournal, ShardRecord, SweepFileError, SweepRecord, figure_names,
-    figures, summarize_points, write_points, write_record,
+    AxisRecord, Columns, PointSummary, RunRow, RunsJournal, ShardRecord, SweepFileError, SweepRecord, Tally,
+    figure_names, figures, write_points, write_record,
 };
 use crate::report::{self, Progress};
 use crate::scenario::SweepPlan;
@@ -52,16 +52,13 @@ pub struct Outcome {
     /// Where its files are.
     pub dir: PathBuf,
     pub columns: Columns,
-    pub rows: Vec<RunRow>,
     pub points: Vec<PointSummary>,
+    /// Runs in `runs.csv`.
+    pub runs: usize,
+    /// The rows of the runs that failed.
+    pub failed: Vec<RunRow>,
     /// How many runs were made here (not taken up from an earlier start).
     pub ran: usize,
-}
-
-impl Outcome {
-    pub fn failed(&self) -> usize {
-        self.rows.iter().filter(|r| r.result.is_err()).count()
-    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -151,14 +148,14 @@ pub fn run(plan: &SweepPlan, settings: &Settings, progress: &Progress) -> Result
         .filter(|(run, _)| settings.shard.is_none_or(|s| s.owns(*run)))
         .collect();
     let mut next_run = first_round(plan).len() as u64;
-    let mut rows = Vec::new();
+    let mut tally = Tally::default();
     let mut ran = 0;
     progress.grow(round.len() as u64);
-    ran += execute(plan, settings, &dir, &round, &mut existing, &mut journal, &mut rows, &pool, progress)?;
+    ran += execute(plan, settings, &dir, &round, &mut existing, &mut journal, &mut tally, &pool, progress)?;
 
     if let Some(refine) = &settings.refine {
         loop {
-            let points = summarize_points(&rows, columns.figures.len());
+            let points = tally.points(columns.figures.len());
             let cap = refine.max_replications as usize;
             let wanted = best::more_replications(&points, &columns, &refine.goal, refine.precision, cap)
                 .map_err(SweepError::Setting)?;
@@ -169,7 +166,7 @@ pub fn run(plan: &SweepPlan, settings: &Settings, progress: &Progress) -> Result
             for (i, target) in wanted {
                 let point = &points[i];
                 let variant = plan.variants.iter().position(|v| *v == point.variant).expect("a planned variant");
-                let made = rows.iter().filter(|r| r.variant == point.variant && r.point == point.point).count() as u64;
+                let made = tally.rows_of(&point.variant, point.point);
                 let more = (target - point.runs) as u64;
                 for replication in made..made + more {
                     round.push((next_run, RunKey { variant, point: point.point, replication }));
@@ -177,7 +174,7 @@ pub fn run(plan: &SweepPlan, settings: &Settings, progress: &Progress) -> Result
                 }
             }
             progress.grow(round.len() as u64);
-            ran += execute(plan, settings, &dir, &round, &mut existing, &mut journal, &mut rows, &pool, progress)?;
+            ran += execute(plan, settings, &dir, &round, &mut existing, &mut journal, &mut tally, &pool, progress)?;
         }
     }
     if !existing.is_empty() {
@@ -188,8 +185,9 @@ pub fn run(plan: &SweepPlan, settings: &Settings, progress: &Progress) -> Result
         .into());
     }
     journal.finish()?;
-    let points = write_points(&dir, &columns, &rows)?;
-    Ok(Outcome { dir, columns, rows, points, ran })
+    let points = tally.points(columns.figures.len());
+    write_points(&dir, &columns, &points)?;
+    Ok(Outcome { dir, columns, points, runs: tally.runs, failed: tally.failed, ran })
 }
 
 /// A point's scenario, built once for all the replications one thread runs of it.
@@ -210,7 +208,7 @@ fn execute(
     round: &[(u64, RunKey)],
     existing: &mut VecDeque<RunRow>,
     journal: &mut RunsJournal,
-    rows: &mut Vec<RunRow>,
+    tally: &mut Tally,
     pool: &rayon::ThreadPool,
     progress: &Progress,
 ) -> Result<usize, SweepError> {
@@ -230,7 +228,7 @@ fn execute(
             }
             .into());
         }
-        rows.push(existing.pop_front().expect("looked at"));
+        tally.add(existing.pop_front().expect("looked at"));
         progress.advance(1);
         taken += 1;
     }
@@ -239,16 +237,16 @@ fn execute(
         next: usize,
         waiting: BTreeMap<usize, RunRow>,
         journal: &'a mut RunsJournal,
-        rows: &'a mut Vec<RunRow>,
+        tally: &'a mut Tally,
         error: Option<SweepFileError>,
     }
-    let state = Mutex::new(InOrder { next: 0, waiting: BTreeMap::new(), journal, rows, error: None });
+    let state = Mutex::new(InOrder { next: 0, waiting: BTreeMap::new(), journal, tally, error: None });
     pool.install(|| {
         to_run.iter().enumerate().par_bridge().for_each_init(
             || None::<Built>,
             |built, (i, &(run, key))| {
                 let row = run_one(plan, settings, dir, run, key, built);
-                let mut state = state.lock().expect("no thread panics holding the rows");
+                let mut state = state.lock().expect("no thread panics holding the tally");
                 state.waiting.insert(i, row);
                 loop {
                     let next = state.next;
@@ -258,14 +256,14 @@ fn execute(
                     {
                         state.error = Some(e);
                     }
-                    state.rows.push(row);
+                    state.tally.add(row);
                     state.next += 1;
                     progress.advance(1);
                 }
             },
         );
     });
-    match state.into_inner().expect("no thread panics holding the rows").error {
+    match state.into_inner().expect("no thread panics holding the tally").error {
         Some(e) => Err(e.into()),
         None => Ok(to_run.len()),
     }

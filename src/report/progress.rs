@@ -2,14 +2,14 @@
 //! left. Hidden when standard error is not a terminal (CI logs, pipes) or when asked to be
 //! quiet, so it never reaches a file.
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 
 pub struct Progress(Option<ProgressBar>);
 
 impl Progress {
     /// A bar counting runs, as many as [`Progress::grow`] adds.
     pub fn runs(visible: bool) -> Self {
-        Self::new(0, visible, "{bar:30} {pos}/{len} runs  {per_sec}  {eta} left")
+        Self::new(0, visible, "{bar:30} {pos}/{len} runs  {rate} runs/s  {eta} left")
     }
 
     /// A bar counting `total_ms` of simulated time over every run of a command.
@@ -22,7 +22,13 @@ impl Progress {
             return Progress(None);
         }
         let bar = ProgressBar::new(total);
-        bar.set_style(ProgressStyle::with_template(template).expect("a valid template"));
+        let style = ProgressStyle::with_template(template).expect("a valid template").with_key(
+            "rate",
+            |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}", state.per_sec());
+            },
+        );
+        bar.set_style(style);
         Progress(Some(bar))
     }
 

@@ -20,7 +20,9 @@ use super::atomic::write_file;
 use super::compare::{ComparisonRow, row as comparison_row};
 use super::summary::Summary;
 use crate::batch::best::{Goal, Judgement};
-use crate::stats::{Estimate, pareto_front};
+use indexmap::IndexMap;
+
+use crate::stats::{Accumulator, Estimate, pareto_front};
 
 /// Hours in a month as AWS's pricing pages and Pricing Calculator count them (730 h).
 pub const HOURS_PER_MONTH: f64 = 730.0;
@@ -320,29 +322,45 @@ impl RunsJournal {
 }
 
 fn read_rows(path: &Path, body: &[u8], columns: &Columns) -> Result<Vec<RunRow>, SweepFileError> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(body);
-    let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
-        let record = record.map_err(|e| bad(path, format!("line {line}: {e}")))?;
-        rows.push(RunRow::parse(&record, columns).map_err(|e| bad(path, format!("line {line}: {e}")))?);
-    }
-    Ok(rows)
+    let reader = csv::ReaderBuilder::new().has_headers(false).from_reader(body);
+    RunsReader { path: path.to_owned(), columns: columns.clone(), records: reader.into_records(), line: 1 }.collect()
 }
 
-/// Reads a finished `runs.csv`: its columns and rows.
-pub fn read_runs(path: &Path) -> Result<(Columns, Vec<RunRow>), SweepFileError> {
-    let text = fs::read(path).map_err(io_error(path))?;
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(&text[..]);
-    let header: Vec<String> = match reader.records().next() {
-        Some(Ok(record)) => record.iter().map(String::from).collect(),
-        _ => return Err(bad(path, "it has no header; is it an ecsim sweep's runs.csv?")),
-    };
-    let columns =
-        Columns::from_runs_header(&header).ok_or_else(|| bad(path, "its header is not a sweep's runs.csv header"))?;
-    let header_len = csv_line(&header).len();
-    let rows = read_rows(path, &text[header_len.min(text.len())..], &columns)?;
-    Ok((columns, rows))
+/// The rows of a finished `runs.csv`, read one at a time.
+pub struct RunsReader<R: io::Read> {
+    path: PathBuf,
+    pub columns: Columns,
+    records: csv::StringRecordsIntoIter<R>,
+    line: usize,
+}
+
+impl RunsReader<File> {
+    pub fn open(path: &Path) -> Result<Self, SweepFileError> {
+        let file = File::open(path).map_err(io_error(path))?;
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(file);
+        let header: Vec<String> = match reader.records().next() {
+            Some(Ok(record)) => record.iter().map(String::from).collect(),
+            _ => return Err(bad(path, "it has no header; is it an ecsim sweep's runs.csv?")),
+        };
+        let columns = Columns::from_runs_header(&header)
+            .ok_or_else(|| bad(path, "its header is not a sweep's runs.csv header"))?;
+        Ok(RunsReader { path: path.to_owned(), columns, records: reader.into_records(), line: 1 })
+    }
+}
+
+impl<R: io::Read> Iterator for RunsReader<R> {
+    type Item = Result<RunRow, SweepFileError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let record = self.records.next()?;
+        self.line += 1;
+        let line = self.line;
+        Some(
+            record.map_err(|e| bad(&self.path, format!("line {line}: {e}"))).and_then(|r| {
+                RunRow::parse(&r, &self.columns).map_err(|e| bad(&self.path, format!("line {line}: {e}")))
+            }),
+        )
+    }
 }
 
 /// What the runs of one point say: its figures' estimates over the runs that finished.
@@ -357,38 +375,67 @@ pub struct PointSummary {
     pub estimates: Vec<Option<Estimate>>,
 }
 
-/// The points of `rows`, in the order they first appear, each summarizing its runs in run
-/// order.
-pub fn summarize_points(rows: &[RunRow], figures: usize) -> Vec<PointSummary> {
-    let mut keys: Vec<(&str, usize)> = Vec::new();
-    let mut members: Vec<Vec<&RunRow>> = Vec::new();
-    for row in rows {
-        let key = (row.variant.as_str(), row.point);
-        match keys.iter().position(|k| *k == key) {
-            Some(i) => members[i].push(row),
-            None => {
-                keys.push(key);
-                members.push(vec![row]);
+/// A sweep's rows as they come, summed point by point — the rows themselves are not kept, so
+/// memory does not grow with the runs; only the failed ones stay, for their messages.
+#[derive(Default)]
+pub struct Tally {
+    points: IndexMap<(String, usize), PointTally>,
+    /// Rows added.
+    pub runs: usize,
+    pub failed: Vec<RunRow>,
+}
+
+struct PointTally {
+    axes: Vec<String>,
+    rows: u64,
+    ok: usize,
+    figures: Vec<Accumulator>,
+}
+
+impl Tally {
+    /// Adds a row; rows come in run order, so the estimates are the same however they came.
+    pub fn add(&mut self, row: RunRow) {
+        self.runs += 1;
+        let point = self.points.entry((row.variant.clone(), row.point)).or_insert_with(|| PointTally {
+            axes: row.axes.clone(),
+            rows: 0,
+            ok: 0,
+            figures: Vec::new(),
+        });
+        point.rows += 1;
+        match &row.result {
+            Ok(values) => {
+                point.ok += 1;
+                point.figures.resize(values.len(), Accumulator::default());
+                for (accumulator, value) in point.figures.iter_mut().zip(values) {
+                    if let Some(value) = value {
+                        accumulator.push(*value);
+                    }
+                }
             }
+            Err(_) => self.failed.push(row),
         }
     }
-    members
-        .into_iter()
-        .map(|runs| {
-            let ok: Vec<&Vec<Option<f64>>> = runs.iter().filter_map(|r| r.result.as_ref().ok()).collect();
-            let estimates = (0..figures)
-                .map(|f| Estimate::of(&ok.iter().filter_map(|values| values[f]).collect::<Vec<f64>>()))
-                .collect();
-            PointSummary {
-                point: runs[0].point,
-                variant: runs[0].variant.clone(),
-                axes: runs[0].axes.clone(),
-                runs: ok.len(),
-                failed: runs.len() - ok.len(),
-                estimates,
-            }
-        })
-        .collect()
+
+    /// The rows a point has so far, finished or failed: its next replication's number.
+    pub fn rows_of(&self, variant: &str, point: usize) -> u64 {
+        self.points.get(&(variant.to_owned(), point)).map_or(0, |p| p.rows)
+    }
+
+    /// The points, in the order their first rows came, each with `figures` estimates.
+    pub fn points(&self, figures: usize) -> Vec<PointSummary> {
+        self.points
+            .iter()
+            .map(|((variant, point), tally)| PointSummary {
+                point: *point,
+                variant: variant.clone(),
+                axes: tally.axes.clone(),
+                runs: tally.ok,
+                failed: tally.rows as usize - tally.ok,
+                estimates: (0..figures).map(|f| tally.figures.get(f).and_then(Accumulator::estimate)).collect(),
+            })
+            .collect()
+    }
 }
 
 impl PointSummary {
@@ -430,22 +477,19 @@ pub fn pareto(points: &[PointSummary], columns: &Columns) -> Vec<usize> {
     front
 }
 
-/// Writes `points.csv` and `pareto.csv` for `rows` into `dir`, each whole or not at all, and
-/// returns the points.
-pub fn write_points(dir: &Path, columns: &Columns, rows: &[RunRow]) -> Result<Vec<PointSummary>, SweepFileError> {
-    let points = summarize_points(rows, columns.figures.len());
+/// Writes `points.csv` and `pareto.csv` into `dir`, each whole or not at all.
+pub fn write_points(dir: &Path, columns: &Columns, points: &[PointSummary]) -> Result<(), SweepFileError> {
     let header = csv_line(&columns.points_header());
     let mut all = header.clone();
-    for point in &points {
+    for point in points {
         all.extend(csv_line(&point.fields()));
     }
     let mut front = header;
-    for &i in &pareto(&points, columns) {
+    for &i in &pareto(points, columns) {
         front.extend(csv_line(&points[i].fields()));
     }
     write_file(&dir.join(POINTS), &all).map_err(io_error(&dir.join(POINTS)))?;
-    write_file(&dir.join(PARETO), &front).map_err(io_error(&dir.join(PARETO)))?;
-    Ok(points)
+    write_file(&dir.join(PARETO), &front).map_err(io_error(&dir.join(PARETO)))
 }
 
 /// `sweep.json`: what was swept.
@@ -533,47 +577,43 @@ fn shard_folders(dirs: &[PathBuf]) -> Result<Vec<PathBuf>, SweepFileError> {
 /// What `merge` put together.
 pub struct Merged {
     pub columns: Columns,
-    pub rows: Vec<RunRow>,
     pub points: Vec<PointSummary>,
+    pub runs: usize,
+    pub failed: Vec<RunRow>,
 }
 
 /// Joins the shards in `dirs` into `out`: `sweep.json`, `runs.csv`, `points.csv` and
 /// `pareto.csv` with the bytes one machine running the whole sweep writes. Every shard of the
-/// sweep must be there, once, and finished.
+/// sweep must be there, once, and finished. Run `r` is the `r div N`-th row of shard `r mod N`,
+/// so the shards' rows are read in step, one at a time.
 pub fn merge(out: &Path, dirs: &[PathBuf]) -> Result<Merged, SweepFileError> {
     let folders = shard_folders(dirs)?;
     let mut first: Option<(SweepRecord, PathBuf)> = None;
-    let mut seen: Vec<Option<PathBuf>> = Vec::new();
-    let mut columns: Option<Columns> = None;
-    let mut rows = Vec::new();
+    let mut shards: Vec<Option<PathBuf>> = Vec::new();
     for folder in &folders {
         let path = folder.join(SWEEP);
         let record = read_record(&path)?;
         let Some(shard) = record.shard else {
             return Err(bad(&path, "is a whole sweep, not a shard; there is nothing to merge"));
         };
+        let whole = SweepRecord { shard: None, ..record };
         match &first {
             None => {
-                seen = vec![None; shard.count as usize];
-                first = Some((SweepRecord { shard: None, ..record.clone() }, folder.clone()));
+                shards = vec![None; shard.count as usize];
+                first = Some((whole, folder.clone()));
             }
-            Some((expected, from))
-                if *expected != (SweepRecord { shard: None, ..record.clone() })
-                    || seen.len() != shard.count as usize =>
-            {
+            Some((expected, from)) if *expected != whole || shards.len() != shard.count as usize => {
                 return Err(bad(&path, format!("is not a shard of the same sweep as {}", from.display())));
             }
             Some(_) => {}
         }
-        if let Some(earlier) = &seen[shard.index as usize] {
+        if let Some(earlier) = &shards[shard.index as usize] {
             return Err(bad(
                 &path,
                 format!("shard {} of {} is also in {}", shard.index, shard.count, earlier.display()),
             ));
         }
-        seen[shard.index as usize] = Some(folder.clone());
-        let runs = folder.join(RUNS);
-        if !runs.exists() {
+        if !folder.join(RUNS).exists() {
             return Err(bad(
                 folder,
                 format!(
@@ -582,44 +622,55 @@ pub fn merge(out: &Path, dirs: &[PathBuf]) -> Result<Merged, SweepFileError> {
                 ),
             ));
         }
-        let (shard_columns, mut shard_rows) = read_runs(&runs)?;
-        if columns.as_ref().is_some_and(|c| *c != shard_columns) {
-            return Err(bad(&runs, "its columns differ from the other shards'"));
-        }
-        columns = Some(shard_columns);
-        rows.append(&mut shard_rows);
+        shards[shard.index as usize] = Some(folder.clone());
     }
     let (record, _) = first.ok_or_else(|| bad(out, "no shard folders given"))?;
     let missing: Vec<String> =
-        seen.iter().enumerate().filter(|(_, s)| s.is_none()).map(|(i, _)| i.to_string()).collect();
+        shards.iter().enumerate().filter(|(_, s)| s.is_none()).map(|(i, _)| i.to_string()).collect();
     if !missing.is_empty() {
         return Err(bad(
             out,
-            format!("shard(s) {} of {} are missing: merge needs every shard's folder", missing.join(", "), seen.len()),
-        ));
-    }
-    rows.sort_by_key(|r| r.run);
-    let complete = rows.len() as u64 == record.runs && rows.iter().enumerate().all(|(i, r)| r.run == i as u64);
-    if !complete {
-        return Err(bad(
-            out,
             format!(
-                "the shards hold {} runs, the sweep has {}: a shard's runs.csv is not the shard's whole share",
-                rows.len(),
-                record.runs
+                "shard(s) {} of {} are missing: merge needs every shard's folder",
+                missing.join(", "),
+                shards.len()
             ),
         ));
     }
-    let columns = columns.expect("a shard was read");
-    fs::create_dir_all(out).map_err(io_error(out))?;
-    write_file(&out.join(SWEEP), &json(&record)).map_err(io_error(&out.join(SWEEP)))?;
-    let mut all = csv_line(&columns.runs_header());
-    for row in &rows {
-        all.extend(csv_line(&row.fields(columns.figures.len())));
+    let mut readers = shards
+        .iter()
+        .map(|folder| RunsReader::open(&folder.as_ref().expect("none missing").join(RUNS)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let columns = readers[0].columns.clone();
+    if let Some(other) = readers.iter().find(|r| r.columns != columns) {
+        return Err(bad(&other.path, "its columns differ from the other shards'"));
     }
-    write_file(&out.join(RUNS), &all).map_err(io_error(&out.join(RUNS)))?;
-    let points = write_points(out, &columns, &rows)?;
-    Ok(Merged { columns, rows, points })
+    fs::create_dir_all(out).map_err(io_error(out))?;
+    let runs_path = out.join(RUNS);
+    let mut runs = super::atomic::AtomicFile::create(&runs_path).map_err(io_error(&runs_path))?;
+    runs.write_all(&csv_line(&columns.runs_header())).map_err(io_error(&runs_path))?;
+    let mut tally = Tally::default();
+    let count = readers.len() as u64;
+    for run in 0..record.runs {
+        let reader = &mut readers[(run % count) as usize];
+        let row = match reader.next() {
+            Some(row) => row?,
+            None => return Err(bad(&reader.path, format!("ends before run {run}: it is not its shard's whole share"))),
+        };
+        if row.run != run {
+            return Err(bad(&reader.path, format!("holds run {} where run {run} belongs", row.run)));
+        }
+        runs.write_all(&csv_line(&row.fields(columns.figures.len()))).map_err(io_error(&runs_path))?;
+        tally.add(row);
+    }
+    if let Some(reader) = readers.iter_mut().find_map(|r| r.next().map(|_| r.path.clone())) {
+        return Err(bad(&reader, format!("has rows beyond the sweep's {} runs", record.runs)));
+    }
+    write_file(&out.join(SWEEP), &json(&record)).map_err(io_error(&out.join(SWEEP)))?;
+    runs.commit().map_err(io_error(&runs_path))?;
+    let points = tally.points(columns.figures.len());
+    write_points(out, &columns, &points)?;
+    Ok(Merged { columns, points, runs: tally.runs, failed: tally.failed })
 }
 
 /// The answer to `--best` in words: what was asked, how many points met it, the best point
@@ -737,7 +788,9 @@ mod tests {
             row(2, 1, Ok(vec![Some(2.0), Some(0.0)])),
             row(3, 1, Err("boom".into())),
         ];
-        let points = summarize_points(&rows, 2);
+        let mut tally = Tally::default();
+        rows.iter().cloned().for_each(|r| tally.add(r));
+        let points = tally.points(2);
         assert_eq!(points.len(), 2);
         assert_eq!((points[0].runs, points[0].failed, points[0].mean(0)), (2, 0, Some(2.0)));
         // mean 2, sd √2, t(0.975, 1) = 12.706: half-width 12.706 × √2 / √2 = 12.706.

@@ -188,6 +188,9 @@ impl<'a, R: Recorder> World<'a, R> {
     /// of a service finds none, that service's later tasks (the same needs) wait too.
     fn place_waiting(&mut self, now: SimTime, queue: &mut EventQueue<Event>) {
         let waiting = self.cluster.take_waiting();
+        if waiting.is_empty() {
+            return;
+        }
         let mut blocked = vec![false; self.services.len()];
         for entry in waiting {
             let service = &mut self.services[entry.service as usize];
