@@ -217,7 +217,8 @@ fn sweep(c: &mut Criterion) {
                     keep_runs: false,
                     resume: false,
                     shard: None,
-                    refine: None,
+                    goal: None,
+                    precision: None,
                 };
                 let outcome = sweep::run(&plan, &settings, &ecsim::report::Progress::hidden()).unwrap();
                 assert_eq!((outcome.runs, outcome.failed.len(), outcome.points.len()), (1000, 0, 10));

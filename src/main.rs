@@ -6,11 +6,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
-use ecsim::batch::best::{Constraint, Goal};
 use ecsim::batch::shard::{self, Shard};
 use ecsim::batch::{Batch, sweep};
 use ecsim::report::{self, Progress};
 use ecsim::scenario::{self, Overrides};
+use ecsim::stats::best::{Constraint, Goal};
 
 #[derive(Parser)]
 #[command(name = "ecsim", version, about = "Discrete-event capacity and cost simulator for Amazon ECS")]
@@ -180,6 +180,13 @@ const INPUT_ERROR: u8 = 2;
 const RUN_ERROR: u8 = 1;
 
 fn main() -> ExitCode {
+    // Output piped into `head` ends the process quietly, as it does other Unix tools, instead
+    // of a panic on the first write after the pipe closed.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     match Cli::parse().command {
         Command::Run { files, out, seed, prices, catalog, quiet } => {
             run(&files, out, &Overrides { seed, prices, catalog }, quiet)
@@ -223,14 +230,14 @@ fn main() -> ExitCode {
 }
 
 fn run(files: &[PathBuf], out: Option<PathBuf>, overrides: &Overrides, quiet: bool) -> ExitCode {
-    let mut input_error = false;
+    let mut bad_input = false;
     let mut batch = Batch::default();
     for file in files {
         let loaded = match scenario::load(file, overrides) {
             Ok(loaded) => loaded,
             Err(e) => {
                 eprintln!("{e}");
-                input_error = true;
+                bad_input = true;
                 continue;
             }
         };
@@ -243,7 +250,7 @@ fn run(files: &[PathBuf], out: Option<PathBuf>, overrides: &Overrides, quiet: bo
                 "error: {file}: another scenario already writes to {}; give each a different `name`",
                 dir.display()
             );
-            input_error = true;
+            bad_input = true;
         }
     }
     let started = Instant::now();
@@ -276,7 +283,7 @@ fn run(files: &[PathBuf], out: Option<PathBuf>, overrides: &Overrides, quiet: bo
     if !quiet && !batch.jobs.is_empty() {
         println!("{} run(s) in {elapsed:.2} s", batch.jobs.len());
     }
-    if input_error {
+    if bad_input {
         ExitCode::from(INPUT_ERROR)
     } else if run_error {
         ExitCode::from(RUN_ERROR)
@@ -298,6 +305,11 @@ struct SweepArgs {
     quiet: bool,
 }
 
+fn input_error(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(INPUT_ERROR)
+}
+
 fn run_sweep(
     file: &std::path::Path,
     overrides: &Overrides,
@@ -305,10 +317,6 @@ fn run_sweep(
     args: SweepArgs,
     goal: Option<Goal>,
 ) -> ExitCode {
-    let input_error = |message: String| {
-        eprintln!("error: {message}");
-        ExitCode::from(INPUT_ERROR)
-    };
     let shard = match args.shard {
         Some(shard) => Some(shard),
         None => match shard::from_environment(|name| std::env::var(name).ok(), args.shards) {
@@ -319,20 +327,13 @@ fn run_sweep(
                 Some(shard)
             }
             Ok(None) if args.shards.is_some() => {
-                return input_error("--shards needs --shard I/N, or an array job's index (SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX)".into());
+                return input_error(
+                    "--shards needs --shard I/N, or an array job's index (SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX)",
+                );
             }
             Ok(None) => None,
             Err(e) => return input_error(e),
         },
-    };
-    let refine = match (args.precision, &goal) {
-        (Some(precision), Some(goal)) => {
-            Some(sweep::Refine { goal: goal.clone(), precision, max_replications: args.max_replications })
-        }
-        (Some(_), None) => {
-            return input_error("--precision refines a decision: give --best (and --minimize or --maximize)".into());
-        }
-        (None, _) => None,
     };
     let plan = match scenario::load_sweep(file, overrides, replications) {
         Ok(plan) => plan,
@@ -344,23 +345,15 @@ fn run_sweep(
     for warning in &plan.warnings {
         eprintln!("warning: {}: {warning}", file.display());
     }
-    let cap = refine.as_ref().map_or(plan.replications, |r| r.max_replications.max(plan.replications));
-    let most = plan.points.len() as u64 * plan.variants.len() as u64 * u64::from(cap);
-    if most > scenario::MAX_RUNS {
-        return input_error(format!(
-            "{} points × {} variant(s) × up to {cap} replications may reach {most} runs; a sweep may have at most {}: lower --max-replications",
-            plan.points.len(),
-            plan.variants.len(),
-            scenario::MAX_RUNS
-        ));
-    }
+    let max_replications = args.max_replications;
     let settings = sweep::Settings {
         out: args.out.unwrap_or_else(|| PathBuf::from("output").join(&plan.name)),
         jobs: args.jobs.map(|j| j as usize),
         keep_runs: args.keep_runs,
         resume: args.resume,
         shard,
-        refine,
+        goal: goal.clone(),
+        precision: args.precision.map(|share| sweep::Precision { share, max_replications }),
     };
     let started = Instant::now();
     let progress = Progress::runs(!args.quiet);
@@ -368,82 +361,80 @@ fn run_sweep(
     progress.finish();
     let outcome = match outcome {
         Ok(outcome) => outcome,
-        Err(e @ sweep::SweepError::Setting(_)) => return input_error(e.to_string()),
+        Err(e @ sweep::SweepError::Start(_)) => return input_error(e),
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(RUN_ERROR);
         }
     };
-    let failed = outcome.failed.len();
-    for row in &outcome.failed {
-        eprintln!(
-            "error: run {} (point {}, {}, replication {}) failed: {}",
-            row.run,
-            row.point,
-            row.variant,
-            row.replication,
-            row.result.as_ref().err().map_or("", String::as_str)
-        );
-    }
+    report_failures(&outcome.failed);
     if !args.quiet {
         let taken = outcome.runs - outcome.ran;
         let resumed = if taken > 0 { format!(" ({taken} taken up from the earlier start)") } else { String::new() };
         println!(
-            "ecsim sweep: {} — {} point(s) × {} variant(s), {} run(s){resumed} in {:.2} s, {failed} failed",
+            "ecsim sweep: {} — {} point(s) × {} variant(s), {} run(s){resumed} in {:.2} s, {} failed",
             plan.name,
             plan.points.len(),
             plan.variants.len(),
             outcome.runs,
             started.elapsed().as_secs_f64(),
+            outcome.failed.len(),
         );
         println!("results: {}", outcome.dir.display());
     }
-    let status = if failed > 0 { ExitCode::from(RUN_ERROR) } else { ExitCode::SUCCESS };
-    match goal {
-        Some(goal) => print_best(&outcome.points, &outcome.columns, &goal).unwrap_or(status),
-        None => status,
+    let cap = settings.precision.as_ref().map(|p| p.max_replications.max(plan.replications) as usize);
+    finish(&outcome.points, &outcome.columns, goal.as_ref(), cap, outcome.failed.len())
+}
+
+/// One line on standard error for each failed run.
+fn report_failures(failed: &[report::sweep::RunRow]) {
+    for row in failed {
+        let why = row.result.as_ref().err().map_or("", String::as_str);
+        eprintln!(
+            "error: run {} (point {}, {}, replication {}) failed: {why}",
+            row.run, row.point, row.variant, row.replication
+        );
     }
 }
 
-/// Prints the best points for `goal`; the exit code when the goal cannot be judged.
-fn print_best(
+/// Prints the `--best` answer, if asked; exit 1 if runs failed.
+fn finish(
     points: &[report::sweep::PointSummary],
     columns: &report::sweep::Columns,
-    goal: &Goal,
-) -> Option<ExitCode> {
-    match ecsim::batch::best::judge(points, columns, goal) {
-        Ok(judgement) => {
-            print!("{}", report::sweep::best_text(points, columns, goal, &judgement));
-            None
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            Some(ExitCode::from(INPUT_ERROR))
+    goal: Option<&Goal>,
+    cap: Option<usize>,
+    failed: usize,
+) -> ExitCode {
+    if let Some(goal) = goal {
+        match report::sweep::best_text(points, columns, goal, cap) {
+            Ok(text) => print!("{text}"),
+            Err(e) => return input_error(e),
         }
     }
+    if failed > 0 { ExitCode::from(RUN_ERROR) } else { ExitCode::SUCCESS }
 }
 
 fn merge(dirs: &[PathBuf], out: &std::path::Path, goal: Option<Goal>) -> ExitCode {
-    match report::sweep::merge(out, dirs) {
+    let shards = match report::sweep::Shards::open(dirs) {
+        Ok(shards) => shards,
+        Err(e) => return input_error(e),
+    };
+    if let Some(Err(e)) = goal.as_ref().map(|g| g.resolve(&shards.columns.figures)) {
+        return input_error(e);
+    }
+    match shards.merge_into(out) {
         Ok(merged) => {
-            let failed = merged.failed.len();
+            report_failures(&merged.failed);
             println!(
-                "ecsim merge: {} run(s) of {} point(s) from {} folder(s), {failed} failed; results: {}",
+                "ecsim merge: {} run(s) of {} point(s), {} failed; results: {}",
                 merged.runs,
                 merged.points.len(),
-                dirs.len(),
+                merged.failed.len(),
                 out.display()
             );
-            let status = if failed > 0 { ExitCode::from(RUN_ERROR) } else { ExitCode::SUCCESS };
-            match goal {
-                Some(goal) => print_best(&merged.points, &merged.columns, &goal).unwrap_or(status),
-                None => status,
-            }
+            finish(&merged.points, &merged.columns, goal.as_ref(), None, merged.failed.len())
         }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(INPUT_ERROR)
-        }
+        Err(e) => input_error(e),
     }
 }
 

@@ -1,13 +1,11 @@
 //! Many runs at once, in parallel (a run itself only hands its CSV writing to a thread of its
 //! own: see `report::run_into`): the scenarios of one command with their variants, and
-//! sweeps (`sweep`), with the search for the best point (`best`) and the slices a batch
-//! engine's array runs (`shard`).
+//! sweeps (`sweep`), with the slices a batch engine's array runs (`shard`).
 //!
 //! Each run is single-threaded and owns its state, so runs go on rayon's threads side by
 //! side and their results come back in input order: the bytes a run writes do not depend on
 //! how many threads there are. One run failing does not stop or lose the others.
 
-pub mod best;
 pub mod shard;
 pub mod sweep;
 

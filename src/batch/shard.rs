@@ -3,7 +3,8 @@
 //! belongs to shard `i mod N`, which spreads the points' costs evenly over the shards.
 //!
 //! With no `--shard`, the slice comes from the engine's own variables: Slurm job arrays
-//! (`SLURM_ARRAY_TASK_ID`, counted from `SLURM_ARRAY_TASK_MIN`, and `SLURM_ARRAY_TASK_COUNT`),
+//! (`SLURM_ARRAY_TASK_ID`, counted from `SLURM_ARRAY_TASK_MIN` in steps of
+//! `SLURM_ARRAY_TASK_STEP`, and `SLURM_ARRAY_TASK_COUNT`),
 //! Kubernetes Indexed Jobs (`JOB_COMPLETION_INDEX`; the count is the Job's `completions`,
 //! given as `--shards`) and AWS Batch array jobs (`AWS_BATCH_JOB_ARRAY_INDEX` and
 //! `AWS_BATCH_JOB_ARRAY_SIZE`).
@@ -75,33 +76,35 @@ pub fn from_environment(
         Some(n) if n != count => Err(format!("--shards {n}, but {engine} runs {count} array tasks ({name})")),
         _ => Ok(count),
     };
-    let needed = |engine: &str, name: &str| {
-        shards.ok_or_else(|| {
-            format!(
-                "{name} is set ({engine}) but not how many shards there are: pass --shards N (the Job's completions)"
-            )
-        })
+    let needed = |name: &str, what: &str| {
+        shards.ok_or_else(|| format!("{name} is set but not how many shards there are: pass --shards N ({what})"))
     };
     if let Some(id) = number("SLURM_ARRAY_TASK_ID")? {
         let min = number("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
-        if number("SLURM_ARRAY_TASK_STEP")?.is_some_and(|step| step != 1) {
-            return Err("a Slurm array with a step other than 1: give consecutive task ids, e.g. --array=0-3".into());
-        }
+        let step = number("SLURM_ARRAY_TASK_STEP")?.unwrap_or(1).max(1);
         let count = match number("SLURM_ARRAY_TASK_COUNT")? {
             Some(count) => agree("Slurm", "SLURM_ARRAY_TASK_COUNT", count)?,
-            None => needed("Slurm", "SLURM_ARRAY_TASK_ID")?,
+            None => needed("SLURM_ARRAY_TASK_ID", "the array's size")?,
         };
-        let index = id.checked_sub(min).ok_or("SLURM_ARRAY_TASK_ID is below SLURM_ARRAY_TASK_MIN")?;
+        // Ids min, min + step, …: the k-th is shard k. A list such as --array=1,4,9 has no
+        // such order: its tasks cannot tell their shard.
+        let max = number("SLURM_ARRAY_TASK_MAX")?;
+        let evenly =
+            max.is_none_or(|max| u64::from(max) == u64::from(min) + u64::from(step) * u64::from(count.max(1) - 1));
+        let offset = id.checked_sub(min).filter(|o| evenly && o % step == 0);
+        let index = offset.ok_or(
+            "the Slurm array's task ids are not evenly spaced (e.g. --array=1,4,9): give a range such as --array=0-3 or 1-7:2, or --shard I/N",
+        )? / step;
         return Shard::new(index, count).map(|s| Some((s, "Slurm")));
     }
     if let Some(index) = number("JOB_COMPLETION_INDEX")? {
-        let count = needed("a Kubernetes Indexed Job", "JOB_COMPLETION_INDEX")?;
+        let count = needed("JOB_COMPLETION_INDEX (a Kubernetes Indexed Job)", "the Job's completions")?;
         return Shard::new(index, count).map(|s| Some((s, "Kubernetes")));
     }
     if let Some(index) = number("AWS_BATCH_JOB_ARRAY_INDEX")? {
         let count = match number("AWS_BATCH_JOB_ARRAY_SIZE")? {
             Some(size) => agree("AWS Batch", "AWS_BATCH_JOB_ARRAY_SIZE", size)?,
-            None => needed("AWS Batch", "AWS_BATCH_JOB_ARRAY_INDEX")?,
+            None => needed("AWS_BATCH_JOB_ARRAY_INDEX", "the array's size")?,
         };
         return Shard::new(index, count).map(|s| Some((s, "AWS Batch")));
     }
@@ -145,7 +148,26 @@ mod tests {
         assert!(
             from_environment(env(&[("SLURM_ARRAY_TASK_ID", "x")]), None).unwrap_err().contains("not a whole number")
         );
-        let stepped = [("SLURM_ARRAY_TASK_ID", "2"), ("SLURM_ARRAY_TASK_STEP", "2"), ("SLURM_ARRAY_TASK_COUNT", "2")];
-        assert!(from_environment(env(&stepped), None).unwrap_err().contains("step other than 1"));
+        // sbatch --array=1-7:2: ids 1, 3, 5, 7 are shards 0 to 3.
+        let stepped = |id: &'static str| {
+            [
+                ("SLURM_ARRAY_TASK_ID", id),
+                ("SLURM_ARRAY_TASK_MIN", "1"),
+                ("SLURM_ARRAY_TASK_MAX", "7"),
+                ("SLURM_ARRAY_TASK_STEP", "2"),
+                ("SLURM_ARRAY_TASK_COUNT", "4"),
+            ]
+        };
+        for (id, index) in [("1", 0), ("3", 1), ("5", 2), ("7", 3)] {
+            assert_eq!(from_environment(env(&stepped(id)), None), Ok(Some((Shard { index, count: 4 }, "Slurm"))));
+        }
+        // sbatch --array=1,4,9: min 1, max 9, count 3 — not a range.
+        let list = [
+            ("SLURM_ARRAY_TASK_ID", "4"),
+            ("SLURM_ARRAY_TASK_MIN", "1"),
+            ("SLURM_ARRAY_TASK_MAX", "9"),
+            ("SLURM_ARRAY_TASK_COUNT", "3"),
+        ];
+        assert!(from_environment(env(&list), None).unwrap_err().contains("not evenly spaced"));
     }
 }

@@ -183,7 +183,7 @@ impl Summary {
             total.spot_replacements += s.spot_replacements;
             total.unserved_while_replacing += s.unserved_while_replacing;
         }
-        let idle: f64 = outcome.providers.iter().map(|p| p.idle_cost_usd).sum();
+        let idle = outcome.providers.iter().map(|p| p.idle_cost_usd).fold(0.0, |a, b| a + b); // an empty f64 sum is −0.0
         Summary {
             scenario: scenario.name.clone(),
             variant: scenario.variant.clone(),

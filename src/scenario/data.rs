@@ -2,8 +2,8 @@
 //! Both are CSV; a bad row is reported with its file and line.
 
 use std::any::Any;
-use std::collections::HashMap;
-use std::path::Path;
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use super::error::Problem;
@@ -24,21 +24,40 @@ fn problem(file: &Path, line: usize, key: &str, message: String) -> Problem {
 /// Data files read once for a scenario file, however many of its variants and sweep points
 /// name them: a sweep of a thousand points over a trace parses the trace once.
 #[derive(Default)]
-pub struct DataCache(Mutex<HashMap<String, Arc<dyn Any + Send + Sync>>>);
+pub struct DataCache {
+    kept: Mutex<HashMap<String, Arc<dyn Any + Send + Sync>>>,
+    /// Every file read, for [`DataCache::digest`].
+    files: Mutex<BTreeSet<PathBuf>>,
+}
 
 impl DataCache {
-    /// What `read` gives, kept under `key` (which names the reader and all its arguments).
+    /// What `read` gives from `file`, kept under `key` (which names the reader and all its
+    /// arguments).
     pub fn read<T: Clone + Send + Sync + 'static>(
         &self,
+        file: &Path,
         key: String,
         read: impl FnOnce() -> Result<T, Problem>,
     ) -> Result<T, Problem> {
-        if let Some(kept) = self.0.lock().expect("no reader panics holding the lock").get(&key) {
+        if let Some(kept) = self.kept.lock().expect("no reader panics holding the lock").get(&key) {
             return kept.downcast_ref::<Result<T, Problem>>().expect("one type per key").clone();
         }
+        self.files.lock().expect("no reader panics holding the lock").insert(file.to_owned());
         let value = read();
-        self.0.lock().expect("no reader panics holding the lock").insert(key, Arc::new(value.clone()));
+        self.kept.lock().expect("no reader panics holding the lock").insert(key, Arc::new(value.clone()));
         value
+    }
+
+    /// A hash of every file read so far, in path order: tells whether the data changed.
+    pub fn digest(&self) -> u64 {
+        let files = self.files.lock().expect("no reader panics holding the lock");
+        let mut all = Vec::new();
+        for file in files.iter() {
+            all.extend(file.to_string_lossy().as_bytes());
+            all.extend(std::fs::read(file).unwrap_or_default());
+            all.push(0);
+        }
+        crate::engine::stable_hash(&all)
     }
 }
 

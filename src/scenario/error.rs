@@ -107,6 +107,8 @@ pub struct Problem {
     /// 1-based; 0 when the problem has no place in a file (e.g. it cannot be read).
     pub line: usize,
     pub column: usize,
+    /// The scenario key the problem is about; empty when it is about no key of the scenario
+    /// (a file that cannot be read, a sweep axis's value, which the message names).
     pub key: String,
     pub message: String,
     /// The text of the offending line, for the caret display.
@@ -228,7 +230,10 @@ impl<'a> Locator<'a> {
     /// on the path that is (a missing key is reported where it should have been).
     pub fn at(&self, path: &KeyPath, message: String) -> Problem {
         if let Some(pin) = self.pinned.iter().find(|pin| path.starts_with(&pin.path)) {
-            let problem = pin.locator.at(&pin.at, format!("{}: {message}", pin.prefix));
+            // Inside a table or list value, the rest of the path says where: `…[1].weight`.
+            let inside = KeyPath(path.0[pin.path.0.len()..].to_vec()).to_string();
+            let inside = if inside.starts_with('[') || inside.is_empty() { inside } else { format!(".{inside}") };
+            let problem = pin.locator.at(&pin.at, format!("{}{inside}: {message}", pin.prefix));
             return Problem { key: String::new(), ..problem };
         }
         if let Some(overlay) = &self.overlay {

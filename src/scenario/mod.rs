@@ -87,6 +87,10 @@ fn read(path: &Path, what: &str) -> Result<String, ScenarioError> {
 pub fn parse(path: &Path, text: &str, base_dir: &Path, overrides: &Overrides) -> Result<Loaded, ScenarioError> {
     let locator = Locator::new(path, text);
     let mut file: file::ScenarioFile = toml::from_str(text).map_err(|e| {
+        if toml::from_str::<toml::Table>(text).is_ok_and(|t| t.contains_key("scenario")) {
+            let message = "this is a sweep file (it names a scenario): run it with `ecsim sweep`".to_owned();
+            return ScenarioError::single(locator.at(&KeyPath::root().key("scenario"), message));
+        }
         let message = e.message().trim_end().to_owned();
         ScenarioError::single(locator.at_offset(e.span().map_or(0, |s| s.start), "", message))
     })?;

@@ -85,10 +85,14 @@ impl Axis {
 pub struct SweepPlan {
     /// The folder name of its results: the sweep file's `name`, else the scenario's.
     pub name: String,
+    /// The scenario's own `name`.
+    pub scenario: String,
     /// The base scenario's seed (before replications).
     pub seed: u64,
     pub replications: u32,
     pub axes: Vec<Axis>,
+    /// Axes that move together, by key.
+    pub zip: Vec<Vec<String>>,
     /// `base`, then the scenario's variants in file order.
     pub variants: Vec<String>,
     /// Each point: the index of its value on every axis, in the order the axes are declared.
@@ -97,7 +101,8 @@ pub struct SweepPlan {
     pub providers: Vec<String>,
     /// Every warning any point gave, once each.
     pub warnings: Vec<String>,
-    /// Tells this sweep's results from another's: a hash of the files, settings and plan.
+    /// Tells this sweep's results from another's: a hash of what the sweep and scenario files
+    /// say (not their comments or layout), the data files they read, and the settings.
     pub fingerprint: u64,
     source: Source,
 }
@@ -130,7 +135,7 @@ impl SweepPlan {
     /// The scenario of `point` in `variant`, seeded for `replication` (see
     /// [`replication_seed`]).
     pub fn scenario(&self, variant: usize, point: usize, replication: u64) -> Result<Scenario, ScenarioError> {
-        let (mut scenario, _) = self.build(variant, point).map_err(|problems| ScenarioError { problems })?;
+        let (mut scenario, _) = self.build(variant, Some(point)).map_err(|problems| ScenarioError { problems })?;
         scenario.seed = replication_seed(scenario.seed, replication);
         Ok(scenario)
     }
@@ -142,9 +147,10 @@ impl SweepPlan {
         if values.is_empty() { "the scenario as written".into() } else { values.join(", ") }
     }
 
-    fn build(&self, variant: usize, point: usize) -> Result<(Scenario, Vec<String>), Vec<Problem>> {
+    /// The scenario of `point` in `variant`, or of the variant as written (no axis set).
+    fn build(&self, variant: usize, point: Option<usize>) -> Result<(Scenario, Vec<String>), Vec<Problem>> {
         let source = &self.source;
-        let values = &self.points[point];
+        let values: &[usize] = point.map_or(&[], |p| &self.points[p]);
         let mut document = source.documents[variant].clone();
         for (axis, &v) in self.axes.iter().zip(values) {
             set(&mut document, &axis.path, axis.values[v].clone()).map_err(|e| vec![self.at_axis(axis, e)])?;
@@ -152,9 +158,8 @@ impl SweepPlan {
         let scenario_locator = Locator::new(&source.scenario_path, &source.scenario_text);
         let sweep_locator = Locator::new(&source.sweep_path, &source.sweep_text);
         let file: file::ScenarioFile = toml::Value::Table(document).try_into().map_err(|e: toml::de::Error| {
-            vec![
-                scenario_locator.at(&KeyPath::root(), format!("with {}: {}", self.describe(point), e.message().trim())),
-            ]
+            let with = point.map_or("the scenario as written".to_owned(), |p| self.describe(p));
+            vec![scenario_locator.at(&KeyPath::root(), format!("with {with}: {}", plain(e.message())))]
         })?;
         let pinned = self
             .axes
@@ -205,19 +210,21 @@ pub fn load_sweep(path: &Path, overrides: &Overrides, replications: Option<u32>)
             "`ecsim sweep` reads a scenario with a [sweep] table, or a sweep file with `scenario = \"FILE\"` and a [sweep] table; this file has no [sweep]".into(),
         )));
     };
-    let (scenario_path, scenario_text) = match &top.scenario {
-        Some(scenario) => {
-            if let Some(key) = whole.keys().find(|k| !["scenario", "name", "sweep"].contains(&k.as_str())) {
-                return Err(ScenarioError::single(sweep_locator.at(&root.key(key), format!(
-                    "a sweep file has `scenario`, `name` and [sweep]; `{key}` belongs in the scenario (or set it with an axis)"
+    let (scenario_path, scenario_text) =
+        match &top.scenario {
+            Some(scenario) => {
+                if let Some(key) = whole.keys().find(|k| !["scenario", "name", "sweep"].contains(&k.as_str())) {
+                    let elsewhere = if key == "seed" { "or give it with --seed" } else { "or set it with an axis" };
+                    return Err(ScenarioError::single(sweep_locator.at(&root.key(key), format!(
+                    "a sweep file has `scenario`, `name` and [sweep]; `{key}` belongs in the scenario ({elsewhere})"
                 ))));
+                }
+                let scenario_path = path.parent().unwrap_or(Path::new(".")).join(scenario);
+                let text = read(&scenario_path, "scenario the sweep names")?;
+                (scenario_path, text)
             }
-            let scenario_path = path.parent().unwrap_or(Path::new(".")).join(scenario);
-            let text = read(&scenario_path, "scenario the sweep names")?;
-            (scenario_path, text)
-        }
-        None => (path.to_owned(), sweep_text.clone()),
-    };
+            None => (path.to_owned(), sweep_text.clone()),
+        };
     let scenario_locator = Locator::new(&scenario_path, &scenario_text);
     let mut document: toml::Table = toml::from_str(&scenario_text).map_err(|e| {
         ScenarioError::single(scenario_locator.at_offset(
@@ -235,6 +242,10 @@ pub fn load_sweep(path: &Path, overrides: &Overrides, replications: Option<u32>)
     if let Some(toml::Value::Table(tables)) = variant_tables {
         for (name, table) in &tables {
             match variant_table(&scenario_locator, name, table) {
+                Ok(over) if over.contains_key("seed") => problems.push(scenario_locator.at(
+                    &variant_path(name).key("seed"),
+                    "a swept variant cannot set `seed`: replication k of every point and variant runs on the same seed (common random numbers)".into(),
+                )),
                 Ok(over) => {
                     let mut merged = document.clone();
                     merge(&mut merged, over);
@@ -265,7 +276,7 @@ pub fn load_sweep(path: &Path, overrides: &Overrides, replications: Option<u32>)
     };
     let mut axes = Vec::new();
     for (i, axis) in sweep.axes.iter().enumerate() {
-        match read_axis(&sweep_path.key("axes").index(i), axis, &documents[0]) {
+        match read_axis(&sweep_path.key("axes").index(i), axis, &documents, &variants) {
             Ok(axis) => axes.push(axis),
             Err((at, message)) => problems.push(sweep_locator.at(&at, message)),
         }
@@ -292,31 +303,43 @@ pub fn load_sweep(path: &Path, overrides: &Overrides, replications: Option<u32>)
         return Err(ScenarioError { problems });
     }
     let replications = replications.expect("checked");
-    let points = product(&groups, &axes);
-    let runs = points.len() as u64 * variants.len() as u64 * u64::from(replications);
-    if runs > MAX_RUNS {
+    // Counted before the points are listed: a slip in a range must not fill the memory.
+    let count = groups.iter().try_fold(1u64, |n, g| n.checked_mul(axes[g[0]].values.len() as u64));
+    let runs = count.and_then(|n| n.checked_mul(variants.len() as u64 * u64::from(replications)));
+    if runs.is_none_or(|runs| runs > MAX_RUNS) {
+        let points = count.map_or("more than 2^64".to_owned(), |n| n.to_string());
+        let runs = runs.map_or("more than 2^64".to_owned(), |n| n.to_string());
         return Err(ScenarioError::single(sweep_locator.at(&sweep_path, format!(
-            "{} points × {} variant(s) × {replications} replication(s) = {runs} runs; a sweep may have at most {MAX_RUNS}",
-            points.len(),
+            "{points} points × {} variant(s) × {replications} replication(s) = {runs} runs; a sweep may have at most {MAX_RUNS}",
             variants.len()
         ))));
     }
-    // Each axis value alone over each variant: a value of the wrong type is blamed on it.
+    let points = product(&groups, &axes);
+    // Each axis value alone over each variant: a value of the wrong type is blamed on it, a
+    // key the scenario format does not have on the axis's key (once).
     for (v, document) in documents.iter().enumerate() {
         for axis in &axes {
+            let mut seen: Vec<String> = Vec::new();
             for (j, value) in axis.values.iter().enumerate() {
                 let mut one = document.clone();
                 let checked = set(&mut one, &axis.path, value.clone()).and_then(|()| {
-                    toml::Value::Table(one)
-                        .try_into::<file::ScenarioFile>()
-                        .map(drop)
-                        .map_err(|e| e.message().trim().to_owned())
+                    toml::Value::Table(one).try_into::<file::ScenarioFile>().map(drop).map_err(|e| plain(e.message()))
                 });
-                if let Err(message) = checked {
-                    let variant = if v == 0 { String::new() } else { format!(" (variant {})", variants[v]) };
-                    let problem =
-                        sweep_locator.at(&axis.value_at(j), format!("{}{variant}: {message}", axis.describe(j)));
-                    problems.push(Problem { key: String::new(), ..problem });
+                let Err(message) = checked else { continue };
+                if seen.contains(&message) {
+                    continue;
+                }
+                seen.push(message.clone());
+                let variant = if v == 0 { String::new() } else { format!(" (variant {})", variants[v]) };
+                let problem = if message.starts_with("unknown field") {
+                    sweep_locator.at(&axis.at.key("key"), format!("`{}`{variant}: {message}", axis.key))
+                } else {
+                    let at = sweep_locator.at(&axis.value_at(j), format!("{}{variant}: {message}", axis.describe(j)));
+                    Problem { key: String::new(), ..at }
+                };
+                problems.push(problem);
+                if message.starts_with("unknown field") {
+                    break;
                 }
             }
         }
@@ -325,9 +348,16 @@ pub fn load_sweep(path: &Path, overrides: &Overrides, replications: Option<u32>)
         return Err(ScenarioError { problems: deduplicated(problems) });
     }
 
+    // Over what the files say, not how they are written: an edited comment changes nothing.
+    let canonical = |table: &toml::Table| toml::to_string(table).unwrap_or_default();
     let fingerprint = stable_hash(
-        format!("{sweep_text}\0{scenario_text}\0{overrides:?}\0{replications}\0{}", env!("CARGO_PKG_VERSION"))
-            .as_bytes(),
+        format!(
+            "{}\0{}\0{overrides:?}\0{replications}\0{}",
+            canonical(&whole),
+            documents.iter().map(canonical).collect::<Vec<_>>().join("\0"),
+            env!("CARGO_PKG_VERSION")
+        )
+        .as_bytes(),
     );
     let name = match (&top.scenario, top.name) {
         (Some(_), Some(name)) if super::folder_name_ok(&name) => name,
@@ -339,8 +369,11 @@ pub fn load_sweep(path: &Path, overrides: &Overrides, replications: Option<u32>)
         }
         _ => String::new(),
     };
+    let zip = groups.iter().filter(|g| g.len() > 1).map(|g| g.iter().map(|&a| axes[a].key.clone()).collect()).collect();
     let mut plan = SweepPlan {
         name,
+        scenario: String::new(),
+        zip,
         seed: 0,
         replications,
         axes,
@@ -361,20 +394,23 @@ pub fn load_sweep(path: &Path, overrides: &Overrides, replications: Option<u32>)
         },
     };
     check_every_point(&mut plan)?;
+    // The data files the points read count too: a changed trace is another sweep.
+    let digest = plan.source.data.digest();
+    plan.fingerprint = stable_hash(format!("{:016x}{digest:016x}", plan.fingerprint).as_bytes());
     Ok(plan)
 }
 
-/// Builds every point of every variant once: the problems (each once, with the point it
-/// first showed in unless every point has it), the warnings, the seed, the providers.
+/// Builds every point of every variant once: the problems (each once; one the scenario as
+/// written does not have names the point it first showed in), the warnings, the seed, the
+/// providers.
 fn check_every_point(plan: &mut SweepPlan) -> Result<(), ScenarioError> {
     let mut problems: Vec<(Problem, usize, (usize, usize))> = Vec::new();
     let mut warnings = Vec::new();
     let mut providers: Vec<String> = Vec::new();
     let mut first: Option<Scenario> = None;
-    let builds = plan.variants.len() * plan.points.len();
     for variant in 0..plan.variants.len() {
         for point in 0..plan.points.len() {
-            match plan.build(variant, point) {
+            match plan.build(variant, Some(point)) {
                 Ok((scenario, more)) => {
                     for warning in more {
                         if !warnings.contains(&warning) {
@@ -400,10 +436,12 @@ fn check_every_point(plan: &mut SweepPlan) -> Result<(), ScenarioError> {
         }
     }
     if !problems.is_empty() {
+        let as_written: Vec<Vec<Problem>> =
+            (0..plan.variants.len()).map(|v| plan.build(v, None).err().unwrap_or_default()).collect();
         let problems = problems
             .into_iter()
             .map(|(mut problem, count, (variant, point))| {
-                if count < builds && !problem.key.is_empty() {
+                if !problem.key.is_empty() && !as_written[variant].contains(&problem) {
                     let variant =
                         if variant == 0 { String::new() } else { format!(", variant {}", plan.variants[variant]) };
                     let others = if count > 1 { format!(", and {} more point(s)", count - 1) } else { String::new() };
@@ -421,11 +459,17 @@ fn check_every_point(plan: &mut SweepPlan) -> Result<(), ScenarioError> {
     let first = first.expect("a sweep has a point");
     plan.seed = first.seed;
     if plan.name.is_empty() {
-        plan.name = first.name;
+        plan.name = first.name.clone();
     }
+    plan.scenario = first.name;
     plan.warnings = warnings;
     plan.providers = providers;
     Ok(())
+}
+
+/// A deserializer's message in the words of the scenario docs.
+fn plain(message: &str) -> String {
+    message.trim().replace("expected i64", "expected a whole number").replace("expected f64", "expected a number")
 }
 
 fn deduplicated(problems: Vec<Problem>) -> Vec<Problem> {
@@ -440,14 +484,20 @@ fn deduplicated(problems: Vec<Problem>) -> Vec<Problem> {
 
 type Located = (KeyPath, String);
 
-fn read_axis(at: &KeyPath, axis: &AxisFile, document: &toml::Table) -> Result<Axis, Located> {
+fn read_axis(at: &KeyPath, axis: &AxisFile, documents: &[toml::Table], variants: &[String]) -> Result<Axis, Located> {
     let path = KeyPath::parse(&axis.key).map_err(|e| (at.key("key"), e))?;
     let Some(Segment::Key(top)) = path.segments().first() else { unreachable!("a parsed path starts with a key") };
     if FIXED_KEYS.contains(&top.as_str()) {
         let why = if top == "seed" { "replications vary it" } else { "it names the scenario or its parts" };
         return Err((at.key("key"), format!("an axis cannot set `{top}`: {why}")));
     }
-    check_parents(document, &path).map_err(|e| (at.key("key"), e))?;
+    // Every variant is swept, so the key's place must be in each.
+    for (document, variant) in documents.iter().zip(variants) {
+        check_parents(document, &path).map_err(|e| {
+            let whose = if documents.len() > 1 { format!(" (in variant {variant})") } else { String::new() };
+            (at.key("key"), format!("{e}{whose}"))
+        })?;
+    }
     let (values, ranged) = match (&axis.values, &axis.from, &axis.to, &axis.step) {
         (Some(values), None, None, None) if !values.is_empty() => (values.clone(), false),
         (Some(_), None, None, None) => return Err((at.key("values"), "found no values; expected at least one".into())),
@@ -472,6 +522,18 @@ fn read_axis(at: &KeyPath, axis: &AxisFile, document: &toml::Table) -> Result<Ax
         }
         None => values.iter().map(label).collect(),
     };
+    for (i, label) in labels.iter().enumerate() {
+        if label.is_empty() || label.chars().any(char::is_control) {
+            return Err((
+                at.key("labels").index(i),
+                "a value's label (the value as TOML writes it, unless `labels` names it) is one line, not empty".into(),
+            ));
+        }
+        if labels[..i].contains(label) || values[..i].contains(&values[i]) {
+            let what = if values[..i].contains(&values[i]) { "value" } else { "label" };
+            return Err((at.clone(), format!("the {what} {label} comes twice; each point of an axis is given once")));
+        }
+    }
     Ok(Axis { key: path.to_string(), labels, path, values, at: at.clone(), ranged })
 }
 
@@ -551,14 +613,15 @@ fn set_in(here: &mut toml::Value, segments: &[Segment], value: toml::Value) -> R
 /// The values of a numeric range, `from` to `to` inclusive by `step`: integers if all three
 /// are, else decimals rounded to the places `from` and `step` are written with.
 fn range(from: &toml::Value, to: &toml::Value, step: &toml::Value) -> Result<Vec<toml::Value>, String> {
-    let too_many = |n: f64| format!("the range has {n} values; an axis may have at most {MAX_VALUES}");
     if let (toml::Value::Integer(from), toml::Value::Integer(to), toml::Value::Integer(step)) = (from, to, step) {
         if *step <= 0 || to < from {
             return Err(format!("from {from} to {to} by {step}: expected a step above 0 and `to` ≥ `from`"));
         }
         let count = (i128::from(*to) - i128::from(*from)) / i128::from(*step) + 1;
         if count > MAX_VALUES as i128 {
-            return Err(too_many(count as f64));
+            return Err(format!(
+                "from {from} to {to} by {step} is {count} values; an axis may have at most {MAX_VALUES}"
+            ));
         }
         return Ok((0..count as i64).map(|j| toml::Value::Integer(from + j * step)).collect());
     }
@@ -574,8 +637,10 @@ fn range(from: &toml::Value, to: &toml::Value, step: &toml::Value) -> Result<Vec
         return Err(format!("from {low} to {high} by {by}: expected a step above 0 and `to` ≥ `from`"));
     }
     let count = ((high - low) / by + 1e-9).floor() + 1.0;
-    if count > MAX_VALUES as f64 {
-        return Err(too_many(count));
+    if !count.is_finite() || count > MAX_VALUES as f64 {
+        return Err(format!(
+            "from {low} to {high} by {by} is more than {MAX_VALUES} values; an axis may have at most {MAX_VALUES}"
+        ));
     }
     let places = decimal_places(low).max(decimal_places(by));
     let scale = 10f64.powi(places as i32);

@@ -138,7 +138,7 @@ impl<'a, 'l> Translator<'a, 'l> {
         match u32::try_from(value) {
             Ok(v) => Some(v),
             Err(_) => {
-                self.fail(path, format!("found {value}; expected a whole number ≥ 0"));
+                self.fail(path, format!("found {value}; expected a whole number from 0 to {}", u32::MAX));
                 None
             }
         }
@@ -448,7 +448,10 @@ impl<'a, 'l> Translator<'a, 'l> {
         let file_path: PathBuf = self.base_dir.join(file);
         let key = path.key("file").to_string();
         let cached = format!("trace {} {key} {bucket_ms} {gaps:?}", file_path.display());
-        let counts = match self.data.read(cached, || read_trace(&file_path, &key, bucket_ms / MS_PER_SECOND, gaps)) {
+        let counts = match self
+            .data
+            .read(&file_path, cached, || read_trace(&file_path, &key, bucket_ms / MS_PER_SECOND, gaps))
+        {
             Ok(counts) => counts,
             Err(problem) => {
                 self.problems.push(problem);
@@ -839,7 +842,7 @@ impl<'a, 'l> Translator<'a, 'l> {
             return rates;
         };
         let cached = format!("prices {} {region} {arch:?} {os} {capacity}", file.display());
-        match self.data.read(cached, || read_fargate_rates(file, "prices", region, arch, (os, capacity))) {
+        match self.data.read(file, cached, || read_fargate_rates(file, "prices", region, arch, (os, capacity))) {
             Ok(Some(rates)) => Some(rates),
             Ok(None) => {
                 self.problems.push(Problem {
@@ -1213,7 +1216,7 @@ impl Translator<'_, '_> {
         match file {
             Some(file) => match self
                 .data
-                .read(format!("catalog {} {region}", file.display()), || read_catalog(file, "catalog", region))
+                .read(file, format!("catalog {} {region}", file.display()), || read_catalog(file, "catalog", region))
             {
                 Ok(types) if types.is_empty() => {
                     self.problems.push(Problem {
@@ -1403,7 +1406,7 @@ impl Translator<'_, '_> {
         let file = self.base_dir.join(history);
         let key = path.to_string();
         let cached = format!("spot {} {key} {instance_type}", file.display());
-        let found = match self.data.read(cached, || read_spot_history(&file, &key, instance_type)) {
+        let found = match self.data.read(&file, cached, || read_spot_history(&file, &key, instance_type)) {
             Ok(found) => found,
             Err(problem) => {
                 self.problems.push(problem);

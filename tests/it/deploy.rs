@@ -2,7 +2,6 @@
 //! engine would run it (its index variables set for every task), merges into the sweep one
 //! machine makes. (The Slurm script runs under a real Slurm in `slurm.rs`.)
 
-use std::path::Path;
 use std::process::Command;
 
 use super::{ecsim, root, stderr};
@@ -67,8 +66,9 @@ fn the_aws_batch_job_definition_runs_one_shard_a_child() {
     });
 }
 
+/// There is no Docker engine here to build the image: this checks what the Dockerfile says.
 #[test]
-fn the_image_runs_ecsim_with_the_bundled_scenarios_and_the_slurm_script_says_how_to_call_it() {
+fn the_dockerfile_builds_from_files_that_exist_and_the_slurm_script_says_how_to_call_it() {
     let dockerfile = std::fs::read_to_string(root().join("Dockerfile")).unwrap();
     let stages = dockerfile.lines().filter(|l| l.starts_with("FROM ")).count();
     assert_eq!(stages, 2, "a build stage and a small runtime stage");
@@ -86,5 +86,4 @@ fn the_image_runs_ecsim_with_the_bundled_scenarios_and_the_slurm_script_says_how
     let output = Command::new(&script).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("usage: sbatch --array=0-N"));
-    assert!(Path::new(&script).exists());
 }

@@ -47,6 +47,9 @@ fn run(command: &mut Command) -> String {
 
 fn start(dir: &Path) -> Cluster {
     let host = run(Command::new("hostname").arg("-s")).trim().to_owned();
+    // The daemons run as whoever runs the test (root in CI, or a user with sudo for the
+    // packages): a one-node test cluster needs no other account.
+    let user = run(Command::new("id").arg("-un")).trim().to_owned();
     for sub in ["state", "spool"] {
         std::fs::create_dir_all(dir.join(sub)).unwrap();
     }
@@ -57,7 +60,7 @@ fn start(dir: &Path) -> Cluster {
     std::fs::set_permissions(&key_file, std::os::unix::fs::PermissionsExt::from_mode(0o400)).unwrap();
     let d = dir.display();
     let conf = format!(
-        "ClusterName=ecsim-test\nSlurmctldHost={host}\nSlurmUser=root\nSlurmdUser=root\n\
+        "ClusterName=ecsim-test\nSlurmctldHost={host}\nSlurmUser={user}\nSlurmdUser={user}\n\
          AuthType=auth/munge\nAuthInfo=socket={d}/munge.socket\nStateSaveLocation={d}/state\n\
          SlurmdSpoolDir={d}/spool\nSlurmctldPidFile={d}/slurmctld.pid\nSlurmdPidFile={d}/slurmd.pid\n\
          SlurmctldLogFile={d}/slurmctld.log\nSlurmdLogFile={d}/slurmd.log\n\

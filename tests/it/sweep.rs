@@ -214,8 +214,11 @@ fn merge_names_a_missing_shard_and_refuses_strangers() {
 fn a_sweep_killed_at_random_moments_resumes_to_the_same_bytes() {
     let whole = tempfile::tempdir().unwrap();
     sweep_ok(EXAMPLE, whole.path(), &["--jobs", "2"]);
-    // Moments drawn afresh each time the test runs; the seed is in every message.
-    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+    // Moments drawn afresh each time the test runs; the seed is in every message, and
+    // ECSIM_KILL_SEED=N replays a run of the test.
+    let seed = std::env::var("ECSIM_KILL_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
+    });
     let mut state = seed;
     let mut next_ms = |below: u64| {
         state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
@@ -390,7 +393,7 @@ fn a_sweep_file_names_its_scenario_and_every_variant_is_swept() {
     }
     let record: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("sweep.json")).unwrap()).unwrap();
-    assert_eq!(record["scenario"], "targets");
+    assert_eq!((record["name"].as_str(), record["scenario"].as_str()), (Some("targets"), Some("quickstart")));
     assert_eq!(record["variants"], serde_json::json!(["base", "arm"]));
     // Nothing else on standard error: no progress bar reaches a pipe.
     let output = ecsim(&["sweep", file.to_str().unwrap(), "--out", out.to_str().unwrap()]);
@@ -421,4 +424,108 @@ fn a_bad_axis_value_stops_the_sweep_before_it_runs_and_says_where() {
     let output = ecsim(&["run", file.to_str().unwrap(), "--out", single.to_str().unwrap(), "-q"]);
     assert!(output.status.success());
     assert!(stderr(&output).contains("`ecsim sweep` runs it"));
+}
+
+#[test]
+fn a_goal_that_names_no_figure_is_refused_before_anything_runs() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("sweep");
+    let output = ecsim(&["sweep", EXAMPLE, "--out", dir.to_str().unwrap(), "--best", "unserved_shar <= 0.001"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("`unserved_shar` is not a figure of this sweep"), "{}", stderr(&output));
+    assert!(!dir.exists(), "nothing ran, nothing was written");
+    let output = ecsim(&["sweep", EXAMPLE, "--out", dir.to_str().unwrap(), "--precision", "2%"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("--precision refines a decision"), "{}", stderr(&output));
+}
+
+#[test]
+fn resuming_another_sweep_is_refused_and_says_what_differs() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().to_str().unwrap();
+    sweep_ok(EXAMPLE, out.path(), &["--replications", "2", "-q"]);
+    let output = ecsim(&["sweep", EXAMPLE, "--out", dir, "--replications", "3", "--resume"]);
+    assert_eq!(output.status.code(), Some(2), "an input error");
+    assert!(stderr(&output).contains("--seed, --replications"), "{}", stderr(&output));
+    let output = ecsim(&[
+        "sweep",
+        EXAMPLE,
+        "--out",
+        dir,
+        "--replications",
+        "2",
+        "--resume",
+        "--best",
+        "unserved_share <= 0.001",
+        "--precision",
+        "5%",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("resume with the same ones"), "{}", stderr(&output));
+    // The same sweep resumes, with nothing left to run.
+    let stdout = sweep_ok(EXAMPLE, out.path(), &["--replications", "2", "--resume"]);
+    assert!(stdout.contains("(40 taken up from the earlier start)"), "{stdout}");
+}
+
+#[test]
+fn runs_that_keep_failing_stop_at_the_cap() {
+    let out = tempfile::tempdir().unwrap();
+    // Every run of point 0 fails (its folder is a file); --precision cannot settle it, and
+    // stops asking once it has made --max-replications runs of it.
+    std::fs::create_dir_all(out.path().join("runs/base")).unwrap();
+    std::fs::write(out.path().join("runs/base/point-0"), "in the way").unwrap();
+    let output = ecsim(&[
+        "sweep",
+        EXAMPLE,
+        "--out",
+        out.path().to_str().unwrap(),
+        "--replications",
+        "2",
+        "--keep-runs",
+        "--best",
+        "unserved_share <= 0.001",
+        "--minimize",
+        "cost_usd",
+        "--precision",
+        "0.1%",
+        "--max-replications",
+        "6",
+        "-q",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let runs = read_csv(&out.path().join("runs.csv"));
+    for point in 0..20 {
+        let made = runs.iter().filter(|r| r["point"] == point.to_string()).count();
+        assert!((2..=6).contains(&made), "point {point}: {made} runs");
+    }
+    assert!(runs.iter().filter(|r| r["point"] == "0").all(|r| r["status"] == "failed"));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("1 not judged (no run finished)"));
+}
+
+#[test]
+fn merge_writes_into_a_folder_of_its_own() {
+    let shards = tempfile::tempdir().unwrap();
+    for index in 0..2 {
+        sweep_ok(EXAMPLE, shards.path(), &["--replications", "1", "--shard", &format!("{index}/2"), "-q"]);
+    }
+    let into_parent = ecsim(&["merge", "--out", shards.path().to_str().unwrap(), shards.path().to_str().unwrap()]);
+    assert_eq!(into_parent.status.code(), Some(2));
+    assert!(stderr(&into_parent).contains("give the merge a folder of its own"), "{}", stderr(&into_parent));
+    let shard = shards.path().join("shard-0-of-2");
+    let before = bytes(&shard);
+    let into_shard = ecsim(&["merge", "--out", shard.to_str().unwrap(), shards.path().to_str().unwrap()]);
+    assert_eq!(into_shard.status.code(), Some(2));
+    assert!(!shards.path().join("sweep.json").exists(), "the parent did not become a sweep");
+    assert!(bytes(&shard) == before, "the shard's files are untouched");
+}
+
+#[test]
+fn run_points_a_sweep_file_to_ecsim_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(root().join("scenarios/quickstart.toml"), dir.path().join("api.toml")).unwrap();
+    let file = dir.path().join("s.toml");
+    std::fs::write(&file, "scenario = \"api.toml\"\n[sweep]\nreplications = 2\n").unwrap();
+    let output = ecsim(&["run", file.to_str().unwrap(), "--out", dir.path().join("o").to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("this is a sweep file (it names a scenario): run it with `ecsim sweep`"));
 }

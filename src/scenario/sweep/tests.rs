@@ -1,7 +1,5 @@
 //! Sweep plans worked out by hand: points, zips, ranges, where errors land.
 
-use std::path::Path;
-
 use super::*;
 use crate::config::Launch;
 use crate::scaling::PolicyKind;
@@ -85,7 +83,6 @@ zip = [["services.api.cpu", "services.api.memory"]]
 
 #[test]
 fn ranges_count_from_to_inclusive_without_float_drift() {
-    let at = KeyPath::root();
     let f = toml::Value::Float;
     let i = toml::Value::Integer;
     assert_eq!(range(&f(40.0), &f(80.0), &f(10.0)).unwrap(), [40.0, 50.0, 60.0, 70.0, 80.0].map(f).to_vec());
@@ -97,7 +94,7 @@ fn ranges_count_from_to_inclusive_without_float_drift() {
     assert!(range(&i(1), &i(10), &i(0)).unwrap_err().contains("step above 0"));
     assert!(range(&f(1.0), &f(0.0), &f(0.5)).unwrap_err().contains("`to` ≥ `from`"));
     assert!(range(&i(0), &i(1_000_000), &i(1)).unwrap_err().contains("at most 10000"));
-    let _ = at;
+    assert!(range(&f(0.0), &f(1e300), &f(1e-300)).unwrap_err().contains("more than 10000 values"));
 }
 
 #[test]
@@ -235,7 +232,6 @@ fn no_axes_is_one_point_replicated() {
     let plan = plan("s.toml", &[("s.toml", &with_sweep("[sweep]\nreplications = 5\n"))]).unwrap();
     assert_eq!(plan.points, vec![Vec::<usize>::new()]);
     assert_eq!(plan.describe(0), "the scenario as written");
-    let _ = Path::new(".");
 }
 
 #[test]
@@ -248,4 +244,67 @@ axes = [{ key = "services.api.target_tracking[0].target_value", from = 1, to = 2
     );
     let err = plan("s.toml", &[("s.toml", &text)]).unwrap_err();
     assert!(err.to_string().contains("200 points × 1 variant(s) × 10000 replication(s) = 2000000 runs"), "{err}");
+}
+
+#[test]
+fn a_problem_inside_a_list_value_says_where_in_it() {
+    let text = with_sweep(
+        r#"[sweep]
+axes = [{ key = "services.api.capacity_provider_strategy", values = [
+  [{ capacity_provider = "FARGATE" }],
+  [{ capacity_provider = "FARGATE", base = 1 }, { capacity_provider = "FARGATE_SPOT", weight = -3 }],
+] }]
+"#,
+    )
+    .replacen("launch_type = \"FARGATE\"\n", "", 1);
+    let err = plan("s.toml", &[("s.toml", &text)]).unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("at services.api.capacity_provider_strategy[1].weight: found -3"), "{message}");
+}
+
+#[test]
+fn an_axis_takes_each_value_once_and_a_swept_variant_keeps_the_seed() {
+    let twice = with_sweep("[sweep]\naxes = [{ key = \"services.api.cpu\", values = [512, 256, 512] }]\n");
+    let err = plan("s.toml", &[("s.toml", &twice)]).unwrap_err();
+    assert!(err.to_string().contains("the value 512 comes twice"), "{err}");
+    let labels =
+        with_sweep("[sweep]\naxes = [{ key = \"services.api.cpu\", values = [512, 256], labels = [\"a\", \"a\"] }]\n");
+    assert!(plan("s.toml", &[("s.toml", &labels)]).unwrap_err().to_string().contains("the label a comes twice"));
+    let seeded = with_sweep("[variants.other]\nseed = 9\n\n[sweep]\nreplications = 2\n");
+    let err = plan("s.toml", &[("s.toml", &seeded)]).unwrap_err();
+    assert!(err.to_string().contains("a swept variant cannot set `seed`"), "{err}");
+}
+
+#[test]
+fn an_unknown_last_key_is_reported_once_at_the_key() {
+    let text = with_sweep(
+        "[sweep]\naxes = [{ key = \"services.api.target_tracking[0].target_valu\", from = 1, to = 500, step = 1 }]\n",
+    );
+    let err = plan("s.toml", &[("s.toml", &text)]).unwrap_err();
+    assert_eq!(err.problems.len(), 1, "{err}");
+    assert_eq!(err.problems[0].key, "sweep.axes[0].key");
+    assert!(err.problems[0].message.contains("unknown field `target_valu`"), "{err}");
+}
+
+#[test]
+fn a_sweep_too_big_is_refused_before_its_points_are_listed() {
+    // 10,000³ points would not fit in memory; the count is refused first.
+    let text = with_sweep(
+        r#"[sweep]
+axes = [
+  { key = "services.api.target_tracking[0].target_value", from = 1, to = 10000, step = 1 },
+  { key = "services.api.desired_count", from = 1, to = 10000, step = 1 },
+  { key = "services.api.max_capacity", from = 1, to = 10000, step = 1 },
+]
+"#,
+    );
+    let err = plan("s.toml", &[("s.toml", &text)]).unwrap_err();
+    assert!(err.to_string().contains("1000000000000 points"), "{err}");
+}
+
+#[test]
+fn a_problem_of_the_only_point_still_names_it() {
+    let text = with_sweep("[sweep]\naxes = [{ key = \"services.api.cpu\", values = [4096] }]\n");
+    let err = plan("s.toml", &[("s.toml", &text)]).unwrap_err();
+    assert!(err.to_string().contains("(at sweep point 0: services.api.cpu = 4096)"), "{err}");
 }

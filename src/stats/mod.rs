@@ -1,9 +1,12 @@
 //! Statistics over replications, pure: a figure's mean, standard deviation and 95 %
-//! confidence interval, and the Pareto front of two figures to keep low.
+//! confidence interval, the Pareto front of two figures to keep low, and (`best`) the best
+//! point of a sweep judged on those intervals.
 //!
 //! Replications of a point are independent runs (each its own seed), so the interval is
 //! Student's t on n − 1 degrees of freedom: `mean ± t(0.975, n − 1) · sd / √n`. The quantile
 //! comes from statrs rather than a typed-in table.
+
+pub mod best;
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
@@ -83,9 +86,27 @@ pub fn t_quantile(freedom: usize) -> f64 {
 
 /// The indices of the points no other point beats: none has both figures at most as high
 /// and one of them lower. Equal points are all kept. In index order.
+///
+/// Sorted by the first figure (then the second), a point is beaten exactly when a point
+/// before it has a lower second figure, or the same second figure with a lower first one.
 pub fn pareto_front(points: &[(f64, f64)]) -> Vec<usize> {
-    let dominated = |&(a, b): &(f64, f64)| points.iter().any(|&(x, y)| x <= a && y <= b && (x < a || y < b));
-    (0..points.len()).filter(|&i| !dominated(&points[i])).collect()
+    let mut order: Vec<usize> = (0..points.len()).collect();
+    order.sort_by(|&i, &j| points[i].0.total_cmp(&points[j].0).then(points[i].1.total_cmp(&points[j].1)));
+    let mut front = Vec::new();
+    // The lowest second figure so far, and the lowest first figure it came with.
+    let mut lowest: Option<(f64, f64)> = None;
+    for i in order {
+        let (a, b) = points[i];
+        let beaten = lowest.is_some_and(|(low_b, low_a)| low_b < b || (low_b == b && low_a < a));
+        if !beaten {
+            front.push(i);
+        }
+        if lowest.is_none_or(|(low_b, _)| b < low_b) {
+            lowest = Some((b, a));
+        }
+    }
+    front.sort_unstable();
+    front
 }
 
 #[cfg(test)]
@@ -136,5 +157,10 @@ mod tests {
         let points = [(3.0, 0.0), (1.0, 5.0), (2.0, 2.0), (3.0, 3.0), (1.0, 6.0), (2.0, 2.0)];
         assert_eq!(pareto_front(&points), vec![0, 1, 2, 5]);
         assert_eq!(pareto_front(&[]), Vec::<usize>::new());
+        // The same against the definition, pair by pair, over a grid with many ties.
+        let grid: Vec<(f64, f64)> = (0..60).map(|i| (f64::from(i % 7), f64::from((i * 5) % 9))).collect();
+        let beaten = |&(a, b): &(f64, f64)| grid.iter().any(|&(x, y)| x <= a && y <= b && (x < a || y < b));
+        let expected: Vec<usize> = (0..grid.len()).filter(|&i| !beaten(&grid[i])).collect();
+        assert_eq!(pareto_front(&grid), expected);
     }
 }
