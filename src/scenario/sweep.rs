@@ -647,13 +647,10 @@ fn range(from: &toml::Value, to: &toml::Value, step: &toml::Value) -> Result<Vec
     Ok((0..count as u32).map(|j| toml::Value::Float(((low + f64::from(j) * by) * scale).round() / scale)).collect())
 }
 
-/// The digits after the point in the shortest text of `x` (at most 12).
+/// The digits after the point in the shortest text of `x` (Rust writes an `f64` without an
+/// exponent), at most 12: a finer step gives values that repeat, which an axis refuses.
 fn decimal_places(x: f64) -> usize {
-    let text = x.to_string();
-    if text.contains('e') {
-        return 12;
-    }
-    text.split_once('.').map_or(0, |(_, decimals)| decimals.len().min(12))
+    x.to_string().split_once('.').map_or(0, |(_, decimals)| decimals.len().min(12))
 }
 
 /// The axes in groups that move together: each `zip` list, and every other axis alone, in the
