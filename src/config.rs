@@ -26,6 +26,9 @@ pub struct Scenario {
     pub series_interval_ms: u64,
     pub seed: u64,
     pub region: String,
+    /// USD per million requests not served: a price on the shortfall, reported apart from
+    /// the bill.
+    pub unserved_cost_per_million: Option<f64>,
     pub loads: Vec<LoadConfig>,
     pub services: Vec<ServiceConfig>,
     /// Auto Scaling group capacity providers: the cluster's EC2 instances.

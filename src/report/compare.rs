@@ -32,6 +32,16 @@ pub struct ComparisonRow {
     pub average_instances: f64,
     pub peak_instances: u32,
     pub spot_interruptions: u32,
+    /// The run's elasticity (the summary's total line): tasks against the tasks demanded.
+    pub under_provisioning_accuracy: Option<f64>,
+    pub over_provisioning_accuracy: Option<f64>,
+    pub under_provisioning_timeshare: Option<f64>,
+    pub over_provisioning_timeshare: Option<f64>,
+    pub instability: Option<f64>,
+    pub jitter_per_hour: Option<f64>,
+    /// The shortfall at the scenario's `unserved_cost_per_million`, and the cost with it.
+    pub unserved_cost_usd: Option<f64>,
+    pub cost_with_unserved_usd: Option<f64>,
     /// Cost per capacity (`FARGATE`, `FARGATE_SPOT`, each provider) and per service, in the
     /// order first seen.
     #[serde(skip)]
@@ -119,6 +129,14 @@ impl Comparison {
             "average_instances",
             "peak_instances",
             "spot_interruptions",
+            "under_provisioning_accuracy",
+            "over_provisioning_accuracy",
+            "under_provisioning_timeshare",
+            "over_provisioning_timeshare",
+            "instability",
+            "jitter_per_hour",
+            "unserved_cost_usd",
+            "cost_with_unserved_usd",
         ]
         .map(String::from)
         .to_vec();
@@ -144,6 +162,14 @@ impl Comparison {
                 r.average_instances.to_string(),
                 r.peak_instances.to_string(),
                 r.spot_interruptions.to_string(),
+                optional(r.under_provisioning_accuracy),
+                optional(r.over_provisioning_accuracy),
+                optional(r.under_provisioning_timeshare),
+                optional(r.over_provisioning_timeshare),
+                optional(r.instability),
+                optional(r.jitter_per_hour),
+                optional(r.unserved_cost_usd),
+                optional(r.cost_with_unserved_usd),
             ];
             let cost_of = |pairs: &[(String, f64)], name: &String| {
                 pairs.iter().find(|(n, _)| n == name).map_or(String::new(), |(_, c)| c.to_string())
@@ -168,6 +194,7 @@ impl Comparison {
             "avg/peak tasks",
             "avg/peak inst.",
             "Spot int.",
+            "under/over-prov. %",
         ];
         let mut rows = vec![header.map(String::from).to_vec()];
         for r in &self.rows {
@@ -185,6 +212,10 @@ impl Comparison {
                 format!("{:.1}/{}", r.average_tasks, r.peak_tasks.map_or("-".into(), |p| p.to_string())),
                 format!("{:.1}/{}", r.average_instances, r.peak_instances),
                 r.spot_interruptions.to_string(),
+                match (r.under_provisioning_accuracy, r.over_provisioning_accuracy) {
+                    (Some(under), Some(over)) => format!("{under:.1}/{over:.1}"),
+                    _ => "-".into(),
+                },
             ]);
         }
         let mut out = super::summary::aligned(&rows);
@@ -250,6 +281,14 @@ pub(super) fn row(label: &str, s: &Summary) -> ComparisonRow {
         peak_instances: s.providers.iter().map(|p| p.peak_instances).sum(),
         spot_interruptions: s.providers.iter().map(|p| p.spot_interruptions).sum::<u32>()
             + s.total.fargate_spot_interruptions as u32,
+        under_provisioning_accuracy: s.total.under_provisioning_accuracy,
+        over_provisioning_accuracy: s.total.over_provisioning_accuracy,
+        under_provisioning_timeshare: s.total.under_provisioning_timeshare,
+        over_provisioning_timeshare: s.total.over_provisioning_timeshare,
+        instability: s.total.instability,
+        jitter_per_hour: s.total.jitter_per_hour,
+        unserved_cost_usd: s.total.unserved_cost_usd,
+        cost_with_unserved_usd: s.total.cost_with_unserved_usd,
         by_capacity,
         by_service: s.services.iter().map(|l| (l.service.clone(), l.cost_usd)).collect(),
     }

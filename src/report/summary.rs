@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{Launch, Scenario};
 use crate::engine::MS_PER_HOUR;
 use crate::sim::{InstanceSummary, ProviderSummary, RunOutcome, ServiceSummary};
+use crate::stats::Elasticity;
 
 /// One line of the summary: a service, or the total over all services.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -46,6 +47,19 @@ pub struct SummaryLine {
     pub fargate_spot_replacements: u64,
     /// Requests lost in ticks during which an interrupted Spot task's replacement was starting.
     pub unserved_while_replacing_spot_tasks: f64,
+    /// How RUNNING tasks followed the tasks the load demanded (SPEC RG's elasticity metrics:
+    /// accuracy and timeshare in %, jitter in adaptations per hour); none without a load. On
+    /// the total line, the services' values weighted by the tasks each demanded.
+    pub under_provisioning_accuracy: Option<f64>,
+    pub over_provisioning_accuracy: Option<f64>,
+    pub under_provisioning_timeshare: Option<f64>,
+    pub over_provisioning_timeshare: Option<f64>,
+    pub instability: Option<f64>,
+    pub jitter_per_hour: Option<f64>,
+    /// The unserved requests at the scenario's `unserved_cost_per_million`, and the cost with
+    /// them: a price on the shortfall, never part of the AWS bill (`cost_usd`).
+    pub unserved_cost_usd: Option<f64>,
+    pub cost_with_unserved_usd: Option<f64>,
 }
 
 /// A capacity provider's line: its instances' bill and how well tasks filled them.
@@ -63,6 +77,13 @@ pub struct ProviderLine {
     pub scale_outs: u32,
     pub scale_ins: u32,
     pub spot_interruptions: u32,
+    /// ACTIVE instances against the instances the demanded tasks need (as for a service line).
+    pub under_provisioning_accuracy: f64,
+    pub over_provisioning_accuracy: f64,
+    pub under_provisioning_timeshare: f64,
+    pub over_provisioning_timeshare: f64,
+    pub instability: f64,
+    pub jitter_per_hour: f64,
 }
 
 /// Everything `summary.json` holds.
@@ -89,8 +110,11 @@ fn line(
     idle_cost_usd: f64,
     capacity_requests: f64,
     (peak_running_tasks, peak_desired_count): (Option<u32>, Option<u32>),
+    unserved_cost_per_million: Option<f64>,
 ) -> SummaryLine {
     let cost_usd = s.cost_usd() + idle_cost_usd;
+    let unserved_cost_usd = unserved_cost_per_million.map(|price| s.unserved_requests() * price / 1e6);
+    let elasticity = |f: fn(&Elasticity) -> f64| s.elasticity.as_ref().map(f);
     SummaryLine {
         service,
         capacity,
@@ -118,7 +142,35 @@ fn line(
         fargate_spot_interruptions: s.spot_interruptions,
         fargate_spot_replacements: s.spot_replacements,
         unserved_while_replacing_spot_tasks: s.unserved_while_replacing,
+        under_provisioning_accuracy: elasticity(|e| e.under_accuracy),
+        over_provisioning_accuracy: elasticity(|e| e.over_accuracy),
+        under_provisioning_timeshare: elasticity(|e| e.under_timeshare),
+        over_provisioning_timeshare: elasticity(|e| e.over_timeshare),
+        instability: elasticity(|e| e.instability),
+        jitter_per_hour: elasticity(|e| e.jitter_per_hour),
+        unserved_cost_usd,
+        cost_with_unserved_usd: unserved_cost_usd.map(|c| cost_usd + c),
     }
+}
+
+/// The services' elasticity, each weighted by the tasks it demanded (equally if none did).
+fn weighted_elasticity(services: &[(&ServiceSummary, Elasticity)]) -> Option<Elasticity> {
+    if services.is_empty() {
+        return None;
+    }
+    let total: u64 = services.iter().map(|(s, _)| s.demanded_task_ms).sum();
+    let weight = |s: &ServiceSummary| {
+        if total > 0 { s.demanded_task_ms as f64 / total as f64 } else { 1.0 / services.len() as f64 }
+    };
+    let mean = |f: fn(&Elasticity) -> f64| services.iter().map(|(s, e)| weight(s) * f(e)).fold(0.0, |a, b| a + b);
+    Some(Elasticity {
+        under_accuracy: mean(|e| e.under_accuracy),
+        over_accuracy: mean(|e| e.over_accuracy),
+        under_timeshare: mean(|e| e.under_timeshare),
+        over_timeshare: mean(|e| e.over_timeshare),
+        instability: mean(|e| e.instability),
+        jitter_per_hour: mean(|e| e.jitter_per_hour),
+    })
 }
 
 fn provider_line(provider: String, p: &ProviderSummary) -> ProviderLine {
@@ -135,6 +187,12 @@ fn provider_line(provider: String, p: &ProviderSummary) -> ProviderLine {
         scale_outs: p.scale_outs,
         scale_ins: p.scale_ins,
         spot_interruptions: p.interruptions,
+        under_provisioning_accuracy: p.elasticity.under_accuracy,
+        over_provisioning_accuracy: p.elasticity.over_accuracy,
+        under_provisioning_timeshare: p.elasticity.under_timeshare,
+        over_provisioning_timeshare: p.elasticity.over_timeshare,
+        instability: p.elasticity.instability,
+        jitter_per_hour: p.elasticity.jitter_per_hour,
     }
 }
 
@@ -163,7 +221,14 @@ impl Summary {
                 }
             };
             let peaks = (Some(s.peak_running), Some(s.peak_desired));
-            services.push(line((config.name.clone(), runs_on), s, 0.0, capacity, peaks));
+            services.push(line(
+                (config.name.clone(), runs_on),
+                s,
+                0.0,
+                capacity,
+                peaks,
+                scenario.unserved_cost_per_million,
+            ));
             total_capacity += capacity;
             total.billed_ms += s.billed_ms;
             total.cost_vcpu_usd += s.cost_vcpu_usd;
@@ -184,6 +249,9 @@ impl Summary {
             total.unserved_while_replacing += s.unserved_while_replacing;
         }
         let idle = outcome.providers.iter().map(|p| p.idle_cost_usd).fold(0.0, |a, b| a + b); // an empty f64 sum is −0.0
+        let followed: Vec<(&ServiceSummary, Elasticity)> =
+            outcome.services.iter().filter_map(|s| s.elasticity.map(|e| (s, e))).collect();
+        total.elasticity = weighted_elasticity(&followed);
         Summary {
             scenario: scenario.name.clone(),
             variant: scenario.variant.clone(),
@@ -196,6 +264,7 @@ impl Summary {
                 idle,
                 total_capacity,
                 (Some(outcome.peak_running_tasks), None),
+                scenario.unserved_cost_per_million,
             ),
             services,
             providers: scenario

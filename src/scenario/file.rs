@@ -16,6 +16,7 @@ pub struct ScenarioFile {
     pub duration: String,
     pub tick: Option<String>,
     pub series_interval: Option<String>,
+    pub unserved_cost_per_million: Option<f64>,
     pub seed: Option<u64>,
     pub region: Option<String>,
     pub prices: Option<String>,

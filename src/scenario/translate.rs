@@ -198,6 +198,10 @@ impl<'a, 'l> Translator<'a, 'l> {
             );
         }
         let region = file.region.clone().unwrap_or_else(|| "us-east-1".to_owned());
+        let unserved_cost_per_million = file
+            .unserved_cost_per_million
+            .and_then(|price| self.non_negative(&root.key("unserved_cost_per_million"), price).map(Some))
+            .unwrap_or(None);
 
         let mut loads = Vec::new();
         for (name, shape_file) in &file.loads {
@@ -254,6 +258,7 @@ impl<'a, 'l> Translator<'a, 'l> {
             series_interval_ms: series_interval_ms.expect("checked"),
             seed: overrides.seed.or(file.seed).unwrap_or(1),
             region,
+            unserved_cost_per_million,
             loads,
             services,
             providers: providers.into_iter().map(|p| p.expect("checked")).collect(),

@@ -11,13 +11,17 @@ use std::collections::VecDeque;
 
 use super::outcome::{GroupScalingEvent, InstanceEvent, InstanceSummary, ProviderRow, ProviderSummary, Recorder};
 use super::{Event, Rng};
-use crate::capacity::{AsgAlarms, InstanceShape, Signal, TaskNeeds, group_capacity, instances_needed, reservation};
+use crate::capacity::{
+    AsgAlarms, GroupCombination, InstanceShape, Share, Signal, TaskNeeds, group_capacity, instances_needed,
+    next_launch, reservation,
+};
 use crate::config::{AsgProvider, NetworkMode, Scenario, ServiceConfig, SpotPrice};
 use crate::ecs::InstanceState;
 use crate::engine::{EventQueue, MS_PER_HOUR, SimTime, stream};
 use crate::placement::{ActiveInstances, Candidates, Constraint, Resource, Strategy, choose, replica_default};
 use crate::pricing::{EC2_MINIMUM_BILLED_MS, billed_ms};
 use crate::scaling::Direction;
+use crate::stats::ElasticityTally;
 
 /// Money accruing at a rate that changes now and then: `closed + rate × (t − since)`.
 #[derive(Clone, Copy, Debug, Default)]
@@ -130,6 +134,20 @@ struct ProviderState<'a> {
     /// The smallest and the largest of the instance types, parameter by parameter: what the
     /// scale-out estimate binpacks on (§4.2).
     shape_bounds: (InstanceShape, InstanceShape),
+    /// The instances the services' demanded tasks need (set at each tick), and ACTIVE
+    /// instances against them, accounted up to `followed_to`.
+    demand: u32,
+    elasticity: ElasticityTally,
+    followed_to: SimTime,
+}
+
+impl ProviderState<'_> {
+    /// Accounts for the ACTIVE instances against the demand up to `now`: called before either
+    /// changes.
+    fn follow(&mut self, now: SimTime) {
+        self.elasticity.span(self.demand, self.active.len() as u32, now.since(self.followed_to));
+        self.followed_to = now;
+    }
 }
 
 #[derive(Default)]
@@ -263,6 +281,9 @@ impl<'a> Cluster<'a> {
                         .collect(),
                     spot_rng: stream(scenario.seed, &format!("spot:{}", config.name)),
                     shape_bounds: shape_bounds(config),
+                    demand: 0,
+                    elasticity: ElasticityTally::default(),
+                    followed_to: SimTime::ZERO,
                 })
                 .collect(),
             zone_tasks: vec![vec![0; zones]; services],
@@ -295,7 +316,7 @@ impl<'a> Cluster<'a> {
             for _ in 0..self.providers[provider].desired {
                 let instance = self.launch(provider, SimTime::ZERO, InstanceState::Active, recorder);
                 self.start_billing(instance, SimTime::ZERO, queue);
-                self.register(instance);
+                self.register(SimTime::ZERO, instance);
             }
             if let Some(SpotPrice::History(zones)) = self.providers[provider].config.spot.as_ref().map(|s| &s.price) {
                 for (zone, changes) in zones.iter().enumerate() {
@@ -705,7 +726,7 @@ impl<'a> Cluster<'a> {
         self.providers[provider].summary.interruptions += 1;
         self.instances[instance as usize].interrupted = true;
         if draining && state == InstanceState::Active {
-            self.deactivate(instance);
+            self.deactivate(now, instance);
             self.providers[provider].draining += 1;
             self.transition(now, instance, InstanceState::Draining, "Spot interruption notice: draining", recorder);
             self.work.drain.push(instance);
@@ -786,7 +807,8 @@ impl<'a> Cluster<'a> {
     }
 
     /// The agent has registered: the instance takes tasks.
-    fn register(&mut self, instance: u32) {
+    fn register(&mut self, now: SimTime, instance: u32) {
+        self.providers[self.instances[instance as usize].provider as usize].follow(now);
         let i = &mut self.instances[instance as usize];
         i.state = InstanceState::Active;
         let kind = &self.scenario.providers[i.provider as usize].instance_types[i.type_index as usize];
@@ -800,10 +822,12 @@ impl<'a> Cluster<'a> {
     }
 
     /// No more tasks go to `instance`.
-    fn deactivate(&mut self, instance: u32) {
+    fn deactivate(&mut self, now: SimTime, instance: u32) {
         let i = &self.instances[instance as usize];
         let free = (i.free_cpu, i.free_memory);
-        self.providers[i.provider as usize].active.remove(instance, free);
+        let p = &mut self.providers[i.provider as usize];
+        p.follow(now);
+        p.active.remove(instance, free);
     }
 
     fn transition<R: Recorder>(
@@ -859,7 +883,7 @@ impl<'a> Cluster<'a> {
             }
             InstanceState::Booting => {
                 self.transition(now, instance, InstanceState::Active, "the container agent registered", recorder);
-                self.register(instance);
+                self.register(now, instance);
             }
             InstanceState::Active | InstanceState::Draining | InstanceState::Terminated => {
                 unreachable!("no timer runs in these states")
@@ -872,7 +896,7 @@ impl<'a> Cluster<'a> {
     fn drain<R: Recorder>(&mut self, now: SimTime, instance: u32, reason: &'static str, recorder: &mut R) {
         let i = &self.instances[instance as usize];
         let (provider, state, busy) = (i.provider as usize, i.state, i.non_daemon_tasks > 0);
-        self.deactivate(instance);
+        self.deactivate(now, instance);
         let p = &mut self.providers[provider];
         p.in_service.retain(|&x| x != instance);
         if state == InstanceState::Active && busy {
@@ -892,7 +916,7 @@ impl<'a> Cluster<'a> {
         }
         debug_assert!(i.tasks.is_empty(), "tasks are stopped before their instance terminates");
         let (provider, state, type_index) = (i.provider as usize, i.state, i.type_index as usize);
-        self.deactivate(instance);
+        self.deactivate(now, instance);
         let p = &mut self.providers[provider];
         p.in_service.retain(|&x| x != instance);
         if matches!(state, InstanceState::Active | InstanceState::Draining) {
@@ -1080,7 +1104,7 @@ impl<'a> Cluster<'a> {
             if p.config.managed_draining {
                 self.drain(now, instance, "managed draining before scale-in", recorder);
             } else {
-                self.deactivate(instance);
+                self.deactivate(now, instance);
                 self.providers[provider].in_service.retain(|&x| x != instance);
                 self.work.terminate.push(instance);
             }
@@ -1088,6 +1112,54 @@ impl<'a> Cluster<'a> {
     }
 
     // ----- series and summary -----
+
+    /// At a tick: closes the last tick's demand and sets the instances each provider's share of
+    /// the `demanded` tasks (per service) needs: the scale-out estimate's binpack (§4.2) over
+    /// those tasks, as if they all waited. A service on several providers is split as its
+    /// strategy splits launches; one on launch type EC2 counts where there is one provider.
+    pub fn set_demand(&mut self, now: SimTime, demanded: &[u32]) {
+        let providers = self.providers.len();
+        let mut groups: Vec<Vec<(TaskNeeds, u32)>> = vec![Vec::new(); providers];
+        for (service, &count) in demanded.iter().enumerate() {
+            let config = &self.scenario.services[service];
+            let Some(placement) = config.ec2() else { continue };
+            if count == 0 || config.is_daemon() {
+                continue;
+            }
+            let (cpu, memory, eni, port) = Self::needs(config);
+            let distinct = placement.constraints.contains(&Constraint::DistinctInstance);
+            let needs =
+                TaskNeeds { cpu_units: cpu, memory_mib: memory, eni, one_per_instance: port.is_some() || distinct };
+            let split: Vec<(usize, u32)> = match placement.providers.as_slice() {
+                [] if providers == 1 => vec![(0, count)],
+                [] => Vec::new(),
+                [(provider, _)] => vec![(*provider, count)],
+                several => {
+                    let shares: Vec<Share> = several.iter().map(|(_, share)| *share).collect();
+                    let mut tasks = vec![0u32; several.len()];
+                    for _ in 0..count {
+                        let next = next_launch(&shares, &tasks);
+                        tasks[next] += 1;
+                    }
+                    several.iter().map(|(provider, _)| *provider).zip(tasks).collect()
+                }
+            };
+            for (provider, tasks) in split {
+                match groups[provider].iter_mut().find(|(n, _)| *n == needs) {
+                    Some((_, c)) => *c += tasks,
+                    None => groups[provider].push((needs, tasks)),
+                }
+            }
+        }
+        for (p, groups) in self.providers.iter_mut().zip(groups) {
+            p.follow(now);
+            if now > SimTime::ZERO {
+                p.elasticity.tick(p.demand, p.active.len() as u32);
+            }
+            let (smallest, largest) = &p.shape_bounds;
+            p.demand = instances_needed(&groups, smallest, largest, GroupCombination::Sum).unwrap_or(0);
+        }
+    }
 
     /// Samples the reservation metrics and instance counts once per tick.
     pub fn sample_tick(&mut self) {
@@ -1184,7 +1256,12 @@ impl<'a> Cluster<'a> {
             .map(|p| {
                 let cost = p.cost.at(end);
                 let (cpu, memory, n) = p.reservation_sums;
+                // The last span and tick, to the end of the run.
+                let mut elasticity = p.elasticity.clone();
+                elasticity.span(p.demand, p.active.len() as u32, end.since(p.followed_to));
+                elasticity.tick(p.demand, p.active.len() as u32);
                 ProviderSummary {
+                    elasticity: elasticity.metrics(end_ms),
                     billed_ms: p.billed_closed_ms + p.billed_live * end_ms - p.billed_start_sum,
                     cost_usd: cost,
                     idle_cost_usd: cost - p.allocated.at(end),

@@ -79,6 +79,8 @@ struct World<'a, R> {
     datapoints_per_tick: u32,
     ticks_done: u64,
     peak_running_tasks: u32,
+    /// Each service's demanded tasks at this tick, for the cluster (kept to reuse its memory).
+    demanded: Vec<u32>,
 }
 
 impl<'a, R: Recorder> World<'a, R> {
@@ -111,6 +113,7 @@ impl<'a, R: Recorder> World<'a, R> {
             datapoints_per_tick: (tick / MS_PER_MINUTE).max(1) as u32,
             ticks_done: 0,
             peak_running_tasks: 0,
+            demanded: Vec::new(),
         };
         world.sample_loads(SimTime::ZERO);
         // The instances the groups start with are registered at time zero, with their daemon
@@ -143,6 +146,11 @@ impl<'a, R: Recorder> World<'a, R> {
         }
         for service in &mut self.services {
             service.set_load(service.config.load.map_or(0.0, |load| self.load_rates[load]));
+        }
+        if !self.scenario.providers.is_empty() {
+            self.demanded.clear();
+            self.demanded.extend(self.services.iter().map(ServiceState::demand));
+            self.cluster.set_demand(now, &self.demanded);
         }
     }
 

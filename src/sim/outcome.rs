@@ -8,6 +8,7 @@
 use crate::ecs::{InstanceState, TaskState};
 use crate::engine::SimTime;
 use crate::scaling::Decision;
+use crate::stats::Elasticity;
 
 /// A task changed state. `from` is `None` for a task that enters the run.
 #[derive(Clone, Debug, PartialEq)]
@@ -251,6 +252,11 @@ pub struct ServiceSummary {
     pub spot_replacements: u64,
     /// The part of the cost billed at Fargate Spot rates.
     pub spot_cost_usd: f64,
+    /// Tasks demanded (to serve the offered load at the policy's target) over time, in
+    /// task-milliseconds: the weight of the service in the run's elasticity.
+    pub demanded_task_ms: u64,
+    /// RUNNING tasks against the tasks demanded; none for a service without a load.
+    pub elasticity: Option<Elasticity>,
 }
 
 impl ServiceSummary {
@@ -280,6 +286,8 @@ pub struct ProviderSummary {
     pub scale_ins: u32,
     /// Spot interruption notices.
     pub interruptions: u32,
+    /// ACTIVE instances against the instances the demanded tasks need.
+    pub elasticity: Elasticity,
 }
 
 /// One EC2 instance over the run.

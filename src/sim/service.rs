@@ -17,7 +17,8 @@ use crate::placement::{AVAILABILITY_ZONE, Resource, SpreadField, Strategy, keep_
 use crate::pricing::{
     FARGATE_MINIMUM_BILLED_MS, FARGATE_WINDOWS_MINIMUM_BILLED_MS, billed_ms, fargate_cost, fargate_extras_hour,
 };
-use crate::scaling::{CapacityView, Direction, Limit, Metric, PolicyState, Sample, evaluate, in_alarm};
+use crate::scaling::{CapacityView, Direction, Limit, Metric, PolicyKind, PolicyState, Sample, evaluate, in_alarm};
+use crate::stats::ElasticityTally;
 
 /// The `stoppedReason` of an interrupted Fargate Spot task (reference §5.4).
 const SPOT_INTERRUPTED: &str = "Your Spot Task was interrupted.";
@@ -116,6 +117,11 @@ pub(super) struct ServiceState<'a> {
     /// PROVISIONING or PENDING.
     pending: u32,
     load_rps: f64,
+    /// Requests per second one task takes at the policy's target: the tasks the load demands
+    /// are the load over it (none without a load).
+    demand_per_task: Option<f64>,
+    demand: u32,
+    elasticity: ElasticityTally,
     /// Requests waiting (with `overflow = "queue"`).
     backlog: f64,
     integrated_to: SimTime,
@@ -195,6 +201,9 @@ impl<'a> ServiceState<'a> {
             serving: 0,
             pending: 0,
             load_rps: 0.0,
+            demand_per_task: demand_per_task(config),
+            demand: 0,
+            elasticity: ElasticityTally::default(),
             backlog: 0.0,
             integrated_to: SimTime::ZERO,
             this_tick: Serving::default(),
@@ -297,6 +306,14 @@ impl<'a> ServiceState<'a> {
 
     pub(super) fn set_load(&mut self, rps: f64) {
         self.load_rps = rps;
+        if let Some(per_task) = self.demand_per_task {
+            self.demand = (rps / per_task).ceil().min(f64::from(u32::MAX)) as u32;
+        }
+    }
+
+    /// The tasks the load demands now.
+    pub(super) fn demand(&self) -> u32 {
+        self.demand
     }
 
     // ----- serving and metrics -----
@@ -321,6 +338,8 @@ impl<'a> ServiceState<'a> {
                 served
             }
         };
+        self.elasticity.span(self.demand, self.running, dt);
+        self.summary.demanded_task_ms += u64::from(self.demand) * dt;
         let tick = &mut self.this_tick;
         tick.served += served;
         tick.capacity += capacity * seconds;
@@ -339,6 +358,7 @@ impl<'a> ServiceState<'a> {
     /// Closes the tick that ends at `now`.
     pub(super) fn close_tick(&mut self, now: SimTime, tick_ms: u64) {
         self.integrate(now);
+        self.elasticity.tick(self.demand, self.running);
         let mut tick = std::mem::take(&mut self.this_tick);
         tick.length_ms = tick_ms;
         tick.offered = self.load_rps * (tick_ms as f64 / MS_PER_SECOND as f64);
@@ -1195,9 +1215,30 @@ impl<'a> ServiceState<'a> {
             cost_memory_usd,
             cost_storage_usd,
             spot_cost_usd,
+            elasticity: self.demand_per_task.map(|_| self.elasticity.metrics(end_ms)),
             ..self.summary.clone()
         }
     }
+}
+
+/// Requests per second one task of `config` takes at its first target-tracking policy's
+/// target: at CPU target T %, `requests_per_task × T / 100`; at T ALB requests per target
+/// (a minute's count), T / 60; at T requests per task, T; for any other metric, or without
+/// target tracking, `requests_per_task` (the load at 100 % of the tasks). `None` without a
+/// load (a daemon's tasks are demanded by the instances, not a load).
+fn demand_per_task(config: &ServiceConfig) -> Option<f64> {
+    config.load?;
+    let target = config.policies.iter().find_map(|p| match &p.kind {
+        PolicyKind::TargetTracking(t) => Some(t),
+        PolicyKind::StepScaling(_) => None,
+    });
+    let per_task = match target {
+        Some(t) if t.metric == Metric::CpuUtilization => config.requests_per_task * t.target_value / 100.0,
+        Some(t) if t.metric == Metric::AlbRequestCountPerTarget => t.target_value / 60.0,
+        Some(t) if t.metric == Metric::RequestsPerTask => t.target_value,
+        _ => config.requests_per_task,
+    };
+    (per_task > 0.0).then_some(per_task)
 }
 
 #[cfg(test)]
@@ -1250,6 +1291,7 @@ mod tests_support {
             series_interval_ms: 60_000,
             seed: 1,
             region: "us-east-1".into(),
+            unserved_cost_per_million: None,
             loads: Vec::new(),
             services: Vec::new(),
             providers: Vec::new(),

@@ -1,12 +1,16 @@
-//! Statistics over replications, pure: a figure's mean, standard deviation and 95 %
+//! Statistics, pure: over replications, a figure's mean, standard deviation and 95 %
 //! confidence interval, the Pareto front of two figures to keep low, and (`best`) the best
-//! point of a sweep judged on those intervals.
+//! point of a sweep judged on those intervals; over one run, how well supply followed demand
+//! (`elasticity`).
 //!
 //! Replications of a point are independent runs (each its own seed), so the interval is
 //! Student's t on n − 1 degrees of freedom: `mean ± t(0.975, n − 1) · sd / √n`. The quantile
 //! comes from statrs rather than a typed-in table.
 
 pub mod best;
+mod elasticity;
+
+pub use elasticity::{Elasticity, ElasticityTally};
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 

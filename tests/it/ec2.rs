@@ -508,3 +508,23 @@ max_capacity = 6
     };
     assert_eq!((on("od"), on("spot")), (1, 3));
 }
+
+/// The instances' elasticity in `ec2-binpack.toml`, by hand. A task takes 100 × 75 % = 75
+/// requests/s at the target: 600 req/s demand 8 tasks (2 instances of 4), 780 demand 11 (3).
+/// Demand: 2 instances, 3 from 30:00, 2 from 60:00; ACTIVE: 2, 3 from 34:30, 2 from 90:00.
+#[test]
+fn the_instances_elasticity_follows_the_hand_derivation() {
+    let out = tempfile::tempdir().unwrap();
+    run_ok(&root().join("scenarios/ec2-binpack.toml"), out.path(), &[]);
+    let s = summary(out.path());
+    let p = &s["providers"][0];
+    let get = |key: &str| p[key].as_f64().unwrap();
+    // Short 1 of 3 for 4.5 of 120 minutes; 1 over 2 for 30 minutes.
+    assert!((get("under_provisioning_accuracy") - 100.0 * (4.5 / 3.0) / 120.0).abs() < 1e-9);
+    assert!((get("under_provisioning_timeshare") - 100.0 * 4.5 / 120.0).abs() < 1e-9);
+    assert!((get("over_provisioning_accuracy") - 100.0 * (30.0 / 2.0) / 120.0).abs() < 1e-9);
+    assert!((get("over_provisioning_timeshare") - 25.0).abs() < 1e-9);
+    // Two changes each: no jitter. Unlike steps at 31:00, 35:00, 61:00 and 91:00, of 119.
+    assert_eq!(get("jitter_per_hour"), 0.0);
+    assert!((get("instability") - 400.0 / 119.0).abs() < 1e-9);
+}

@@ -82,3 +82,49 @@ fn the_desired_count_column_follows_the_decisions_minute_by_minute() {
     assert_eq!(series[20]["cpu_utilization_mean"], "48.000");
     assert_eq!(series[30]["cpu_utilization_mean"], "60.000");
 }
+
+/// The SPEC RG elasticity metrics of the step load, by hand. One task takes 100 × 60 % = 60
+/// requests/s at the target, so the load demands ceil(120 / 60) = 2 tasks until 10:00 and
+/// ceil(240 / 60) = 4 after. RUNNING: 2 until 13:30, 4 until 14:30, 5 until 29:00, then 4.
+#[test]
+fn the_step_loads_elasticity_matches_the_hand_derivation() {
+    let out = tempfile::tempdir().unwrap();
+    run_ok(&root().join("scenarios/step-load.toml"), out.path(), &[]);
+    let s = summary(out.path());
+    let line = &s["services"][0];
+    let get = |key: &str| line[key].as_f64().unwrap();
+    // Short by 2 of 4 for 3.5 of 40 minutes: θU = 100 × (2/4 × 3.5) / 40, τU = 100 × 3.5 / 40.
+    assert!((get("under_provisioning_accuracy") - 4.375).abs() < 1e-9);
+    assert!((get("under_provisioning_timeshare") - 8.75).abs() < 1e-9);
+    // One over 4 from 14:30 to 29:00: θO = 100 × (1/4 × 14.5) / 40, τO = 100 × 14.5 / 40.
+    assert!((get("over_provisioning_accuracy") - 9.0625).abs() < 1e-9);
+    assert!((get("over_provisioning_timeshare") - 36.25).abs() < 1e-9);
+    // Supply moved 3 times, demand once, in 2/3 of an hour: j = (3 − 1) / (2/3) = 3 per hour.
+    assert!((get("jitter_per_hour") - 3.0).abs() < 1e-9);
+    // At the ends of the 40 ticks, supply and demand move unlike at 4 of 39 steps: demand up at
+    // 11:00 (supply not), supply up at 14:00 and 15:00 and down at 30:00 (demand not).
+    assert!((get("instability") - 400.0 / 39.0).abs() < 1e-9);
+    // One service: the run's figures are its own.
+    assert_eq!(s["total"]["under_provisioning_accuracy"], line["under_provisioning_accuracy"]);
+}
+
+/// A price on the shortfall: 8,400 unserved requests at 50 USD per million are 0.42 USD,
+/// reported beside the bill and never in it.
+#[test]
+fn unserved_requests_are_priced_apart_from_the_bill() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join("scenarios/step-load.toml")).unwrap();
+    let priced = text.replacen("seed = 7\n", "seed = 7\nunserved_cost_per_million = 50.0\n", 1);
+    let file = dir.path().join("priced.toml");
+    std::fs::write(&file, priced).unwrap();
+    let (plain, with_price) = (dir.path().join("plain"), dir.path().join("priced"));
+    run_ok(&root().join("scenarios/step-load.toml"), &plain, &[]);
+    run_ok(&file, &with_price, &[]);
+    let (a, b) = (summary(&plain), summary(&with_price));
+    assert_eq!(a["total"]["cost_usd"], b["total"]["cost_usd"], "the bill is the same");
+    assert!(a["total"]["unserved_cost_usd"].is_null());
+    let unserved = b["total"]["unserved_cost_usd"].as_f64().unwrap();
+    assert!((unserved - 8_400.0 * 50.0 / 1e6).abs() < 1e-9, "{unserved}");
+    let with = b["total"]["cost_with_unserved_usd"].as_f64().unwrap();
+    assert!((with - b["total"]["cost_usd"].as_f64().unwrap() - 0.42).abs() < 1e-9);
+}

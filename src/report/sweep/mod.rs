@@ -44,7 +44,7 @@ pub const HOURS_PER_MONTH: f64 = 730.0;
 /// The figures of a run a sweep keeps, in their column order; `cost_usd[NAME]` columns for
 /// each capacity come after `cost_per_month_usd`.
 const FIGURES_BEFORE_CAPACITIES: [&str; 2] = ["cost_usd", "cost_per_month_usd"];
-const FIGURES_AFTER_CAPACITIES: [&str; 18] = [
+const FIGURES_AFTER_CAPACITIES: [&str; 26] = [
     "ec2_cost_usd",
     "ec2_idle_cost_usd",
     "cost_per_million_served_usd",
@@ -63,6 +63,14 @@ const FIGURES_AFTER_CAPACITIES: [&str; 18] = [
     "underprovisioned_tick_share",
     "placement_failures",
     "tasks_launched",
+    "under_provisioning_accuracy",
+    "over_provisioning_accuracy",
+    "under_provisioning_timeshare",
+    "over_provisioning_timeshare",
+    "instability",
+    "jitter_per_hour",
+    "unserved_cost_usd",
+    "cost_with_unserved_usd",
 ];
 
 /// The figure names of a sweep whose points have these Auto Scaling group providers.
@@ -105,6 +113,14 @@ fn figure(s: &Summary, row: &ComparisonRow, name: &str) -> Option<f64> {
         "underprovisioned_tick_share" => s.total.underprovisioned_tick_share,
         "placement_failures" => s.total.placement_failures as f64,
         "tasks_launched" => s.total.tasks_launched as f64,
+        "under_provisioning_accuracy" => return row.under_provisioning_accuracy,
+        "over_provisioning_accuracy" => return row.over_provisioning_accuracy,
+        "under_provisioning_timeshare" => return row.under_provisioning_timeshare,
+        "over_provisioning_timeshare" => return row.over_provisioning_timeshare,
+        "instability" => return row.instability,
+        "jitter_per_hour" => return row.jitter_per_hour,
+        "unserved_cost_usd" => return row.unserved_cost_usd,
+        "cost_with_unserved_usd" => return row.cost_with_unserved_usd,
         _ => {
             let capacity = name.strip_prefix("cost_usd[")?.strip_suffix(']')?;
             row.by_capacity.iter().find(|(c, _)| c == capacity).map_or(0.0, |(_, cost)| *cost)
@@ -348,6 +364,6 @@ mod tests {
             &names[..5],
             ["cost_usd", "cost_per_month_usd", "cost_usd[FARGATE]", "cost_usd[FARGATE_SPOT]", "cost_usd[web]"]
         );
-        assert_eq!(names.len(), 5 + 18);
+        assert_eq!(names.len(), 5 + 26);
     }
 }
