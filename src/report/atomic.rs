@@ -50,6 +50,26 @@ impl Drop for AtomicFile {
     }
 }
 
+/// Removes the temporary files that a process killed while writing `names` in `dir` left
+/// behind (`.NAME.PID.tmp`): a kill runs no destructor. Call it before writing them anew.
+pub fn remove_stale(dir: &Path, names: &[&str]) -> io::Result<()> {
+    let Ok(entries) = fs::read_dir(dir) else { return Ok(()) };
+    for entry in entries {
+        let entry = entry?;
+        let file = entry.file_name();
+        let Some(file) = file.to_str() else { continue };
+        let stale = names.iter().any(|name| {
+            file.strip_prefix(&format!(".{name}."))
+                .and_then(|rest| rest.strip_suffix(".tmp"))
+                .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+        });
+        if stale {
+            fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes `contents` to `target` atomically.
 pub fn write_file(target: &Path, contents: &[u8]) -> io::Result<()> {
     let mut file = AtomicFile::create(target)?;
@@ -76,5 +96,18 @@ mod tests {
         drop(abandoned);
         let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, vec![std::ffi::OsString::from("out.csv")]);
+    }
+
+    #[test]
+    fn what_a_killed_writer_left_is_removed_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [".out.csv.4242.tmp", ".out.csv.x.tmp", "out.csv", ".other.csv.7.tmp"] {
+            fs::write(dir.path().join(name), "x").unwrap();
+        }
+        remove_stale(dir.path(), &["out.csv"]).unwrap();
+        let mut names: Vec<String> =
+            fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        names.sort();
+        assert_eq!(names, [".other.csv.7.tmp", ".out.csv.x.tmp", "out.csv"]);
     }
 }

@@ -65,6 +65,7 @@ pub fn run_into(
     let shown = dir.display().to_string();
     let io = |source| ReportError::Io { path: shown.clone(), source };
     std::fs::create_dir_all(dir).map_err(io)?;
+    atomic::remove_stale(dir, &RUN_FILES).map_err(io)?;
     let mut recorder = CsvRecorder::create(dir, scenario).map_err(io)?;
     let outcome = std::thread::scope(|scope| {
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Record>>(BATCHES_IN_FLIGHT);
@@ -101,6 +102,10 @@ pub fn run_into(
     }
     Ok((outcome, summary))
 }
+
+/// The files a run writes.
+const RUN_FILES: [&str; 6] =
+    ["timeseries.csv", "events.csv", "summary.json", "summary.csv", "run.json", "instances.csv"];
 
 /// Records per batch handed to the CSV writer, and batches waiting at most: a few MiB.
 const BATCH: usize = 4096;

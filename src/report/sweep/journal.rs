@@ -5,7 +5,8 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use super::{Columns, PARETO, POINTS, RUNS, RUNS_PARTIAL, RunRow, SweepFileError, bad, csv_line, io_error};
+use super::{Columns, PARETO, POINTS, RUNS, RUNS_PARTIAL, RunRow, SWEEP, SweepFileError, bad, csv_line, io_error};
+use crate::report::atomic::remove_stale;
 
 /// `runs.csv` while the sweep goes: rows appended whole, one write each.
 pub struct RunsJournal {
@@ -23,6 +24,7 @@ impl RunsJournal {
         let partial = dir.join(RUNS_PARTIAL);
         let done = dir.join(RUNS);
         let header = csv_line(&columns.runs_header());
+        remove_stale(dir, &[RUNS, POINTS, PARETO, SWEEP]).map_err(io_error(dir))?;
         if resume && !partial.exists() && done.exists() {
             fs::rename(&done, &partial).map_err(io_error(&done))?;
         }
