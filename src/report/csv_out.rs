@@ -508,6 +508,20 @@ impl Recorder for CsvRecorder<'_> {
         self.line.empty(9);
         let result = self.line.write_to(&mut self.series);
         self.keep(result);
+        if let Some(spot) = &row.spot {
+            // The service's Fargate Spot part: the same service, the provider FARGATE_SPOT.
+            self.begin(row.start, Some(row.service));
+            self.line.empty(5);
+            self.line.fixed(spot.running_mean, 3);
+            self.line.int(spot.running_max);
+            self.line.empty(4);
+            self.line.fixed(spot.cost_usd, 8);
+            self.line.fixed(spot.cumulative_cost_usd, 8);
+            self.line.text("FARGATE_SPOT");
+            self.line.empty(8);
+            let result = self.line.write_to(&mut self.series);
+            self.keep(result);
+        }
     }
 }
 

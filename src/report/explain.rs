@@ -76,7 +76,8 @@ pub fn explain(dir: &Path, service: &str, at: &str) -> Result<String, ExplainErr
     let decisions = read_csv(&dir.join("events.csv"), |row| {
         mine(row) && row["event"] != "task" && row["event"] != "placement_failed"
     })?;
-    let series = read_csv(&dir.join("timeseries.csv"), mine)?;
+    // The service's own rows (a Fargate Spot part has the provider set).
+    let series = read_csv(&dir.join("timeseries.csv"), |row| mine(row) && row["provider"].is_empty())?;
     let mut story = String::new();
 
     if let Some(row) = series.iter().rev().find(|r| seconds(r) <= t) {

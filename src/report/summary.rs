@@ -376,10 +376,25 @@ struct InstanceLine<'a> {
     spot_interrupted: bool,
 }
 
+const INSTANCES_HEADER: [&str; 10] = [
+    "provider",
+    "instance",
+    "instance_type",
+    "availability_zone",
+    "launched_s",
+    "running_s",
+    "terminated_s",
+    "billed_s",
+    "cost_usd",
+    "spot_interrupted",
+];
+
 /// `instances.csv`: every EC2 instance of the run, in launch order.
 pub fn instances_csv(scenario: &Scenario, instances: &[InstanceSummary]) -> csv::Result<Vec<u8>> {
     let seconds = |t: crate::engine::SimTime| t.as_millis() as f64 / 1000.0;
-    let mut writer = csv::Writer::from_writer(Vec::new());
+    // The header is written even for a run that launched no instance.
+    let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+    writer.write_record(INSTANCES_HEADER)?;
     for i in instances {
         let provider = &scenario.providers[i.provider];
         writer.serialize(InstanceLine {

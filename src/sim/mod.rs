@@ -21,7 +21,8 @@ mod service;
 
 pub use outcome::{
     Discard, GroupScalingEvent, InstanceEvent, InstanceSummary, MemoryRecorder, PlacementFailure, ProviderRow,
-    ProviderSummary, Recorder, RunOutcome, ScalingEvent, ScheduledEvent, SeriesRow, ServiceSummary, TaskEvent,
+    ProviderSummary, Recorder, RunOutcome, ScalingEvent, ScheduledEvent, SeriesRow, ServiceSummary, SpotPart,
+    TaskEvent,
 };
 
 use crate::config::Scenario;

@@ -146,6 +146,17 @@ pub struct SeriesRow {
     pub cpu_max: Option<f64>,
     pub cost_usd: f64,
     pub cumulative_cost_usd: f64,
+    /// For a service that uses Fargate Spot, the part of it on Spot.
+    pub spot: Option<SpotPart>,
+}
+
+/// The Fargate Spot part of a service's series interval: its RUNNING tasks and its bill.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpotPart {
+    pub running_mean: f64,
+    pub running_max: u32,
+    pub cost_usd: f64,
+    pub cumulative_cost_usd: f64,
 }
 
 impl SeriesRow {

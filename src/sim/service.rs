@@ -7,7 +7,9 @@
 //! `closed + live × now − Σ start`, in whole milliseconds, so no timer runs per second or per task.
 
 use super::cluster::{Cluster, Waiting};
-use super::outcome::{PlacementFailure, Recorder, ScalingEvent, ScheduledEvent, SeriesRow, ServiceSummary, TaskEvent};
+use super::outcome::{
+    PlacementFailure, Recorder, ScalingEvent, ScheduledEvent, SeriesRow, ServiceSummary, SpotPart, TaskEvent,
+};
 use super::{Event, Rng};
 use crate::capacity::{Share, next_launch, next_stop};
 use crate::config::{FargateLaunch, FargateSpot, Launch, Overflow, ServiceConfig};
@@ -53,6 +55,7 @@ struct Serving {
     /// Requests the running tasks could have served.
     capacity: f64,
     running_task_ms: u64,
+    running_spot_task_ms: u64,
     /// Task-milliseconds of tasks receiving requests.
     serving_task_ms: u64,
     /// MiB-seconds used and reserved by running tasks.
@@ -67,6 +70,7 @@ impl Serving {
         self.served += other.served;
         self.capacity += other.capacity;
         self.running_task_ms += other.running_task_ms;
+        self.running_spot_task_ms += other.running_spot_task_ms;
         self.serving_task_ms += other.serving_task_ms;
         self.memory_used += other.memory_used;
         self.memory_reserved += other.memory_reserved;
@@ -79,11 +83,13 @@ struct Interval {
     start: SimTime,
     serving: Serving,
     running_max: u32,
+    running_spot_max: u32,
     pending_max: u32,
     cpu_sum: f64,
     cpu_count: u32,
     cpu_max: Option<f64>,
     cost_at_start: f64,
+    spot_cost_at_start: f64,
 }
 
 pub(super) struct ServiceState<'a> {
@@ -112,6 +118,8 @@ pub(super) struct ServiceState<'a> {
     schedule: Vec<(u64, usize)>,
     next_action: usize,
     running: u32,
+    /// RUNNING tasks on Fargate Spot.
+    running_spot: u32,
     /// RUNNING tasks that receive requests (all of them without a load balancer).
     serving: u32,
     /// PROVISIONING or PENDING.
@@ -198,6 +206,7 @@ impl<'a> ServiceState<'a> {
             schedule,
             next_action: 0,
             running: 0,
+            running_spot: 0,
             serving: 0,
             pending: 0,
             load_rps: 0.0,
@@ -287,9 +296,11 @@ impl<'a> ServiceState<'a> {
         self.start_billing(slot, SimTime::ZERO);
         self.slots[slot as usize].in_service = true;
         self.running += 1;
+        self.running_spot += u32::from(self.slots[slot as usize].spot);
         self.serving += 1;
         self.summary.peak_running = self.running;
         self.interval.running_max = self.running;
+        self.interval.running_spot_max = self.running_spot;
     }
 
     pub(super) fn index(&self) -> usize {
@@ -344,6 +355,7 @@ impl<'a> ServiceState<'a> {
         tick.served += served;
         tick.capacity += capacity * seconds;
         tick.running_task_ms += u64::from(self.running) * dt;
+        tick.running_spot_task_ms += u64::from(self.running_spot) * dt;
         tick.serving_task_ms += u64::from(self.serving) * dt;
         if self.watches_memory && self.running > 0 {
             let tasks = f64::from(self.running);
@@ -450,9 +462,23 @@ impl<'a> ServiceState<'a> {
         }
     }
 
+    /// The Fargate Spot part of the service's bill up to `now`: its vCPU and memory at Spot
+    /// rates, and its ephemeral storage (billed at On-Demand's rate); `None` off Spot.
+    fn spot_cost_at(&self, now: SimTime) -> Option<f64> {
+        let Launch::Fargate(fargate) = &self.config.launch else { return None };
+        if !fargate.uses_spot() {
+            return None;
+        }
+        let spot_ms = self.billed_ms_at(now)[1];
+        let (cpu, memory) = fargate_cost(spot_ms, self.config.cpu, self.config.memory, fargate.spot_rates);
+        let (_, storage) = fargate_extras_hour(self.config.cpu, fargate.windows, fargate.storage_gib);
+        Some(cpu + memory + spot_ms as f64 / MS_PER_HOUR as f64 * storage)
+    }
+
     pub(super) fn emit_series<R: Recorder>(&mut self, now: SimTime, recorder: &mut R, cluster: &Cluster) {
         let (cpu_now, mem_now, storage_now) = self.cost_at(now, cluster);
         let cost_now = cpu_now + mem_now + storage_now;
+        let spot_now = self.spot_cost_at(now);
         let length = now.since(self.interval.start);
         let interval = &self.interval;
         recorder.series(&SeriesRow {
@@ -470,6 +496,12 @@ impl<'a> ServiceState<'a> {
             cpu_max: interval.cpu_max,
             cost_usd: cost_now - interval.cost_at_start,
             cumulative_cost_usd: cost_now,
+            spot: spot_now.map(|spot| SpotPart {
+                running_mean: interval.serving.running_spot_task_ms as f64 / length.max(1) as f64,
+                running_max: interval.running_spot_max,
+                cost_usd: spot - interval.spot_cost_at_start,
+                cumulative_cost_usd: spot,
+            }),
         });
         self.summary.offered_requests += interval.serving.offered;
         self.summary.served_requests += interval.serving.served;
@@ -477,8 +509,10 @@ impl<'a> ServiceState<'a> {
         self.interval = Interval {
             start: now,
             running_max: self.running,
+            running_spot_max: self.running_spot,
             pending_max: self.pending,
             cost_at_start: cost_now,
+            spot_cost_at_start: spot_now.unwrap_or(0.0),
             ..Interval::default()
         };
     }
@@ -789,6 +823,7 @@ impl<'a> ServiceState<'a> {
         self.forget(slot);
         self.integrate(now);
         self.running -= 1;
+        self.running_spot -= u32::from(self.slots[slot as usize].spot);
         if std::mem::take(&mut self.slots[slot as usize].in_service) {
             self.serving -= 1;
         }
@@ -979,6 +1014,7 @@ impl<'a> ServiceState<'a> {
             TaskState::Running => {
                 self.integrate(now);
                 self.running -= 1;
+                self.running_spot -= u32::from(self.slots[slot as usize].spot);
                 if std::mem::take(&mut self.slots[slot as usize].in_service) {
                     self.serving -= 1;
                 }
@@ -1060,6 +1096,7 @@ impl<'a> ServiceState<'a> {
                 self.forget(slot);
                 self.integrate(now);
                 self.running -= 1;
+                self.running_spot -= u32::from(self.slots[slot as usize].spot);
                 if std::mem::take(&mut self.slots[slot as usize].in_service) {
                     self.serving -= 1;
                 }
@@ -1098,8 +1135,10 @@ impl<'a> ServiceState<'a> {
                 self.integrate(now);
                 self.pending -= 1;
                 self.running += 1;
+                self.running_spot += u32::from(self.slots[slot as usize].spot);
                 self.summary.peak_running = self.summary.peak_running.max(self.running);
                 self.interval.running_max = self.interval.running_max.max(self.running);
+                self.interval.running_spot_max = self.interval.running_spot_max.max(self.running_spot);
                 self.transition(now, slot, TaskState::Running, recorder, cluster);
                 self.awaiting_replacement = self.awaiting_replacement.saturating_sub(1);
                 self.schedule_interruption(now, slot, queue);

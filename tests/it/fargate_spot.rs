@@ -84,6 +84,21 @@ fn base_then_weights_at_launch_and_the_split_kept_on_scale_in() {
     let expected = od_seconds * HALF_VCPU_1GB_PER_SECOND + spot_seconds * spot_rate;
     assert!(close(s["total"]["cost_usd"].as_f64().unwrap(), expected, 1e-9), "{}", s["total"]["cost_usd"]);
     assert!(close(s["total"]["fargate_spot_cost_usd"].as_f64().unwrap(), spot_seconds * spot_rate, 1e-9));
+
+    // timeseries.csv gives the Spot part of the service beside it, minute by minute: 6 of the
+    // 10 RUNNING tasks until 30:00, then 3 of 6; its cost adds up to the Spot bill.
+    let series = read_csv(&out.join("timeseries.csv"));
+    let whole: Vec<&Row> = series.iter().filter(|r| r["service"] == "s" && r["provider"].is_empty()).collect();
+    let spot: Vec<&Row> = series.iter().filter(|r| r["service"] == "s" && r["provider"] == "FARGATE_SPOT").collect();
+    assert_eq!((whole.len(), spot.len()), (60, 60));
+    let mean = |r: &Row| r["tasks_running_mean"].parse::<f64>().unwrap();
+    for (minute, (w, p)) in whole.iter().zip(&spot).enumerate() {
+        let (all, on_spot) = if minute < 30 { (10.0, 6.0) } else { (6.0, 3.0) };
+        assert!((mean(w), mean(p)) == (all, on_spot), "minute {minute}: {} and {}", mean(w), mean(p));
+        assert_eq!(w["time_s"], p["time_s"]);
+    }
+    let last_spot: f64 = spot[59]["cumulative_cost_usd"].parse().unwrap();
+    assert!(close(last_spot, spot_seconds * spot_rate, 1e-6), "{last_spot}");
 }
 
 #[test]
