@@ -44,6 +44,9 @@ enum Command {
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
+        /// Write no charts (charts/ beside the files).
+        #[arg(long)]
+        no_charts: bool,
     },
     /// Run a sweep: every point of a scenario's [sweep] (or of a sweep file naming a scenario),
     /// every variant, each replication; writes runs.csv, points.csv (means and 95 % intervals),
@@ -95,6 +98,9 @@ enum Command {
         /// Print nothing but errors and the --best answer.
         #[arg(long, short)]
         quiet: bool,
+        /// Write no charts.
+        #[arg(long)]
+        no_charts: bool,
     },
     /// Join the folders of a sweep's shards into the files one machine would have written.
     Merge {
@@ -132,6 +138,15 @@ enum Command {
         /// Where comparison.csv goes [default: .].
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Write no charts.
+        #[arg(long)]
+        no_charts: bool,
+    },
+    /// Draw again the charts of output folders (a run, a scenario's variants, a sweep) from
+    /// their files alone.
+    Plot {
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
     },
 }
 
@@ -188,8 +203,8 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     match Cli::parse().command {
-        Command::Run { files, out, seed, prices, catalog, quiet } => {
-            run(&files, out, &Overrides { seed, prices, catalog }, quiet)
+        Command::Run { files, out, seed, prices, catalog, quiet, no_charts } => {
+            run(&files, out, &Overrides { seed, prices, catalog }, quiet, !no_charts)
         }
         Command::Sweep {
             file,
@@ -207,15 +222,18 @@ fn main() -> ExitCode {
             precision,
             max_replications,
             quiet,
+            no_charts,
         } => {
             let overrides = Overrides { seed, prices, catalog };
+            let charts = !no_charts;
             let settings =
-                SweepArgs { out, jobs, keep_runs, resume, shard, shards, precision, max_replications, quiet };
+                SweepArgs { charts, out, jobs, keep_runs, resume, shard, shards, precision, max_replications, quiet };
             run_sweep(&file, &overrides, replications, settings, goal.goal())
         }
         Command::Merge { dirs, out, goal } => merge(&dirs, &out, goal.goal()),
         Command::Validate { files } => validate(&files),
-        Command::Compare { dirs, out } => compare(&dirs, out),
+        Command::Compare { dirs, out, no_charts } => compare(&dirs, out, !no_charts),
+        Command::Plot { dirs } => plot(&dirs),
         Command::Explain { dir, service, at } => match ecsim::report::explain(&dir, &service, &at) {
             Ok(story) => {
                 print!("{story}");
@@ -229,7 +247,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(files: &[PathBuf], out: Option<PathBuf>, overrides: &Overrides, quiet: bool) -> ExitCode {
+fn run(files: &[PathBuf], out: Option<PathBuf>, overrides: &Overrides, quiet: bool, charts: bool) -> ExitCode {
     let mut bad_input = false;
     let mut batch = Batch::default();
     for file in files {
@@ -255,7 +273,7 @@ fn run(files: &[PathBuf], out: Option<PathBuf>, overrides: &Overrides, quiet: bo
     }
     let started = Instant::now();
     let progress = Progress::simulated(batch.simulated_ms(), !quiet);
-    let results = batch.run(&progress);
+    let results = batch.run(&progress, charts);
     progress.finish();
     let elapsed = started.elapsed().as_secs_f64();
     let mut run_error = false;
@@ -271,11 +289,11 @@ fn run(files: &[PathBuf], out: Option<PathBuf>, overrides: &Overrides, quiet: bo
             }
         }
     }
-    for (folder, comparison) in batch.comparisons(&results) {
+    for (folder, comparison, runs) in batch.comparisons(&results) {
         if !quiet {
             print!("{}comparison: {}\n\n", comparison.table(), folder.join("comparison.csv").display());
         }
-        if let Err(e) = ecsim::report::write_comparison(&folder, &comparison) {
+        if let Err(e) = ecsim::report::write_comparison(&folder, &comparison, &runs, charts) {
             eprintln!("error: {e}");
             run_error = true;
         }
@@ -294,6 +312,7 @@ fn run(files: &[PathBuf], out: Option<PathBuf>, overrides: &Overrides, quiet: bo
 
 /// The sweep settings of the command line, before the shard is known.
 struct SweepArgs {
+    charts: bool,
     out: Option<PathBuf>,
     jobs: Option<u32>,
     keep_runs: bool,
@@ -368,6 +387,12 @@ fn run_sweep(
         }
     };
     report_failures(&outcome.failed);
+    if args.charts
+        && let Err(e) = ecsim::report::charts::draw_sweep(&outcome.dir)
+    {
+        eprintln!("error: {e}");
+        return ExitCode::from(RUN_ERROR);
+    }
     if !args.quiet {
         let taken = outcome.runs - outcome.ran;
         let resumed = if taken > 0 { format!(" ({taken} taken up from the earlier start)") } else { String::new() };
@@ -438,6 +463,20 @@ fn merge(dirs: &[PathBuf], out: &std::path::Path, goal: Option<Goal>) -> ExitCod
     }
 }
 
+fn plot(dirs: &[PathBuf]) -> ExitCode {
+    let mut failed = false;
+    for dir in dirs {
+        match ecsim::report::plot(dir) {
+            Ok(charts) => println!("{}: {charts} chart(s) in {}", dir.display(), dir.join("charts").display()),
+            Err(e) => {
+                eprintln!("error: {}: {e}", dir.display());
+                failed = true;
+            }
+        }
+    }
+    if failed { ExitCode::from(RUN_ERROR) } else { ExitCode::SUCCESS }
+}
+
 fn validate(files: &[PathBuf]) -> ExitCode {
     let mut failed = false;
     for file in files {
@@ -461,7 +500,7 @@ fn validate(files: &[PathBuf]) -> ExitCode {
     if failed { ExitCode::from(INPUT_ERROR) } else { ExitCode::SUCCESS }
 }
 
-fn compare(dirs: &[PathBuf], out: Option<PathBuf>) -> ExitCode {
+fn compare(dirs: &[PathBuf], out: Option<PathBuf>, charts: bool) -> ExitCode {
     let runs = match ecsim::report::read_summaries(dirs) {
         Ok(runs) => runs,
         Err(e) => {
@@ -472,7 +511,9 @@ fn compare(dirs: &[PathBuf], out: Option<PathBuf>) -> ExitCode {
     let comparison = ecsim::report::Comparison::new(&runs);
     let out = out.unwrap_or_else(|| PathBuf::from("."));
     print!("{}", comparison.table());
-    match ecsim::report::write_comparison(&out, &comparison) {
+    let labelled: Vec<(String, PathBuf)> =
+        runs.iter().map(|(label, _)| label.clone()).zip(dirs.iter().cloned()).collect();
+    match ecsim::report::write_comparison(&out, &comparison, &labelled, charts) {
         Ok(()) => {
             println!("comparison: {}", out.join("comparison.csv").display());
             ExitCode::SUCCESS

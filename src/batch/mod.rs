@@ -65,17 +65,28 @@ impl Batch {
         self.jobs.iter().map(|job| job.scenario.duration_ms).sum()
     }
 
-    /// Runs every job, in parallel, returning each job's summary (or error) in input order.
-    pub fn run(&self, progress: &Progress) -> Vec<Result<Summary, ReportError>> {
+    /// Runs every job, in parallel, returning each job's summary (or error) in input order;
+    /// with `charts`, each run's charts are drawn from its files once they are written.
+    pub fn run(&self, progress: &Progress, charts: bool) -> Vec<Result<Summary, ReportError>> {
         self.jobs
             .par_iter()
-            .map(|job| report::run_into(&job.dir, &job.scenario, &job.warnings, progress).map(|(_, summary)| summary))
+            .map(|job| {
+                let (_, summary) = report::run_into(&job.dir, &job.scenario, &job.warnings, progress)?;
+                if charts {
+                    report::illustrate_run(&job.dir)?;
+                }
+                Ok(summary)
+            })
             .collect()
     }
 
-    /// For each scenario with variants whose runs all succeeded: its folder and the runs side
-    /// by side, labelled `base` and by variant.
-    pub fn comparisons(&self, results: &[Result<Summary, ReportError>]) -> Vec<(PathBuf, Comparison)> {
+    /// For each scenario with variants whose runs all succeeded: its folder, the runs side by
+    /// side (labelled `base` and by variant) and each run's label and folder.
+    #[allow(clippy::type_complexity)]
+    pub fn comparisons(
+        &self,
+        results: &[Result<Summary, ReportError>],
+    ) -> Vec<(PathBuf, Comparison, Vec<(String, PathBuf)>)> {
         self.groups
             .iter()
             .filter_map(|(folder, jobs)| {
@@ -86,7 +97,16 @@ impl Batch {
                         results[j].as_ref().ok().map(|summary| (label, summary.clone()))
                     })
                     .collect();
-                runs.map(|runs| (folder.clone(), Comparison::new(&runs)))
+                let dirs = jobs
+                    .clone()
+                    .map(|j| {
+                        (
+                            self.jobs[j].scenario.variant.clone().unwrap_or_else(|| "base".to_owned()),
+                            self.jobs[j].dir.clone(),
+                        )
+                    })
+                    .collect();
+                runs.map(|runs| (folder.clone(), Comparison::new(&runs), dirs))
             })
             .collect()
     }

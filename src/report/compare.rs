@@ -16,6 +16,8 @@ use crate::engine::MS_PER_HOUR;
 pub struct ComparisonRow {
     pub run: String,
     pub total_cost_usd: f64,
+    /// The total scaled to a month of 730 hours, as AWS's pricing pages count one.
+    pub cost_per_month_usd: f64,
     /// This run's total minus the first run's, in dollars and in % of the first.
     pub difference_usd: f64,
     pub difference_pct: Option<f64>,
@@ -115,6 +117,7 @@ impl Comparison {
         let mut header: Vec<String> = [
             "run",
             "total_cost_usd",
+            "cost_per_month_usd",
             "difference_usd",
             "difference_pct",
             "fargate_cost_usd",
@@ -148,6 +151,7 @@ impl Comparison {
             let mut record = vec![
                 r.run.clone(),
                 r.total_cost_usd.to_string(),
+                r.cost_per_month_usd.to_string(),
                 r.difference_usd.to_string(),
                 optional(r.difference_pct),
                 r.fargate_cost_usd.to_string(),
@@ -233,13 +237,29 @@ impl Comparison {
     }
 }
 
-/// Writes `comparison.csv` into `dir`, whole or not at all.
-pub fn write_comparison(dir: &Path, comparison: &Comparison) -> Result<(), super::ReportError> {
+/// Writes `comparison.csv` into `dir`, whole or not at all, and with `charts` the comparison's
+/// charts of `runs` (their labels and folders).
+pub fn write_comparison(
+    dir: &Path,
+    comparison: &Comparison,
+    runs: &[(String, PathBuf)],
+    charts: bool,
+) -> Result<(), super::ReportError> {
     let shown = dir.display().to_string();
     let csv = comparison.to_csv().map_err(|source| super::ReportError::Csv { path: shown.clone(), source })?;
     std::fs::create_dir_all(dir).map_err(|source| super::ReportError::Io { path: shown.clone(), source })?;
     super::atomic::write_file(&dir.join("comparison.csv"), &csv)
-        .map_err(|source| super::ReportError::Io { path: shown, source })
+        .map_err(|source| super::ReportError::Io { path: shown, source })?;
+    if charts {
+        super::charts::draw_comparison(dir, comparison, runs)?;
+    }
+    Ok(())
+}
+
+/// The runs a `comparison.csv` names, in its order.
+pub(super) fn labels(path: &Path) -> std::io::Result<Vec<String>> {
+    let mut reader = csv::Reader::from_path(path).map_err(std::io::Error::other)?;
+    reader.records().map(|r| r.map(|r| r.get(0).unwrap_or("").to_owned()).map_err(std::io::Error::other)).collect()
 }
 
 pub(super) fn row(label: &str, s: &Summary) -> ComparisonRow {
@@ -262,6 +282,7 @@ pub(super) fn row(label: &str, s: &Summary) -> ComparisonRow {
     ComparisonRow {
         run: label.to_owned(),
         total_cost_usd: s.total.cost_usd,
+        cost_per_month_usd: if hours > 0.0 { s.total.cost_usd * super::sweep::HOURS_PER_MONTH / hours } else { 0.0 },
         difference_usd: 0.0,
         difference_pct: None,
         fargate_cost_usd: fargate_cost,

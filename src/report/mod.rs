@@ -6,6 +6,7 @@
 //! half-written file behind.
 
 mod atomic;
+pub mod charts;
 mod compare;
 mod csv_out;
 mod explain;
@@ -36,6 +37,8 @@ pub enum ReportError {
     Io { path: String, source: std::io::Error },
     #[error("cannot write CSV in {path}: {source}")]
     Csv { path: String, source: csv::Error },
+    #[error(transparent)]
+    Chart(#[from] charts::ChartError),
 }
 
 /// `run.json`: what was run, so a result can be traced back and rerun.
@@ -45,6 +48,51 @@ struct RunRecord<'a> {
     seed: u64,
     warnings: &'a [String],
     scenario: &'a Scenario,
+}
+
+/// Draws the charts of the run in `dir` from its files (see [`charts`]).
+pub fn illustrate_run(dir: &Path) -> Result<(), ReportError> {
+    charts::draw_run(dir)?;
+    Ok(())
+}
+
+/// What a folder of results is, for `ecsim plot`: a run, the comparison of runs in its
+/// subfolders, or a sweep.
+pub fn plot(dir: &Path) -> Result<usize, ReportError> {
+    if dir.join("sweep.json").exists() && dir.join("points.csv").exists() {
+        return Ok(charts::draw_sweep(dir)?.len());
+    }
+    if dir.join("summary.json").exists() {
+        return Ok(charts::draw_run(dir)?.len());
+    }
+    let comparison = dir.join("comparison.csv");
+    if comparison.exists() {
+        let labels = compare::labels(&comparison)
+            .map_err(|e| ReportError::Io { path: comparison.display().to_string(), source: e })?;
+        let runs: Vec<(String, std::path::PathBuf)> = labels.iter().map(|l| (l.clone(), dir.join(l))).collect();
+        if let Some((label, _)) = runs.iter().find(|(_, d)| !d.join("summary.json").exists()) {
+            return Err(ReportError::Io {
+                path: dir.display().to_string(),
+                source: std::io::Error::other(format!(
+                    "comparison.csv names the run {label}, whose folder is not beside it: run `ecsim compare` again with the runs' folders"
+                )),
+            });
+        }
+        let summaries = read_summaries(&runs.iter().map(|(_, d)| d.clone()).collect::<Vec<_>>()).map_err(|e| {
+            ReportError::Io { path: dir.display().to_string(), source: std::io::Error::other(e.to_string()) }
+        })?;
+        let mut total = 0;
+        for (_, run) in &runs {
+            total += charts::draw_run(run)?.len();
+        }
+        return Ok(total + charts::draw_comparison(dir, &Comparison::new(&summaries), &runs)?.len());
+    }
+    Err(ReportError::Io {
+        path: dir.display().to_string(),
+        source: std::io::Error::other(
+            "no summary.json, comparison.csv or sweep.json here: is it an ecsim output folder?",
+        ),
+    })
 }
 
 /// Runs `scenario` for its summary alone: no record is kept or written (a sweep's runs).

@@ -91,10 +91,9 @@ pub fn figures(summary: &Summary, names: &[String]) -> Vec<Option<f64>> {
 }
 
 fn figure(s: &Summary, row: &ComparisonRow, name: &str) -> Option<f64> {
-    let hours = s.duration_s / 3600.0;
     Some(match name {
         "cost_usd" => s.total.cost_usd,
-        "cost_per_month_usd" => s.total.cost_usd * HOURS_PER_MONTH / hours,
+        "cost_per_month_usd" => row.cost_per_month_usd,
         "ec2_cost_usd" => row.ec2_cost_usd,
         "ec2_idle_cost_usd" => row.ec2_idle_cost_usd,
         "cost_per_million_served_usd" => return row.cost_per_million_served_usd,
