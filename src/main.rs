@@ -112,6 +112,9 @@ enum Command {
         out: PathBuf,
         #[command(flatten)]
         goal: GoalArgs,
+        /// Write no charts.
+        #[arg(long)]
+        no_charts: bool,
     },
     /// Check scenario files without running them.
     Validate {
@@ -230,7 +233,7 @@ fn main() -> ExitCode {
                 SweepArgs { charts, out, jobs, keep_runs, resume, shard, shards, precision, max_replications, quiet };
             run_sweep(&file, &overrides, replications, settings, goal.goal())
         }
-        Command::Merge { dirs, out, goal } => merge(&dirs, &out, goal.goal()),
+        Command::Merge { dirs, out, goal, no_charts } => merge(&dirs, &out, goal.goal(), !no_charts),
         Command::Validate { files } => validate(&files),
         Command::Compare { dirs, out, no_charts } => compare(&dirs, out, !no_charts),
         Command::Plot { dirs } => plot(&dirs),
@@ -387,7 +390,9 @@ fn run_sweep(
         }
     };
     report_failures(&outcome.failed);
+    // A shard's charts would show a slice: the merge draws the sweep's.
     if args.charts
+        && shard.is_none()
         && let Err(e) = ecsim::report::charts::draw_sweep(&outcome.dir)
     {
         eprintln!("error: {e}");
@@ -439,7 +444,7 @@ fn finish(
     if failed > 0 { ExitCode::from(RUN_ERROR) } else { ExitCode::SUCCESS }
 }
 
-fn merge(dirs: &[PathBuf], out: &std::path::Path, goal: Option<Goal>) -> ExitCode {
+fn merge(dirs: &[PathBuf], out: &std::path::Path, goal: Option<Goal>, charts: bool) -> ExitCode {
     let shards = match report::sweep::Shards::open(dirs) {
         Ok(shards) => shards,
         Err(e) => return input_error(e),
@@ -450,6 +455,10 @@ fn merge(dirs: &[PathBuf], out: &std::path::Path, goal: Option<Goal>) -> ExitCod
     match shards.merge_into(out) {
         Ok(merged) => {
             report_failures(&merged.failed);
+            if charts && let Err(e) = ecsim::report::charts::draw_sweep(out) {
+                eprintln!("error: {e}");
+                return ExitCode::from(RUN_ERROR);
+            }
             println!(
                 "ecsim merge: {} run(s) of {} point(s), {} failed; results: {}",
                 merged.runs,

@@ -39,7 +39,9 @@ pub fn draw_sweep(dir: &Path) -> Result<Vec<Chart>, ChartError> {
     let column = |name: &str| header.iter().position(|h| h == name);
     let estimate = |record: &csv::StringRecord, figure: &str| {
         let get = |stat: &str| {
-            column(&format!("{figure}_{stat}")).and_then(|c| record.get(c)).and_then(|v| v.parse::<f64>().ok())
+            let value =
+                column(&format!("{figure}_{stat}")).and_then(|c| record.get(c)).and_then(|v| v.parse::<f64>().ok());
+            value.filter(|v| v.is_finite())
         };
         let mean = get("mean")?;
         Some((mean, get("ci_low").unwrap_or(mean), get("ci_high").unwrap_or(mean)))
@@ -80,10 +82,15 @@ pub fn draw_sweep(dir: &Path) -> Result<Vec<Chart>, ChartError> {
     let out = super::folder(dir);
     std::fs::create_dir_all(&out).map_err(|source| ChartError::Write { path: out.display().to_string(), source })?;
     let mut charts = Vec::new();
+    // A sweep whose runs all failed has nothing to draw.
+    if !sweep.points.iter().any(|p| p.cost.is_some() && p.unserved.is_some()) {
+        return Ok(charts);
+    }
     let pareto = Pareto { sweep: &sweep, front: &front };
     charts.push(render(&out, "sweep-pareto", &pareto.title(), &pareto)?);
     for &a in &sweep.leading {
-        if sweep.points.iter().all(|p| p.axes[a].parse::<f64>().is_ok()) {
+        let numeric = sweep.points.iter().all(|p| p.axes[a].parse::<f64>().is_ok_and(f64::is_finite));
+        if numeric {
             let chart = AlongAxis { sweep: &sweep, axis: a };
             let file = format!("sweep-cost-{}", super::file_name(&sweep.axes[a]));
             charts.push(render(&out, &file, &chart.title(), &chart)?);
