@@ -390,10 +390,16 @@ fn run_sweep(
         }
     };
     report_failures(&outcome.failed);
+    let cap = settings.precision.as_ref().map(|p| p.max_replications.max(plan.replications) as usize);
+    let best = match goal.as_ref().map(|g| report::sweep::best_text(&outcome.points, &outcome.columns, g, cap)) {
+        Some(Err(e)) => return input_error(e),
+        Some(Ok(text)) => Some(text),
+        None => None,
+    };
     // A shard's charts would show a slice: the merge draws the sweep's.
     if args.charts
         && shard.is_none()
-        && let Err(e) = ecsim::report::charts::draw_sweep(&outcome.dir)
+        && let Err(e) = ecsim::report::illustrate_sweep(&outcome.dir, best.as_deref())
     {
         eprintln!("error: {e}");
         return ExitCode::from(RUN_ERROR);
@@ -412,8 +418,7 @@ fn run_sweep(
         );
         println!("results: {}", outcome.dir.display());
     }
-    let cap = settings.precision.as_ref().map(|p| p.max_replications.max(plan.replications) as usize);
-    finish(&outcome.points, &outcome.columns, goal.as_ref(), cap, outcome.failed.len())
+    finish(best, outcome.failed.len())
 }
 
 /// One line on standard error for each failed run.
@@ -428,18 +433,9 @@ fn report_failures(failed: &[report::sweep::RunRow]) {
 }
 
 /// Prints the `--best` answer, if asked; exit 1 if runs failed.
-fn finish(
-    points: &[report::sweep::PointSummary],
-    columns: &report::sweep::Columns,
-    goal: Option<&Goal>,
-    cap: Option<usize>,
-    failed: usize,
-) -> ExitCode {
-    if let Some(goal) = goal {
-        match report::sweep::best_text(points, columns, goal, cap) {
-            Ok(text) => print!("{text}"),
-            Err(e) => return input_error(e),
-        }
+fn finish(best: Option<String>, failed: usize) -> ExitCode {
+    if let Some(text) = best {
+        print!("{text}");
     }
     if failed > 0 { ExitCode::from(RUN_ERROR) } else { ExitCode::SUCCESS }
 }
@@ -455,7 +451,12 @@ fn merge(dirs: &[PathBuf], out: &std::path::Path, goal: Option<Goal>, charts: bo
     match shards.merge_into(out) {
         Ok(merged) => {
             report_failures(&merged.failed);
-            if charts && let Err(e) = ecsim::report::charts::draw_sweep(out) {
+            let best = match goal.as_ref().map(|g| report::sweep::best_text(&merged.points, &merged.columns, g, None)) {
+                Some(Err(e)) => return input_error(e),
+                Some(Ok(text)) => Some(text),
+                None => None,
+            };
+            if charts && let Err(e) = ecsim::report::illustrate_sweep(out, best.as_deref()) {
                 eprintln!("error: {e}");
                 return ExitCode::from(RUN_ERROR);
             }
@@ -466,7 +467,7 @@ fn merge(dirs: &[PathBuf], out: &std::path::Path, goal: Option<Goal>, charts: bo
                 merged.failed.len(),
                 out.display()
             );
-            finish(&merged.points, &merged.columns, goal.as_ref(), None, merged.failed.len())
+            finish(best, merged.failed.len())
         }
         Err(e) => input_error(e),
     }

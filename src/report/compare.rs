@@ -251,7 +251,8 @@ pub fn write_comparison(
     super::atomic::write_file(&dir.join("comparison.csv"), &csv)
         .map_err(|source| super::ReportError::Io { path: shown, source })?;
     if charts {
-        super::charts::draw_comparison(dir, comparison, runs)?;
+        let drawn = super::charts::draw_comparison(dir, comparison, runs)?;
+        super::html::comparison_report(dir, comparison, runs, &drawn)?;
     }
     Ok(())
 }

@@ -16,16 +16,31 @@ pub enum ExplainError {
     Question(String),
 }
 
-fn read_csv(path: &Path, keep: impl Fn(&Row) -> bool) -> Result<Vec<Row>, ExplainError> {
+/// One record of a CSV file, its fields found by column name: looked at before a row is kept,
+/// so a large `events.csv` is read without a map for every record.
+struct Fields<'a> {
+    headers: &'a csv::StringRecord,
+    record: &'a csv::ByteRecord,
+}
+
+impl std::ops::Index<&str> for Fields<'_> {
+    type Output = str;
+    fn index(&self, name: &str) -> &str {
+        let field = self.headers.iter().position(|h| h == name).and_then(|i| self.record.get(i));
+        field.and_then(|f| std::str::from_utf8(f).ok()).unwrap_or("")
+    }
+}
+
+fn read_csv(path: &Path, keep: impl Fn(&Fields) -> bool) -> Result<Vec<Row>, ExplainError> {
     let fail = |reason: String| ExplainError::Read { file: path.display().to_string(), reason };
     let mut reader = csv::Reader::from_path(path).map_err(|e| fail(e.to_string()))?;
     let headers = reader.headers().map_err(|e| fail(e.to_string()))?.clone();
     let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| fail(e.to_string()))?;
-        let row: Row = headers.iter().zip(record.iter()).map(|(h, v)| (h.to_owned(), v.to_owned())).collect();
-        if keep(&row) {
-            rows.push(row);
+    let mut record = csv::ByteRecord::new();
+    while reader.read_byte_record(&mut record).map_err(|e| fail(e.to_string()))? {
+        let fields = Fields { headers: &headers, record: &record };
+        if keep(&fields) {
+            rows.push(headers.iter().map(|h| (h.to_owned(), fields[h].to_owned())).collect());
         }
     }
     Ok(rows)
@@ -72,9 +87,9 @@ pub fn explain(dir: &Path, service: &str, at: &str) -> Result<String, ExplainErr
         return Err(ExplainError::Question(format!("--at {at} is outside the run, which lasts {duration_s} s")));
     }
 
-    let mine = |row: &Row| row["service"] == service;
+    let mine = |row: &Fields| &row["service"] == service;
     let decisions = read_csv(&dir.join("events.csv"), |row| {
-        mine(row) && row["event"] != "task" && row["event"] != "placement_failed"
+        mine(row) && &row["event"] != "task" && &row["event"] != "placement_failed"
     })?;
     // The service's own rows (a Fargate Spot part has the provider set).
     let series = read_csv(&dir.join("timeseries.csv"), |row| mine(row) && row["provider"].is_empty())?;
@@ -148,8 +163,8 @@ fn capacity_story(
     t: f64,
 ) -> Result<(), ExplainError> {
     let rows = read_csv(&dir.join("events.csv"), |row| {
-        row["service"] == service && (row["event"] == "task" || row["event"] == "placement_failed")
-            || row["event"].starts_with("group_scale") && groups.contains(&row["provider"])
+        &row["service"] == service && (&row["event"] == "task" || &row["event"] == "placement_failed")
+            || row["event"].starts_with("group_scale") && groups.iter().any(|g| g == &row["provider"])
     })?;
     // A task waits from a launch without an instance until a record of it with one, or its stop.
     let mut waiting: BTreeMap<&str, bool> = BTreeMap::new();

@@ -10,6 +10,7 @@ pub mod charts;
 mod compare;
 mod csv_out;
 mod explain;
+mod html;
 mod progress;
 mod summary;
 pub mod sweep;
@@ -50,20 +51,30 @@ struct RunRecord<'a> {
     scenario: &'a Scenario,
 }
 
-/// Draws the charts of the run in `dir` from its files (see [`charts`]).
+/// Draws the charts of the run in `dir` from its files (see [`charts`]) and writes its
+/// `report.html`.
 pub fn illustrate_run(dir: &Path) -> Result<(), ReportError> {
-    charts::draw_run(dir)?;
-    Ok(())
+    let data = charts::RunData::read(dir)?;
+    let drawn = charts::draw_run(dir, &data)?;
+    html::run_report(dir, &data, &drawn)
+}
+
+/// The charts and `report.html` of the sweep in `dir`, with the `--best` answer if any.
+pub fn illustrate_sweep(dir: &Path, best: Option<&str>) -> Result<(), ReportError> {
+    let drawn = charts::draw_sweep(dir)?;
+    html::sweep_report(dir, &drawn, best)
 }
 
 /// What a folder of results is, for `ecsim plot`: a run, the comparison of runs in its
 /// subfolders, or a sweep.
 pub fn plot(dir: &Path) -> Result<usize, ReportError> {
     if dir.join("sweep.json").exists() && dir.join("points.csv").exists() {
-        return Ok(charts::draw_sweep(dir)?.len());
+        illustrate_sweep(dir, None)?;
+        return Ok(std::fs::read_dir(charts::folder(dir)).map_or(0, |d| d.count() / 2));
     }
     if dir.join("summary.json").exists() {
-        return Ok(charts::draw_run(dir)?.len());
+        illustrate_run(dir)?;
+        return Ok(std::fs::read_dir(charts::folder(dir)).map_or(0, |d| d.count() / 2));
     }
     let comparison = dir.join("comparison.csv");
     if comparison.exists() {
@@ -81,11 +92,13 @@ pub fn plot(dir: &Path) -> Result<usize, ReportError> {
         let summaries = read_summaries(&runs.iter().map(|(_, d)| d.clone()).collect::<Vec<_>>()).map_err(|e| {
             ReportError::Io { path: dir.display().to_string(), source: std::io::Error::other(e.to_string()) }
         })?;
-        let mut total = 0;
         for (_, run) in &runs {
-            total += charts::draw_run(run)?.len();
+            illustrate_run(run)?;
         }
-        return Ok(total + charts::draw_comparison(dir, &Comparison::new(&summaries), &runs)?.len());
+        let comparison = Comparison::new(&summaries);
+        let drawn = charts::draw_comparison(dir, &comparison, &runs)?;
+        html::comparison_report(dir, &comparison, &runs, &drawn)?;
+        return Ok(drawn.len());
     }
     Err(ReportError::Io {
         path: dir.display().to_string(),

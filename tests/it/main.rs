@@ -7,6 +7,7 @@ mod ec2_invariants;
 mod fargate_spot;
 mod invalid_input;
 mod invariants;
+mod report;
 mod runs;
 mod scheduled_and_step;
 mod slurm;

@@ -14,9 +14,9 @@ fn the_quickstart_writes_every_output_and_prints_a_summary() {
     for file in OUTPUT_FILES {
         assert!(out.path().join(file).is_file(), "{file} missing");
     }
-    // Nothing else but the charts: no temporary file is left behind.
-    assert!(out.path().join("charts").is_dir());
-    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), OUTPUT_FILES.len() + 1);
+    // Nothing else but the charts and the report: no temporary file is left behind.
+    assert!(out.path().join("charts").is_dir() && out.path().join("report.html").is_file());
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), OUTPUT_FILES.len() + 2);
 
     // 7 days at a 5-minute series interval: 2016 rows for the one service.
     let series = read_csv(&out.path().join("timeseries.csv"));
@@ -100,17 +100,38 @@ fn a_batch_writes_the_same_bytes_on_one_thread_or_four() {
     let (one, four) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     assert!(run_batch(one.path(), "1", &files).status.success());
     assert!(run_batch(four.path(), "4", &files).status.success());
-    let variants = ["base", "ec2-spot", "fargate", "fargate-spot-mix", "fargate-spot"]
-        .map(|v| format!("compare-ec2-fargate-spot/{v}"));
-    let runs = ["quickstart", "step-load", "bench-1-services"].map(String::from).into_iter().chain(variants);
-    for name in runs {
-        for file in OUTPUT_FILES {
-            let read = |d: &Path| std::fs::read(d.join(&name).join(file)).unwrap();
-            assert!(read(one.path()) == read(four.path()), "{name}/{file} depends on the thread count");
+    // Every file, charts and reports included, byte for byte.
+    let (files_one, files_four) = (tree(one.path()), tree(four.path()));
+    let names = |t: &[(String, Vec<u8>)]| t.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&files_one), names(&files_four));
+    for ((name, x), (_, y)) in files_one.iter().zip(&files_four) {
+        assert!(x == y, "{name} depends on the thread count");
+    }
+    for name in ["quickstart", "step-load", "bench-1-services", "compare-ec2-fargate-spot/fargate-spot"] {
+        for file in OUTPUT_FILES.iter().chain(&["report.html", "charts/cost.png"]) {
+            assert!(files_one.iter().any(|(n, _)| *n == format!("{name}/{file}")), "{name}/{file} missing");
         }
     }
-    let comparison = |d: &Path| std::fs::read(d.join("compare-ec2-fargate-spot/comparison.csv")).unwrap();
-    assert!(comparison(one.path()) == comparison(four.path()));
+    assert!(files_one.iter().any(|(n, _)| n == "compare-ec2-fargate-spot/comparison.csv"));
+}
+
+/// Every file under `dir`, by path relative to it, in sorted order.
+fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let name = path.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                files.push((name, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    files.sort();
+    files
 }
 
 #[test]

@@ -11,7 +11,7 @@ use plotters::prelude::*;
 use super::data::RunData;
 use super::decimate::decimate;
 use super::run::{money, short_number};
-use super::style::{self, GRID, INK, Swatch, Ticks, TimeAxis, capacity_colour, lighter, series_colour};
+use super::style::{self, GRID, INK, Swatch, Ticks, TimeAxis, capacity_colour, lighter};
 use super::{Chart, ChartError, Drawing, render};
 use crate::report::compare::{BreakEven, Comparison, ComparisonRow};
 
@@ -90,7 +90,7 @@ fn category_chart<'a, DB: DrawingBackend>(
         .configure_mesh()
         .disable_x_mesh()
         .bold_line_style(GRID)
-        .light_line_style(WHITE)
+        .max_light_lines(0)
         .y_desc(y_desc)
         .x_label_formatter(&label)
         .y_label_formatter(&|v| short_number(*v))
@@ -224,7 +224,13 @@ impl FigureBars<'_> {
 
 impl Drawing for FigureBars<'_> {
     fn legend(&self) -> Vec<(String, Swatch)> {
-        self.comparison.rows.iter().enumerate().map(|(i, r)| (r.run.clone(), Swatch::Fill(series_colour(i)))).collect()
+        vec![(
+            match self.figure {
+                Figure::PerMillion => "each run's bill over the requests it served, in millions".into(),
+                Figure::Unserved => "each run's unserved requests over those offered".into(),
+            },
+            Swatch::Fill(style::SLATE),
+        )]
     }
 
     fn plot<DB: DrawingBackend>(&self, plot: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
@@ -236,9 +242,16 @@ impl Drawing for FigureBars<'_> {
             Figure::Unserved => "% unserved",
         };
         let mut chart = category_chart(plot, &self.title(), unit, &names, top)?;
+        if values.iter().all(|v| *v == 0.0) {
+            let note = match self.figure {
+                Figure::PerMillion => "no run served a request",
+                Figure::Unserved => "no run left a request unserved",
+            };
+            chart.draw_series(std::iter::once(Text::new(note, (names.len() as f64 / 2.0, 0.5), above())))?;
+        }
         for (i, v) in values.iter().enumerate() {
             let bar = [(i as f64 + 0.18, 0.0), (i as f64 + 0.82, *v)];
-            chart.draw_series(std::iter::once(Rectangle::new(bar, series_colour(i).filled())))?;
+            chart.draw_series(std::iter::once(Rectangle::new(bar, style::SLATE.filled())))?;
             let text = match self.figure {
                 Figure::PerMillion => format!("${v:.3}"),
                 Figure::Unserved => format!("{v:.4} %"),
@@ -283,13 +296,39 @@ impl Cumulative<'_> {
     }
 }
 
+impl Cumulative<'_> {
+    /// Each run's line: the colour of the capacity most of its bill went to, and how many
+    /// earlier runs had that colour (0 solid, then dashed, then dotted).
+    fn looks(&self) -> Vec<(RGBColor, usize)> {
+        let mut groups: Vec<String> = Vec::new();
+        for run in self.data {
+            for g in run.groups() {
+                if !groups.contains(&g) {
+                    groups.push(g);
+                }
+            }
+        }
+        let mut looks: Vec<(RGBColor, usize)> = Vec::new();
+        for row in &self.comparison.rows {
+            let main = row.by_capacity.iter().max_by(|a, b| a.1.total_cmp(&b.1)).map_or("FARGATE", |(c, _)| c.as_str());
+            let colour = capacity_colour(main, &groups);
+            let repeat = looks.iter().filter(|(c, _)| *c == colour).count();
+            looks.push((colour, repeat));
+        }
+        looks
+    }
+}
+
 impl Drawing for Cumulative<'_> {
     fn legend(&self) -> Vec<(String, Swatch)> {
         self.comparison
             .rows
             .iter()
-            .enumerate()
-            .map(|(i, row)| (format!("{}: ${}", row.run, money(row.total_cost_usd)), Swatch::Line(series_colour(i))))
+            .zip(self.looks())
+            .map(|(row, (colour, repeat))| {
+                let swatch = if repeat == 0 { Swatch::Line(colour) } else { Swatch::Dashed(colour) };
+                (format!("{}: ${}", row.run, money(row.total_cost_usd)), swatch)
+            })
             .collect()
     }
 
@@ -299,8 +338,13 @@ impl Drawing for Cumulative<'_> {
         let span = self.data.iter().map(|d| d.duration_s).fold(0.0, f64::max);
         let axis = TimeAxis { start_unix_ms: self.data.first().map_or(0, |d| d.start_unix_ms), span_s: span };
         let mut chart = super::run::time_chart(plot, &self.title(), "USD", &axis, top)?;
-        for (i, line) in lines.iter().enumerate() {
-            chart.draw_series(LineSeries::new(decimate(line, 900), series_colour(i).stroke_width(2)))?;
+        for (line, (colour, repeat)) in lines.iter().zip(self.looks()) {
+            let line = decimate(line, 900);
+            match repeat {
+                0 => chart.draw_series(LineSeries::new(line, colour.stroke_width(2)))?,
+                1 => chart.draw_series(DashedLineSeries::new(line, 10, 6, colour.stroke_width(2)))?,
+                _ => chart.draw_series(DashedLineSeries::new(line, 3, 5, colour.stroke_width(2)))?,
+            };
         }
         Ok(())
     }
@@ -356,7 +400,7 @@ impl Drawing for BreakEvenChart<'_> {
         chart
             .configure_mesh()
             .bold_line_style(GRID)
-            .light_line_style(WHITE)
+            .max_light_lines(0)
             .x_desc("utilization of the EC2 instances: share of their cost reserved by tasks (%)")
             .y_desc("USD")
             .x_label_formatter(&|x| format!("{:.0} %", 100.0 * x))

@@ -20,8 +20,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 pub use compare::draw_comparison;
-pub use data::RunData;
-pub use run::draw_run;
+pub use data::{Decision, RunData, ServicePoint};
+pub use run::{CHARTED_SERVICES, draw_run};
 pub use sweep::draw_sweep;
 
 use super::atomic::write_file;

@@ -21,9 +21,9 @@ pub const CHARTED_SERVICES: usize = 6;
 /// Columns a line is decimated to: about the plot's width in pixels.
 const COLUMNS: usize = 900;
 
-/// Draws the run in `dir` into `dir/charts`; returns the charts written, in the report's order.
-pub fn draw_run(dir: &Path) -> Result<Vec<Chart>, ChartError> {
-    let data = RunData::read(dir)?;
+/// Draws the run read from `dir` into `dir/charts`; returns the charts written, in the
+/// report's order.
+pub fn draw_run(dir: &Path, data: &RunData) -> Result<Vec<Chart>, ChartError> {
     let out = super::folder(dir);
     std::fs::create_dir_all(&out).map_err(|source| ChartError::Write { path: out.display().to_string(), source })?;
     let axis = TimeAxis { start_unix_ms: data.start_unix_ms, span_s: data.duration_s };
@@ -52,7 +52,7 @@ pub fn draw_run(dir: &Path) -> Result<Vec<Chart>, ChartError> {
         let capacity = ReservedChart { provider, axis: &axis, groups: &groups };
         charts.push(render(&out, &format!("reserved-{name}"), &capacity.title(), &capacity)?);
     }
-    let parts = cost_parts(&data);
+    let parts = cost_parts(data);
     let cumulative = CostChart { parts: &parts, axis: &axis, groups: &groups, per_hour: false };
     charts.push(render(&out, "cost", &cumulative.title(), &cumulative)?);
     let per_hour = CostChart { parts: &parts, axis: &axis, groups: &groups, per_hour: true };
@@ -82,7 +82,7 @@ pub(super) fn time_chart<'a, DB: DrawingBackend>(
     chart
         .configure_mesh()
         .bold_line_style(GRID)
-        .light_line_style(WHITE)
+        .max_light_lines(0)
         .x_desc("time (UTC)")
         .y_desc(y_desc)
         .x_label_formatter(&label)

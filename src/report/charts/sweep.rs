@@ -171,7 +171,7 @@ impl Drawing for Pareto<'_> {
         chart
             .configure_mesh()
             .bold_line_style(GRID)
-            .light_line_style(WHITE)
+            .max_light_lines(0)
             .x_desc("requests not served (% of those offered)")
             .y_desc("cost (USD)")
             .x_label_formatter(&|x| format!("{x:.3}"))
@@ -253,7 +253,7 @@ impl Drawing for AlongAxis<'_> {
         chart
             .configure_mesh()
             .bold_line_style(GRID)
-            .light_line_style(WHITE)
+            .max_light_lines(0)
             .x_desc(self.sweep.axes[self.axis].clone())
             .y_desc("cost (USD)")
             .y_label_formatter(&|v| short_number(*v))
