@@ -31,18 +31,32 @@ impl std::ops::Index<&str> for Fields<'_> {
     }
 }
 
-fn read_csv(path: &Path, keep: impl Fn(&Fields) -> bool) -> Result<Vec<Row>, ExplainError> {
+/// Calls `take` with each row `keep` accepts, in file order, up to the first accepted row after
+/// `t`, which it is given too (it tells what came next): the files are in time order, so a
+/// moment early in a long run is told without reading the rest.
+fn scan(path: &Path, t: f64, keep: impl Fn(&Fields) -> bool, mut take: impl FnMut(Row)) -> Result<(), ExplainError> {
     let fail = |reason: String| ExplainError::Read { file: path.display().to_string(), reason };
     let mut reader = csv::Reader::from_path(path).map_err(|e| fail(e.to_string()))?;
     let headers = reader.headers().map_err(|e| fail(e.to_string()))?.clone();
-    let mut rows = Vec::new();
     let mut record = csv::ByteRecord::new();
     while reader.read_byte_record(&mut record).map_err(|e| fail(e.to_string()))? {
         let fields = Fields { headers: &headers, record: &record };
         if keep(&fields) {
-            rows.push(headers.iter().map(|h| (h.to_owned(), fields[h].to_owned())).collect());
+            let row: Row = headers.iter().map(|h| (h.to_owned(), fields[h].to_owned())).collect();
+            let after = seconds(&row) > t;
+            take(row);
+            if after {
+                break;
+            }
         }
     }
+    Ok(())
+}
+
+/// The rows `keep` accepts up to `t`, and the first one after it.
+fn read_until(path: &Path, t: f64, keep: impl Fn(&Fields) -> bool) -> Result<Vec<Row>, ExplainError> {
+    let mut rows = Vec::new();
+    scan(path, t, keep, |row| rows.push(row))?;
     Ok(rows)
 }
 
@@ -88,14 +102,24 @@ pub fn explain(dir: &Path, service: &str, at: &str) -> Result<String, ExplainErr
     }
 
     let mine = |row: &Fields| &row["service"] == service;
-    let decisions = read_csv(&dir.join("events.csv"), |row| {
+    let decisions = read_until(&dir.join("events.csv"), t, |row| {
         mine(row) && &row["event"] != "task" && &row["event"] != "placement_failed"
     })?;
-    // The service's own rows (a Fargate Spot part has the provider set).
-    let series = read_csv(&dir.join("timeseries.csv"), |row| mine(row) && row["provider"].is_empty())?;
+    // The service's own rows (a Fargate Spot part has the provider set): the latest up to `t`.
+    let mut interval = None;
+    scan(
+        &dir.join("timeseries.csv"),
+        t,
+        |row| mine(row) && row["provider"].is_empty(),
+        |row| {
+            if seconds(&row) <= t {
+                interval = Some(row);
+            }
+        },
+    )?;
     let mut story = String::new();
 
-    if let Some(row) = series.iter().rev().find(|r| seconds(r) <= t) {
+    if let Some(row) = interval {
         let cpu = if row["cpu_utilization_mean"].is_empty() {
             "no CPU datapoint (no task running)".to_owned()
         } else {
@@ -162,7 +186,7 @@ fn capacity_story(
     groups: &[String],
     t: f64,
 ) -> Result<(), ExplainError> {
-    let rows = read_csv(&dir.join("events.csv"), |row| {
+    let rows = read_until(&dir.join("events.csv"), t, |row| {
         &row["service"] == service && (&row["event"] == "task" || &row["event"] == "placement_failed")
             || row["event"].starts_with("group_scale") && groups.iter().any(|g| g == &row["provider"])
     })?;

@@ -7,9 +7,11 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use super::ReportError;
 use super::atomic::write_file;
-use super::charts::{Chart, Decision, RunData, ServicePoint};
+use super::charts::{Chart, RunData};
 use super::compare::Comparison;
 use super::summary::SummaryLine;
 
@@ -277,10 +279,6 @@ pub fn run_report(dir: &Path, data: &RunData, charts: &[Chart]) -> Result<(), Re
         .map_err(|source| ReportError::Io { path: path.display().to_string(), source })
 }
 
-/// How many moments of each kind the report tells, and how many of them it explains.
-const MOMENTS: usize = 5;
-const EXPLAINED: usize = 1;
-
 /// The largest scale-outs, the worst unserved intervals and the Spot interruptions, with
 /// `ecsim explain`'s story of the first of each.
 fn moments(dir: &Path, data: &RunData) -> String {
@@ -289,24 +287,28 @@ fn moments(dir: &Path, data: &RunData) -> String {
         let ms = data.start_unix_ms + (t * 1000.0) as i64;
         jiff::Timestamp::from_millisecond(ms).map_or(format!("{t} s"), |ts| ts.to_string())
     };
-    let explain = |service: &str, t: f64| match super::explain(dir, service, &format!("{}s", t.max(0.0) as u64)) {
-        Ok(story) => format!("<div class=\"story\">{}</div>\n", escape(story.trim_end())),
-        Err(e) => format!("<p class=\"sub\">ecsim explain: {}</p>\n", escape(&e.to_string())),
-    };
+    let explain =
+        |service: &str, t: f64| match super::explain(dir, service, &format!("{}ms", (t * 1000.0).round() as u64)) {
+            Ok(story) => format!("<div class=\"story\">{}</div>\n", escape(story.trim_end())),
+            Err(e) => format!("<p class=\"sub\">ecsim explain: {}</p>\n", escape(&e.to_string())),
+        };
+    let (outs, unserved) = (&data.moments.scale_outs, &data.moments.unserved);
+    // `ecsim explain`'s story of the first moment of each kind; each reads the run's files,
+    // so they are told side by side.
+    let asked = [
+        outs.first().map(|(service, d)| (service.as_str(), d.at)),
+        unserved.first().map(|u| (u.service.as_str(), u.start)),
+        data.moments.first_spot_interruption.as_ref().map(|(t, service)| (service.as_str(), *t)),
+    ];
+    let stories: Vec<String> =
+        asked.par_iter().map(|moment| moment.map_or(String::new(), |(service, t)| explain(service, t))).collect();
 
-    let mut outs: Vec<(&str, &Decision)> = data
-        .services
-        .iter()
-        .flat_map(|s| s.decisions.iter().filter(|d| d.out).map(move |d| (s.name.as_str(), d)))
-        .collect();
-    outs.sort_by(|a, b| (b.1.after - b.1.before).total_cmp(&(a.1.after - a.1.before)).then(a.1.at.total_cmp(&b.1.at)));
     out.push_str("<h3>The largest scale-outs</h3>\n");
     if outs.is_empty() {
         out.push_str("<p class=\"sub\">No scale-out changed a desired count.</p>\n");
     } else {
         let rows: Vec<Vec<String>> = outs
             .iter()
-            .take(MOMENTS)
             .map(|(service, d)| {
                 vec![
                     at(d.at),
@@ -318,36 +320,22 @@ fn moments(dir: &Path, data: &RunData) -> String {
             })
             .collect();
         out.push_str(&table(&["when", "service", "policy", "desired", "metric"], &rows));
-        for (service, d) in outs.iter().take(EXPLAINED) {
-            out.push_str(&explain(service, d.at));
-        }
+        out.push_str(&stories[0]);
     }
 
-    let mut unserved: Vec<(&str, &ServicePoint, f64)> = data
-        .services
-        .iter()
-        .flat_map(|s| {
-            s.series
-                .iter()
-                .map(move |p| (s.name.as_str(), p, (p.offered_rps * (p.end - p.start) - p.served_requests).max(0.0)))
-        })
-        .filter(|(_, _, lost)| *lost > 0.5)
-        .collect();
-    unserved.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.1.start.total_cmp(&b.1.start)));
     out.push_str("<h3>The worst unserved intervals</h3>\n");
     if unserved.is_empty() {
         out.push_str("<p class=\"sub\">Every request offered was served.</p>\n");
     } else {
         let rows: Vec<Vec<String>> = unserved
             .iter()
-            .take(MOMENTS)
-            .map(|(service, p, lost)| {
+            .map(|u| {
                 vec![
-                    at(p.start),
-                    service.to_string(),
-                    format!("{lost:.0}"),
-                    format!("{:.1}", p.offered_rps),
-                    format!("{:.1}", p.running_mean),
+                    at(u.start),
+                    u.service.clone(),
+                    format!("{:.0}", u.requests),
+                    format!("{:.1}", u.offered_rps),
+                    format!("{:.1}", u.running_mean),
                 ]
             })
             .collect();
@@ -355,24 +343,22 @@ fn moments(dir: &Path, data: &RunData) -> String {
             &["interval from", "service", "requests unserved", "offered per s", "RUNNING tasks"],
             &rows,
         ));
-        for (service, p, _) in unserved.iter().take(EXPLAINED) {
-            out.push_str(&explain(service, p.start));
-        }
+        out.push_str(&stories[1]);
     }
 
     out.push_str("<h3>Fargate Spot interruptions</h3>\n");
-    if data.spot_interruptions.is_empty() {
-        out.push_str("<p class=\"sub\">No Fargate Spot task was interrupted.</p>\n");
-    } else {
-        let _ = writeln!(
-            out,
-            "<p>{} interruption(s); the first at {} ({}). Each interrupted task got the two-minute warning, stopped after its stop timeout, and was replaced at once.</p>",
-            data.spot_interruptions.len(),
-            at(data.spot_interruptions[0].0),
-            escape(&data.spot_interruptions[0].1)
-        );
-        let (t, service) = &data.spot_interruptions[0];
-        out.push_str(&explain(service, *t));
+    match &data.moments.first_spot_interruption {
+        None => out.push_str("<p class=\"sub\">No Fargate Spot task was interrupted.</p>\n"),
+        Some((t, service)) => {
+            let _ = writeln!(
+                out,
+                "<p>{} interruption(s); the first at {} ({}). Each interrupted task got the two-minute warning, stopped after its stop timeout, and was replaced at once.</p>",
+                data.moments.spot_interruptions,
+                at(*t),
+                escape(service)
+            );
+            out.push_str(&stories[2]);
+        }
     }
     out
 }

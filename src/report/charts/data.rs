@@ -2,9 +2,10 @@
 //! `timeseries.csv` and the scaling decisions of `events.csv`. Charts are drawn from the files
 //! alone, so `ecsim plot` can draw them again for any run, old or new.
 
+use std::collections::HashMap;
 use std::path::Path;
 
-use super::ChartError;
+use super::{CHARTED_SERVICES, ChartError};
 use crate::report::Summary;
 
 /// One interval of a service's time series.
@@ -76,15 +77,65 @@ pub struct ProviderData {
     pub series: Vec<ProviderPoint>,
 }
 
-/// A run's folder, read.
+/// The Fargate part of the bill over every service, interval by interval.
+#[derive(Clone, Debug, Default)]
+pub struct FargateCost {
+    /// Whether any service runs On-Demand Fargate tasks, and whether any runs Spot ones.
+    pub on_demand: bool,
+    pub spot: bool,
+    /// Per interval: On-Demand cost, its running total, Spot cost, its running total.
+    pub intervals: Vec<[f64; 4]>,
+}
+
+/// An interval of a service where requests went unserved.
+#[derive(Clone, Debug)]
+pub struct Unserved {
+    pub service: String,
+    pub start: f64,
+    pub requests: f64,
+    pub offered_rps: f64,
+    pub running_mean: f64,
+}
+
+/// The moments of a run the report tells, over every service: the largest first, the
+/// earliest first among equals.
+#[derive(Clone, Debug, Default)]
+pub struct Moments {
+    pub scale_outs: Vec<(String, Decision)>,
+    pub unserved: Vec<Unserved>,
+    /// How many Fargate Spot tasks were interrupted, and the first of them (time, service).
+    pub spot_interruptions: usize,
+    pub first_spot_interruption: Option<(f64, String)>,
+}
+
+/// How many moments of each kind are kept.
+pub const MOMENTS: usize = 5;
+
+/// Keeps the `MOMENTS` items of largest `size`, the earlier first among equals (items come in
+/// time order).
+fn keep_largest<T>(kept: &mut Vec<(f64, T)>, size: f64, item: T) {
+    if kept.len() == MOMENTS && kept.last().is_some_and(|(smallest, _)| size <= *smallest) {
+        return;
+    }
+    let at = kept.partition_point(|(s, _)| *s >= size);
+    kept.insert(at, (size, item));
+    kept.truncate(MOMENTS);
+}
+
+/// A run's folder, read: the charted services in full, the rest only as far as the run's
+/// cost and its moments need them, so a run of many services over many intervals is read in
+/// little memory.
 pub struct RunData {
     pub summary: Summary,
     pub start_unix_ms: i64,
     pub duration_s: f64,
+    /// The services charted, the costliest first (at most `CHARTED_SERVICES`).
     pub services: Vec<ServiceData>,
     pub providers: Vec<ProviderData>,
-    /// The Spot interruptions of Fargate tasks (times, in seconds), for the report.
-    pub spot_interruptions: Vec<(f64, String)>,
+    /// Each interval's bounds, in seconds from the start.
+    pub intervals: Vec<(f64, f64)>,
+    pub fargate: FargateCost,
+    pub moments: Moments,
 }
 
 impl RunData {
@@ -95,10 +146,13 @@ impl RunData {
         let start_unix_ms = scenario["start_unix_ms"].as_i64().unwrap_or(0);
         let duration_s = summary.duration_s;
         let configs = scenario["services"].as_array().cloned().unwrap_or_default();
-        let mut services: Vec<ServiceData> = summary
-            .services
+        let mut costliest: Vec<usize> = (0..summary.services.len()).collect();
+        costliest.sort_by(|&a, &b| summary.services[b].cost_usd.total_cmp(&summary.services[a].cost_usd));
+        costliest.truncate(CHARTED_SERVICES);
+        let services: Vec<ServiceData> = costliest
             .iter()
-            .map(|line| {
+            .map(|&i| {
+                let line = &summary.services[i];
                 let config = configs.iter().find(|c| c["name"] == line.service.as_str());
                 ServiceData {
                     name: line.service.clone(),
@@ -111,11 +165,21 @@ impl RunData {
                 }
             })
             .collect();
-        let mut providers: Vec<ProviderData> =
+        let providers: Vec<ProviderData> =
             summary.providers.iter().map(|p| ProviderData { name: p.provider.clone(), series: Vec::new() }).collect();
-        read_series(&dir.join("timeseries.csv"), duration_s, &mut services, &mut providers)?;
-        let spot_interruptions = read_events(&dir.join("events.csv"), &mut services)?;
-        Ok(RunData { summary, start_unix_ms, duration_s, services, providers, spot_interruptions })
+        let mut data = RunData {
+            summary,
+            start_unix_ms,
+            duration_s,
+            services,
+            providers,
+            intervals: Vec::new(),
+            fargate: FargateCost::default(),
+            moments: Moments::default(),
+        };
+        data.read_series(&dir.join("timeseries.csv"))?;
+        data.read_events(&dir.join("events.csv"))?;
+        Ok(data)
     }
 
     /// The Auto Scaling groups' names, in the scenario's order (for their colours).
@@ -155,128 +219,219 @@ impl Header {
     }
 }
 
-fn number(record: &csv::StringRecord, column: usize) -> Option<f64> {
-    record.get(column).filter(|f| !f.is_empty()).and_then(|f| f.parse().ok())
+/// A field as a number; `None` when empty or not one.
+fn number(record: &csv::ByteRecord, column: usize) -> Option<f64> {
+    record.get(column).filter(|f| !f.is_empty()).and_then(|f| std::str::from_utf8(f).ok()?.parse().ok())
 }
 
-fn read_series(
-    path: &Path,
-    duration_s: f64,
-    services: &mut [ServiceData],
-    providers: &mut [ProviderData],
-) -> Result<(), ChartError> {
-    let fail = |e: String| ChartError::read(path, e);
-    let mut reader = csv::Reader::from_path(path).map_err(|e| ChartError::read(path, e))?;
-    let header = Header(reader.headers().map_err(|e| ChartError::read(path, e))?.clone());
-    let column = |name: &str| header.index(name).map_err(fail);
-    let [time, service, provider, offered_rps, served, running, pending, desired, cpu, cost, cumulative] = [
-        "time_s",
-        "service",
-        "provider",
-        "offered_rps",
-        "served_requests",
-        "tasks_running_mean",
-        "tasks_pending_max",
-        "desired_count",
-        "cpu_utilization_mean",
-        "cost_usd",
-        "cumulative_cost_usd",
-    ]
-    .map(column);
-    let [p_pending, p_active, p_draining, idle] =
-        ["instances_pending_max", "instances_active_max", "instances_draining_max", "idle_cost_usd"].map(column);
-    let (time, service, provider, offered_rps, served, running, pending, desired, cpu, cost, cumulative) =
-        (time?, service?, provider?, offered_rps?, served?, running?, pending?, desired?, cpu?, cost?, cumulative?);
-    let (p_pending, p_active, p_draining, idle) = (p_pending?, p_active?, p_draining?, idle?);
-    for record in reader.records() {
-        let record = record.map_err(|e| ChartError::read(path, e))?;
-        let at = number(&record, time).unwrap_or(0.0);
-        let value = |c: usize| number(&record, c).unwrap_or(0.0);
-        let (service_name, provider_name) = (record.get(service).unwrap_or(""), record.get(provider).unwrap_or(""));
-        if let Some(s) = services.iter_mut().find(|s| !service_name.is_empty() && s.name == service_name) {
-            if provider_name == "FARGATE_SPOT" {
-                if let Some(last) = s.series.last_mut() {
-                    last.spot = Some((value(running), value(cost), value(cumulative)));
+/// What a row of `timeseries.csv` is about.
+#[derive(Clone, Copy)]
+enum Subject {
+    /// A service: whether it runs on Fargate, and its place among the charted services.
+    Service { fargate: bool, charted: Option<usize> },
+    /// An Auto Scaling group.
+    Group(usize),
+}
+
+impl RunData {
+    fn read_series(&mut self, path: &Path) -> Result<(), ChartError> {
+        let fail = |e: String| ChartError::read(path, e);
+        let mut reader = csv::Reader::from_path(path).map_err(|e| ChartError::read(path, e))?;
+        let header = Header(reader.headers().map_err(|e| ChartError::read(path, e))?.clone());
+        let column = |name: &str| header.index(name).map_err(fail);
+        let [time, service, provider, offered_rps, served, unserved, running, pending, desired, cpu, cost, cumulative] =
+            [
+                "time_s",
+                "service",
+                "provider",
+                "offered_rps",
+                "served_requests",
+                "unserved_requests",
+                "tasks_running_mean",
+                "tasks_pending_max",
+                "desired_count",
+                "cpu_utilization_mean",
+                "cost_usd",
+                "cumulative_cost_usd",
+            ]
+            .map(column);
+        let [p_pending, p_active, p_draining, idle] =
+            ["instances_pending_max", "instances_active_max", "instances_draining_max", "idle_cost_usd"].map(column);
+        let (time, service, provider, offered_rps, served, unserved, running, pending, desired, cpu, cost, cumulative) = (
+            time?,
+            service?,
+            provider?,
+            offered_rps?,
+            served?,
+            unserved?,
+            running?,
+            pending?,
+            desired?,
+            cpu?,
+            cost?,
+            cumulative?,
+        );
+        let (p_pending, p_active, p_draining, idle) = (p_pending?, p_active?, p_draining?, idle?);
+
+        let mut services: HashMap<&[u8], Subject> = HashMap::new();
+        for line in &self.summary.services {
+            let charted = self.services.iter().position(|s| s.name == line.service);
+            let fargate = line.capacity.starts_with("FARGATE");
+            self.fargate.on_demand |= fargate && line.capacity != "FARGATE_SPOT";
+            self.fargate.spot |= line.capacity.contains("FARGATE_SPOT");
+            services.insert(line.service.as_bytes(), Subject::Service { fargate, charted });
+        }
+        let groups: HashMap<&[u8], Subject> = self
+            .summary
+            .providers
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.provider.as_bytes(), Subject::Group(i)))
+            .collect();
+        let mut unserved_kept: Vec<(f64, Unserved)> = Vec::new();
+        let mut interval_time: Vec<u8> = Vec::new();
+        let mut record = csv::ByteRecord::new();
+        while reader.read_byte_record(&mut record).map_err(|e| ChartError::read(path, e))? {
+            // Rows of one interval share its time: read once, when it changes.
+            if record.get(time) != Some(&interval_time[..]) {
+                interval_time = record.get(time).unwrap_or(b"").to_vec();
+                let at = number(&record, time).unwrap_or(0.0);
+                if let Some(last) = self.intervals.last_mut() {
+                    last.1 = at;
+                }
+                self.intervals.push((at, self.duration_s));
+                self.fargate.intervals.push([0.0; 4]);
+            }
+            let at = self.intervals.last().map_or(0.0, |(start, _)| *start);
+            let value = |c: usize| number(&record, c).unwrap_or(0.0);
+            let (name, on) = (record.get(service).unwrap_or(b""), record.get(provider).unwrap_or(b""));
+            let subject = if name.is_empty() { groups.get(on) } else { services.get(name) };
+            let Some(&subject) = subject else { continue };
+            match subject {
+                Subject::Service { fargate, charted } => {
+                    let spot_part = on == b"FARGATE_SPOT";
+                    if fargate && let Some(costs) = self.fargate.intervals.last_mut() {
+                        let (c, total) = (value(cost), value(cumulative));
+                        if spot_part {
+                            // The Spot part of the service's cost, counted On-Demand by its own row.
+                            *costs = [costs[0] - c, costs[1] - total, costs[2] + c, costs[3] + total];
+                        } else {
+                            costs[0] += c;
+                            costs[1] += total;
+                        }
+                    }
+                    // Most intervals serve everything: their zero is not parsed.
+                    let all_served = record.get(unserved).is_none_or(|u| u.iter().all(|b| matches!(b, b'0' | b'.')));
+                    let requests = if spot_part || all_served { 0.0 } else { value(unserved) };
+                    if requests > 0.5 {
+                        let moment = Unserved {
+                            service: String::from_utf8_lossy(name).into_owned(),
+                            start: at,
+                            requests,
+                            offered_rps: value(offered_rps),
+                            running_mean: value(running),
+                        };
+                        keep_largest(&mut unserved_kept, requests, moment);
+                    }
+                    let Some(i) = charted else { continue };
+                    let s = &mut self.services[i];
+                    if spot_part {
+                        if let Some(last) = s.series.last_mut() {
+                            last.spot = Some((value(running), value(cost), value(cumulative)));
+                        }
+                        continue;
+                    }
+                    if let Some(last) = s.series.last_mut() {
+                        last.end = at;
+                    }
+                    s.series.push(ServicePoint {
+                        start: at,
+                        end: self.duration_s,
+                        offered_rps: value(offered_rps),
+                        served_requests: value(served),
+                        running_mean: value(running),
+                        pending_max: value(pending),
+                        desired: value(desired),
+                        cpu: number(&record, cpu),
+                        cost_usd: value(cost),
+                        cumulative_cost_usd: value(cumulative),
+                        spot: None,
+                    });
+                }
+                Subject::Group(i) => {
+                    let p = &mut self.providers[i];
+                    if let Some(last) = p.series.last_mut() {
+                        last.end = at;
+                    }
+                    p.series.push(ProviderPoint {
+                        start: at,
+                        end: self.duration_s,
+                        desired: value(desired),
+                        pending: value(p_pending),
+                        active: value(p_active),
+                        draining: value(p_draining),
+                        cost_usd: value(cost),
+                        idle_cost_usd: value(idle),
+                        cumulative_cost_usd: value(cumulative),
+                    });
+                }
+            }
+        }
+        self.moments.unserved = unserved_kept.into_iter().map(|(_, u)| u).collect();
+        Ok(())
+    }
+
+    /// The decisions that changed a charted service's desired count, the largest scale-outs
+    /// of every service, and the Fargate Spot interruptions.
+    fn read_events(&mut self, path: &Path) -> Result<(), ChartError> {
+        let fail = |e: String| ChartError::read(path, e);
+        let mut reader = csv::Reader::from_path(path).map_err(|e| ChartError::read(path, e))?;
+        let header = Header(reader.headers().map_err(|e| ChartError::read(path, e))?.clone());
+        let column = |name: &str| header.index(name).map_err(fail);
+        let [time, service, event, policy, before, after, metric, reason] =
+            ["time_s", "service", "event", "policy", "desired_before", "desired_after", "metric_value", "reason"]
+                .map(column);
+        let (time, service, event, policy, before, after, metric, reason) =
+            (time?, service?, event?, policy?, before?, after?, metric?, reason?);
+        let mut scale_outs: Vec<(f64, (String, Decision))> = Vec::new();
+        let mut record = csv::ByteRecord::new();
+        while reader.read_byte_record(&mut record).map_err(|e| ChartError::read(path, e))? {
+            let kind = record.get(event).unwrap_or(b"");
+            let text = |c: usize| String::from_utf8_lossy(record.get(c).unwrap_or(b"")).into_owned();
+            let at = || number(&record, time).unwrap_or(0.0);
+            if kind == b"task" {
+                if record.get(reason).is_some_and(|r| r.starts_with(b"Your Spot Task")) {
+                    self.moments.spot_interruptions += 1;
+                    if self.moments.first_spot_interruption.is_none() {
+                        self.moments.first_spot_interruption = Some((at(), text(service)));
+                    }
                 }
                 continue;
             }
-            if let Some(last) = s.series.last_mut() {
-                last.end = at;
+            if kind != b"scale_out" && kind != b"scale_in" {
+                continue;
             }
-            s.series.push(ServicePoint {
-                start: at,
-                end: duration_s,
-                offered_rps: value(offered_rps),
-                served_requests: value(served),
-                running_mean: value(running),
-                pending_max: value(pending),
-                desired: value(desired),
-                cpu: number(&record, cpu),
-                cost_usd: value(cost),
-                cumulative_cost_usd: value(cumulative),
-                spot: None,
-            });
-        } else if let Some(p) = providers.iter_mut().find(|p| service_name.is_empty() && p.name == provider_name) {
-            if let Some(last) = p.series.last_mut() {
-                last.end = at;
+            let (Some(b), Some(a)) = (number(&record, before), number(&record, after)) else { continue };
+            if a == b {
+                continue;
             }
-            p.series.push(ProviderPoint {
-                start: at,
-                end: duration_s,
-                desired: value(desired),
-                pending: value(p_pending),
-                active: value(p_active),
-                draining: value(p_draining),
-                cost_usd: value(cost),
-                idle_cost_usd: value(idle),
-                cumulative_cost_usd: value(cumulative),
-            });
-        }
-    }
-    Ok(())
-}
-
-/// The decisions that changed a service's desired count, and the Spot interruptions.
-fn read_events(path: &Path, services: &mut [ServiceData]) -> Result<Vec<(f64, String)>, ChartError> {
-    let fail = |e: String| ChartError::read(path, e);
-    let mut reader = csv::Reader::from_path(path).map_err(|e| ChartError::read(path, e))?;
-    let header = Header(reader.headers().map_err(|e| ChartError::read(path, e))?.clone());
-    let column = |name: &str| header.index(name).map_err(fail);
-    let [time, service, event, policy, before, after, metric, reason] =
-        ["time_s", "service", "event", "policy", "desired_before", "desired_after", "metric_value", "reason"]
-            .map(column);
-    let (time, service, event, policy, before, after, metric, reason) =
-        (time?, service?, event?, policy?, before?, after?, metric?, reason?);
-    let mut interruptions = Vec::new();
-    let mut record = csv::ByteRecord::new();
-    while reader.read_byte_record(&mut record).map_err(|e| ChartError::read(path, e))? {
-        let kind = record.get(event).unwrap_or(b"");
-        let is_decision = kind == b"scale_out" || kind == b"scale_in";
-        let interrupted = kind == b"task" && record.get(reason).is_some_and(|r| r.starts_with(b"Your Spot Task"));
-        if !is_decision && !interrupted {
-            continue;
-        }
-        let record = csv::StringRecord::from_byte_record_lossy(record.clone());
-        let at = number(&record, time).unwrap_or(0.0);
-        let name = record.get(service).unwrap_or("");
-        if interrupted {
-            interruptions.push((at, name.to_owned()));
-            continue;
-        }
-        let (Some(b), Some(a)) = (number(&record, before), number(&record, after)) else { continue };
-        if a == b {
-            continue;
-        }
-        if let Some(s) = services.iter_mut().find(|s| s.name == name) {
-            s.decisions.push(Decision {
-                at,
+            let decision = Decision {
+                at: at(),
                 out: kind == b"scale_out",
-                policy: record.get(policy).unwrap_or("").to_owned(),
+                policy: text(policy),
                 before: b,
                 after: a,
                 metric_value: number(&record, metric),
-            });
+            };
+            let name = record.get(service).unwrap_or(b"");
+            if decision.out {
+                keep_largest(&mut scale_outs, a - b, (text(service), decision.clone()));
+            }
+            if let Some(s) = self.services.iter_mut().find(|s| s.name.as_bytes() == name) {
+                s.decisions.push(decision);
+            }
         }
+        self.moments.scale_outs = scale_outs.into_iter().map(|(_, d)| d).collect();
+        Ok(())
     }
-    Ok(interruptions)
 }

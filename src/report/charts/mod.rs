@@ -126,6 +126,7 @@ fn png(pixels: &[u8], (width, height): (u32, u32)) -> Result<Vec<u8>, ChartError
     let mut encoder = png::Encoder::new(&mut bytes, width, height);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Fast);
     let mut writer = encoder.write_header().map_err(ChartError::draw)?;
     writer.write_image_data(pixels).map_err(ChartError::draw)?;
     writer.finish().map_err(ChartError::draw)?;

@@ -29,10 +29,8 @@ pub fn draw_run(dir: &Path, data: &RunData) -> Result<Vec<Chart>, ChartError> {
     let axis = TimeAxis { start_unix_ms: data.start_unix_ms, span_s: data.duration_s };
     let groups = data.groups();
     let mut charts = Vec::new();
-    let mut costliest: Vec<&ServiceData> = data.services.iter().collect();
-    costliest.sort_by(|a, b| b.cost_usd.total_cmp(&a.cost_usd));
     let mut names: Vec<String> = Vec::new();
-    for service in costliest.into_iter().take(CHARTED_SERVICES) {
+    for service in &data.services {
         let mut name = file_name(&service.name);
         while names.contains(&name) {
             name.push('_');
@@ -342,8 +340,11 @@ impl Drawing for MetricChart<'_> {
             let span = self.axis.span_s;
             chart.draw_series(DashedLineSeries::new([(0.0, target), (span, target)], 8, 5, INK.stroke_width(2)))?;
         }
-        let at_value =
-            |at: f64| s.series.iter().zip(&values).find(|(p, _)| p.start <= at && at < p.end).and_then(|(_, v)| *v);
+        // The interval a decision falls in: the last one starting at or before it.
+        let at_value = |at: f64| {
+            let after = s.series.partition_point(|p| p.start <= at);
+            after.checked_sub(1).and_then(|i| values[i])
+        };
         for (i, policy) in self.policies().iter().enumerate() {
             let colour = POLICY_COLOURS[i % POLICY_COLOURS.len()];
             let (mut outs, mut ins) = (Vec::new(), Vec::new());
@@ -447,37 +448,19 @@ struct CostPart {
 /// The intervals' bounds and each capacity's costs: Fargate On-Demand and Spot over the
 /// Fargate services, each group's whole bill (its instances, idle included).
 fn cost_parts(data: &RunData) -> (Vec<(f64, f64)>, Vec<CostPart>) {
-    let grid: Vec<(f64, f64)> = data
-        .services
-        .first()
-        .map(|s| s.series.iter().map(|p| (p.start, p.end)).collect())
-        .or_else(|| data.providers.first().map(|p| p.series.iter().map(|q| (q.start, q.end)).collect()))
-        .unwrap_or_default();
-    let n = grid.len();
+    let n = data.intervals.len();
     let mut parts = Vec::new();
-    let fargate: Vec<&ServiceData> = data.services.iter().filter(|s| s.capacity.starts_with("FARGATE")).collect();
-    if !fargate.is_empty() {
-        let (mut od, mut od_total, mut spot, mut spot_total) = (vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]);
-        for s in &fargate {
-            for (i, p) in s.series.iter().enumerate().take(n) {
-                let (_, spot_cost, spot_cumulative) = p.spot.unwrap_or((0.0, 0.0, 0.0));
-                od[i] += p.cost_usd - spot_cost;
-                od_total[i] += p.cumulative_cost_usd - spot_cumulative;
-                spot[i] += spot_cost;
-                spot_total[i] += spot_cumulative;
-            }
-        }
-        if fargate.iter().any(|s| s.capacity != "FARGATE_SPOT") {
-            parts.push(CostPart { capacity: "FARGATE".into(), idle: vec![0.0; n], cost: od, cumulative: od_total });
-        }
-        if fargate.iter().any(|s| s.capacity.contains("FARGATE_SPOT")) {
-            parts.push(CostPart {
-                capacity: "FARGATE_SPOT".into(),
-                idle: vec![0.0; n],
-                cost: spot,
-                cumulative: spot_total,
-            });
-        }
+    let fargate = |capacity: &str, cost: usize, total: usize| CostPart {
+        capacity: capacity.into(),
+        idle: vec![0.0; n],
+        cost: data.fargate.intervals.iter().map(|i| i[cost]).collect(),
+        cumulative: data.fargate.intervals.iter().map(|i| i[total]).collect(),
+    };
+    if data.fargate.on_demand {
+        parts.push(fargate("FARGATE", 0, 1));
+    }
+    if data.fargate.spot {
+        parts.push(fargate("FARGATE_SPOT", 2, 3));
     }
     for p in &data.providers {
         let take = |f: fn(&ProviderPoint) -> f64| {
@@ -492,7 +475,7 @@ fn cost_parts(data: &RunData) -> (Vec<(f64, f64)>, Vec<CostPart>) {
             cumulative: take(|q| q.cumulative_cost_usd),
         });
     }
-    (grid, parts)
+    (data.intervals.clone(), parts)
 }
 
 struct CostChart<'a> {
