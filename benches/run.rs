@@ -229,5 +229,27 @@ fn sweep(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, whole_run, simulation_only, placement, event_queue, sweep);
+/// `ecsim plot` of a run's folder: its files read back, every chart drawn as SVG and PNG, and
+/// `report.html` written (the part `--no-charts` leaves out).
+fn charts(c: &mut Criterion) {
+    let mut group = c.benchmark_group("ecsim_charts");
+    group.sample_size(10);
+    for (label, file) in [("1 service x 30 days", "services-1.toml"), ("100 services x 30 days", "services-100.toml")] {
+        let out = tempfile::tempdir().unwrap();
+        let loaded = scenario::load(&scenario_path(file), &Overrides::default()).unwrap();
+        ecsim::report::run_into(out.path(), &loaded.scenario, &loaded.warnings, &ecsim::report::Progress::hidden())
+            .unwrap();
+        group.bench_function(label, |b| {
+            b.iter(|| {
+                ecsim::report::illustrate_run(out.path()).unwrap();
+                let report = std::fs::metadata(out.path().join("report.html")).unwrap();
+                assert!(report.len() > 10_000);
+                black_box(report)
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, whole_run, simulation_only, placement, event_queue, sweep, charts);
 criterion_main!(benches);

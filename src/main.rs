@@ -118,6 +118,7 @@ enum Command {
     },
     /// Check scenario files without running them.
     Validate {
+        /// Scenario or sweep files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -145,9 +146,11 @@ enum Command {
         #[arg(long)]
         no_charts: bool,
     },
-    /// Draw again the charts of output folders (a run, a scenario's variants, a sweep) from
-    /// their files alone.
+    /// Draw again the charts and report.html of output folders (a run, a scenario's variants,
+    /// a sweep) from their files alone.
     Plot {
+        /// Output folders: a run's, the folder of a scenario's variants (or of `ecsim compare
+        /// --out`), a sweep's or a merge's.
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
     },

@@ -140,6 +140,27 @@ fn every_example_draws_every_chart_and_plot_draws_them_again() {
     assert!(copy.join("report.html").exists());
 }
 
+/// A folder written again by a run whose service has another name shows that run's charts
+/// alone: none of the earlier service's is left beside them.
+#[test]
+fn a_folder_written_again_keeps_no_chart_of_the_earlier_run() {
+    let out = tempfile::tempdir().unwrap();
+    let quickstart = std::fs::read_to_string(root().join("scenarios/quickstart.toml")).unwrap();
+    let renamed = out.path().join("renamed.toml");
+    std::fs::write(
+        &renamed,
+        quickstart.replace("[services.api]", "[services.web_api]").replace("services.api.", "services.web_api."),
+    )
+    .unwrap();
+    let dir = out.path().join("run");
+    run_ok(&root().join("scenarios/quickstart.toml"), &dir, &[]);
+    assert!(charts(&dir).contains(&"load-api".to_owned()));
+    run_ok(&renamed, &dir, &[]);
+    let names = charts(&dir);
+    assert_eq!(names, ["cost", "cost-per-hour", "load-web_api", "metric-web_api", "tasks-web_api"], "{names:?}");
+    assert!(!dir.join("charts/load-api.svg").exists());
+}
+
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {

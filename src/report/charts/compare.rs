@@ -45,7 +45,7 @@ pub fn draw_comparison(
         let chart = BreakEvenChart { comparison };
         charts.push(render(&dir, "comparison-break-even", &chart.title(), &chart)?);
     }
-    Ok(charts)
+    super::keep_only(&dir, charts)
 }
 
 /// Vertical stripes over `[x0, x1] × [y0, y1]`: the idle part of a bar.

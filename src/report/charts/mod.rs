@@ -64,6 +64,21 @@ pub fn folder(dir: &Path) -> PathBuf {
     dir.join("charts")
 }
 
+/// Removes from the charts folder `dir` every chart but those just drawn, so that a folder
+/// written again (a service renamed, a variant dropped) shows no chart of an earlier run.
+fn keep_only(dir: &Path, drawn: Vec<Chart>) -> Result<Vec<Chart>, ChartError> {
+    let fail = |source| ChartError::Write { path: dir.display().to_string(), source };
+    for entry in std::fs::read_dir(dir).map_err(fail)? {
+        let path = entry.map_err(fail)?.path();
+        let chart = path.extension().is_some_and(|e| e == "svg" || e == "png");
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        if chart && !drawn.iter().any(|c| c.file == stem) {
+            std::fs::remove_file(&path).map_err(fail)?;
+        }
+    }
+    Ok(drawn)
+}
+
 /// A name for a file from a service's or a run's name: letters, digits, '-', '_' and '.'
 /// kept, anything else '_'; never empty, never `.` or `..`.
 pub fn file_name(name: &str) -> String {

@@ -55,7 +55,7 @@ pub fn draw_run(dir: &Path, data: &RunData) -> Result<Vec<Chart>, ChartError> {
     charts.push(render(&out, "cost", &cumulative.title(), &cumulative)?);
     let per_hour = CostChart { parts: &parts, axis: &axis, groups: &groups, per_hour: true };
     charts.push(render(&out, "cost-per-hour", &per_hour.title(), &per_hour)?);
-    Ok(charts)
+    super::keep_only(&out, charts)
 }
 
 pub(super) type TimeChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<Ticks, RangedCoordf64>>;

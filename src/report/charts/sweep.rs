@@ -84,7 +84,7 @@ pub fn draw_sweep(dir: &Path) -> Result<Vec<Chart>, ChartError> {
     let mut charts = Vec::new();
     // A sweep whose runs all failed has nothing to draw.
     if !sweep.points.iter().any(|p| p.cost.is_some() && p.unserved.is_some()) {
-        return Ok(charts);
+        return super::keep_only(&out, charts);
     }
     let pareto = Pareto { sweep: &sweep, front: &front };
     charts.push(render(&out, "sweep-pareto", &pareto.title(), &pareto)?);
@@ -100,7 +100,7 @@ pub fn draw_sweep(dir: &Path) -> Result<Vec<Chart>, ChartError> {
         let chart = HeatMap { sweep: &sweep, x: sweep.leading[0], y: sweep.leading[1] };
         charts.push(render(&out, "sweep-heatmap", &chart.title(), &chart)?);
     }
-    Ok(charts)
+    super::keep_only(&out, charts)
 }
 
 /// The sweep's points and its axes; `leading` are the axes that are not zipped to an axis
