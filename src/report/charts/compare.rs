@@ -78,13 +78,8 @@ fn category_chart<'a, DB: DrawingBackend>(
     let y_max = if y_max.is_finite() && y_max > 0.0 { y_max * 1.18 } else { 1.0 };
     let n = names.len().max(1);
     let keys: Vec<f64> = (0..n).map(|i| i as f64 + 0.5).collect();
-    let mut chart = ChartBuilder::on(area)
-        .caption(title, style::title_style())
-        .margin(12)
-        .margin_right(48)
-        .x_label_area_size(46)
-        .y_label_area_size(74)
-        .build_cartesian_2d(Ticks { range: 0.0..n as f64, keys }, 0.0..y_max)?;
+    let mut chart =
+        style::frame(area, title, 74).build_cartesian_2d(Ticks { range: 0.0..n as f64, keys }, 0.0..y_max)?;
     let label = |x: &f64| names.get(x.floor() as usize).cloned().unwrap_or_default();
     chart
         .configure_mesh()
@@ -390,13 +385,7 @@ impl Drawing for BreakEvenChart<'_> {
         let at = |x: f64| reserved / x;
         let low = (b.utilization.min(b.break_even_utilization) * 0.6).clamp(0.05, 0.9);
         let top = at(low).max(fargate.fargate_cost_usd) * 1.1;
-        let mut chart = ChartBuilder::on(plot)
-            .caption(self.title(), style::title_style())
-            .margin(12)
-            .margin_right(48)
-            .x_label_area_size(46)
-            .y_label_area_size(74)
-            .build_cartesian_2d(low..1.0, 0.0..top)?;
+        let mut chart = style::frame(plot, &self.title(), 74).build_cartesian_2d(low..1.0, 0.0..top)?;
         chart
             .configure_mesh()
             .bold_line_style(GRID)

@@ -69,13 +69,7 @@ pub(super) fn time_chart<'a, DB: DrawingBackend>(
     y_max: f64,
 ) -> Result<TimeChart<'a, DB>, ChartError> {
     let y_max = if y_max.is_finite() && y_max > 0.0 { y_max * 1.08 } else { 1.0 };
-    let mut chart = ChartBuilder::on(area)
-        .caption(title, style::title_style())
-        .margin(12)
-        .margin_right(48)
-        .x_label_area_size(46)
-        .y_label_area_size(74)
-        .build_cartesian_2d(axis.ticks(), 0.0..y_max)?;
+    let mut chart = style::frame(area, title, 74).build_cartesian_2d(axis.ticks(), 0.0..y_max)?;
     let label = |t: &f64| axis.label(*t);
     chart
         .configure_mesh()

@@ -74,6 +74,18 @@ pub const SIZE: (u32, u32) = (1000, 520);
 /// The strip under the plot that holds the legend.
 pub const LEGEND_HEIGHT: u32 = 56;
 
+/// The frame every chart shares: its title above, the margins, and room for the axes' labels
+/// (`y_labels` pixels wide: wider for a heat map's names).
+pub fn frame<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    y_labels: u32,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(area);
+    builder.caption(title, title_style()).margin(12).margin_right(48).x_label_area_size(46).y_label_area_size(y_labels);
+    builder
+}
+
 pub fn title_style() -> TextStyle<'static> {
     (FONT, 22).into_font().color(&INK)
 }

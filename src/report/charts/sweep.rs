@@ -161,13 +161,7 @@ impl Drawing for Pareto<'_> {
         let y_high = known.iter().map(|(_, _, c)| c.2).fold(0.0, f64::max);
         let margin = ((y_high - y_low) * 0.08).max(y_high.abs() * 0.01).max(1e-6);
         let (y0, y1) = ((y_low - margin).max(0.0), y_high + margin);
-        let mut chart = ChartBuilder::on(plot)
-            .caption(self.title(), style::title_style())
-            .margin(12)
-            .margin_right(48)
-            .x_label_area_size(46)
-            .y_label_area_size(74)
-            .build_cartesian_2d(0.0..x_max, y0..y1)?;
+        let mut chart = style::frame(plot, &self.title(), 74).build_cartesian_2d(0.0..x_max, y0..y1)?;
         chart
             .configure_mesh()
             .bold_line_style(GRID)
@@ -243,13 +237,8 @@ impl Drawing for AlongAxis<'_> {
         let (x0, x1) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)));
         let (x0, x1) = if x0 < x1 { (x0, x1) } else { (x0 - 1.0, x0 + 1.0) };
         let y_high = lines.iter().flat_map(|(_, l)| l.iter().map(|p| p.1.2)).fold(0.0, f64::max);
-        let mut chart = ChartBuilder::on(plot)
-            .caption(self.title(), style::title_style())
-            .margin(12)
-            .margin_right(48)
-            .x_label_area_size(46)
-            .y_label_area_size(74)
-            .build_cartesian_2d(x0..x1, 0.0..(y_high * 1.08).max(1e-6))?;
+        let mut chart =
+            style::frame(plot, &self.title(), 74).build_cartesian_2d(x0..x1, 0.0..(y_high * 1.08).max(1e-6))?;
         chart
             .configure_mesh()
             .bold_line_style(GRID)
@@ -327,16 +316,10 @@ impl Drawing for HeatMap<'_> {
         let (columns, rows) = (self.values(self.x), self.values(self.y));
         let (low, high) = self.range();
         let (n, m) = (columns.len().max(1), rows.len().max(1));
-        let mut chart = ChartBuilder::on(plot)
-            .caption(self.title(), style::title_style())
-            .margin(12)
-            .margin_right(48)
-            .x_label_area_size(46)
-            .y_label_area_size(110)
-            .build_cartesian_2d(
-                Ticks { range: 0.0..n as f64, keys: (0..n).map(|i| i as f64 + 0.5).collect() },
-                Ticks { range: 0.0..m as f64, keys: (0..m).map(|i| i as f64 + 0.5).collect() },
-            )?;
+        let mut chart = style::frame(plot, &self.title(), 110).build_cartesian_2d(
+            Ticks { range: 0.0..n as f64, keys: (0..n).map(|i| i as f64 + 0.5).collect() },
+            Ticks { range: 0.0..m as f64, keys: (0..m).map(|i| i as f64 + 0.5).collect() },
+        )?;
         let x_label = |x: &f64| columns.get(x.floor() as usize).map(|s| s.to_string()).unwrap_or_default();
         let y_label = |y: &f64| rows.get(y.floor() as usize).map(|s| s.to_string()).unwrap_or_default();
         chart
