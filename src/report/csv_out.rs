@@ -160,6 +160,9 @@ fn push_two_digits(out: &mut String, value: i64) {
     out.push(char::from(b'0' + (value % 10) as u8));
 }
 
+/// The `reason` of a scale-out from zero running tasks (reference §1.3).
+pub const FROM_ZERO_REASON: &str = "scale from zero: after one datapoint, by the minimum amount";
+
 /// An alarm's condition in words, e.g. `ECSServiceAverageCPUUtilization Average > 60 for 3 of 3 × 1 min`.
 fn condition(alarm: &AlarmConfig) -> String {
     let operator = match alarm.comparison {
@@ -377,7 +380,12 @@ impl Recorder for CsvRecorder<'_> {
             None => self.line.empty(1),
         }
         self.line.text(if decision.won { "true" } else { "false" });
-        self.line.empty(6);
+        if decision.from_zero {
+            self.line.empty(5);
+            self.line.field(csv_field(FROM_ZERO_REASON));
+        } else {
+            self.line.empty(6);
+        }
         self.event_line();
     }
 

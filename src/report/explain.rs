@@ -242,13 +242,23 @@ fn describe(row: &Row) -> String {
         );
     }
     let datapoints: Vec<&str> = row["datapoints"].split(';').collect();
-    let mut text = format!(
-        "Policy {} was invoked because its {} was in ALARM ({}); the datapoints it saw, oldest first: {}. ",
-        row["policy"],
-        row["alarm"],
-        row["alarm_condition"],
-        datapoints.join(", ")
-    );
+    let mut text = if row["reason"] == super::csv_out::FROM_ZERO_REASON {
+        format!(
+            "Policy {} was invoked with no task running, on the first datapoint of its {} that breached ({}): from zero, Service Auto Scaling waits for one datapoint, not the whole alarm, and adds the minimum, one task, then scales from the running count again; the datapoints, oldest first: {}. ",
+            row["policy"],
+            row["alarm"],
+            row["alarm_condition"],
+            datapoints.join(", ")
+        )
+    } else {
+        format!(
+            "Policy {} was invoked because its {} was in ALARM ({}); the datapoints it saw, oldest first: {}. ",
+            row["policy"],
+            row["alarm"],
+            row["alarm_condition"],
+            datapoints.join(", ")
+        )
+    };
     let direction = if row["event"] == "scale_out" { "out" } else { "in" };
     let _ = write!(
         text,

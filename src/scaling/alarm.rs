@@ -187,6 +187,12 @@ impl Alarm {
     pub fn latest(&self) -> Option<f64> {
         self.recent.back().copied().flatten()
     }
+
+    /// Whether the newest datapoint is data that breaches the threshold (whatever the window
+    /// says): what a scale-out from zero running tasks waits for (§1.3).
+    pub fn latest_breaches(&self) -> bool {
+        self.latest().is_some_and(|v| self.config.comparison.breaches(v, self.config.threshold))
+    }
 }
 
 #[cfg(test)]

@@ -140,6 +140,8 @@ pub struct Decision {
     pub limited_by: Option<Limit>,
     /// Whether this decision set the desired count.
     pub won: bool,
+    /// A scale-out from zero running tasks: after one datapoint, by the minimum amount (§1.3).
+    pub from_zero: bool,
 }
 
 fn clamp(proposed: u32, view: &CapacityView) -> (u32, Option<Limit>) {
@@ -166,6 +168,7 @@ struct Ask {
     proposed: u32,
     /// A cooldown that holds the change back.
     blocked: Option<Limit>,
+    from_zero: bool,
 }
 
 /// Records `ask` if it changes the desired count or a limit stopped it from doing so.
@@ -191,13 +194,23 @@ fn consider(decisions: &mut Vec<Decision>, view: &CapacityView, ask: Ask) {
         new_desired,
         limited_by,
         won: false,
+        from_zero: ask.from_zero,
     });
 }
 
-/// Whether any alarm of these policies is in ALARM: if none is, no policy acts.
-pub fn in_alarm(states: &[PolicyState]) -> bool {
-    states.iter().flat_map(|p| &p.alarms).any(|a| a.state() == AlarmState::Alarm)
+/// Whether any policy may act this minute: an alarm is in ALARM, or the service runs no task
+/// and an alarm's newest datapoint breaches, which is all a scale-out from zero waits for
+/// (§1.3). If neither, no policy acts.
+pub fn may_act(states: &[PolicyState], running: u32) -> bool {
+    let alarms = || states.iter().flat_map(|p| &p.alarms);
+    alarms().any(|a| a.state() == AlarmState::Alarm) || (running == 0 && alarms().any(Alarm::latest_breaches))
 }
+
+/// "When actual capacity is 0 and the metric indicates that there is workload demand, Service
+/// Auto Scaling waits for one data point to be sent before scaling out. In this case, it scales
+/// out by the minimum possible amount as a starting point and then resumes scaling based on the
+/// actual running task count" (§1.3): one task, whatever the policy's rule would add.
+const FROM_ZERO: u32 = 1;
 
 /// Evaluates every policy of a service after a minute's datapoints. Returns the decisions worth
 /// recording, at most one of them marked `won`; the others lost, or were stopped by a limit.
@@ -208,7 +221,7 @@ pub fn evaluate(
     view: &CapacityView,
 ) -> Vec<Decision> {
     let alarmed = |i: usize, a: usize| states[i].alarms[a].state() == AlarmState::Alarm;
-    if !in_alarm(states) {
+    if !may_act(states, view.running) {
         return Vec::new();
     }
     let mut decisions = Vec::new();
@@ -221,33 +234,37 @@ pub fn evaluate(
                     tt_scale_in_policies += 1;
                     tt_scale_in_ready &= alarmed(i, 1);
                 }
-                if !alarmed(i, 0) || suspension.dynamic_scaling_out_suspended {
-                    continue;
-                }
-                let Some(metric) = states[i].alarms[0].latest() else { continue };
                 let base = match tt.scale_from {
                     ScaleFrom::RunningCount => view.running,
                     ScaleFrom::DesiredCount => view.desired,
                 };
-                // From zero, "it scales out by the minimum possible amount as a starting point" (§1.3).
-                let proposed = if base == 0 { 1 } else { proposed_capacity(base, metric, tt.target_value) };
+                let from_zero = base == 0;
+                let high = &states[i].alarms[0];
+                if !(alarmed(i, 0) || from_zero && high.latest_breaches()) || suspension.dynamic_scaling_out_suspended {
+                    continue;
+                }
+                let Some(metric) = high.latest() else { continue };
+                let proposed = if from_zero { FROM_ZERO } else { proposed_capacity(base, metric, tt.target_value) };
                 let blocked = (tt.scale_from == ScaleFrom::DesiredCount
                     && in_cooldown(view.last_scale_out, tt.scale_out_cooldown_ms, view.now))
                 .then_some(Limit::ScaleOutCooldown);
-                consider(
-                    &mut decisions,
-                    view,
-                    Ask { direction: Direction::Out, policy: i, alarm: 0, metric, base, proposed, blocked },
-                );
+                let ask =
+                    Ask { direction: Direction::Out, policy: i, alarm: 0, metric, base, proposed, blocked, from_zero };
+                consider(&mut decisions, view, ask);
             }
             PolicyKind::StepScaling(step) => {
-                if !alarmed(i, 0) {
+                let alarm = &states[i].alarms[0];
+                // From zero, one datapoint is enough (§1.3): it is the metric the step is found by.
+                let from_zero = view.running == 0 && !alarmed(i, 0) && alarm.latest_breaches();
+                if !alarmed(i, 0) && !from_zero {
                     continue;
                 }
-                let alarm = &states[i].alarms[0];
-                let Some(metric) = step.metric_aggregation_type.of(alarm.datapoints().iter().copied()) else {
-                    continue;
+                let metric = if from_zero {
+                    alarm.latest()
+                } else {
+                    step.metric_aggregation_type.of(alarm.datapoints().iter().copied())
                 };
+                let Some(metric) = metric else { continue };
                 let (threshold, upper) = (alarm.config().threshold, alarm.config().comparison.is_upper());
                 let Some(adjustment) = find_step(&step.step_adjustments, metric - threshold, upper) else { continue };
                 let adjustment = adjustment.scaling_adjustment;
@@ -263,13 +280,35 @@ pub fn evaluate(
                     Direction::Out => suspension.dynamic_scaling_out_suspended,
                     Direction::In => suspension.dynamic_scaling_in_suspended,
                 };
-                if suspended {
+                if suspended || from_zero && direction == Direction::In {
+                    continue;
+                }
+                if view.running == 0 && direction == Direction::Out {
+                    let ask = Ask {
+                        direction,
+                        policy: i,
+                        alarm: 0,
+                        metric,
+                        base: 0,
+                        proposed: FROM_ZERO,
+                        blocked: None,
+                        from_zero: true,
+                    };
+                    consider(&mut decisions, view, ask);
                     continue;
                 }
                 let cooling =
                     states[i].last_activity.filter(|&(at, _, _)| in_cooldown(Some(at), step.cooldown_ms, view.now));
-                let mut ask =
-                    Ask { direction, policy: i, alarm: 0, metric, base: view.running, proposed, blocked: None };
+                let mut ask = Ask {
+                    direction,
+                    policy: i,
+                    alarm: 0,
+                    metric,
+                    base: view.running,
+                    proposed,
+                    blocked: None,
+                    from_zero: false,
+                };
                 match (direction, cooling) {
                     // "the previous increase … is considered part of the current capacity" (§2.4):
                     // during the cooldown a step counts from the base the earlier scale-out used,
@@ -315,7 +354,16 @@ pub fn evaluate(
             };
             let blocked =
                 in_cooldown(view.last_scale_in, tt.scale_in_cooldown_ms, view.now).then_some(Limit::ScaleInCooldown);
-            let ask = Ask { direction: Direction::In, policy: i, alarm: 1, metric, base, proposed, blocked };
+            let ask = Ask {
+                direction: Direction::In,
+                policy: i,
+                alarm: 1,
+                metric,
+                base,
+                proposed,
+                blocked,
+                from_zero: false,
+            };
             consider(&mut decisions, view, ask);
         }
     }

@@ -195,6 +195,49 @@ fn scale_from_zero_goes_to_the_minimum_possible_amount() {
 }
 
 #[test]
+fn from_zero_one_datapoint_is_enough_and_from_one_task_the_alarm_is_needed() {
+    // §1.3: "when actual capacity is 0 … Service Auto Scaling waits for one data point to be
+    // sent before scaling out", not for AlarmHigh's 3 of 3.
+    let mut p = [tt(60.0)];
+    tt_mut(&mut p[0]).metric = Metric::BacklogPerTask;
+    let mut v = view(0, 0);
+    v.min_capacity = 0;
+    let s = states(&p, &[&[0.0, 0.0, 500.0]]);
+    assert_ne!(s[0].alarms[0].state(), AlarmState::Alarm, "AlarmHigh has one breaching datapoint of three");
+    let d = evaluate(&p, &s, Suspension::default(), &v);
+    assert_eq!(
+        (d.len(), d[0].base, d[0].proposed, d[0].new_desired, d[0].won, d[0].from_zero),
+        (1, 0, 1, 1, true, true)
+    );
+    // At zero with a datapoint that shows no demand, nothing.
+    assert!(decide(&p, &[&[0.0, 0.0, 30.0]], &v).is_empty());
+    // With one task running, one breaching datapoint is not enough: the alarm's 3 of 3 is.
+    assert!(decide(&p, &[&[0.0, 0.0, 500.0]], &view(1, 1)).is_empty());
+    let d = decide(&p, &[&[500.0; 3]], &view(1, 1));
+    assert_eq!((d[0].base, d[0].new_desired, d[0].from_zero), (1, 9, false)); // ceil(1 × 500/60)
+    // Scaling from the desired count, a desired count above zero is not "from zero".
+    tt_mut(&mut p[0]).scale_from = ScaleFrom::DesiredCount;
+    assert!(decide(&p, &[&[0.0, 0.0, 500.0]], &view(0, 3)).is_empty());
+}
+
+#[test]
+fn a_step_policy_from_zero_adds_one_task_after_one_datapoint() {
+    // A 3-of-3 step alarm: at zero running tasks its first breaching datapoint scales out to
+    // one task, not by the +3 step (§1.3: "by the minimum possible amount as a starting point").
+    let mut p = [step(100.0, &[(Some(0.0), None, 3)], Comparison::GreaterThanOrEqualToThreshold)];
+    let PolicyKind::StepScaling(s) = &mut p[0].kind else { unreachable!() };
+    (s.alarm.evaluation_periods, s.alarm.datapoints_to_alarm) = (3, 3);
+    let at_min_zero = |running, desired| CapacityView { min_capacity: 0, ..view(running, desired) };
+    let d = decide(&p, &[&[0.0, 0.0, 150.0]], &at_min_zero(0, 0));
+    assert_eq!((d[0].base, d[0].proposed, d[0].new_desired, d[0].won, d[0].from_zero), (0, 1, 1, true, true));
+    // The task is starting (desired 1, none running): the next datapoint changes nothing.
+    assert!(decide(&p, &[&[0.0, 150.0, 150.0]], &at_min_zero(0, 1)).is_empty());
+    // Once it runs, the step scales from the running count when the alarm is in ALARM: 1 + 3.
+    assert!(decide(&p, &[&[0.0, 150.0, 150.0]], &at_min_zero(1, 1)).is_empty());
+    assert_eq!(winner(&decide(&p, &[&[150.0; 3]], &at_min_zero(1, 1))), Some((0, 4)));
+}
+
+#[test]
 fn a_step_scale_out_during_its_cooldown_adds_only_the_excess() {
     // §2.4: +2 starts a cooldown; the alarm triggers again at the +3 step: only 1 is added.
     let p =

@@ -19,7 +19,7 @@ use crate::placement::{AVAILABILITY_ZONE, Resource, SpreadField, Strategy, keep_
 use crate::pricing::{
     FARGATE_MINIMUM_BILLED_MS, FARGATE_WINDOWS_MINIMUM_BILLED_MS, billed_ms, fargate_cost, fargate_extras_hour,
 };
-use crate::scaling::{CapacityView, Direction, Limit, Metric, PolicyKind, PolicyState, Sample, evaluate, in_alarm};
+use crate::scaling::{CapacityView, Direction, Limit, Metric, PolicyKind, PolicyState, Sample, evaluate, may_act};
 use crate::stats::ElasticityTally;
 
 /// The `stoppedReason` of an interrupted Fargate Spot task (reference §5.4).
@@ -521,7 +521,7 @@ impl<'a> ServiceState<'a> {
 
     pub(super) fn evaluate_policies<R: Recorder>(&mut self, now: SimTime, recorder: &mut R) {
         // No alarm in ALARM, the common minute: nothing to evaluate.
-        if !in_alarm(&self.policies) {
+        if !may_act(&self.policies, self.running) {
             self.held.fill(None);
             return;
         }

@@ -5,6 +5,7 @@ mod deploy;
 mod ec2;
 mod ec2_invariants;
 mod fargate_spot;
+mod fidelity;
 mod invalid_input;
 mod invariants;
 mod report;
