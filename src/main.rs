@@ -476,18 +476,23 @@ fn merge(dirs: &[PathBuf], out: &std::path::Path, goal: Option<Goal>, charts: bo
     }
 }
 
+/// Exit 2 if a folder is not results it can read, else 1 if drawing or writing failed.
 fn plot(dirs: &[PathBuf]) -> ExitCode {
-    let mut failed = false;
+    let (mut bad_input, mut failed) = (false, false);
     for dir in dirs {
         match ecsim::report::plot(dir) {
             Ok(charts) => println!("{}: {charts} chart(s) in {}", dir.display(), dir.join("charts").display()),
             Err(e) => {
                 eprintln!("error: {}: {e}", dir.display());
-                failed = true;
+                if e.is_input() { bad_input = true } else { failed = true }
             }
         }
     }
-    if failed { ExitCode::from(RUN_ERROR) } else { ExitCode::SUCCESS }
+    match (bad_input, failed) {
+        (true, _) => ExitCode::from(INPUT_ERROR),
+        (false, true) => ExitCode::from(RUN_ERROR),
+        (false, false) => ExitCode::SUCCESS,
+    }
 }
 
 fn validate(files: &[PathBuf]) -> ExitCode {

@@ -153,10 +153,11 @@ pub fn run_report(dir: &Path, data: &RunData, charts: &[Chart]) -> Result<(), Re
     body.push_str(&figure(&usd(total.cost_usd * super::sweep::HOURS_PER_MONTH / hours.max(1e-9)), "per month (730 h)"));
     body.push_str(&figure(&format!("{:.3} %", 100.0 * (1.0 - total.unserved_share)), "of the requests served"));
     body.push_str(&figure(&total.peak_running_tasks.map_or("–".into(), |p| p.to_string()), "tasks at the peak"));
-    if !s.providers.is_empty() {
-        let peak: u32 = s.providers.iter().map(|p| p.peak_instances).sum();
+    let used: Vec<_> = s.providers.iter().filter(|p| p.used()).collect();
+    if !used.is_empty() {
+        let peak: u32 = used.iter().map(|p| p.peak_instances).sum();
         body.push_str(&figure(&peak.to_string(), "EC2 instances at the peak"));
-        let idle: f64 = s.providers.iter().map(|p| p.idle_cost_usd).sum();
+        let idle: f64 = used.iter().map(|p| p.idle_cost_usd).sum();
         body.push_str(&figure(&usd(idle), "of EC2 capacity left idle"));
     }
     if let Some(per_million) = total.cost_per_million_served_usd {
@@ -209,10 +210,9 @@ pub fn run_report(dir: &Path, data: &RunData, charts: &[Chart]) -> Result<(), Re
         &rows,
     ));
     body.push_str("<p class=\"sub\">Elasticity (SPEC RG): θU and θO, the mean share of the demanded tasks missing and in excess; τU and τO, the share of the time under and over; υ, the share of ticks where supply and demand moved unlike; j, supply changes less demand changes per hour. Demand is the tasks the load needs at the policy's target (scenarios/README.md, “Elasticity”).</p>\n");
-    if !s.providers.is_empty() {
+    if !used.is_empty() {
         body.push_str("<h2>EC2 capacity</h2>\n");
-        let rows: Vec<Vec<String>> = s
-            .providers
+        let rows: Vec<Vec<String>> = used
             .iter()
             .map(|p| {
                 vec![
@@ -282,7 +282,7 @@ pub fn run_report(dir: &Path, data: &RunData, charts: &[Chart]) -> Result<(), Re
 /// The largest scale-outs, the worst unserved intervals and the Spot interruptions, with
 /// `ecsim explain`'s story of the first of each.
 fn moments(dir: &Path, data: &RunData) -> String {
-    let mut out = String::from("<h2>Moments worth reading</h2>\n");
+    let mut out = String::from("<h2>Moments worth a look</h2>\n");
     let at = |t: f64| {
         let ms = data.start_unix_ms + (t * 1000.0) as i64;
         jiff::Timestamp::from_millisecond(ms).map_or(format!("{t} s"), |ts| ts.to_string())
@@ -346,19 +346,30 @@ fn moments(dir: &Path, data: &RunData) -> String {
         out.push_str(&stories[1]);
     }
 
-    out.push_str("<h3>Fargate Spot interruptions</h3>\n");
-    match &data.moments.first_spot_interruption {
-        None => out.push_str("<p class=\"sub\">No Fargate Spot task was interrupted.</p>\n"),
-        Some((t, service)) => {
-            let _ = writeln!(
-                out,
-                "<p>{} interruption(s); the first at {} ({}). Each interrupted task got the two-minute warning, stopped after its stop timeout, and was replaced at once.</p>",
-                data.moments.spot_interruptions,
-                at(*t),
-                escape(service)
-            );
-            out.push_str(&stories[2]);
-        }
+    out.push_str("<h3>Spot interruptions</h3>\n");
+    let moments = &data.moments;
+    if moments.first_spot_interruption.is_none() && moments.first_instance_interruption.is_none() {
+        out.push_str("<p class=\"sub\">No Spot capacity was interrupted.</p>\n");
+    }
+    if let Some((t, service)) = &moments.first_spot_interruption {
+        let _ = writeln!(
+            out,
+            "<p>Fargate Spot: {} task interruption(s); the first at {} ({}). Each interrupted task got the two-minute warning, stopped after its stop timeout, and was replaced at once.</p>",
+            moments.spot_interruptions,
+            at(*t),
+            escape(service)
+        );
+        out.push_str(&stories[2]);
+    }
+    if let Some((t, group, instance)) = &moments.first_instance_interruption {
+        let _ = writeln!(
+            out,
+            "<p>EC2 Spot: {} instance interruption notice(s); the first at {}, to {} of {}. EC2 takes an instance two minutes after its notice; with Spot draining its tasks move at the notice, without it they stop with the instance (marked on the group's instances chart).</p>",
+            moments.instance_interruptions,
+            at(*t),
+            escape(instance),
+            escape(group)
+        );
     }
     out
 }
@@ -479,12 +490,17 @@ pub fn sweep_report(dir: &Path, charts: &[Chart], best: Option<&str>) -> Result<
         .unwrap_or_default();
     let name = record["name"].as_str().unwrap_or("sweep");
     let title = format!("ecsim sweep: {name}");
+    let replications = if record["precision"].is_null() {
+        format!("{} replication(s) each", record["replications"])
+    } else {
+        format!("{} replication(s) each, more where --precision needed them", record["replications"])
+    };
     let mut body = format!(
-        "<h1>{}</h1>\n<p class=\"sub\">{} point(s) × {} variant(s), {} replication(s) each; {}.</p>\n",
+        "<h1>{}</h1>\n<p class=\"sub\">{} point(s) × {} variant(s), {replications}: {} run(s) in all; {}.</p>\n",
         escape(&title),
         record["points"],
         record["variants"].as_array().map_or(1, Vec::len),
-        record["replications"],
+        runs_in(&dir.join("points.csv")),
         escape(record["seeds"].as_str().unwrap_or(""))
     );
     body.push_str("<h2>Axes</h2>\n");
@@ -507,6 +523,15 @@ pub fn sweep_report(dir: &Path, charts: &[Chart], best: Option<&str>) -> Result<
     let path = dir.join("report.html");
     write_file(&path, page(&title, &body).as_bytes())
         .map_err(|source| ReportError::Io { path: path.display().to_string(), source })
+}
+
+/// The runs a sweep's `points.csv` counts, finished and failed.
+fn runs_in(points: &Path) -> u64 {
+    let Ok(mut reader) = csv::Reader::from_path(points) else { return 0 };
+    let Ok(header) = reader.headers().cloned() else { return 0 };
+    let columns: Vec<usize> =
+        header.iter().enumerate().filter(|(_, h)| *h == "runs" || *h == "failed").map(|(i, _)| i).collect();
+    reader.records().flatten().map(|r| columns.iter().filter_map(|&c| r.get(c)?.parse::<u64>().ok()).sum::<u64>()).sum()
 }
 
 #[cfg(test)]

@@ -40,6 +40,17 @@ pub enum ReportError {
     Csv { path: String, source: csv::Error },
     #[error(transparent)]
     Chart(#[from] charts::ChartError),
+    /// A folder given to `ecsim plot` that holds no results it can read.
+    #[error("{0}")]
+    NotResults(String),
+}
+
+impl ReportError {
+    /// Whether the error is in what the user gave (a folder that is not results, a file that
+    /// does not read), not in writing.
+    pub fn is_input(&self) -> bool {
+        matches!(self, ReportError::NotResults(_) | ReportError::Chart(charts::ChartError::Read { .. }))
+    }
 }
 
 /// `run.json`: what was run, so a result can be traced back and rerun.
@@ -68,6 +79,12 @@ pub fn illustrate_sweep(dir: &Path, best: Option<&str>) -> Result<(), ReportErro
 /// What a folder of results is, for `ecsim plot`: a run, the comparison of runs in its
 /// subfolders, or a sweep.
 pub fn plot(dir: &Path) -> Result<usize, ReportError> {
+    if !dir.is_dir() {
+        let why = if dir.exists() { "not a folder" } else { "no such folder" };
+        return Err(ReportError::NotResults(format!(
+            "{why}: give the output folder of a run, a comparison or a sweep"
+        )));
+    }
     if dir.join("sweep.json").exists() && dir.join("points.csv").exists() {
         illustrate_sweep(dir, None)?;
         return Ok(std::fs::read_dir(charts::folder(dir)).map_or(0, |d| d.count() / 2));
@@ -79,19 +96,15 @@ pub fn plot(dir: &Path) -> Result<usize, ReportError> {
     let comparison = dir.join("comparison.csv");
     if comparison.exists() {
         let labels = compare::labels(&comparison)
-            .map_err(|e| ReportError::Io { path: comparison.display().to_string(), source: e })?;
+            .map_err(|e| ReportError::NotResults(format!("cannot read comparison.csv: {e}")))?;
         let runs: Vec<(String, std::path::PathBuf)> = labels.iter().map(|l| (l.clone(), dir.join(l))).collect();
         if let Some((label, _)) = runs.iter().find(|(_, d)| !d.join("summary.json").exists()) {
-            return Err(ReportError::Io {
-                path: dir.display().to_string(),
-                source: std::io::Error::other(format!(
-                    "comparison.csv names the run {label}, whose folder is not beside it: run `ecsim compare` again with the runs' folders"
-                )),
-            });
+            return Err(ReportError::NotResults(format!(
+                "comparison.csv names the run {label}, whose folder is not beside it: run `ecsim compare` again with the runs' folders"
+            )));
         }
-        let summaries = read_summaries(&runs.iter().map(|(_, d)| d.clone()).collect::<Vec<_>>()).map_err(|e| {
-            ReportError::Io { path: dir.display().to_string(), source: std::io::Error::other(e.to_string()) }
-        })?;
+        let summaries = read_summaries(&runs.iter().map(|(_, d)| d.clone()).collect::<Vec<_>>())
+            .map_err(|e| ReportError::NotResults(e.to_string()))?;
         for (_, run) in &runs {
             illustrate_run(run)?;
         }
@@ -100,12 +113,10 @@ pub fn plot(dir: &Path) -> Result<usize, ReportError> {
         html::comparison_report(dir, &comparison, &runs, &drawn)?;
         return Ok(drawn.len());
     }
-    Err(ReportError::Io {
-        path: dir.display().to_string(),
-        source: std::io::Error::other(
-            "no summary.json, comparison.csv or sweep.json here: is it an ecsim output folder?",
-        ),
-    })
+    Err(ReportError::NotResults(
+        "no summary.json, comparison.csv or sweep.json here: give the output folder of a run, a comparison or a sweep"
+            .into(),
+    ))
 }
 
 /// Runs `scenario` for its summary alone: no record is kept or written (a sweep's runs).

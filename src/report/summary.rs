@@ -196,6 +196,13 @@ fn provider_line(provider: String, p: &ProviderSummary) -> ProviderLine {
     }
 }
 
+impl ProviderLine {
+    /// Whether the group ran any instance: a scenario's variants may leave a group unused.
+    pub fn used(&self) -> bool {
+        self.instances_launched > 0 || self.billed_instance_hours > 0.0
+    }
+}
+
 impl Summary {
     pub fn new(scenario: &Scenario, outcome: &RunOutcome) -> Self {
         let mut total = ServiceSummary::default();
@@ -317,7 +324,7 @@ impl Summary {
             ]);
         }
         let mut out = aligned(&rows);
-        for p in &self.providers {
+        for p in self.providers.iter().filter(|p| p.used()) {
             let reservation = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.1} %"));
             out.push_str(&format!(
                 "EC2 {}: {:.4} USD for {:.2} instance-hours ({} launched, peak {}, {} Spot interruptions), idle {:.4} USD ({:.1} %), CPU reserved {}, memory {}\n",

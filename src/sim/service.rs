@@ -375,12 +375,15 @@ impl<'a> ServiceState<'a> {
         tick.length_ms = tick_ms;
         tick.offered = self.load_rps * (tick_ms as f64 / MS_PER_SECOND as f64);
         self.summary.ticks += 1;
-        if tick.offered - tick.served > 1e-9 * tick.offered || self.backlog > 0.0 {
+        // What the tick left unserved, beyond floating-point noise.
+        let unserved = tick.offered - tick.served;
+        let short = unserved > 1e-9 * tick.offered;
+        if short || self.backlog > 0.0 {
             self.summary.underprovisioned_ticks += 1;
         }
         // Demand lost in a tick during which a Spot task's replacement was starting.
-        if std::mem::replace(&mut self.replacing_in_tick, self.awaiting_replacement > 0) {
-            self.summary.unserved_while_replacing += (tick.offered - tick.served).max(0.0);
+        if std::mem::replace(&mut self.replacing_in_tick, self.awaiting_replacement > 0) && short {
+            self.summary.unserved_while_replacing += unserved;
         }
         self.interval.serving.add(&tick);
         self.this_minute.add(&tick);

@@ -2,7 +2,7 @@
 //! size and not blank, SVGs that parse), `ecsim plot` drawing the same files again, one
 //! colour per capacity, and the quickstart's and the comparison's reports rendered in headless
 //! Chromium through the DevTools protocol: every chart visible inside the page, nothing on the
-//! console, a screenshot kept in `target/test-artefacts/`. `.ci/run` installs Debian's
+//! console, a screenshot kept in `target/tmp/test-artefacts/`. `.ci/run` installs Debian's
 //! chromium and sets ECSIM_REQUIRE_CHROMIUM, so in CI a missing browser fails the test.
 
 use std::collections::BTreeMap;
@@ -161,6 +161,45 @@ fn a_folder_written_again_keeps_no_chart_of_the_earlier_run() {
     assert!(!dir.join("charts/load-api.svg").exists());
 }
 
+/// In the comparison example the Fargate runs leave the Auto Scaling group unused: no charts
+/// and no EC2 table for it. The EC2 Spot run's report counts its interruption notices as
+/// `events.csv` has them, and its instances chart marks them.
+#[test]
+fn an_unused_group_draws_nothing_and_ec2_spot_interruptions_are_told() {
+    let out = tempfile::tempdir().unwrap();
+    run_ok(&root().join("scenarios/compare-ec2-fargate-spot.toml"), out.path(), &[]);
+    let fargate = charts(&out.path().join("fargate"));
+    assert!(fargate.iter().all(|n| !n.starts_with("instances-") && !n.starts_with("reserved-")), "{fargate:?}");
+    let report = std::fs::read_to_string(out.path().join("fargate/report.html")).unwrap();
+    assert!(!report.contains("<h2>EC2 capacity</h2>"));
+
+    let spot = out.path().join("ec2-spot");
+    let notices = super::read_csv(&spot.join("events.csv"))
+        .iter()
+        .filter(|r| r["event"] == "instance" && r["reason"].starts_with("Spot interruption notice"))
+        .count();
+    assert!(notices > 0);
+    let report = std::fs::read_to_string(spot.join("report.html")).unwrap();
+    assert!(report.contains(&format!("EC2 Spot: {notices} instance interruption notice(s)")), "{notices}");
+    // One down-pointing mark per notice along the top of the instances chart, in its legend too.
+    let svg = std::fs::read_to_string(spot.join("charts/instances-ec2-group-0.svg")).unwrap();
+    assert!(svg.contains("Spot interruption notice"));
+}
+
+/// `ecsim plot` on what is not results says what it expected and exits 2 (bad input).
+#[test]
+fn plot_refuses_what_is_not_results() {
+    for (path, says) in [
+        (root().join("no-such-folder"), "no such folder"),
+        (root().join("scenarios/quickstart.toml"), "not a folder"),
+        (root().join("scenarios"), "no summary.json, comparison.csv or sweep.json here"),
+    ] {
+        let output = ecsim(&["plot", path.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(2), "{}", path.display());
+        assert!(stderr(&output).contains(says), "{}", stderr(&output));
+    }
+}
+
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
@@ -181,7 +220,7 @@ fn a_capacity_has_one_colour_on_every_chart() {
         ("fargate-spot-mix/charts/tasks-web.svg", ["#0072B2", "#E69F00"].as_slice()),
         ("fargate-spot-mix/charts/cost-per-hour.svg", &["#0072B2", "#E69F00"]),
         ("charts/comparison-cost.svg", &["#0072B2", "#E69F00", "#009E73"]),
-        ("base/charts/instances-on-demand-0.svg", &["#009E73"]),
+        ("base/charts/instances-ec2-group-0.svg", &["#009E73"]),
         ("base/charts/cost.svg", &["#009E73"]),
     ];
     for (file, colours) in expect {
@@ -337,7 +376,7 @@ fn check_page(browser: &mut Browser, page: &Path, expected: usize, artefact: &st
         s,
     );
     let png = base64::engine::general_purpose::STANDARD.decode(shot["data"].as_str().unwrap()).unwrap();
-    let folder = root().join("target/test-artefacts");
+    let folder = Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-artefacts");
     std::fs::create_dir_all(&folder).unwrap();
     std::fs::write(folder.join(artefact), png).unwrap();
     browser.call("Target.closeTarget", json!({ "targetId": target["targetId"] }), None);

@@ -64,8 +64,9 @@ pub struct ServiceData {
     /// `FARGATE`, `FARGATE+FARGATE_SPOT`, a group's name, …: the summary's `capacity`.
     pub capacity: String,
     pub requests_per_task: f64,
-    /// The first target-tracking policy: its metric (the scenario's name for it) and target.
-    pub target: Option<(String, f64)>,
+    /// The first target-tracking policy: its metric (the scenario's name for it), target and
+    /// name.
+    pub target: Option<(String, f64, String)>,
     pub series: Vec<ServicePoint>,
     pub decisions: Vec<Decision>,
     pub cost_usd: f64,
@@ -74,7 +75,12 @@ pub struct ServiceData {
 #[derive(Clone, Debug)]
 pub struct ProviderData {
     pub name: String,
+    /// Whether the group launched or billed any instance: a scenario's variants may leave one
+    /// unused, and it gets no charts.
+    pub used: bool,
     pub series: Vec<ProviderPoint>,
+    /// When its Spot instances got their interruption notice.
+    pub interruptions: Vec<f64>,
 }
 
 /// The Fargate part of the bill over every service, interval by interval.
@@ -106,6 +112,10 @@ pub struct Moments {
     /// How many Fargate Spot tasks were interrupted, and the first of them (time, service).
     pub spot_interruptions: usize,
     pub first_spot_interruption: Option<(f64, String)>,
+    /// How many EC2 Spot instances got an interruption notice, and the first (time, group,
+    /// instance).
+    pub instance_interruptions: usize,
+    pub first_instance_interruption: Option<(f64, String, String)>,
 }
 
 /// How many moments of each kind are kept.
@@ -165,8 +175,16 @@ impl RunData {
                 }
             })
             .collect();
-        let providers: Vec<ProviderData> =
-            summary.providers.iter().map(|p| ProviderData { name: p.provider.clone(), series: Vec::new() }).collect();
+        let providers: Vec<ProviderData> = summary
+            .providers
+            .iter()
+            .map(|p| ProviderData {
+                name: p.provider.clone(),
+                used: p.used(),
+                series: Vec::new(),
+                interruptions: Vec::new(),
+            })
+            .collect();
         let mut data = RunData {
             summary,
             start_unix_ms,
@@ -193,10 +211,11 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ChartErro
     serde_json::from_str(&text).map_err(|e| ChartError::read(path, e))
 }
 
-/// The scenario's name for the first target-tracking policy's metric, and its target.
-fn first_target(config: &serde_json::Value) -> Option<(String, f64)> {
+/// The scenario's name for the first target-tracking policy's metric, its target and the
+/// policy's name.
+fn first_target(config: &serde_json::Value) -> Option<(String, f64, String)> {
     let policies = config["policies"].as_array()?;
-    let tracking = policies.iter().find_map(|p| p["kind"].get("TargetTracking"))?;
+    let (policy, tracking) = policies.iter().find_map(|p| Some((p, p["kind"].get("TargetTracking")?)))?;
     let metric = match tracking["metric"].as_str()? {
         "CpuUtilization" => "cpu",
         "MemoryUtilization" => "memory",
@@ -207,7 +226,7 @@ fn first_target(config: &serde_json::Value) -> Option<(String, f64)> {
         "BacklogPerTask" => "backlog_per_task",
         other => other,
     };
-    Some((metric.to_owned(), tracking["target_value"].as_f64()?))
+    Some((metric.to_owned(), tracking["target_value"].as_f64()?, policy["name"].as_str()?.to_owned()))
 }
 
 /// Columns of a CSV header, found by name.
@@ -382,17 +401,27 @@ impl RunData {
     }
 
     /// The decisions that changed a charted service's desired count, the largest scale-outs
-    /// of every service, and the Fargate Spot interruptions.
+    /// of every service, and the Spot interruptions of Fargate tasks and EC2 instances.
     fn read_events(&mut self, path: &Path) -> Result<(), ChartError> {
         let fail = |e: String| ChartError::read(path, e);
         let mut reader = csv::Reader::from_path(path).map_err(|e| ChartError::read(path, e))?;
         let header = Header(reader.headers().map_err(|e| ChartError::read(path, e))?.clone());
         let column = |name: &str| header.index(name).map_err(fail);
-        let [time, service, event, policy, before, after, metric, reason] =
-            ["time_s", "service", "event", "policy", "desired_before", "desired_after", "metric_value", "reason"]
-                .map(column);
-        let (time, service, event, policy, before, after, metric, reason) =
-            (time?, service?, event?, policy?, before?, after?, metric?, reason?);
+        let [time, service, event, policy, before, after, metric, provider, instance, reason] = [
+            "time_s",
+            "service",
+            "event",
+            "policy",
+            "desired_before",
+            "desired_after",
+            "metric_value",
+            "provider",
+            "instance",
+            "reason",
+        ]
+        .map(column);
+        let (time, service, event, policy, before, after, metric, provider, instance, reason) =
+            (time?, service?, event?, policy?, before?, after?, metric?, provider?, instance?, reason?);
         let mut scale_outs: Vec<(f64, (String, Decision))> = Vec::new();
         let mut record = csv::ByteRecord::new();
         while reader.read_byte_record(&mut record).map_err(|e| ChartError::read(path, e))? {
@@ -404,6 +433,19 @@ impl RunData {
                     self.moments.spot_interruptions += 1;
                     if self.moments.first_spot_interruption.is_none() {
                         self.moments.first_spot_interruption = Some((at(), text(service)));
+                    }
+                }
+                continue;
+            }
+            if kind == b"instance" {
+                if record.get(reason).is_some_and(|r| r.starts_with(b"Spot interruption notice")) {
+                    self.moments.instance_interruptions += 1;
+                    if self.moments.first_instance_interruption.is_none() {
+                        self.moments.first_instance_interruption = Some((at(), text(provider), text(instance)));
+                    }
+                    let group = record.get(provider).unwrap_or(b"");
+                    if let Some(p) = self.providers.iter_mut().find(|p| p.name.as_bytes() == group) {
+                        p.interruptions.push(at());
                     }
                 }
                 continue;

@@ -9,7 +9,7 @@ use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
-use super::data::{ProviderData, ProviderPoint, RunData, ServiceData, ServicePoint};
+use super::data::{Decision, ProviderData, ProviderPoint, RunData, ServiceData, ServicePoint};
 use super::decimate::decimate;
 use super::style::{self, GREY, GRID, INK, Swatch, Ticks, TimeAxis, VERMILLION, capacity_colour, lighter};
 use super::{Chart, ChartError, Drawing, file_name, render};
@@ -43,7 +43,7 @@ pub fn draw_run(dir: &Path, data: &RunData) -> Result<Vec<Chart>, ChartError> {
         let metric = MetricChart { service, axis: &axis };
         charts.push(render(&out, &format!("metric-{name}"), &metric.title(), &metric)?);
     }
-    for (i, provider) in data.providers.iter().enumerate() {
+    for (i, provider) in data.providers.iter().enumerate().filter(|(_, p)| p.used) {
         let name = format!("{}-{i}", file_name(&provider.name));
         let instances = InstancesChart { provider, axis: &axis, groups: &groups };
         charts.push(render(&out, &format!("instances-{name}"), &instances.title(), &instances)?);
@@ -71,6 +71,7 @@ pub(super) fn time_chart<'a, DB: DrawingBackend>(
     let y_max = if y_max.is_finite() && y_max > 0.0 { y_max * 1.08 } else { 1.0 };
     let mut chart = style::frame(area, title, 74).build_cartesian_2d(axis.ticks(), 0.0..y_max)?;
     let label = |t: &f64| axis.label(*t);
+    let y_label = axis_number(y_max);
     chart
         .configure_mesh()
         .bold_line_style(GRID)
@@ -78,11 +79,18 @@ pub(super) fn time_chart<'a, DB: DrawingBackend>(
         .x_desc("time (UTC)")
         .y_desc(y_desc)
         .x_label_formatter(&label)
-        .y_label_formatter(&|v| short_number(*v))
+        .y_label_formatter(&y_label)
         .label_style(style::small_style())
         .axis_desc_style(style::label_style())
         .draw()?;
     Ok(chart)
+}
+
+/// The labels of an axis from 0 to `top`: the same decimals on every label, as many as a
+/// tenth of the axis needs (at most 3); thousands and millions shortened.
+fn axis_number(top: f64) -> impl Fn(&f64) -> String {
+    let decimals = (-(top / 10.0).log10()).ceil().clamp(0.0, 3.0) as usize;
+    move |v: &f64| if top >= 1e4 { short_number(*v) } else { format!("{v:.decimals$}") }
 }
 
 /// A number for an axis label: no more digits than it needs.
@@ -249,7 +257,7 @@ impl MetricChart<'_> {
             values: s.series.iter().map(|p| p.cpu).collect(),
             target,
         };
-        match s.target.as_ref().map(|(m, v)| (m.as_str(), *v)) {
+        match s.target.as_ref().map(|(m, v, _)| (m.as_str(), *v)) {
             Some(("cpu", target)) => cpu(Some(target)),
             Some(("requests_per_task", target)) => Tracked {
                 name: "requests per second per RUNNING task".into(),
@@ -314,7 +322,13 @@ impl Drawing for MetricChart<'_> {
     fn plot<DB: DrawingBackend>(&self, plot: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         let s = self.service;
         let Tracked { unit, values, target, .. } = self.tracked();
-        let top = values.iter().flatten().copied().chain(target).fold(0.0, f64::max);
+        // A decision of the charted policy sits at the datapoint it acted on (the interval's
+        // mean can be on the other side of the target); another policy's at the interval it
+        // falls in, the last one starting at or before it.
+        let charted = s.target.as_ref().filter(|_| target.is_some()).map(|(_, _, policy)| policy.as_str());
+        let own = |d: &Decision| d.metric_value.filter(|_| charted == Some(d.policy.as_str()));
+        let top = values.iter().flatten().copied().chain(target).chain(s.decisions.iter().filter_map(own));
+        let top = top.fold(0.0, f64::max);
         let top = if unit.ends_with("(%)") { top.max(100.0) } else { top };
         let mut chart = time_chart(plot, &self.title(), unit, self.axis, top)?;
         // Gaps where no task ran (no datapoint) break the line.
@@ -334,7 +348,6 @@ impl Drawing for MetricChart<'_> {
             let span = self.axis.span_s;
             chart.draw_series(DashedLineSeries::new([(0.0, target), (span, target)], 8, 5, INK.stroke_width(2)))?;
         }
-        // The interval a decision falls in: the last one starting at or before it.
         let at_value = |at: f64| {
             let after = s.series.partition_point(|p| p.start <= at);
             after.checked_sub(1).and_then(|i| values[i])
@@ -343,7 +356,7 @@ impl Drawing for MetricChart<'_> {
             let colour = POLICY_COLOURS[i % POLICY_COLOURS.len()];
             let (mut outs, mut ins) = (Vec::new(), Vec::new());
             for d in s.decisions.iter().filter(|d| d.policy == *policy) {
-                let y = at_value(d.at).or(target).unwrap_or(0.0).min(top * 1.05);
+                let y = own(d).or_else(|| at_value(d.at)).or(target).unwrap_or(0.0).min(top * 1.05);
                 if d.out { outs.push((d.at, y)) } else { ins.push((d.at, y)) }
             }
             chart.draw_series(outs.iter().map(|&p| TriangleMarker::new(p, 6, colour.filled())))?;
@@ -370,12 +383,16 @@ impl InstancesChart<'_> {
 impl Drawing for InstancesChart<'_> {
     fn legend(&self) -> Vec<(String, Swatch)> {
         let colour = capacity_colour(&self.provider.name, self.groups);
-        vec![
+        let mut entries = vec![
             ("ACTIVE (most at once)".into(), Swatch::Fill(colour)),
             ("DRAINING".into(), Swatch::Fill(lighter(colour, 0.6))),
             ("the group's desired capacity".into(), Swatch::Line(INK)),
             ("pending or booting".into(), Swatch::Dashed(VERMILLION)),
-        ]
+        ];
+        if !self.provider.interruptions.is_empty() {
+            entries.push(("Spot interruption notice".into(), Swatch::Down(INK)));
+        }
+        entries
     }
 
     fn plot<DB: DrawingBackend>(&self, plot: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
@@ -391,6 +408,12 @@ impl Drawing for InstancesChart<'_> {
         chart.draw_series(LineSeries::new(desired, INK.stroke_width(2)))?;
         let pending = steps(p.series.iter().map(|q| (q.start, q.end, q.pending)));
         chart.draw_series(DashedLineSeries::new(pending, 6, 4, VERMILLION.stroke_width(1)))?;
+        // Each notice as a mark along the top: two minutes later EC2 takes the instance.
+        chart.draw_series(
+            p.interruptions
+                .iter()
+                .map(|&at| EmptyElement::at((at, top)) + style::DownTriangle { at: (0, 0), size: 5, colour: INK }),
+        )?;
         Ok(())
     }
 }
@@ -412,7 +435,7 @@ impl Drawing for ReservedChart<'_> {
         let colour = capacity_colour(&self.provider.name, self.groups);
         vec![
             ("reserved by tasks (split cost allocation)".into(), Swatch::Fill(colour)),
-            ("idle: no task reserved it".into(), Swatch::Hatched(colour)),
+            ("idle: no task reserved it".into(), Swatch::Fill(lighter(colour, 0.6))),
         ]
     }
 
@@ -494,7 +517,7 @@ impl Drawing for CostChart<'_> {
             if self.per_hour {
                 entries.push((part.capacity.clone(), Swatch::Fill(colour)));
                 if part.idle.iter().any(|i| *i > 0.0) {
-                    entries.push((format!("{}: idle", part.capacity), Swatch::Hatched(colour)));
+                    entries.push((format!("{}: idle", part.capacity), Swatch::Fill(lighter(colour, 0.6))));
                 }
             } else {
                 let total = part.cumulative.last().copied().unwrap_or(0.0);

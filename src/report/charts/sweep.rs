@@ -24,9 +24,9 @@ struct Point {
     unserved: Option<Interval>,
 }
 
-/// The lines of a chart along one axis at most: more combinations of the other axes than
-/// this are left to points.csv.
-const MAX_LINES: usize = 8;
+/// The lines of a chart along one axis at most, as many as there are distinct colours: of more
+/// combinations of the other axes the cheapest are drawn, and the title says so.
+const MAX_LINES: usize = 7;
 
 /// Draws the sweep in `dir` into `dir/charts`.
 pub fn draw_sweep(dir: &Path) -> Result<Vec<Chart>, ChartError> {
@@ -204,11 +204,13 @@ type Line = (String, Vec<(f64, Interval)>);
 
 impl AlongAxis<'_> {
     fn title(&self) -> String {
-        format!("Cost along {}, with its 95 % interval", short(&self.sweep.axes[self.axis]))
+        let all = self.all_lines().len();
+        let shown = if all > MAX_LINES { format!(" (the {MAX_LINES} cheapest of {all} lines)") } else { String::new() };
+        format!("Cost along {}, with its 95 % interval{shown}", short(&self.sweep.axes[self.axis]))
     }
 
-    /// The lines: one per variant and values of the other axes, each its points in axis order.
-    fn lines(&self) -> Vec<Line> {
+    /// Every line: one per variant and values of the other axes, each its points in axis order.
+    fn all_lines(&self) -> Vec<Line> {
         let mut lines: Vec<Line> = Vec::new();
         for p in &self.sweep.points {
             let (Some(cost), Ok(x)) = (p.cost, p.axes[self.axis].parse::<f64>()) else { continue };
@@ -221,7 +223,21 @@ impl AlongAxis<'_> {
         for (_, line) in &mut lines {
             line.sort_by(|a, b| a.0.total_cmp(&b.0));
         }
-        lines.truncate(MAX_LINES);
+        lines
+    }
+
+    /// The lines drawn, one colour each: all of them, or the cheapest (by their lowest mean
+    /// cost) in the order of the sweep.
+    fn lines(&self) -> Vec<Line> {
+        let mut lines = self.all_lines();
+        if lines.len() > MAX_LINES {
+            let lowest = |l: &Line| l.1.iter().map(|p| p.1.0).fold(f64::INFINITY, f64::min);
+            let mut order: Vec<usize> = (0..lines.len()).collect();
+            order.sort_by(|&a, &b| lowest(&lines[a]).total_cmp(&lowest(&lines[b])).then(a.cmp(&b)));
+            let mut kept = order[..MAX_LINES].to_vec();
+            kept.sort_unstable();
+            lines = kept.into_iter().map(|i| std::mem::take(&mut lines[i])).collect();
+        }
         lines
     }
 }
@@ -233,22 +249,35 @@ impl Drawing for AlongAxis<'_> {
 
     fn plot<DB: DrawingBackend>(&self, plot: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         let lines = self.lines();
-        let xs = lines.iter().flat_map(|(_, l)| l.iter().map(|p| p.0));
-        let (x0, x1) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)));
-        let (x0, x1) = if x0 < x1 { (x0, x1) } else { (x0 - 1.0, x0 + 1.0) };
+        let mut values: Vec<f64> = lines.iter().flat_map(|(_, l)| l.iter().map(|p| p.0)).collect();
+        values.sort_by(f64::total_cmp);
+        values.dedup();
+        let (x0, x1) = match (values.first(), values.last()) {
+            (Some(&a), Some(&b)) if a < b => (a, b),
+            (Some(&a), _) => (a - 1.0, a + 1.0),
+            _ => (0.0, 1.0),
+        };
+        // The swept values are the ticks, when there are few enough to label.
+        let pad = (x1 - x0) * 0.04;
+        let keys = if values.len() <= 12 { values } else { Vec::new() };
+        let ticks = Ticks { range: (x0 - pad)..(x1 + pad), keys };
         let y_high = lines.iter().flat_map(|(_, l)| l.iter().map(|p| p.1.2)).fold(0.0, f64::max);
         let mut chart =
-            style::frame(plot, &self.title(), 74).build_cartesian_2d(x0..x1, 0.0..(y_high * 1.08).max(1e-6))?;
-        chart
-            .configure_mesh()
-            .bold_line_style(GRID)
+            style::frame(plot, &self.title(), 74).build_cartesian_2d(ticks.clone(), 0.0..(y_high * 1.08).max(1e-6))?;
+        let mut mesh = chart.configure_mesh();
+        mesh.bold_line_style(GRID)
             .max_light_lines(0)
             .x_desc(self.sweep.axes[self.axis].clone())
             .y_desc("cost (USD)")
+            .x_label_formatter(&|v| short_number(*v))
             .y_label_formatter(&|v| short_number(*v))
             .label_style(style::small_style())
-            .axis_desc_style(style::label_style())
-            .draw()?;
+            .axis_desc_style(style::label_style());
+        if ticks.keys.is_empty() {
+            // Too many values to label each: plotters' round numbers on a plain axis.
+            mesh.x_labels(8);
+        }
+        mesh.draw()?;
         for (i, (_, line)) in lines.iter().enumerate() {
             let colour = series_colour(i);
             let band: Vec<(f64, f64)> =
