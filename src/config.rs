@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::capacity::{ManagedScaling, Share};
+use crate::capacity::{ManagedScaling, Share, SplitRule};
 use crate::catalog::{InstanceType, Registered};
 use crate::engine::{Delay, Hazard};
 use crate::load::Load;
@@ -90,6 +90,8 @@ pub struct ServiceConfig {
     /// (hard) (§9).
     pub memory_reservation: Option<u32>,
     pub overflow: Overflow,
+    /// How a capacity provider strategy shares the tasks out and which a scale-in stops.
+    pub strategy_split: SplitRule,
     pub load_balancer: Option<LoadBalancer>,
     /// Scaling policies, in file order: target tracking first, then step scaling.
     pub policies: Vec<Policy>,

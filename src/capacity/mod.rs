@@ -10,7 +10,7 @@ mod strategy;
 
 use serde::Serialize;
 
-pub use strategy::{Share, next_launch, next_stop};
+pub use strategy::{Share, SplitRule, next_launch, next_stop, split};
 
 /// `ManagedScaling` of a capacity provider, with the API's defaults (§4.1).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]

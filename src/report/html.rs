@@ -389,7 +389,7 @@ fn choices(scenario: &serde_json::Value) -> String {
         .any(|s| s["launch"]["fargate"]["strategy"].as_array().is_some_and(|items| items.iter().any(|i| i[0] == true)));
     if spot {
         items.push("Fargate Spot interruptions come at `interruptions_per_task_hour` as a Poisson process (AWS publishes no rate), from RUNNING; a task leaves service at the warning and stops after its stop timeout; its replacement is launched at once.".into());
-        items.push("A capacity provider strategy's tasks split base first, then by weight with D'Hondt's method; scale-in takes from the provider most above its share. Fargate Spot storage is billed at the On-Demand rate.".into());
+        items.push("A capacity provider strategy's tasks split base first, then by weight with the largest remainder, ties to the earlier provider, as AWS's Spot workshop shows (not documented); launches go to the provider most below the split of the new count, scale-in takes from the one most above it (`strategy_split`). Fargate Spot storage is billed at the On-Demand rate.".into());
     }
     if uses("ec2") {
         items.push("EC2 instances register 97.5 % of their memory (`registered_memory_share`), spend `pending` (30 s) in EC2 pending and `boot` (60 s) before the agent registers them.".into());

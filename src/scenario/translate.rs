@@ -11,7 +11,7 @@ use super::file::{
     ManagedScalingFile, NoiseFile, PlacementConstraintFile, PlacementStrategyFile, ScenarioFile, ServiceFile,
     ShapeFile, SpotFile, StepScalingFile, StrategyItemFile, TargetTrackingFile,
 };
-use crate::capacity::{GroupCombination, ManagedScaling, ScaleInReading, Share};
+use crate::capacity::{GroupCombination, ManagedScaling, ScaleInReading, Share, SplitRule};
 use crate::catalog::{Catalog, DEFAULT_REGISTERED_MEMORY_SHARE, InstanceType};
 use crate::config::{
     AsgProvider, Ec2Placement, FargateLaunch, FargateSpot, Launch, LoadBalancer, LoadConfig, MemoryUse, NetworkMode,
@@ -688,6 +688,11 @@ impl<'a, 'l> Translator<'a, 'l> {
             file.overflow.as_deref().unwrap_or("drop"),
             &[("drop", Overflow::Drop), ("queue", Overflow::Queue)],
         );
+        let strategy_split = self.choice(
+            &path.key("strategy_split"),
+            file.strategy_split.as_deref().unwrap_or("aws_observed"),
+            &[("aws_observed", SplitRule::AwsObserved), ("reverse_of_launch", SplitRule::ReverseOfLaunch)],
+        );
         let load_balancer = file.load_balancer.as_ref().map(|lb| self.load_balancer(&path.key("load_balancer"), lb));
         let policies = self.policies(path, file);
         let scheduled_actions = self.scheduled_actions(path, file, run.window);
@@ -790,6 +795,7 @@ impl<'a, 'l> Translator<'a, 'l> {
             memory_use: memory_use?,
             memory_reservation: memory_reservation?,
             overflow: overflow?,
+            strategy_split: strategy_split?,
             load_balancer: settled(load_balancer)?,
             policies,
             scheduled_actions,

@@ -13,7 +13,7 @@ use super::outcome::{GroupScalingEvent, InstanceEvent, InstanceSummary, Provider
 use super::{Event, Rng};
 use crate::capacity::{
     AsgAlarms, GroupCombination, InstanceShape, Share, Signal, TaskNeeds, group_capacity, instances_needed,
-    next_launch, reservation,
+    reservation, split,
 };
 use crate::config::{AsgProvider, NetworkMode, Scenario, ServiceConfig, SpotPrice};
 use crate::ecs::InstanceState;
@@ -1136,11 +1136,7 @@ impl<'a> Cluster<'a> {
                 [(provider, _)] => vec![(*provider, count)],
                 several => {
                     let shares: Vec<Share> = several.iter().map(|(_, share)| *share).collect();
-                    let mut tasks = vec![0u32; several.len()];
-                    for _ in 0..count {
-                        let next = next_launch(&shares, &tasks);
-                        tasks[next] += 1;
-                    }
+                    let tasks = split(config.strategy_split, &shares, count);
                     several.iter().map(|(provider, _)| *provider).zip(tasks).collect()
                 }
             };

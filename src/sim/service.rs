@@ -768,7 +768,7 @@ impl<'a> ServiceState<'a> {
         if placement.providers.is_empty() {
             return None;
         }
-        Some(placement.providers[next_launch(&self.shares, &self.tasks_per_item)].0)
+        Some(placement.providers[next_launch(self.config.strategy_split, &self.shares, &self.tasks_per_item)].0)
     }
 
     /// The strategy item a Fargate launch goes to (base first, then the weights), and whether
@@ -776,7 +776,7 @@ impl<'a> ServiceState<'a> {
     /// the scenario falls back (the first FARGATE item, or one past the strategy's items).
     fn choose_item(&self, fargate: &FargateLaunch, now: SimTime) -> (u8, bool) {
         // The fallback item has neither base nor weight: the strategy never chooses it.
-        let item = next_launch(&self.shares, &self.tasks_per_item);
+        let item = next_launch(self.config.strategy_split, &self.shares, &self.tasks_per_item);
         let spot = fargate.strategy[item].0;
         if spot && self.fargate_spot.fallback && self.fargate_spot.unavailable_until(now.as_millis()).is_some() {
             let on_demand = fargate.strategy.iter().position(|(spot, _)| !spot).unwrap_or(fargate.strategy.len());
@@ -956,7 +956,7 @@ impl<'a> ServiceState<'a> {
         // A strategy first gives up a task of the item most over its share (On-Demand tasks
         // launched as a fallback from Spot, with no share, first).
         if self.shares.len() > 1 {
-            let item = next_stop(&self.shares, &self.tasks_per_item) as u8;
+            let item = next_stop(self.config.strategy_split, &self.shares, &self.tasks_per_item) as u8;
             candidates.retain(|&s| self.slots[s as usize].item == item);
         }
         let starting: Vec<u32> =
@@ -1315,6 +1315,7 @@ mod tests_support {
             memory_use: crate::config::MemoryUse::default(),
             memory_reservation: None,
             overflow: Overflow::Drop,
+            strategy_split: crate::capacity::SplitRule::AwsObserved,
             load_balancer: None,
             policies: Vec::new(),
             scheduled_actions: Vec::new(),

@@ -438,20 +438,22 @@ fn managed_termination_protection_keeps_busy_instances_and_the_asg_otherwise_bal
 
 #[test]
 fn a_strategy_over_two_auto_scaling_groups_splits_tasks_and_scales_each_group() {
-    // An On-Demand group (base 2, weight 1) and a Spot group (weight 3), both empty at first:
-    // 10 tasks split 2 + 2 On-Demand and 6 Spot, each group's CapacityProviderReservation
-    // counting only its own waiting tasks (from zero: 200 %, two instances each). At 30 min
-    // the maximum drops to 6: base 2 + 4 beyond at 1 : 3 → 3 and 3, so one On-Demand task and
-    // three Spot tasks stop.
+    // AWS's Spot workshop (reference §4.5): an On-Demand group (base 2, weight 1) and a Spot
+    // group (weight 3), both empty at first: 10 tasks split 2 + 2 On-Demand and 6 Spot, each
+    // group's CapacityProviderReservation counting only its own waiting tasks (from zero:
+    // 200 %, two instances each). At 30 min the maximum drops to 6: "CP-OD will have 2 as per
+    // the base configuration, and the remaining 4 tasks will be split with 1 on CP-OD and 3 on
+    // CP-SPOT", so one On-Demand task and three Spot tasks stop. At 45 min, to 4: "CP-OD will
+    // have 2 in accordance with base and remaining 2 (4-2) will be split with 1 on CP-OD and 1
+    // on CP-SPOT": 3 and 1, so two Spot tasks stop. ecsim's earlier rule, undoing launches in
+    // reverse (`strategy_split = "reverse_of_launch"`), left 2 and 2.
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("two-groups.toml");
     let group = |name: &str, extra: &str| {
         format!(
             "[capacity_providers.{name}]\ninstance_types = [\"m6i.large\"]\nmin_size = 0\nmax_size = 10\nmanaged_scaling = {{}}\n{extra}\n"
         )
     };
-    std::fs::write(
-        &path,
+    let scenario = |split: &str| {
         format!(
             r#"version = 1
 name = "two-groups"
@@ -463,6 +465,7 @@ value = 100.0
 [services.s]
 load = "l"
 capacity_provider_strategy = [{{ capacity_provider = "od", base = 2, weight = 1 }}, {{ capacity_provider = "spot", weight = 3 }}]
+{split}
 cpu = 512
 memory = 1024
 requests_per_task = 100.0
@@ -472,12 +475,36 @@ max_capacity = 10
 [[services.s.scheduled_actions]]
 schedule = "at(2026-01-05T00:30:00)"
 max_capacity = 6
+[[services.s.scheduled_actions]]
+schedule = "at(2026-01-05T00:45:00)"
+max_capacity = 4
 "#,
             group("od", ""),
             group("spot", "spot = { price = 0.4, interruptions_per_hour = 0.0 }")
-        ),
-    )
-    .unwrap();
+        )
+    };
+    // Tasks stopped at `time` on each group.
+    let stopped_on = |events: &[Row], time: u64| {
+        let provider_of: BTreeMap<String, String> = events
+            .iter()
+            .filter(|e| e["event"] == "instance")
+            .map(|e| (e["instance"].clone(), e["provider"].clone()))
+            .collect();
+        let stopped = stopped_at(events, time);
+        let on = |provider: &str| {
+            stopped
+                .iter()
+                .filter(|t| {
+                    let instance =
+                        &events.iter().find(|e| e["task"] == **t && !e["instance"].is_empty()).unwrap()["instance"];
+                    provider_of[instance] == provider
+                })
+                .count()
+        };
+        (on("od"), on("spot"))
+    };
+    let path = dir.path().join("two-groups.toml");
+    std::fs::write(&path, scenario("")).unwrap();
     let out = dir.path().join("out");
     run_ok(&path, &out, &[]);
     let events = read_csv(&out.join("events.csv"));
@@ -495,18 +522,15 @@ max_capacity = 6
         let first = group_events(&events, provider)[0];
         assert_eq!((at(first), first["metric_value"].as_str(), first["desired_after"].as_str()), (60, "200.0000", "2"));
     }
-    let stopped: Vec<String> = stopped_at(&events, 1800);
-    let on = |provider: &str| {
-        stopped
-            .iter()
-            .filter(|t| {
-                let instance =
-                    &events.iter().find(|e| e["task"] == **t && !e["instance"].is_empty()).unwrap()["instance"];
-                provider_of[instance] == provider
-            })
-            .count()
-    };
-    assert_eq!((on("od"), on("spot")), (1, 3));
+    assert_eq!(stopped_on(&events, 1800), (1, 3), "10 → 6: 3 and 3");
+    assert_eq!(stopped_on(&events, 2700), (0, 2), "6 → 4: 3 and 1");
+
+    std::fs::write(&path, scenario("strategy_split = \"reverse_of_launch\"")).unwrap();
+    let out = dir.path().join("reverse");
+    run_ok(&path, &out, &[]);
+    let events = read_csv(&out.join("events.csv"));
+    assert_eq!(stopped_on(&events, 1800), (1, 3));
+    assert_eq!(stopped_on(&events, 2700), (1, 1), "undoing launches leaves 2 and 2");
 }
 
 /// The instances' elasticity in `ec2-binpack.toml`, by hand. A task takes 100 × 75 % = 75
