@@ -215,7 +215,8 @@ pub fn group_capacity(
 mod tests {
     use super::*;
 
-    /// m5.large registered (2048 units, 7987 MiB) with 2 ENIs for tasks; m5.xlarge (4096, 15974, 3).
+    /// Two instance shapes, about an m5.large (2048 units, 7987 MiB, 2 ENIs for tasks) and an
+    /// m5.xlarge (4096, 15974, 3).
     const LARGE: InstanceShape = InstanceShape { cpu_units: 2048, memory_mib: 7987, task_enis: 2 };
     const XLARGE: InstanceShape = InstanceShape { cpu_units: 4096, memory_mib: 15974, task_enis: 3 };
 

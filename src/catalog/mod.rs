@@ -27,11 +27,26 @@ pub struct InstanceType {
     pub on_demand_hour_usd: f64,
 }
 
-/// Share of nominal memory an ECS container instance registers: the kernel's MemTotal is below
-/// nominal, and the agent registers `floor(MemTotal MiB) − ECS_RESERVED_MEMORY`. AWS gives no
-/// table; its m4.large example registers 7985 of 8192 MiB (97.5 %), which is the default here
-/// (reference §6.3, §11.11).
-pub const DEFAULT_REGISTERED_MEMORY_SHARE: f64 = 0.975;
+/// Memory ECS container instances are published to register, MiB: `floor(MemTotal / 2^20)`
+/// with `ECS_RESERVED_MEMORY` at its default 0 (the agent's `getHostMemoryInMiB`, reference
+/// §6.3), on the ECS-optimized Amazon Linux AMI.
+pub const PUBLISHED_REGISTERED_MEMORY: [(&str, u32); 3] = [
+    // AWS, "Reserving Amazon ECS Linux container instance memory" (memory-management.md):
+    // MemTotal 8373026816 bytes, "which translates to 7985 MiB available for tasks".
+    ("m4.large", 7985),
+    // 3768 of 3840 MiB: the figure ecsim's issue 11 reports AWS showing for a c4.large. The
+    // AWS page it comes from was not found for this table, so it is a secondary figure.
+    ("c4.large", 3768),
+    // aws/amazon-ecs-agent#399 (2016): a c4.2xlarge registered 15042 MiB of its 15360.
+    ("c4.2xlarge", 15042),
+];
+
+/// Share of nominal memory a container instance of a type with no published figure registers.
+/// AWS gives no table (§11.11): 0.974 is the largest share in thousandths that puts no type of
+/// [`PUBLISHED_REGISTERED_MEMORY`] above its figure (m4.large 7979 ≤ 7985, c4.large 3740 ≤ 3768,
+/// c4.2xlarge 14960 ≤ 15042; 0.975 would give the m4.large 7987), so a task sized to AWS's
+/// documented limit never fits in ecsim and not on AWS.
+pub const DEFAULT_REGISTERED_MEMORY_SHARE: f64 = 0.974;
 
 /// What an instance registers with ECS: CPU units = vCPU × 1024, and memory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -41,10 +56,17 @@ pub struct Registered {
 }
 
 impl InstanceType {
-    /// `cpu = NumCPU × 1024`; memory `floor(nominal × share) − ecs_reserved_memory`
-    /// (agent `getCpu` / `getHostMemoryInMiB`, reference §6.3).
-    pub fn registered(&self, memory_share: f64, ecs_reserved_memory_mib: u32) -> Registered {
-        let memory = (f64::from(self.memory_mib) * memory_share).floor() as u32;
+    /// `cpu = NumCPU × 1024`; memory the published figure of the type or, with none or with
+    /// `memory_share` given, `floor(nominal × share)`; less `ecs_reserved_memory` (agent
+    /// `getCpu` / `getHostMemoryInMiB`, reference §6.3).
+    pub fn registered(&self, memory_share: Option<f64>, ecs_reserved_memory_mib: u32) -> Registered {
+        let published = PUBLISHED_REGISTERED_MEMORY.iter().find(|(name, _)| *name == self.name).map(|&(_, mib)| mib);
+        let memory = match (memory_share, published) {
+            (None, Some(mib)) => mib,
+            (share, _) => {
+                (f64::from(self.memory_mib) * share.unwrap_or(DEFAULT_REGISTERED_MEMORY_SHARE)).floor() as u32
+            }
+        };
         Registered { cpu_units: self.vcpu * 1024, memory_mib: memory.saturating_sub(ecs_reserved_memory_mib) }
     }
 
@@ -127,13 +149,34 @@ mod tests {
     #[test]
     fn registered_resources_follow_the_agent() {
         let m5 = Catalog::builtin().get("m5.large").unwrap().clone();
-        // 2 vCPU → 2048 units; floor(8192 × 0.975) = 7987 MiB; with ECS_RESERVED_MEMORY=256, 7731.
-        assert_eq!(m5.registered(DEFAULT_REGISTERED_MEMORY_SHARE, 0), Registered { cpu_units: 2048, memory_mib: 7987 });
-        assert_eq!(m5.registered(DEFAULT_REGISTERED_MEMORY_SHARE, 256).memory_mib, 7731);
-        // The AWS m4.large example: 7985 MiB registered of 8192 → share 7985/8192.
-        assert_eq!(m5.registered(7985.0 / 8192.0, 0).memory_mib, 7985);
+        // 2 vCPU → 2048 units; no published figure: floor(8192 × 0.974) = 7979 MiB; with
+        // ECS_RESERVED_MEMORY=256, 7723; a share of the user's, 0.98: 8028.
+        assert_eq!(m5.registered(None, 0), Registered { cpu_units: 2048, memory_mib: 7979 });
+        assert_eq!(m5.registered(None, 256).memory_mib, 7723);
+        assert_eq!(m5.registered(Some(0.98), 0).memory_mib, 8028);
         // awsvpc without trunking: max ENIs − 1 (m5.large: 3 ENIs → 2 tasks).
         assert_eq!(m5.awsvpc_tasks_without_trunking(), 2);
+    }
+
+    #[test]
+    fn published_types_register_their_figure_and_the_default_stays_below_every_one() {
+        // The AWS m4.large example: MemTotal 8373026816 B → floor(8373026816 / 1048576) = 7985.
+        assert_eq!(8_373_026_816u64 / (1 << 20), 7985);
+        let m4 = InstanceType {
+            name: "m4.large".into(),
+            memory_mib: 8192,
+            ..Catalog::builtin().get("m5.large").unwrap().clone()
+        };
+        assert_eq!(m4.registered(None, 0).memory_mib, 7985);
+        assert_eq!(m4.registered(None, 256).memory_mib, 7729);
+        // c4.large 3.75 GiB and c4.2xlarge 15 GiB, nominal 3840 and 15360 MiB.
+        let nominal = [("m4.large", 8192), ("c4.large", 3840), ("c4.2xlarge", 15360)];
+        for ((name, published), (_, mib)) in PUBLISHED_REGISTERED_MEMORY.iter().zip(nominal) {
+            let default = (f64::from(mib) * DEFAULT_REGISTERED_MEMORY_SHARE).floor() as u32;
+            assert!(default <= *published, "{name}: {default} > {published}");
+        }
+        // 0.975 would not be: the m4.large at floor(8192 × 0.975) = 7987 > 7985.
+        assert_eq!((8192.0 * 0.975f64).floor() as u32, 7987);
     }
 
     #[test]

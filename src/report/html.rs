@@ -392,7 +392,7 @@ fn choices(scenario: &serde_json::Value) -> String {
         items.push("A capacity provider strategy's tasks split base first, then by weight with the largest remainder, ties to the earlier provider, as AWS's Spot workshop shows (not documented); launches go to the provider most below the split of the new count, scale-in takes from the one most above it (`strategy_split`). Fargate Spot storage is billed at the On-Demand rate.".into());
     }
     if uses("ec2") {
-        items.push("EC2 instances register 97.5 % of their memory (`registered_memory_share`), spend `pending` (30 s) in EC2 pending and `boot` (60 s) before the agent registers them.".into());
+        items.push("EC2 instances register their published memory figure or 97.4 % of nominal (`registered_memory_share`), spend `pending` (30 s) in EC2 pending and `boot` (60 s) before the agent registers them.".into());
         items.push("Managed scaling: the instance warm-up counts from launch; per-group estimates add up (`group_estimate`); the scale-in reading is the ECS guide's 100 − empty instances (`scale_in_reading`); at most 50 % a minute (`scale_in_pace`).".into());
         items.push("The Auto Scaling group removes an instance from the zone with the most, there the one with the fewest non-daemon tasks, then the newest.".into());
         items.push("The EC2 bill is shared among services by split cost allocation's weights (9 × vCPU + GiB); what no task reserved is idle.".into());

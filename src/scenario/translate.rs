@@ -12,7 +12,7 @@ use super::file::{
     ShapeFile, SpotFile, StepScalingFile, StrategyItemFile, TargetTrackingFile,
 };
 use crate::capacity::{GroupCombination, ManagedScaling, ScaleInReading, Share, SplitRule};
-use crate::catalog::{Catalog, DEFAULT_REGISTERED_MEMORY_SHARE, InstanceType};
+use crate::catalog::{Catalog, InstanceType};
 use crate::config::{
     AsgProvider, Ec2Placement, FargateLaunch, FargateSpot, Launch, LoadBalancer, LoadConfig, MemoryUse, NetworkMode,
     Overflow, ProviderType, Scenario, ServiceConfig, Spot, SpotPrice,
@@ -1268,14 +1268,18 @@ impl Translator<'_, '_> {
             self.fail(path, format!("\"{name}\" is a reserved Fargate capacity provider name; name your Auto Scaling group provider otherwise"));
             return None;
         }
-        let share = file.registered_memory_share.unwrap_or(DEFAULT_REGISTERED_MEMORY_SHARE);
-        let share = self.in_range(
-            &path.key("registered_memory_share"),
-            share,
-            0.5,
-            1.0,
-            "a share of nominal memory from 0.5 to 1",
-        );
+        let share = match file.registered_memory_share {
+            None => Some(None),
+            Some(share) => self
+                .in_range(
+                    &path.key("registered_memory_share"),
+                    share,
+                    0.5,
+                    1.0,
+                    "a share of nominal memory from 0.5 to 1",
+                )
+                .map(Some),
+        };
         let reserved_memory = self.count(&path.key("ecs_reserved_memory"), file.ecs_reserved_memory.unwrap_or(0));
         let mut types = Vec::new();
         if file.instance_types.is_empty() {

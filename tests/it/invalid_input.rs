@@ -78,7 +78,7 @@ fn cases() -> Vec<(&'static str, String, usize, Vec<&'static str>)> {
             vec![
                 "`services.api.cpu`",
                 "larger than every instance type",
-                "m6i.large, registers 2048 units and 7987 MiB",
+                "m6i.large, registers 2048 units and 7979 MiB",
             ],
         ),
         (

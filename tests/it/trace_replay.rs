@@ -95,3 +95,26 @@ fn the_builtin_instance_types_match_the_public_price_list() {
     let error = parse(text("")).expect_err("m5n.large is not built in").to_string();
     assert!(error.contains("instance_types[0]") && error.contains("not in the instance catalog"), "{error}");
 }
+
+/// Reference §6.3: AWS's m4.large registers `floor(8373026816 B / 2^20)` = 7985 MiB. Taken from
+/// the public catalog, an m4.large holds a task of 7985 MiB and refuses one of 7986; an
+/// m6i.large, with no published figure, registers floor(8192 × 0.974) = 7979.
+#[test]
+fn an_m4_large_registers_what_aws_shows() {
+    let path = shared("pricing/ec2_us_east_1.csv");
+    let text = |types: &str, memory: u32| {
+        format!(
+            "version = 1\nname = \"m\"\nduration = \"1h\"\ncatalog = \"{}\"\n[loads.l]\nshape = \"constant\"\nvalue = 1.0\n[capacity_providers.p]\ninstance_types = [{types}]\nmin_size = 1\nmax_size = 1\n[services.s]\nload = \"l\"\ncapacity_provider_strategy = [{{ capacity_provider = \"p\" }}]\ncpu = 256\nmemory = {memory}\nrequests_per_task = 10.0\ndesired_count = 1\nmin_capacity = 1\nmax_capacity = 1\n",
+            path.display()
+        )
+    };
+    let parse = |text: String| {
+        ecsim::scenario::parse(Path::new("m.toml"), &text, Path::new("."), &ecsim::scenario::Overrides::default())
+    };
+    let fits = parse(text("\"m4.large\"", 7985)).expect("7985 MiB fits an m4.large");
+    assert_eq!(fits.scenario.providers[0].instance_types[0].registered.memory_mib, 7985);
+    let error = parse(text("\"m4.large\"", 7986)).expect_err("7986 MiB does not").to_string();
+    assert!(error.contains("registers 2048 units and 7985 MiB"), "{error}");
+    let error = parse(text("\"m6i.large\"", 7980)).expect_err("the default share").to_string();
+    assert!(error.contains("registers 2048 units and 7979 MiB"), "{error}");
+}
