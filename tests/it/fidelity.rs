@@ -70,3 +70,47 @@ alarm = {{ metric = \"backlog_per_task\", evaluation_periods = 3, datapoints_to_
     assert!(rows[0]["reason"].starts_with("scale from zero"));
     assert_eq!(fields(&rows[1]), ["780", "1", "1", "3", "3"]);
 }
+
+/// A run is a window on a longer life: a task or an instance still alive when it ends is billed
+/// to the end exactly, with no 60-second minimum (that applies when it stops, after the window),
+/// Fargate and EC2 alike. 40 s of an m5.large at $0.096 an hour, and 40 s of a 0.25 vCPU /
+/// 0.5 GB Fargate task at $0.04048 per vCPU-hour and $0.004445 per GB-hour (§5.2, §6.1).
+#[test]
+fn what_is_alive_at_the_end_is_billed_to_the_end_without_a_minimum() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "end.toml",
+        r#"version = 1
+name = "end"
+duration = "40s"
+tick = "10s"
+[loads.l]
+shape = "constant"
+value = 10.0
+[capacity_providers.p]
+instance_types = ["m5.large"]
+min_size = 0
+max_size = 1
+desired_capacity = 1
+[services.f]
+load = "l"
+cpu = 256
+memory = 512
+requests_per_task = 100.0
+desired_count = 1
+min_capacity = 1
+max_capacity = 1
+"#,
+    );
+    let out = dir.path().join("out");
+    run_ok(&file, &out, &[]);
+    let instances = read_csv(&out.join("instances.csv"));
+    assert_eq!((instances.len(), instances[0]["billed_s"].as_str()), (1, "40.0"));
+    let summary = super::summary(&out);
+    let ec2 = summary["providers"][0]["cost_usd"].as_f64().unwrap();
+    assert!(super::close(ec2, 0.096 * 40.0 / 3600.0, 1e-12), "{ec2}");
+    let fargate = summary["services"][0]["cost_usd"].as_f64().unwrap();
+    assert!(super::close(fargate, 40.0 * (0.25 * 0.04048 + 0.5 * 0.004445) / 3600.0, 1e-12), "{fargate}");
+    assert!(super::close(summary["services"][0]["billed_task_hours"].as_f64().unwrap(), 40.0 / 3600.0, 1e-12));
+}
