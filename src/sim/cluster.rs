@@ -13,7 +13,7 @@ use super::outcome::{GroupScalingEvent, InstanceEvent, InstanceSummary, Provider
 use super::{Event, Rng};
 use crate::capacity::{
     AsgAlarms, GroupCombination, InstanceShape, Share, Signal, TaskNeeds, group_capacity, instances_needed,
-    reservation, split,
+    reservation, split, tasks_per_instance,
 };
 use crate::config::{AsgProvider, NetworkMode, Scenario, ServiceConfig, SpotPrice};
 use crate::ecs::InstanceState;
@@ -985,7 +985,8 @@ impl<'a> Cluster<'a> {
         let waiting_tasks: u32 = p.waiting_by_service.iter().sum();
         let needed = self.instances_needed(provider);
         let value = match needed {
-            // Tasks wait but none fits the smallest type: "remains at 100%".
+            // Tasks wait but none fits the smallest type: "remains at 100%"; or every one will
+            // fit on an instance already launching: M = N.
             None if waiting_tasks > 0 => 100.0,
             _ => reservation(running, needed, empty, settings),
         };
@@ -1058,6 +1059,29 @@ impl<'a> Cluster<'a> {
                 None => groups.push((needs, count)),
             }
         }
+        // "Tasks the customer is trying to run that don't fit on the existing instances"
+        // (§4.2): the instances the group has launched exist, and N counts them, so the tasks
+        // they will hold once registered (each taken empty, for one group) are not counted again.
+        // Otherwise, with a short `instance_warmup_period`, a scale-out would be asked for
+        // again every minute until the instances register.
+        let mut launching: Vec<InstanceShape> = p
+            .in_service
+            .iter()
+            .map(|&i| &self.instances[i as usize])
+            .filter(|i| matches!(i.state, InstanceState::Pending | InstanceState::Booting))
+            .map(|i| InstanceShape { cpu_units: i.free_cpu, memory_mib: i.free_memory, task_enis: i.free_enis })
+            .collect();
+        for (needs, count) in &mut groups {
+            launching.retain(|shape| {
+                let fit = tasks_per_instance(needs, shape);
+                if *count == 0 || fit == 0 {
+                    return true;
+                }
+                *count = count.saturating_sub(fit);
+                false
+            });
+        }
+        groups.retain(|(_, count)| *count > 0);
         if groups.is_empty() {
             return None;
         }

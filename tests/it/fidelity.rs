@@ -114,3 +114,61 @@ max_capacity = 1
     assert!(super::close(fargate, 40.0 * (0.25 * 0.04048 + 0.5 * 0.004445) / 3600.0, 1e-12), "{fargate}");
     assert!(super::close(summary["services"][0]["billed_task_hours"].as_f64().unwrap(), 40.0 / 3600.0, 1e-12));
 }
+
+/// Managed scaling counts in M the instances the waiting tasks need beyond those the group has
+/// already launched (§4.2: "tasks the customer is trying to run that don't fit on the existing
+/// instances"; N counts launched instances too). One m6i.large holds 4 tasks of 512 units
+/// (2048 / 512); at 10:00 the minimum goes from 4 to 16: 12 tasks wait, 3 more instances:
+/// (1 + 3) / 1 = 400 % → 4 instances. At 11:00 the 12 tasks fit on the 3 launching: M = N = 4,
+/// 100 %, nothing more, whatever the warm-up. Counted again, they made 175 % and 7 instances
+/// with `instance_warmup_period = "0s"`, and the 3 extra went 15 minutes later.
+#[test]
+fn tasks_waiting_for_launching_instances_are_not_counted_again() {
+    let dir = tempfile::tempdir().unwrap();
+    for (label, managed_scaling) in [("no warm-up", "{ instance_warmup_period = \"0s\" }"), ("default", "{}")] {
+        let file = write(
+            dir.path(),
+            "warm.toml",
+            &format!(
+                r#"version = 1
+name = "warm"
+duration = "40m"
+[loads.l]
+shape = "constant"
+value = 10.0
+[capacity_providers.asg]
+instance_types = ["m6i.large"]
+min_size = 0
+max_size = 10
+desired_capacity = 1
+managed_scaling = {managed_scaling}
+[services.api]
+load = "l"
+capacity_provider_strategy = [{{ capacity_provider = "asg" }}]
+cpu = 512
+memory = 1024
+requests_per_task = 100.0
+desired_count = 4
+min_capacity = 4
+max_capacity = 20
+[[services.api.scheduled_actions]]
+schedule = "at(2026-01-05T00:10:00)"
+min_capacity = 16
+"#
+            ),
+        );
+        let out = dir.path().join(label.replace(' ', "-"));
+        run_ok(&file, &out, &[]);
+        let group: Vec<Row> =
+            read_csv(&out.join("events.csv")).into_iter().filter(|r| r["event"].starts_with("group_")).collect();
+        let fields = |r: &Row| ["time_s", "event", "metric_value", "desired_after"].map(|k| r[k].clone());
+        assert_eq!(
+            group.iter().map(fields).collect::<Vec<_>>(),
+            [["600", "group_scale_out", "400.0000", "4"]],
+            "{label}"
+        );
+        let summary = super::summary(&out);
+        assert_eq!(summary["providers"][0]["instances_launched"], 4, "{label}");
+        assert_eq!(summary["providers"][0]["peak_instances"], 4, "{label}");
+    }
+}
