@@ -92,6 +92,7 @@ pub struct ServiceConfig {
     pub overflow: Overflow,
     /// How a capacity provider strategy shares the tasks out and which a scale-in stops.
     pub strategy_split: SplitRule,
+    pub cpu_limit: CpuLimit,
     pub load_balancer: Option<LoadBalancer>,
     /// Scaling policies, in file order: target tracking first, then step scaling.
     pub policies: Vec<Policy>,
@@ -162,6 +163,18 @@ pub enum Overflow {
     Drop,
     /// It waits in a queue and is served when capacity frees up (a queue-driven worker).
     Queue,
+}
+
+/// How a task's CPU is limited (reference §9).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CpuLimit {
+    /// A task-level `cpu`: the task uses no more than it reserved.
+    #[default]
+    Task,
+    /// CPU units on the containers only (cgroup CPU shares, EC2): a busy task may use CPU its
+    /// instance's other tasks leave idle, so utilization can exceed 100 %.
+    ContainerShares,
 }
 
 /// Where a service's tasks run.

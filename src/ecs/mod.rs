@@ -1,5 +1,7 @@
-//! ECS vocabulary shared by the model: task states and the Fargate task-size table.
+//! ECS vocabulary shared by the model: task states, the Fargate task-size table and how
+//! container CPU shares divide an instance.
 
+pub mod cpu_shares;
 pub mod fargate;
 
 use serde::Serialize;

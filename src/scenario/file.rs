@@ -228,6 +228,7 @@ pub struct ServiceFile {
     pub launch_type: Option<String>,
     pub capacity_provider_strategy: Option<Vec<StrategyItemFile>>,
     pub strategy_split: Option<String>,
+    pub cpu_limit: Option<String>,
     pub scheduling_strategy: Option<String>,
     pub network_mode: Option<String>,
     pub host_port: Option<i64>,

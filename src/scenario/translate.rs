@@ -14,8 +14,8 @@ use super::file::{
 use crate::capacity::{GroupCombination, ManagedScaling, ScaleInReading, Share, SplitRule};
 use crate::catalog::{Catalog, InstanceType};
 use crate::config::{
-    AsgProvider, Ec2Placement, FargateLaunch, FargateSpot, Launch, LoadBalancer, LoadConfig, MemoryUse, NetworkMode,
-    Overflow, ProviderType, Scenario, ServiceConfig, Spot, SpotPrice,
+    AsgProvider, CpuLimit, Ec2Placement, FargateLaunch, FargateSpot, Launch, LoadBalancer, LoadConfig, MemoryUse,
+    NetworkMode, Overflow, ProviderType, Scenario, ServiceConfig, Spot, SpotPrice,
 };
 use crate::ecs::fargate::{VALID_CPU_UNITS, valid_memory_mib};
 use crate::engine::{Delay, Hazard, MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND};
@@ -693,6 +693,11 @@ impl<'a, 'l> Translator<'a, 'l> {
             file.strategy_split.as_deref().unwrap_or("aws_observed"),
             &[("aws_observed", SplitRule::AwsObserved), ("reverse_of_launch", SplitRule::ReverseOfLaunch)],
         );
+        let cpu_limit = self.choice(
+            &path.key("cpu_limit"),
+            file.cpu_limit.as_deref().unwrap_or("task"),
+            &[("task", CpuLimit::Task), ("container_shares", CpuLimit::ContainerShares)],
+        );
         let load_balancer = file.load_balancer.as_ref().map(|lb| self.load_balancer(&path.key("load_balancer"), lb));
         let policies = self.policies(path, file);
         let scheduled_actions = self.scheduled_actions(path, file, run.window);
@@ -777,6 +782,13 @@ impl<'a, 'l> Translator<'a, 'l> {
                 Launch::Fargate(FargateLaunch { rates, spot_rates, strategy, windows, storage_gib })
             }
         };
+        if cpu_limit == Some(CpuLimit::ContainerShares) && matches!(launch, Launch::Fargate(_)) {
+            self.fail(
+                &path.key("cpu_limit"),
+                "a Fargate task always has a task-level CPU limit; \"container_shares\" is for tasks on EC2 instances",
+            );
+            return None;
+        }
         Some(ServiceConfig {
             name: name.to_owned(),
             load: load?,
@@ -796,6 +808,7 @@ impl<'a, 'l> Translator<'a, 'l> {
             memory_reservation: memory_reservation?,
             overflow: overflow?,
             strategy_split: strategy_split?,
+            cpu_limit: cpu_limit?,
             load_balancer: settled(load_balancer)?,
             policies,
             scheduled_actions,

@@ -367,6 +367,12 @@ impl<'a> Cluster<'a> {
     }
 
     /// CPU units and MiB free on `instance`.
+    /// The CPU units `instance` registered.
+    pub fn cpu_units(&self, instance: u32) -> u32 {
+        let i = &self.instances[instance as usize];
+        self.providers[i.provider as usize].config.instance_types[i.type_index as usize].registered.cpu_units
+    }
+
     pub fn free(&self, instance: u32) -> (u32, u32) {
         let i = &self.instances[instance as usize];
         (i.free_cpu, i.free_memory)

@@ -25,7 +25,10 @@ pub use outcome::{
     TaskEvent,
 };
 
-use crate::config::Scenario;
+use std::collections::BTreeMap;
+
+use crate::config::{CpuLimit, Scenario};
+use crate::ecs::cpu_shares;
 use crate::engine::{self, EventQueue, MS_PER_MINUTE, Model, Rng, SimTime, stream};
 use cluster::Cluster;
 use service::ServiceState;
@@ -136,8 +139,46 @@ impl<'a, R: Recorder> World<'a, R> {
             service.reconcile(SimTime::ZERO, &mut world.next_task_number, world.recorder, queue, &mut world.cluster);
         }
         world.settle(SimTime::ZERO, queue);
+        world.share_idle_cpu(SimTime::ZERO);
         queue.schedule(SimTime::from_millis(tick), Event::Tick);
         world
+    }
+
+    /// With container CPU shares, each service's serving tasks get what the instances' CPU
+    /// scheduler gives them for the coming tick (`ecs::cpu_shares`), from the tick's load and
+    /// the tasks on each instance; the services without shares are held to what they reserved.
+    /// Worked out once a tick: a task starting or stopping within it changes the others' CPU
+    /// from the next tick on.
+    fn share_idle_cpu(&mut self, now: SimTime) {
+        if !self.services.iter().any(|s| s.config.cpu_limit == CpuLimit::ContainerShares) {
+            return;
+        }
+        // Per instance, each serving task's service, CPU units and the units it wants.
+        let mut on: BTreeMap<u32, Vec<(usize, f64, f64)>> = BTreeMap::new();
+        for (index, service) in self.services.iter().enumerate() {
+            let shares = service.config.cpu_limit == CpuLimit::ContainerShares;
+            let Some((units, wanted, instances)) = service.cpu_wanted(self.scenario.tick_ms) else { continue };
+            let units = f64::from(units);
+            let wanted = if shares { wanted } else { wanted.min(units) };
+            for instance in instances {
+                on.entry(instance).or_default().push((index, units, wanted));
+            }
+        }
+        // Per service, the sum over its serving tasks of what each gets over what it reserved.
+        let mut gained = vec![(0.0, 0u32); self.services.len()];
+        for (&instance, tasks) in &on {
+            let asks: Vec<(f64, f64)> = tasks.iter().map(|&(_, units, wanted)| (units, wanted)).collect();
+            let got = cpu_shares::allocate(f64::from(self.cluster.cpu_units(instance)), &asks);
+            for (&(service, units, _), got) in tasks.iter().zip(got) {
+                gained[service].0 += (got / units).max(1.0);
+                gained[service].1 += 1;
+            }
+        }
+        for (service, (sum, tasks)) in self.services.iter_mut().zip(gained) {
+            if service.config.cpu_limit == CpuLimit::ContainerShares {
+                service.set_cpu_boost(now, if tasks > 0 { sum / f64::from(tasks) } else { 1.0 });
+            }
+        }
     }
 
     fn sample_loads(&mut self, now: SimTime) {
@@ -180,6 +221,7 @@ impl<'a, R: Recorder> World<'a, R> {
             return;
         }
         self.sample_loads(now);
+        self.share_idle_cpu(now);
         for service in &mut self.services {
             service.run_due_actions(now, self.recorder);
             if closes_datapoint {

@@ -125,6 +125,9 @@ pub(super) struct ServiceState<'a> {
     /// PROVISIONING or PENDING.
     pending: u32,
     load_rps: f64,
+    /// With container CPU shares (EC2): the mean over the serving tasks of the CPU each gets
+    /// over the CPU it reserved, at least 1 (`cpu_shares`); 1 otherwise.
+    cpu_boost: f64,
     /// Requests per second one task takes at the policy's target: the tasks the load demands
     /// are the load over it (none without a load).
     demand_per_task: Option<f64>,
@@ -210,6 +213,7 @@ impl<'a> ServiceState<'a> {
             serving: 0,
             pending: 0,
             load_rps: 0.0,
+            cpu_boost: 1.0,
             demand_per_task: demand_per_task(config),
             demand: 0,
             elasticity: ElasticityTally::default(),
@@ -327,6 +331,26 @@ impl<'a> ServiceState<'a> {
         self.demand
     }
 
+    /// What its serving tasks ask of their instances' CPU, for `cpu_shares`: each task's CPU
+    /// units and the units it would use to serve an even share of the load and the queue
+    /// over the next `tick_ms`, and the instance of each serving task.
+    pub(super) fn cpu_wanted(&self, tick_ms: u64) -> Option<(u32, f64, impl Iterator<Item = u32> + '_)> {
+        if self.serving == 0 || self.config.ec2().is_none() {
+            return None;
+        }
+        let wanted_rps = self.load_rps + self.backlog * MS_PER_SECOND as f64 / tick_ms as f64;
+        let per_task =
+            wanted_rps / f64::from(self.serving) / self.config.requests_per_task * f64::from(self.config.cpu);
+        let instances = self.slots.iter().filter(|t| t.in_service).filter_map(|t| t.instance);
+        Some((self.config.cpu, per_task, instances))
+    }
+
+    /// Sets the CPU its serving tasks get over what they reserved, from `now` on.
+    pub(super) fn set_cpu_boost(&mut self, now: SimTime, boost: f64) {
+        self.integrate(now);
+        self.cpu_boost = boost;
+    }
+
     // ----- serving and metrics -----
 
     /// Accounts for serving from the last state change up to `now`.
@@ -338,7 +362,7 @@ impl<'a> ServiceState<'a> {
         let seconds = dt as f64 / MS_PER_SECOND as f64;
         // Only tasks in service take requests; every RUNNING task counts in CPU utilization.
         let capacity = f64::from(self.running) * self.config.requests_per_task;
-        let can_serve = f64::from(self.serving) * self.config.requests_per_task * seconds;
+        let can_serve = f64::from(self.serving) * self.config.requests_per_task * self.cpu_boost * seconds;
         let offered = self.load_rps * seconds;
         let served = match self.config.overflow {
             Overflow::Drop => offered.min(can_serve),
@@ -1316,6 +1340,7 @@ mod tests_support {
             memory_reservation: None,
             overflow: Overflow::Drop,
             strategy_split: crate::capacity::SplitRule::AwsObserved,
+            cpu_limit: crate::config::CpuLimit::Task,
             load_balancer: None,
             policies: Vec::new(),
             scheduled_actions: Vec::new(),

@@ -172,3 +172,63 @@ min_capacity = 16
         assert_eq!(summary["providers"][0]["peak_instances"], 4, "{label}");
     }
 }
+
+/// Reference §9: with CPU units on the containers only, a task "can use more than its share"
+/// and service CPU utilization exceeds 100 % ("If you define CPU units at the task level, the
+/// utilization will not go above the defined task-level limit"). One m5.large, 2048 units, two
+/// tasks of 512 units that serve 100 requests/s each at their reservation:
+/// - `quiet` (a task-level limit) gets 20 requests/s: it uses 20 / 100 × 512 = 102.4 units;
+/// - `busy` (container shares) gets 500: it wants 2560 units, more than is left, so it gets
+///   the rest, 2048 − 102.4 = 1945.6 units, 3.8 × its reservation: it serves 380 requests/s,
+///   76 % of its load, at a CPU utilization of 380 %.
+///
+/// With a task-level limit instead, `busy` serves 100 requests/s (20 %) at 100 %.
+#[test]
+fn a_task_with_container_cpu_shares_uses_the_idle_cpu_of_its_instance() {
+    let dir = tempfile::tempdir().unwrap();
+    let service = |name: &str, extra: &str| {
+        format!(
+            "[services.{name}]\nload = \"{name}\"\ncapacity_provider_strategy = [{{ capacity_provider = \"asg\" }}]\n{extra}\ncpu = 512\nmemory = 1024\nrequests_per_task = 100.0\ndesired_count = 1\nmin_capacity = 1\nmax_capacity = 1\n"
+        )
+    };
+    let scenario = |limit: &str| {
+        format!(
+            "version = 1\nname = \"shares\"\nduration = \"10m\"\n[loads.busy]\nshape = \"constant\"\nvalue = 500.0\n[loads.quiet]\nshape = \"constant\"\nvalue = 20.0\n[capacity_providers.asg]\ninstance_types = [\"m5.large\"]\nmin_size = 1\nmax_size = 1\ndesired_capacity = 1\n{}{}",
+            service("busy", limit),
+            service("quiet", "")
+        )
+    };
+    for (limit, served_rps, cpu) in
+        [("cpu_limit = \"container_shares\"", 2048.0 - 0.2 * 512.0, 380.0), ("cpu_limit = \"task\"", 512.0, 100.0)]
+    {
+        let served_rps = served_rps / 512.0 * 100.0;
+        let file = write(dir.path(), "shares.toml", &scenario(limit));
+        let out = dir.path().join(if cpu > 100.0 { "shares" } else { "task" });
+        run_ok(&file, &out, &[]);
+        let summary = super::summary(&out);
+        let busy = &summary["services"][0];
+        assert!(super::close(busy["requests_served"].as_f64().unwrap(), served_rps * 600.0, 1e-9), "{limit}: {busy}");
+        assert_eq!(summary["services"][1]["unserved_share"], 0.0, "quiet is served whole");
+        for row in read_csv(&out.join("timeseries.csv")).iter().filter(|r| r["service"] == "busy") {
+            assert!(super::close(row["cpu_utilization_mean"].parse().unwrap(), cpu, 1e-6), "{limit}: {row:?}");
+        }
+    }
+}
+
+/// Fargate tasks always have a task-level CPU limit: container shares there is refused.
+#[test]
+fn container_cpu_shares_are_refused_on_fargate() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "f.toml",
+        "version = 1\nname = \"f\"\nduration = \"10m\"\n[loads.l]\nshape = \"constant\"\nvalue = 1.0\n[services.s]\nload = \"l\"\ncpu_limit = \"container_shares\"\ncpu = 256\nmemory = 512\nrequests_per_task = 10.0\ndesired_count = 1\nmin_capacity = 1\nmax_capacity = 1\n",
+    );
+    let output = super::ecsim(&["validate", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let text = super::stderr(&output);
+    assert!(
+        text.contains("f.toml:9:") && text.contains("cpu_limit") && text.contains("task-level CPU limit"),
+        "{text}"
+    );
+}
