@@ -85,6 +85,8 @@ struct World<'a, R> {
     peak_running_tasks: u32,
     /// Each service's demanded tasks at this tick, for the cluster (kept to reuse its memory).
     demanded: Vec<u32>,
+    /// Whether any service's tasks share their instances' CPU (`cpu_limit = "container_shares"`).
+    shares_cpu: bool,
 }
 
 impl<'a, R: Recorder> World<'a, R> {
@@ -118,6 +120,7 @@ impl<'a, R: Recorder> World<'a, R> {
             ticks_done: 0,
             peak_running_tasks: 0,
             demanded: Vec::new(),
+            shares_cpu: scenario.services.iter().any(|s| s.cpu_limit == CpuLimit::ContainerShares),
         };
         world.sample_loads(SimTime::ZERO);
         // The instances the groups start with are registered at time zero, with their daemon
@@ -150,7 +153,7 @@ impl<'a, R: Recorder> World<'a, R> {
     /// Worked out once a tick: a task starting or stopping within it changes the others' CPU
     /// from the next tick on.
     fn share_idle_cpu(&mut self, now: SimTime) {
-        if !self.services.iter().any(|s| s.config.cpu_limit == CpuLimit::ContainerShares) {
+        if !self.shares_cpu {
             return;
         }
         // Per instance, each serving task's service, CPU units and the units it wants.

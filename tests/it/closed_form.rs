@@ -2,12 +2,6 @@
 
 use crate::*;
 
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
 #[test]
 fn a_fixed_fleet_costs_tasks_times_seconds_times_the_rate() {
     // N = 3 tasks, min = max = 3, for T = 2 h 17 min: cost = 3 × 8220 s × rate, whatever the load.

@@ -1,20 +1,14 @@
 //! The places where ecsim once differed from AWS's own documented examples, each checked
 //! against numbers worked out by hand from AWS's text (reference sections in each test).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use super::{read_csv, root, run_ok};
+use super::{read_csv, root, run_ok, write};
 
 type Row = std::collections::BTreeMap<String, String>;
 
 fn scaling_rows(dir: &Path) -> Vec<Row> {
     read_csv(&dir.join("events.csv")).into_iter().filter(|r| r["event"].starts_with("scale_")).collect()
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
 }
 
 /// §1.3: "when actual capacity is 0 and the metric indicates that there is workload demand,

@@ -41,6 +41,13 @@ pub fn run_ok(scenario: &Path, out: &Path, extra: &[&str]) {
     assert!(output.status.success(), "ecsim run {} failed: {}", scenario.display(), stderr(&output));
 }
 
+/// Writes `text` into `dir/name` and returns its path.
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
 /// A CSV file as rows of named fields.
 pub fn read_csv(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
     let mut reader = csv::Reader::from_path(path).unwrap();
