@@ -49,6 +49,9 @@ pub fn split(rule: SplitRule, shares: &[Share], n: u32) -> Vec<u32> {
 
 /// The item the next launch goes to, given the service's tasks per item.
 pub fn next_launch(rule: SplitRule, shares: &[Share], tasks: &[u32]) -> usize {
+    if shares.len() == 1 {
+        return 0;
+    }
     match rule {
         SplitRule::AwsObserved => {
             let target = largest_remainder(shares, tasks.iter().sum::<u32>() + 1);
@@ -63,6 +66,9 @@ pub fn next_launch(rule: SplitRule, shares: &[Share], tasks: &[u32]) -> usize {
 /// The item the next scale-in takes a task from, given the service's tasks per item (some
 /// item has one).
 pub fn next_stop(rule: SplitRule, shares: &[Share], tasks: &[u32]) -> usize {
+    if shares.len() == 1 {
+        return 0;
+    }
     match rule {
         SplitRule::AwsObserved => {
             let target = largest_remainder(shares, tasks.iter().sum::<u32>().saturating_sub(1));
