@@ -8,6 +8,10 @@
 //! CP-SPOT"). [`SplitRule::AwsObserved`] reproduces that: the split of n tasks is the base, then
 //! the rest by the largest remainder (Hamilton), ties to the earlier provider; a launch goes to
 //! the provider most below the split of the new count, a stop comes from the one most above it.
+//! With two providers every count's split is one task from the next, so the tasks always are
+//! the split; with three or more the largest remainder can move a task between providers from
+//! one count to the next, and then the tasks are one launch or stop off it until a later count
+//! brings them back.
 //! [`SplitRule::ReverseOfLaunch`] keeps ecsim's earlier rule for comparison: launches one at a
 //! time by D'Hondt, a scale-in undoing them in reverse.
 
@@ -205,7 +209,7 @@ mod tests {
         // 0.75 : 2.25 → [3, 2] → SPOT; 6 → SPOT; 7 → 2 + 5 at 1.25 : 3.75 → [3, 4] → SPOT;
         // 8 → 2 + 6 at 1.5 : 4.5, a tie → OD; 9 → 2 + 7 at 1.75 : 5.25 → [4, 5] → SPOT; 10 → SPOT.
         assert_eq!(launches(AwsObserved, &WORKSHOP, 10), [0, 0, 1, 0, 1, 1, 1, 0, 1, 1]);
-        // At every count the tasks are that count's split.
+        // With two providers, at every count the tasks are that count's split.
         let mut tasks = vec![0, 0];
         for (n, i) in launches(AwsObserved, &WORKSHOP, 30).into_iter().enumerate() {
             tasks[i] += 1;
@@ -218,6 +222,20 @@ mod tests {
         assert_eq!(split(AwsObserved, &[share(0, 1), share(0, 1), share(0, 1)], 4), [2, 1, 1]);
         // Fewer tasks than the base: all on the base.
         assert_eq!(split(AwsObserved, &WORKSHOP, 1), [1, 0]);
+    }
+
+    #[test]
+    fn with_three_providers_a_launch_can_fall_off_the_split_for_a_count() {
+        // Weights 1 : 3 : 3. By hand: 1 task → 0.14 : 0.43 : 0.43, the tie to the earlier →
+        // [0, 1, 0]; 2 → [0, 1, 1]; 3 → 0.43 : 1.29 : 1.29, floors 0 1 1, the leftover to the
+        // largest fraction, 0.43 → [1, 1, 1]; 4 → 0.57 : 1.71 : 1.71 → [0, 2, 2], which one
+        // launch from [1, 1, 1] cannot reach: it goes to the earliest most below → [1, 2, 1];
+        // 5 → [1, 2, 2], the split again.
+        let shares = [share(0, 1), share(0, 3), share(0, 3)];
+        assert_eq!(split(AwsObserved, &shares, 3), [1, 1, 1]);
+        assert_eq!(split(AwsObserved, &shares, 4), [0, 2, 2]);
+        assert_eq!(launches(AwsObserved, &shares, 5), [1, 2, 0, 1, 2]);
+        assert_eq!(split(AwsObserved, &shares, 5), [1, 2, 2]);
     }
 
     #[test]

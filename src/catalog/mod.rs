@@ -27,25 +27,23 @@ pub struct InstanceType {
     pub on_demand_hour_usd: f64,
 }
 
-/// Memory ECS container instances are published to register, MiB: `floor(MemTotal / 2^20)`
-/// with `ECS_RESERVED_MEMORY` at its default 0 (the agent's `getHostMemoryInMiB`, reference
-/// §6.3), on the ECS-optimized Amazon Linux AMI.
-pub const PUBLISHED_REGISTERED_MEMORY: [(&str, u32); 3] = [
+/// Memory ECS container instances are published to register: the type, its nominal MiB and
+/// the MiB it registers, `floor(MemTotal / 2^20)` with `ECS_RESERVED_MEMORY` at its default 0
+/// (the agent's `getHostMemoryInMiB`, reference §6.3), on the ECS-optimized Amazon Linux AMI.
+/// A type applies only with its nominal memory (a catalog file may describe another).
+pub const PUBLISHED_REGISTERED_MEMORY: [(&str, u32, u32); 2] = [
     // AWS, "Reserving Amazon ECS Linux container instance memory" (memory-management.md):
     // MemTotal 8373026816 bytes, "which translates to 7985 MiB available for tasks".
-    ("m4.large", 7985),
-    // 3768 of 3840 MiB: the figure ecsim's issue 11 reports AWS showing for a c4.large. The
-    // AWS page it comes from was not found for this table, so it is a secondary figure.
-    ("c4.large", 3768),
+    ("m4.large", 8192, 7985),
     // aws/amazon-ecs-agent#399 (2016): a c4.2xlarge registered 15042 MiB of its 15360.
-    ("c4.2xlarge", 15042),
+    ("c4.2xlarge", 15360, 15042),
 ];
 
 /// Share of nominal memory a container instance of a type with no published figure registers.
 /// AWS gives no table (§11.11): 0.974 is the largest share in thousandths that puts no type of
-/// [`PUBLISHED_REGISTERED_MEMORY`] above its figure (m4.large 7979 ≤ 7985, c4.large 3740 ≤ 3768,
-/// c4.2xlarge 14960 ≤ 15042; 0.975 would give the m4.large 7987), so a task sized to AWS's
-/// documented limit never fits in ecsim and not on AWS.
+/// [`PUBLISHED_REGISTERED_MEMORY`] above its figure (m4.large 7979 ≤ 7985, c4.2xlarge
+/// 14960 ≤ 15042; 0.975 would give the m4.large 7987), so a task sized to AWS's documented limit
+/// never fits in ecsim and not on AWS.
 pub const DEFAULT_REGISTERED_MEMORY_SHARE: f64 = 0.974;
 
 /// What an instance registers with ECS: CPU units = vCPU × 1024, and memory.
@@ -60,7 +58,10 @@ impl InstanceType {
     /// `memory_share` given, `floor(nominal × share)`; less `ecs_reserved_memory` (agent
     /// `getCpu` / `getHostMemoryInMiB`, reference §6.3).
     pub fn registered(&self, memory_share: Option<f64>, ecs_reserved_memory_mib: u32) -> Registered {
-        let published = PUBLISHED_REGISTERED_MEMORY.iter().find(|(name, _)| *name == self.name).map(|&(_, mib)| mib);
+        let published = PUBLISHED_REGISTERED_MEMORY
+            .iter()
+            .find(|&&(name, nominal, _)| name == self.name && nominal == self.memory_mib)
+            .map(|&(_, _, mib)| mib);
         let memory = match (memory_share, published) {
             (None, Some(mib)) => mib,
             (share, _) => {
@@ -160,23 +161,21 @@ mod tests {
 
     #[test]
     fn published_types_register_their_figure_and_the_default_stays_below_every_one() {
-        // The AWS m4.large example: MemTotal 8373026816 B → floor(8373026816 / 1048576) = 7985.
-        assert_eq!(8_373_026_816u64 / (1 << 20), 7985);
-        let m4 = InstanceType {
-            name: "m4.large".into(),
-            memory_mib: 8192,
-            ..Catalog::builtin().get("m5.large").unwrap().clone()
-        };
-        assert_eq!(m4.registered(None, 0).memory_mib, 7985);
-        assert_eq!(m4.registered(None, 256).memory_mib, 7729);
-        // c4.large 3.75 GiB and c4.2xlarge 15 GiB, nominal 3840 and 15360 MiB.
-        let nominal = [("m4.large", 8192), ("c4.large", 3840), ("c4.2xlarge", 15360)];
-        for ((name, published), (_, mib)) in PUBLISHED_REGISTERED_MEMORY.iter().zip(nominal) {
-            let default = (f64::from(mib) * DEFAULT_REGISTERED_MEMORY_SHARE).floor() as u32;
-            assert!(default <= *published, "{name}: {default} > {published}");
+        // The AWS m4.large example: MemTotal 8373026816 B → floor(8373026816 / 2^20) = 7985.
+        let m4 = PUBLISHED_REGISTERED_MEMORY.iter().find(|e| e.0 == "m4.large").unwrap();
+        assert_eq!(u64::from(m4.2), 8_373_026_816 / (1 << 20));
+        let like_m5 = Catalog::builtin().get("m5.large").unwrap().clone();
+        for &(name, nominal, published) in &PUBLISHED_REGISTERED_MEMORY {
+            let kind = InstanceType { name: name.into(), memory_mib: nominal, ..like_m5.clone() };
+            assert_eq!(kind.registered(None, 0).memory_mib, published, "{name}");
+            assert_eq!(kind.registered(None, 256).memory_mib, published - 256, "{name}");
+            // The default share, applied to the same type, never registers more than AWS shows.
+            let by_default = kind.registered(Some(DEFAULT_REGISTERED_MEMORY_SHARE), 0).memory_mib;
+            assert!(by_default <= published, "{name}: {by_default} > {published}");
         }
-        // 0.975 would not be: the m4.large at floor(8192 × 0.975) = 7987 > 7985.
-        assert_eq!((8192.0 * 0.975f64).floor() as u32, 7987);
+        // A catalog's m4.large with other memory is not the published one.
+        let other = InstanceType { name: "m4.large".into(), memory_mib: 16384, ..like_m5 };
+        assert_eq!(other.registered(None, 0).memory_mib, (16384.0 * DEFAULT_REGISTERED_MEMORY_SHARE) as u32);
     }
 
     #[test]

@@ -238,9 +238,12 @@ pub fn evaluate(
                     ScaleFrom::RunningCount => view.running,
                     ScaleFrom::DesiredCount => view.desired,
                 };
+                // From zero running tasks (and, scaling from the desired count, none desired)
+                // one datapoint is enough, as `may_act` lets through.
                 let from_zero = base == 0;
                 let high = &states[i].alarms[0];
-                if !(alarmed(i, 0) || from_zero && high.latest_breaches()) || suspension.dynamic_scaling_out_suspended {
+                let first_datapoint = from_zero && view.running == 0 && high.latest_breaches();
+                if !(alarmed(i, 0) || first_datapoint) || suspension.dynamic_scaling_out_suspended {
                     continue;
                 }
                 let Some(metric) = high.latest() else { continue };

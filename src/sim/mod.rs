@@ -85,8 +85,10 @@ struct World<'a, R> {
     peak_running_tasks: u32,
     /// Each service's demanded tasks at this tick, for the cluster (kept to reuse its memory).
     demanded: Vec<u32>,
-    /// Whether any service's tasks share their instances' CPU (`cpu_limit = "container_shares"`).
+    /// Whether any service's tasks share their instances' CPU (`cpu_limit = "container_shares"`),
+    /// and each service's serving tasks when the CPU was last shared out.
     shares_cpu: bool,
+    shared_serving: Vec<u32>,
 }
 
 impl<'a, R: Recorder> World<'a, R> {
@@ -121,6 +123,7 @@ impl<'a, R: Recorder> World<'a, R> {
             peak_running_tasks: 0,
             demanded: Vec::new(),
             shares_cpu: scenario.services.iter().any(|s| s.cpu_limit == CpuLimit::ContainerShares),
+            shared_serving: Vec::new(),
         };
         world.sample_loads(SimTime::ZERO);
         // The instances the groups start with are registered at time zero, with their daemon
@@ -148,14 +151,15 @@ impl<'a, R: Recorder> World<'a, R> {
     }
 
     /// With container CPU shares, each service's serving tasks get what the instances' CPU
-    /// scheduler gives them for the coming tick (`ecs::cpu_shares`), from the tick's load and
-    /// the tasks on each instance; the services without shares are held to what they reserved.
-    /// Worked out once a tick: a task starting or stopping within it changes the others' CPU
-    /// from the next tick on.
+    /// scheduler gives them (`ecs::cpu_shares`), from the tick's load and the tasks on each
+    /// instance; the services without shares are held to what they reserved. Worked out at
+    /// each tick and again whenever a service's serving tasks change.
     fn share_idle_cpu(&mut self, now: SimTime) {
         if !self.shares_cpu {
             return;
         }
+        self.shared_serving.clear();
+        self.shared_serving.extend(self.services.iter().map(ServiceState::serving));
         // Per instance, each serving task's service, CPU units and the units it wants.
         let mut on: BTreeMap<u32, Vec<(usize, f64, f64)>> = BTreeMap::new();
         for (index, service) in self.services.iter().enumerate() {
@@ -353,5 +357,8 @@ impl<R: Recorder> Model for World<'_, R> {
             }
         }
         self.settle(now, queue);
+        if self.shares_cpu && self.services.iter().map(ServiceState::serving).ne(self.shared_serving.iter().copied()) {
+            self.share_idle_cpu(now);
+        }
     }
 }

@@ -315,6 +315,11 @@ impl<'a> ServiceState<'a> {
         self.running
     }
 
+    /// Tasks taking requests: RUNNING, and healthy behind a load balancer.
+    pub(super) fn serving(&self) -> u32 {
+        self.serving
+    }
+
     pub(super) fn placement_rng(&mut self) -> &mut Rng {
         &mut self.placement_rng
     }
@@ -339,8 +344,12 @@ impl<'a> ServiceState<'a> {
             return None;
         }
         let wanted_rps = self.load_rps + self.backlog * MS_PER_SECOND as f64 / tick_ms as f64;
-        let per_task =
-            wanted_rps / f64::from(self.serving) / self.config.requests_per_task * f64::from(self.config.cpu);
+        // A service without a load (a daemon, `requests_per_task` 0) wants no CPU.
+        let per_task = if self.config.requests_per_task > 0.0 {
+            wanted_rps / f64::from(self.serving) / self.config.requests_per_task * f64::from(self.config.cpu)
+        } else {
+            0.0
+        };
         let instances = self.slots.iter().filter(|t| t.in_service).filter_map(|t| t.instance);
         Some((self.config.cpu, per_task, instances))
     }

@@ -226,3 +226,58 @@ fn container_cpu_shares_are_refused_on_fargate() {
         "{text}"
     );
 }
+
+/// However many tasks share it, an m5.large's 2048 units serve at most 2048 / 512 × 100 = 400
+/// requests/s of a 512-unit, container-shares service: one task alone gets all 2048 units,
+/// four get 512 each. At 3:00 the minimum goes from 1 to 4 on a load of 1000 requests/s:
+/// every minute serves 400 × 60 = 24,000, while the three new tasks start and after. A DAEMON
+/// beside it, with no load, wants no CPU and takes none.
+#[test]
+fn container_shares_never_serve_more_than_the_instance_has() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "full.toml",
+        r#"version = 1
+name = "full"
+duration = "10m"
+series_interval = "1m"
+[loads.l]
+shape = "constant"
+value = 1000.0
+[capacity_providers.asg]
+instance_types = ["m5.large"]
+min_size = 1
+max_size = 1
+desired_capacity = 1
+[services.log]
+scheduling_strategy = "DAEMON"
+capacity_provider_strategy = [{ capacity_provider = "asg" }]
+cpu = 128
+memory = 256
+[services.busy]
+load = "l"
+capacity_provider_strategy = [{ capacity_provider = "asg" }]
+cpu_limit = "container_shares"
+cpu = 448
+memory = 1024
+requests_per_task = 100.0
+desired_count = 1
+min_capacity = 1
+max_capacity = 4
+[[services.busy.scheduled_actions]]
+schedule = "at(2026-01-05T00:03:00)"
+min_capacity = 4
+"#,
+    );
+    let out = dir.path().join("out");
+    run_ok(&file, &out, &[]);
+    // 2048 units serve 2048 / 448 × 100 requests/s: the daemon takes none of them.
+    let per_minute = 2048.0 / 448.0 * 100.0 * 60.0;
+    let rows: Vec<_> = read_csv(&out.join("timeseries.csv")).into_iter().filter(|r| r["service"] == "busy").collect();
+    assert_eq!(rows.len(), 10);
+    for row in &rows {
+        let served: f64 = row["served_requests"].parse().unwrap();
+        assert!(super::close(served, per_minute, 1e-6), "{row:?}");
+    }
+}
