@@ -7,6 +7,7 @@
 //! scenario module loads trace data and hands it over as a [`Trace`].
 
 use serde::Serialize;
+use statrs::function::gamma::ln_gamma;
 
 use crate::engine::Rng;
 use rand_distr::{Distribution, LogNormal, StandardNormal};
@@ -45,11 +46,15 @@ pub enum Shape {
     Step {
         steps: Vec<(u64, f64)>,
     },
-    /// `mean × (1 + amplitude × cos(2π (time of day − peak) / 24 h))`, times `weekend_factor`
-    /// on Saturdays and Sundays (UTC). Needs wall-clock time, hence `start_unix_ms`.
+    /// `mean × (1 + amplitude × cos θ)`, θ = 2π (time of day − peak) / 24 h, with `power` 1;
+    /// with a peak above twice the mean (amplitude above 1), `mean × (1 + amplitude) ×
+    /// ((1 + cos θ) / 2)^power`, `power` chosen so that the day's mean is `mean`
+    /// ([`power_for_mean`]). Times `weekend_factor` on Saturdays and Sundays (UTC). Needs
+    /// wall-clock time, hence `start_unix_ms`.
     Diurnal {
         mean: f64,
         amplitude: f64,
+        power: f64,
         peak_ms_of_day: u64,
         weekend_factor: f64,
         start_unix_ms: i64,
@@ -89,13 +94,19 @@ impl Shape {
                 let passed = steps.partition_point(|&(at, _)| at <= t_ms);
                 if passed == 0 { 0.0 } else { steps[passed - 1].1 }
             }
-            Shape::Diurnal { mean, amplitude, peak_ms_of_day, weekend_factor, start_unix_ms } => {
+            Shape::Diurnal { mean, amplitude, power, peak_ms_of_day, weekend_factor, start_unix_ms } => {
                 let unix_ms = start_unix_ms + t_ms as i64;
                 let since_peak = (unix_ms - *peak_ms_of_day as i64).rem_euclid(MS_PER_DAY);
                 let weekday = unix_ms.div_euclid(MS_PER_DAY).rem_euclid(7); // 0 = Thursday 1970-01-01
                 let weekend = weekday == 2 || weekday == 3; // Saturday, Sunday
                 let day_factor = if weekend { *weekend_factor } else { 1.0 };
-                mean * (1.0 + amplitude * daily_cosine(since_peak)) * day_factor
+                let cos = daily_cosine(since_peak);
+                let shape = if *power == 1.0 {
+                    1.0 + amplitude * cos
+                } else {
+                    (1.0 + amplitude) * ((1.0 + cos) / 2.0).powf(*power)
+                };
+                mean * shape * day_factor
             }
             Shape::Spike { start_ms, length_ms, multiplier } => {
                 if (*start_ms..start_ms + length_ms).contains(&t_ms) {
@@ -201,6 +212,22 @@ impl Noise {
     }
 }
 
+/// The power k at which `((1 + cos θ) / 2)^k` has the day's mean `share` of its peak, for a
+/// share below ½ (k = 1 gives ½): the mean over θ is Γ(k + ½) / (√π Γ(k + 1)), which falls
+/// as k grows; found by bisection, the same bits every time.
+pub fn power_for_mean(share: f64) -> f64 {
+    let mean_at = |k: f64| (ln_gamma(k + 0.5) - ln_gamma(k + 1.0)).exp() / std::f64::consts::PI.sqrt();
+    let (mut low, mut high) = (1.0, 2.0);
+    while mean_at(high) > share && high < 1e12 {
+        (low, high) = (high, high * 2.0);
+    }
+    for _ in 0..100 {
+        let mid = (low + high) / 2.0;
+        if mean_at(mid) > share { low = mid } else { high = mid }
+    }
+    (low + high) / 2.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,6 +237,27 @@ mod tests {
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-9 * b.abs().max(1.0)
+    }
+
+    #[test]
+    fn a_peak_above_twice_the_mean_sharpens_the_day_and_keeps_its_mean() {
+        // Closed forms: the mean of ((1 + cos θ) / 2)^k is C(2k, k) / 4^k: k = 2 → 3/8, 3 → 5/16.
+        assert!((power_for_mean(3.0 / 8.0) - 2.0).abs() < 1e-9);
+        assert!((power_for_mean(5.0 / 16.0) - 3.0).abs() < 1e-9);
+        // "300 on average, 900 at the peak": the day's mean over every minute is 300, the
+        // peak 900 at 14:00 and the trough 0 at 02:00.
+        let day = Shape::Diurnal {
+            mean: 300.0,
+            amplitude: 2.0,
+            power: power_for_mean(1.0 / 3.0),
+            peak_ms_of_day: 14 * H,
+            weekend_factor: 1.0,
+            start_unix_ms: 1_767_571_200_000, // 2026-01-05T00:00:00Z, a Monday
+        };
+        let minutes: Vec<f64> = (0..1440).map(|m| day.rate(m * 60_000, 60_000)).collect();
+        let mean = minutes.iter().sum::<f64>() / 1440.0;
+        assert!((mean - 300.0).abs() < 1e-6, "{mean}");
+        assert!(close(day.rate(14 * H, 60_000), 900.0) && day.rate(2 * H, 60_000) < 1e-9);
     }
 
     #[test]
@@ -236,6 +284,7 @@ mod tests {
         let diurnal = Shape::Diurnal {
             mean: 400.0,
             amplitude: 0.5,
+            power: 1.0,
             peak_ms_of_day: 14 * H,
             weekend_factor: 0.6,
             start_unix_ms: monday,

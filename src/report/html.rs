@@ -13,20 +13,7 @@ use super::ReportError;
 use super::atomic::write_file;
 use super::charts::{Chart, RunData};
 use super::compare::Comparison;
-use super::summary::SummaryLine;
-
-/// A simulated span in words: "7 days", "2 days 4 hours", "40 minutes".
-fn span(seconds: f64) -> String {
-    let total = seconds.max(0.0).round() as u64;
-    let (days, hours, minutes) = (total / 86_400, total % 86_400 / 3600, total % 3600 / 60);
-    let unit = |n: u64, one: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {one}s") };
-    let parts: Vec<String> = [(days, "day"), (hours, "hour"), (minutes, "minute")]
-        .into_iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, one)| unit(n, one))
-        .collect();
-    if parts.is_empty() { format!("{total} seconds") } else { parts.join(" ") }
-}
+use super::summary::{SummaryLine, span};
 
 /// Escaped text with `code` between backticks set as code.
 fn with_code(text: &str) -> String {

@@ -293,7 +293,7 @@ impl Summary {
 
     /// The line that introduces a run in the terminal.
     pub fn headline(&self) -> String {
-        let simulated = humantime::format_duration(std::time::Duration::from_secs_f64(self.duration_s));
+        let simulated = span(self.duration_s);
         let variant = self.variant.as_ref().map_or(String::new(), |v| format!(", variant {v}"));
         format!("ecsim: {}{variant} (seed {}), {simulated} simulated", self.scenario, self.seed)
     }
@@ -303,6 +303,7 @@ impl Summary {
         let header = [
             "service",
             "cost USD",
+            "USD/month",
             "running task-h",
             "served %",
             "unserved req",
@@ -311,10 +312,13 @@ impl Summary {
             "under-prov ticks %",
         ];
         let mut rows = vec![header.map(String::from).to_vec()];
+        // A month as AWS's pricing pages count it, 730 hours.
+        let per_month = super::sweep::HOURS_PER_MONTH * 3600.0 / self.duration_s.max(1e-9);
         for line in self.services.iter().chain([&self.total]) {
             rows.push(vec![
                 line.service.clone(),
                 format!("{:.4}", line.cost_usd),
+                format!("{:.2}", line.cost_usd * per_month),
                 format!("{:.2}", line.running_task_hours),
                 format!("{:.3}", 100.0 * (1.0 - line.unserved_share)),
                 format!("{:.0}", line.requests_unserved),
@@ -418,4 +422,17 @@ pub fn instances_csv(scenario: &Scenario, instances: &[InstanceSummary]) -> csv:
         })?;
     }
     writer.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// A simulated span in words: "7 days", "2 days 4 hours", "40 minutes".
+pub(super) fn span(seconds: f64) -> String {
+    let total = seconds.max(0.0).round() as u64;
+    let (days, hours, minutes) = (total / 86_400, total % 86_400 / 3600, total % 3600 / 60);
+    let unit = |n: u64, one: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {one}s") };
+    let parts: Vec<String> = [(days, "day"), (hours, "hour"), (minutes, "minute")]
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, one)| unit(n, one))
+        .collect();
+    if parts.is_empty() { format!("{total} seconds") } else { parts.join(" ") }
 }

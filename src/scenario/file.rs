@@ -159,8 +159,11 @@ pub enum ShapeFile {
         noise: Option<NoiseFile>,
     },
     Diurnal {
-        mean: f64,
-        amplitude: f64,
+        mean: Option<f64>,
+        amplitude: Option<f64>,
+        peak_value: Option<f64>,
+        min: Option<f64>,
+        max: Option<f64>,
         peak: Option<String>,
         weekend_factor: Option<f64>,
         noise: Option<NoiseFile>,

@@ -82,9 +82,9 @@ impl<'a, 'l> Translator<'a, 'l> {
         self.problems.push(self.locator.at(path, message.into()));
     }
 
-    /// `text` as whole milliseconds, e.g. "45s", "1m 30s", "7d".
+    /// `text` as whole milliseconds, e.g. "45s", "1m 30s", "7d", "2w", "1 month".
     fn duration(&mut self, path: &KeyPath, text: &str) -> Option<u64> {
-        match humantime::parse_duration(text) {
+        match humantime::parse_duration(&months_as_hours(text)) {
             Ok(d) if d.subsec_nanos() % 1_000_000 == 0 => Some(d.as_millis() as u64),
             Ok(_) => {
                 self.fail(path, format!("found \"{text}\"; a duration must be whole milliseconds"));
@@ -94,9 +94,65 @@ impl<'a, 'l> Translator<'a, 'l> {
                 self.fail(
                     path,
                     format!(
-                        "found \"{text}\", which is not a duration ({e}); expected e.g. \"45s\", \"5m\", \"2h\", \"7d\""
+                        "found \"{text}\", which is not a duration ({e}); expected e.g. \"45s\", \"5m\", \"2h\", \"7d\", \"2w\", \"1 month\""
                     ),
                 );
+                None
+            }
+        }
+    }
+
+    /// A diurnal curve as `(mean, amplitude, power)` from the one form given: `mean` and
+    /// `amplitude` (0–1); `mean` and `peak_value`, the busiest moment's rate (above twice the
+    /// mean, a sharper peak of the same mean, see `Shape::Diurnal`); or `min` and `max`.
+    fn diurnal_curve(
+        &mut self,
+        path: &KeyPath,
+        mean: Option<f64>,
+        amplitude: Option<f64>,
+        peak_value: Option<f64>,
+        min: Option<f64>,
+        max: Option<f64>,
+    ) -> Option<(f64, f64, f64)> {
+        const FORMS: &str = "`mean` with `amplitude` (0–1) or with `peak_value`, or `min` with `max`";
+        match (mean, amplitude, peak_value, min, max) {
+            (Some(mean), Some(amplitude), None, None, None) => {
+                let mean = self.non_negative(&path.key("mean"), mean);
+                let amplitude = self.in_range(
+                    &path.key("amplitude"),
+                    amplitude,
+                    0.0,
+                    1.0,
+                    "an amplitude from 0 to 1 (a share of the mean); for a higher peak give `peak_value`",
+                );
+                Some((mean?, amplitude?, 1.0))
+            }
+            (Some(mean), None, Some(peak), None, None) => {
+                let mean = self.non_negative(&path.key("mean"), mean)?;
+                if !(peak.is_finite() && peak >= mean) || (mean == 0.0 && peak > 0.0) {
+                    self.fail(
+                        &path.key("peak_value"),
+                        format!("found {peak}; the peak must be at least the mean, {mean}"),
+                    );
+                    return None;
+                }
+                if mean == 0.0 || peak <= 2.0 * mean {
+                    // A cosine: the trough 2 × mean − peak.
+                    return Some((mean, if mean == 0.0 { 0.0 } else { peak / mean - 1.0 }, 1.0));
+                }
+                Some((mean, peak / mean - 1.0, crate::load::power_for_mean(mean / peak)))
+            }
+            (None, None, None, Some(min), Some(max)) => {
+                let min = self.non_negative(&path.key("min"), min)?;
+                if !(max.is_finite() && max >= min) {
+                    self.fail(&path.key("max"), format!("found {max}; expected a rate at least `min`, {min}"));
+                    return None;
+                }
+                let mean = (min + max) / 2.0;
+                Some((mean, if mean == 0.0 { 0.0 } else { (max - mean) / mean }, 1.0))
+            }
+            _ => {
+                self.fail(path, format!("a diurnal load takes {FORMS}, one form only"));
                 None
             }
         }
@@ -365,20 +421,18 @@ impl<'a, 'l> Translator<'a, 'l> {
                 }
                 Some(Shape::Step { steps: out })
             }
-            ShapeFile::Diurnal { mean, amplitude, peak, weekend_factor, .. } => {
-                let mean = self.non_negative(&path.key("mean"), *mean);
-                let amplitude = self.in_range(
-                    &path.key("amplitude"),
-                    *amplitude,
-                    0.0,
-                    1.0,
-                    "an amplitude from 0 to 1 (a share of the mean)",
-                );
+            ShapeFile::Diurnal { mean, amplitude, peak_value, min, max, peak, weekend_factor, .. } => {
+                let (mean, amplitude, power) =
+                    match self.diurnal_curve(path, *mean, *amplitude, *peak_value, *min, *max) {
+                        Some((mean, amplitude, power)) => (Some(mean), Some(amplitude), Some(power)),
+                        None => (None, None, None),
+                    };
                 let peak_ms_of_day = self.time_of_day(&path.key("peak"), peak.as_deref().unwrap_or("14:00"));
                 let weekend_factor = self.non_negative(&path.key("weekend_factor"), weekend_factor.unwrap_or(1.0));
                 Some(Shape::Diurnal {
                     mean: mean?,
                     amplitude: amplitude?,
+                    power: power?,
                     peak_ms_of_day: peak_ms_of_day?,
                     weekend_factor: weekend_factor?,
                     start_unix_ms,
@@ -1967,5 +2021,65 @@ impl Translator<'_, '_> {
             return None;
         }
         Some(())
+    }
+}
+/// A month as AWS's pricing pages count it, 730 hours, in place of humantime's 30.44 days
+/// (which is no whole number of minutes): "1 month", "2months", "3mo" → "730h", "1460h", "2190h".
+/// Other units are left to humantime.
+fn months_as_hours(text: &str) -> std::borrow::Cow<'_, str> {
+    const UNITS: [&str; 4] = ["months", "month", "mo", "M"];
+    if !UNITS.iter().any(|u| text.contains(u)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        if digits == 0 {
+            let mut chars = rest.chars();
+            out.extend(chars.next());
+            rest = chars.as_str();
+            continue;
+        }
+        let (number, after) = rest.split_at(digits);
+        let spaced = after.trim_start();
+        let unit = UNITS
+            .iter()
+            .find(|u| spaced.starts_with(**u) && !spaced[u.len()..].starts_with(|c: char| c.is_ascii_alphabetic()));
+        match (unit, number.parse::<u64>()) {
+            (Some(unit), Ok(n)) if n.checked_mul(730).is_some() => {
+                out.push_str(&format!("{}h", n * 730));
+                rest = &spaced[unit.len()..];
+            }
+            _ => {
+                out.push_str(number);
+                rest = after;
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::months_as_hours;
+
+    #[test]
+    fn a_month_is_730_hours_as_aws_bills_it() {
+        for (text, expected) in [
+            ("1 month", "730h"),
+            ("2months", "1460h"),
+            ("1 month 2d", "730h 2d"),
+            ("3mo", "2190h"),
+            ("1M", "730h"),
+            ("45m", "45m"),
+            ("2w", "2w"),
+            ("10min", "10min"),
+        ] {
+            assert_eq!(months_as_hours(text), expected, "{text}");
+        }
+        // humantime then reads them: a month of 730 h, a week of 7 days.
+        assert_eq!(humantime::parse_duration(&months_as_hours("1 month")).unwrap().as_secs(), 730 * 3600);
+        assert_eq!(humantime::parse_duration("2w").unwrap().as_secs(), 14 * 86_400);
     }
 }

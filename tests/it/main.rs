@@ -6,6 +6,7 @@ mod ec2;
 mod ec2_invariants;
 mod fargate_spot;
 mod fidelity;
+mod first_hour;
 mod invalid_input;
 mod invariants;
 mod report;

@@ -1,0 +1,56 @@
+//! A new user's first hour: scenarios written as a planner describes them, results read at a
+//! glance.
+
+use super::{ecsim, run_ok, stderr, summary, write};
+
+const SERVICE: &str = "[services.api]\nload = \"api\"\ncpu = 512\nmemory = 1024\nrequests_per_task = 100.0\ndesired_count = 3\nmin_capacity = 3\nmax_capacity = 3\n";
+
+/// "1 month" is 730 hours, as AWS's pricing pages count one: a fixed fleet of three 0.5 vCPU /
+/// 1 GB tasks for 730 h costs 3 × 730 × (0.5 × 0.04048 + 1 × 0.004445) USD, and its cost per
+/// month is the same number.
+#[test]
+fn a_month_is_730_hours_and_the_table_gives_the_cost_per_month() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "version = 1\nname = \"month\"\nduration = \"1 month\"\n[loads.api]\nshape = \"constant\"\nvalue = 100.0\n{SERVICE}"
+    );
+    let file = write(dir.path(), "month.toml", &text);
+    let output =
+        ecsim(&["run", file.to_str().unwrap(), "--out", dir.path().join("out").to_str().unwrap(), "--no-charts"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(printed.contains("30 days 10 hours simulated"), "{printed}");
+    let s = summary(&dir.path().join("out"));
+    assert_eq!(s["duration_s"], 730.0 * 3600.0);
+    let expected = 3.0 * 730.0 * (0.5 * 0.04048 + 0.004445);
+    assert!(super::close(s["total"]["cost_usd"].as_f64().unwrap(), expected, 1e-9));
+    let total = printed.lines().find(|l| l.starts_with("TOTAL")).unwrap();
+    let per_month = format!("{expected:.2}");
+    assert!(total.split_whitespace().nth(2) == Some(per_month.as_str()), "{total}");
+}
+
+/// A diurnal load as a planner gives it: `min` and `max` is the cosine between them, the same
+/// load as `mean` 300 with `amplitude` 2/3; `mean` with `peak_value` 900 keeps the day's mean
+/// (the unit tests check the curve); two forms at once are refused at the table's line.
+#[test]
+fn diurnal_loads_take_mean_and_peak_or_min_and_max() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = |load: &str| {
+        format!("version = 1\nname = \"d\"\nduration = \"2d\"\n[loads.api]\nshape = \"diurnal\"\n{load}\n{SERVICE}")
+    };
+    let offered = |load: &str, name: &str| {
+        let file = write(dir.path(), &format!("{name}.toml"), &scenario(load));
+        let out = dir.path().join(name);
+        run_ok(&file, &out, &["--no-charts"]);
+        summary(&out)["total"]["requests_offered"].as_f64().unwrap()
+    };
+    let by_range = offered("min = 100.0\nmax = 500.0", "range");
+    let by_amplitude = offered("mean = 300.0\namplitude = 0.6666666666666666", "amplitude");
+    assert!(super::close(by_range, by_amplitude, 1e-9), "{by_range} {by_amplitude}");
+    // Two whole days from midnight: the offered load is the mean × 2 days.
+    assert!(super::close(offered("mean = 300.0\npeak_value = 900.0", "peak"), 300.0 * 2.0 * 86_400.0, 1e-6));
+    let file = write(dir.path(), "both.toml", &scenario("mean = 300.0\namplitude = 0.5\nmin = 100.0\nmax = 500.0"));
+    let output = ecsim(&["validate", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("one form only"), "{}", stderr(&output));
+}
