@@ -259,9 +259,49 @@ impl<'a> Locator<'a> {
     }
 }
 
+/// serde's "unknown field `x`, expected one of `a`, `b`, …" as a person would say it: the
+/// closest key when one is near (edit distance at most a third of its length, at least 2),
+/// else the keys when they are few, else where they are listed.
+pub fn suggest_key(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else { return message.to_owned() };
+    let Some((unknown, expected)) = rest.split_once('`') else { return message.to_owned() };
+    let keys: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    let near = keys
+        .iter()
+        .map(|k| (strsim::levenshtein(unknown, k), *k))
+        .filter(|&(d, k)| d <= (k.len() / 3).max(2))
+        .min_by_key(|&(d, _)| d);
+    match near {
+        Some((_, key)) => format!("unknown key `{unknown}`; did you mean `{key}`?"),
+        None if keys.len() <= 6 => format!("unknown key `{unknown}`; expected one of `{}`", keys.join("`, `")),
+        None => format!(
+            "unknown key `{unknown}`: not one of the {} keys of this table (scenarios/README.md lists them)",
+            keys.len()
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_misspelt_key_gets_the_closest_one() {
+        let serde = "unknown field `target_valu`, expected one of `name`, `metric`, `target_value`, `scale_out_cooldown`, `scale_in_cooldown`, `disable_scale_in`, `scale_from`";
+        assert_eq!(suggest_key(serde), "unknown key `target_valu`; did you mean `target_value`?");
+        // Nothing near: the count of keys rather than all of them; a short list is given whole.
+        let far = serde.replacen("`target_valu`", "`colour`", 1);
+        assert_eq!(
+            suggest_key(&far),
+            "unknown key `colour`: not one of the 7 keys of this table (scenarios/README.md lists them)"
+        );
+        assert_eq!(
+            suggest_key("unknown field `zzz`, expected one of `mean`, `sd`"),
+            "unknown key `zzz`; expected one of `mean`, `sd`"
+        );
+        // Other messages pass through.
+        assert_eq!(suggest_key("invalid type: string"), "invalid type: string");
+    }
 
     #[test]
     fn locates_nested_keys_and_array_items() {

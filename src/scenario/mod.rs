@@ -91,7 +91,7 @@ pub fn parse(path: &Path, text: &str, base_dir: &Path, overrides: &Overrides) ->
             let message = "this is a sweep file (it names a scenario): run it with `ecsim sweep`".to_owned();
             return ScenarioError::single(locator.at(&KeyPath::root().key("scenario"), message));
         }
-        let message = e.message().trim_end().to_owned();
+        let message = error::suggest_key(e.message().trim_end());
         ScenarioError::single(locator.at_offset(e.span().map_or(0, |s| s.start), "", message))
     })?;
     let variant_tables = std::mem::take(&mut file.variants);
@@ -143,7 +143,7 @@ fn variant(
     let mut merged = document.clone();
     merge(&mut merged, over);
     let file: file::ScenarioFile = toml::Value::Table(merged).try_into().map_err(|e: toml::de::Error| {
-        vec![locator.at(&path, format!("with this variant: {}", e.message().trim_end()))]
+        vec![locator.at(&path, format!("with this variant: {}", error::suggest_key(e.message().trim_end())))]
     })?;
     let variant_locator = locator.for_variant(path);
     let (mut scenario, warnings) =

@@ -331,14 +331,14 @@ pub fn load_sweep(path: &Path, overrides: &Overrides, replications: Option<u32>)
                 }
                 seen.push(message.clone());
                 let variant = if v == 0 { String::new() } else { format!(" (variant {})", variants[v]) };
-                let problem = if message.starts_with("unknown field") {
+                let problem = if message.starts_with("unknown key") {
                     sweep_locator.at(&axis.at.key("key"), format!("`{}`{variant}: {message}", axis.key))
                 } else {
                     let at = sweep_locator.at(&axis.value_at(j), format!("{}{variant}: {message}", axis.describe(j)));
                     Problem { key: String::new(), ..at }
                 };
                 problems.push(problem);
-                if message.starts_with("unknown field") {
+                if message.starts_with("unknown key") {
                     break;
                 }
             }
@@ -469,7 +469,9 @@ fn check_every_point(plan: &mut SweepPlan) -> Result<(), ScenarioError> {
 
 /// A deserializer's message in the words of the scenario docs.
 fn plain(message: &str) -> String {
-    message.trim().replace("expected i64", "expected a whole number").replace("expected f64", "expected a number")
+    super::error::suggest_key(message.trim())
+        .replace("expected i64", "expected a whole number")
+        .replace("expected f64", "expected a number")
 }
 
 fn deduplicated(problems: Vec<Problem>) -> Vec<Problem> {

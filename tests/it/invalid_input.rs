@@ -157,7 +157,7 @@ fn cases() -> Vec<(&'static str, String, usize, Vec<&'static str>)> {
             19,
             vec!["`services.api.host_port`", "reserves"],
         ),
-        ("unknown key", with("cpu = 512", "cpuu = 512"), 12, vec!["unknown field `cpuu`"]),
+        ("unknown key", with("cpu = 512", "cpuu = 512"), 12, vec!["unknown key `cpuu`; did you mean `cpu`?"]),
         (
             "dangling load",
             with("load = \"web\"", "load = \"nope\""),

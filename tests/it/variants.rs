@@ -86,7 +86,7 @@ fn a_bad_variant_is_reported_where_it_is_written() {
     let base = std::fs::read_to_string(root().join("scenarios/compare-ec2-fargate-spot.toml")).unwrap();
     for (what, extra, says) in [
         ("a bad value", "\n[variants.big.services.web]\ncpu = 100000\n", "`variants.big.services.web.cpu`"),
-        ("an unknown key", "\n[variants.typo.services.web]\ncpuu = 1\n", "unknown field `cpuu`"),
+        ("an unknown key", "\n[variants.typo.services.web]\ncpuu = 1\n", "unknown key `cpuu`; did you mean `cpu`?"),
         ("the reserved name", "\n[variants.base.services.web]\ncpu = 512\n", "not \"base\""),
     ] {
         let file = dir.path().join("bad.toml");

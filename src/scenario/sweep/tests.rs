@@ -283,7 +283,7 @@ fn an_unknown_last_key_is_reported_once_at_the_key() {
     let err = plan("s.toml", &[("s.toml", &text)]).unwrap_err();
     assert_eq!(err.problems.len(), 1, "{err}");
     assert_eq!(err.problems[0].key, "sweep.axes[0].key");
-    assert!(err.problems[0].message.contains("unknown field `target_valu`"), "{err}");
+    assert!(err.problems[0].message.contains("unknown key `target_valu`; did you mean `target_value`?"), "{err}");
 }
 
 #[test]
