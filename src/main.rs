@@ -277,6 +277,17 @@ fn run(files: &[PathBuf], out: Option<PathBuf>, overrides: &Overrides, quiet: bo
             bad_input = true;
         }
     }
+    // Where the results go, before anything runs: a folder is named after the scenario's
+    // `name`, which need not be its file's.
+    if !quiet {
+        const LISTED: usize = 10;
+        for job in batch.jobs.iter().take(LISTED) {
+            println!("writing {} into {}", job.label(), job.dir.display());
+        }
+        if batch.jobs.len() > LISTED {
+            println!("… and {} more run(s)", batch.jobs.len() - LISTED);
+        }
+    }
     let started = Instant::now();
     let progress = Progress::simulated(batch.simulated_ms(), !quiet);
     let results = batch.run(&progress, charts);

@@ -25,6 +25,16 @@ pub struct Job {
     pub dir: PathBuf,
 }
 
+impl Job {
+    /// The scenario's name, and its variant's: "compare (variant fargate)".
+    pub fn label(&self) -> String {
+        match &self.scenario.variant {
+            Some(v) => format!("{} (variant {v})", self.scenario.name),
+            None => self.scenario.name.clone(),
+        }
+    }
+}
+
 /// The runs of one command, each with a folder of its own, and the scenarios with variants whose
 /// runs are compared when they have all run.
 #[derive(Default)]

@@ -54,3 +54,31 @@ fn diurnal_loads_take_mean_and_peak_or_min_and_max() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("one form only"), "{}", stderr(&output));
 }
+
+/// A run's folder is named after the scenario's `name`: in every bundled scenario it is the
+/// file's name, so `scenarios/bench/services-100.toml` writes `output/services-100/`; and the
+/// run says where before it starts.
+#[test]
+fn bundled_scenarios_are_named_as_their_files_and_the_folder_is_said_first() {
+    let mut files = Vec::new();
+    for dir in ["scenarios", "scenarios/bench"] {
+        for entry in std::fs::read_dir(super::root().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files.len() > 15);
+    for path in files {
+        let table: toml::Table = std::fs::read_to_string(&path).unwrap().parse().unwrap();
+        let stem = path.file_stem().unwrap().to_str().unwrap();
+        assert_eq!(table["name"].as_str(), Some(stem), "{}", path.display());
+    }
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("q");
+    let quickstart = super::root().join("scenarios/quickstart.toml");
+    let output = ecsim(&["run", quickstart.to_str().unwrap(), "--out", dir.to_str().unwrap(), "--no-charts"]);
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(printed.lines().next(), Some(format!("writing quickstart into {}", dir.display()).as_str()));
+}

@@ -107,7 +107,7 @@ fn a_batch_writes_the_same_bytes_on_one_thread_or_four() {
     for ((name, x), (_, y)) in files_one.iter().zip(&files_four) {
         assert!(x == y, "{name} depends on the thread count");
     }
-    for name in ["quickstart", "step-load", "bench-1-services", "compare-ec2-fargate-spot/fargate-spot"] {
+    for name in ["quickstart", "step-load", "services-1", "compare-ec2-fargate-spot/fargate-spot"] {
         for file in OUTPUT_FILES.iter().chain(&["report.html", "charts/cost.png"]) {
             assert!(files_one.iter().any(|(n, _)| *n == format!("{name}/{file}")), "{name}/{file} missing");
         }
