@@ -47,6 +47,9 @@ enum Command {
         /// Write no charts (charts/ beside the files).
         #[arg(long)]
         no_charts: bool,
+        /// Treat warnings (settings legal but almost surely wrong) as errors: nothing runs.
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Run a sweep: every point of a scenario's [sweep] (or of a sweep file naming a scenario),
     /// every variant, each replication; writes runs.csv, points.csv (means and 95 % intervals),
@@ -121,6 +124,9 @@ enum Command {
         /// Scenario or sweep files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Treat warnings as errors (exit 2), for CI.
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Tell why a service's capacity was what it was at one moment of a run.
     Explain {
@@ -209,8 +215,8 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     match Cli::parse().command {
-        Command::Run { files, out, seed, prices, catalog, quiet, no_charts } => {
-            run(&files, out, &Overrides { seed, prices, catalog }, quiet, !no_charts)
+        Command::Run { files, out, seed, prices, catalog, quiet, no_charts, deny_warnings } => {
+            run(&files, out, &Overrides { seed, prices, catalog }, (quiet, !no_charts, deny_warnings))
         }
         Command::Sweep {
             file,
@@ -237,7 +243,7 @@ fn main() -> ExitCode {
             run_sweep(&file, &overrides, replications, settings, goal.goal())
         }
         Command::Merge { dirs, out, goal, no_charts } => merge(&dirs, &out, goal.goal(), !no_charts),
-        Command::Validate { files } => validate(&files),
+        Command::Validate { files, deny_warnings } => validate(&files, deny_warnings),
         Command::Compare { dirs, out, no_charts } => compare(&dirs, out, !no_charts),
         Command::Plot { dirs } => plot(&dirs),
         Command::Explain { dir, service, at } => match ecsim::report::explain(&dir, &service, &at) {
@@ -253,7 +259,26 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(files: &[PathBuf], out: Option<PathBuf>, overrides: &Overrides, quiet: bool, charts: bool) -> ExitCode {
+/// Each warning once, though a scenario's variants repeat its base's; with `deny`, they are
+/// errors. Returns whether they stop the command.
+fn print_warnings<'w>(file: &std::path::Path, warnings: impl Iterator<Item = &'w String>, deny: bool) -> bool {
+    let mut seen: Vec<&String> = Vec::new();
+    for warning in warnings {
+        if !seen.contains(&warning) {
+            let kind = if deny { "error (--deny-warnings)" } else { "warning" };
+            eprintln!("{kind}: {}: {warning}", file.display());
+            seen.push(warning);
+        }
+    }
+    deny && !seen.is_empty()
+}
+
+fn run(
+    files: &[PathBuf],
+    out: Option<PathBuf>,
+    overrides: &Overrides,
+    (quiet, charts, deny_warnings): (bool, bool, bool),
+) -> ExitCode {
     let mut bad_input = false;
     let mut batch = Batch::default();
     for file in files {
@@ -265,8 +290,10 @@ fn run(files: &[PathBuf], out: Option<PathBuf>, overrides: &Overrides, quiet: bo
                 continue;
             }
         };
-        for warning in loaded.warnings.iter().chain(loaded.variants.iter().flat_map(|v| &v.warnings)) {
-            eprintln!("warning: {}: {warning}", file.display());
+        let warnings = loaded.warnings.iter().chain(loaded.variants.iter().flat_map(|v| &v.warnings));
+        if print_warnings(file, warnings, deny_warnings) {
+            bad_input = true;
+            continue;
         }
         if let Err(dir) = batch.add(loaded, out.as_deref(), files.len() > 1) {
             let file = file.display();
@@ -506,17 +533,21 @@ fn plot(dirs: &[PathBuf]) -> ExitCode {
     }
 }
 
-fn validate(files: &[PathBuf]) -> ExitCode {
+fn validate(files: &[PathBuf], deny_warnings: bool) -> ExitCode {
     let mut failed = false;
     for file in files {
         let checked = match scenario::declares_sweep(file) {
             true => scenario::load_sweep(file, &Overrides::default(), None).map(|plan| plan.warnings),
-            false => scenario::load(file, &Overrides::default()).map(|loaded| loaded.warnings),
+            false => scenario::load(file, &Overrides::default()).map(|loaded| {
+                let variants = loaded.variants.into_iter().flat_map(|v| v.warnings);
+                loaded.warnings.into_iter().chain(variants).collect()
+            }),
         };
         match checked {
             Ok(warnings) => {
-                for warning in &warnings {
-                    eprintln!("warning: {}: {warning}", file.display());
+                if print_warnings(file, warnings.iter(), deny_warnings) {
+                    failed = true;
+                    continue;
                 }
                 println!("ok: {}", file.display());
             }

@@ -82,6 +82,12 @@ impl<'a, 'l> Translator<'a, 'l> {
         self.problems.push(self.locator.at(path, message.into()));
     }
 
+    /// A setting that is legal but almost surely not what was meant, with its line and key.
+    fn warn(&mut self, path: &KeyPath, message: impl Into<String>) {
+        let p = self.locator.at(path, message.into());
+        self.warnings.push(if p.line > 0 { format!("line {}, `{}`: {}", p.line, p.key, p.message) } else { p.message });
+    }
+
     /// `text` as whole milliseconds, e.g. "45s", "1m 30s", "7d", "2w", "1 month".
     fn duration(&mut self, path: &KeyPath, text: &str) -> Option<u64> {
         match humantime::parse_duration(&months_as_hours(text)) {
@@ -767,9 +773,10 @@ impl<'a, 'l> Translator<'a, 'l> {
         }
         let tracks_utilization = tracks(Metric::CpuUtilization) || tracks(Metric::MemoryUtilization);
         if min == Some(0) && tracks_utilization {
-            self.warnings.push(format!(
-                "services.{name}: min_capacity is 0 and a policy tracks CPU or memory utilization; with no running task there is no datapoint, so (as in AWS) such a policy cannot scale it out from zero"
-            ));
+            self.warn(
+                &path.key("min_capacity"),
+                "min_capacity is 0 and a policy tracks CPU or memory utilization; with no running task there is no datapoint, so (as in AWS) such a policy cannot scale it out from zero",
+            );
         }
         let windows = match file.operating_system_family.as_deref().unwrap_or("LINUX") {
             "LINUX" => Some(false),
@@ -996,6 +1003,17 @@ impl<'a, 'l> Translator<'a, 'l> {
     fn target_tracking(&mut self, path: &KeyPath, file: &TargetTrackingFile) -> Option<TargetTracking> {
         let metric = self.metric(&path.key("metric"), &file.metric);
         let utilization = matches!(metric, Some(Metric::CpuUtilization | Metric::MemoryUtilization));
+        if utilization && file.target_value > 0.0 && file.target_value <= 1.0 {
+            let t = file.target_value;
+            self.warn(
+                &path.key("target_value"),
+                format!(
+                    "a utilization target is a percentage: {t} means {t} %, not {} %; write {} for that",
+                    t * 100.0,
+                    t * 100.0
+                ),
+            );
+        }
         let target_value = match file.target_value {
             t if t.is_finite() && t > 0.0 && (!utilization || t <= 100.0) => Some(t),
             t => {

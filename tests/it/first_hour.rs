@@ -82,3 +82,27 @@ fn bundled_scenarios_are_named_as_their_files_and_the_folder_is_said_first() {
     let printed = String::from_utf8_lossy(&output.stdout);
     assert_eq!(printed.lines().next(), Some(format!("writing quickstart into {}", dir.display()).as_str()));
 }
+
+/// A utilization target of 0.6 is legal (0.6 %) but almost surely meant 60 %: a warning with
+/// its line and key, printed once although the comparison example's five variants inherit it;
+/// with `--deny-warnings` it is an error and nothing runs.
+#[test]
+fn a_fraction_for_a_percent_target_is_warned_once_and_denied_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = std::fs::read_to_string(super::root().join("scenarios/compare-ec2-fargate-spot.toml")).unwrap();
+    assert!(example.contains("target_value = 60.0"));
+    let file = write(dir.path(), "pct.toml", &example.replace("target_value = 60.0", "target_value = 0.6"));
+    let line = example.lines().position(|l| l.starts_with("target_value = 60.0")).unwrap() + 1;
+    let output = ecsim(&["validate", file.to_str().unwrap()]);
+    assert!(output.status.success());
+    let text = stderr(&output);
+    let expected = format!(
+        "line {line}, `services.web.target_tracking[0].target_value`: a utilization target is a percentage: 0.6 means 0.6 %, not 60 %"
+    );
+    assert_eq!(text.matches(&expected).count(), 1, "{text}");
+    let out = dir.path().join("out");
+    let output = ecsim(&["run", file.to_str().unwrap(), "--out", out.to_str().unwrap(), "--deny-warnings"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("error (--deny-warnings)"), "{}", stderr(&output));
+    assert!(!out.exists(), "nothing ran");
+}
