@@ -300,9 +300,15 @@ impl<'a, 'l> Translator<'a, 'l> {
                 services.push(service);
             }
         }
-        let on_spot = services.iter().any(|s: &ServiceConfig| matches!(&s.launch, Launch::Fargate(f) if f.uses_spot()));
-        if on_spot && file.fargate_spot.is_none() {
-            self.fail(&root, "a service runs on FARGATE_SPOT: give a [fargate_spot] table with `interruptions_per_task_hour` (0 for none)");
+        let on_spot =
+            services.iter().find(|s: &&ServiceConfig| matches!(&s.launch, Launch::Fargate(f) if f.uses_spot()));
+        if let (Some(service), None) = (on_spot, &file.fargate_spot) {
+            // The table's defaults: the Spot rates of the price table, no interruption.
+            let strategy = root.key("services").key(&service.name).key("capacity_provider_strategy");
+            self.warn(
+                &strategy,
+                "FARGATE_SPOT with no [fargate_spot] table: Spot tasks are never interrupted in this run; give `[fargate_spot] interruptions_per_task_hour = …` for AWS taking them back",
+            );
         }
         if file.services.is_empty() {
             self.fail(&root, "the scenario has no [services.NAME] table; expected at least one service");

@@ -106,3 +106,24 @@ fn a_fraction_for_a_percent_target_is_warned_once_and_denied_on_request() {
     assert!(stderr(&output).contains("error (--deny-warnings)"), "{}", stderr(&output));
     assert!(!out.exists(), "nothing ran");
 }
+
+/// A FARGATE_SPOT strategy without a `[fargate_spot]` table runs with the table's defaults and
+/// no interruption, and the warning points at the strategy.
+#[test]
+fn fargate_spot_without_its_table_runs_uninterrupted_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "version = 1\nname = \"spot\"\nduration = \"1h\"\n[loads.api]\nshape = \"constant\"\nvalue = 100.0\n[services.api]\nload = \"api\"\ncapacity_provider_strategy = [{ capacity_provider = \"FARGATE_SPOT\" }]\ncpu = 512\nmemory = 1024\nrequests_per_task = 100.0\ndesired_count = 2\nmin_capacity = 2\nmax_capacity = 2\n";
+    let file = write(dir.path(), "spot.toml", text);
+    let out = dir.path().join("out");
+    let output = ecsim(&["run", file.to_str().unwrap(), "--out", out.to_str().unwrap(), "--no-charts", "-q"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output)
+            .contains("line 9, `services.api.capacity_provider_strategy`: FARGATE_SPOT with no [fargate_spot] table")
+    );
+    let s = summary(&out);
+    assert_eq!(s["services"][0]["fargate_spot_interruptions"], 0);
+    // 2 tasks for an hour at the default Spot share, 31.245 % of 0.5 × 0.04048 + 1 × 0.004445.
+    let expected = 2.0 * 0.31245 * (0.5 * 0.04048 + 0.004445);
+    assert!(super::close(s["total"]["cost_usd"].as_f64().unwrap(), expected, 1e-9), "{}", s["total"]["cost_usd"]);
+}

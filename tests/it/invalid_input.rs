@@ -137,12 +137,6 @@ fn cases() -> Vec<(&'static str, String, usize, Vec<&'static str>)> {
             vec!["`services.api.capacity_provider_strategy`", "every weight is 0"],
         ),
         (
-            "Fargate Spot without its settings",
-            with("cpu = 512", "capacity_provider_strategy = [{ capacity_provider = \"FARGATE_SPOT\" }]\ncpu = 512"),
-            1,
-            vec!["runs on FARGATE_SPOT", "[fargate_spot]", "interruptions_per_task_hour"],
-        ),
-        (
             "Fargate mixed with an Auto Scaling group provider",
             ec2(
                 "[{ capacity_provider = \"asg\" }]",
