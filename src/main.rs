@@ -216,7 +216,7 @@ fn main() -> ExitCode {
     }
     match Cli::parse().command {
         Command::Run { files, out, seed, prices, catalog, quiet, no_charts, deny_warnings } => {
-            run(&files, out, &Overrides { seed, prices, catalog }, (quiet, !no_charts, deny_warnings))
+            run(&files, out, &Overrides { seed, prices, catalog }, quiet, !no_charts, deny_warnings)
         }
         Command::Sweep {
             file,
@@ -277,7 +277,9 @@ fn run(
     files: &[PathBuf],
     out: Option<PathBuf>,
     overrides: &Overrides,
-    (quiet, charts, deny_warnings): (bool, bool, bool),
+    quiet: bool,
+    charts: bool,
+    deny_warnings: bool,
 ) -> ExitCode {
     let mut bad_input = false;
     let mut batch = Batch::default();
