@@ -1,0 +1,807 @@
+//! Checks a parsed scenario file and turns it into the model's [`Scenario`], collecting
+//! every problem with the key path it belongs to.
+
+mod capacity;
+mod loads;
+mod scaling;
+
+use std::path::{Path, PathBuf};
+
+use super::Overrides;
+use super::data::{DataCache, GapRule, read_catalog, read_fargate_rates, read_spot_history, read_trace};
+use super::error::{KeyPath, Locator, Problem};
+use super::file::{
+    AlarmFile, CapacityProviderFile, DelayFile, DistributionFile, FargateSpotFile, LoadBalancerFile,
+    ManagedScalingFile, NoiseFile, PlacementConstraintFile, PlacementStrategyFile, ScenarioFile, ServiceFile,
+    ShapeFile, SpotFile, StepScalingFile, StrategyItemFile, TargetTrackingFile,
+};
+use crate::capacity::{GroupCombination, ManagedScaling, ScaleInReading, Share, SplitRule};
+use crate::catalog::{Catalog, InstanceType};
+use crate::config::{
+    AsgProvider, CpuLimit, Ec2Placement, FargateLaunch, FargateSpot, Launch, LoadBalancer, LoadConfig, MemoryUse,
+    NetworkMode, Overflow, ProviderType, Scenario, ServiceConfig, Spot, SpotPrice,
+};
+use crate::ecs::fargate::{VALID_CPU_UNITS, valid_memory_mib};
+use crate::engine::{Delay, Hazard, MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND};
+use crate::load::{Load, Noise, Shape, Trace};
+use crate::placement::{Constraint, Expression, Resource, SpreadField, Strategy};
+use crate::pricing::{
+    CpuArchitecture, DEFAULT_FARGATE_SPOT_SHARE, FargateRates, INCLUDED_EPHEMERAL_STORAGE_GIB, US_EAST_1_WINDOWS_X86,
+    builtin_fargate_rates,
+};
+use crate::scaling::{
+    AdjustmentType, Aggregation, AlarmConfig, Comparison, DEFAULT_COOLDOWN_MS, DEFAULT_SCALE_IN_DATAPOINTS,
+    DEFAULT_SCALE_IN_THRESHOLD_RATIO, DEFAULT_SCALE_OUT_DATAPOINTS, MAX_EVALUATION_PERIODS, Metric, MissingData,
+    Policy, PolicyKind, ScaleFrom, Schedule, ScheduledAction, Statistic, StepAdjustment, StepScaling, Suspension,
+    TargetTracking, check_steps, fire_times,
+};
+
+/// Default wall-clock start: a Monday, midnight UTC.
+const DEFAULT_START: &str = "2026-01-05T00:00:00Z";
+/// Default image-pull-to-RUNNING time. AWS does not document typical state durations
+/// (reference §8.3, §11.12): this is a modelling choice; set `startup` to your own figure.
+const DEFAULT_STARTUP_MS: u64 = 45 * MS_PER_SECOND;
+/// "The default stop timeout is 30 s" on Fargate, valid range 2–120 s (reference §5.4, §8.3).
+const DEFAULT_STOP_TIMEOUT_MS: u64 = 30 * MS_PER_SECOND;
+const STOP_TIMEOUT_RANGE_MS: (u64, u64) = (2 * MS_PER_SECOND, 120 * MS_PER_SECOND);
+
+/// An optional setting once checked: `None` if it was given but invalid (already reported),
+/// else whether it was given.
+fn is_fargate(provider: &str) -> bool {
+    matches!(provider, "FARGATE" | "FARGATE_SPOT")
+}
+
+fn settled<T>(value: Option<Option<T>>) -> Option<Option<T>> {
+    match value {
+        None => Some(None),
+        Some(None) => None,
+        Some(Some(v)) => Some(Some(v)),
+    }
+}
+
+/// What every service of a scenario shares.
+struct Run {
+    region: String,
+    /// `[fargate_spot] price`: Fargate Spot as a share of On-Demand.
+    spot_share: Option<f64>,
+    prices: Option<PathBuf>,
+    /// Start and end of the run, when both parsed.
+    window: Option<(jiff::Timestamp, jiff::Timestamp)>,
+}
+
+pub(super) struct Translator<'a, 'l> {
+    locator: &'a Locator<'l>,
+    base_dir: &'a Path,
+    data: &'a DataCache,
+    problems: Vec<Problem>,
+    warnings: Vec<String>,
+}
+
+impl<'a, 'l> Translator<'a, 'l> {
+    pub(super) fn new(locator: &'a Locator<'l>, base_dir: &'a Path, data: &'a DataCache) -> Self {
+        Translator { locator, base_dir, data, problems: Vec::new(), warnings: Vec::new() }
+    }
+
+    fn fail(&mut self, path: &KeyPath, message: impl Into<String>) {
+        self.problems.push(self.locator.at(path, message.into()));
+    }
+
+    /// A setting that is legal but almost surely not what was meant, with its line and key.
+    fn warn(&mut self, path: &KeyPath, message: impl Into<String>) {
+        let p = self.locator.at(path, message.into());
+        self.warnings.push(if p.line > 0 { format!("line {}, `{}`: {}", p.line, p.key, p.message) } else { p.message });
+    }
+
+    /// `text` as whole milliseconds, e.g. "45s", "1m 30s", "7d", "2w", "1 month".
+    fn duration(&mut self, path: &KeyPath, text: &str) -> Option<u64> {
+        match humantime::parse_duration(&months_as_hours(text)) {
+            Ok(d) if d.subsec_nanos() % 1_000_000 == 0 => Some(d.as_millis() as u64),
+            Ok(_) => {
+                self.fail(path, format!("found \"{text}\"; a duration must be whole milliseconds"));
+                None
+            }
+            Err(e) => {
+                self.fail(
+                    path,
+                    format!(
+                        "found \"{text}\", which is not a duration ({e}); expected e.g. \"45s\", \"5m\", \"2h\", \"7d\", \"2w\", \"1 month\""
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn positive_duration(&mut self, path: &KeyPath, text: &str) -> Option<u64> {
+        let ms = self.duration(path, text)?;
+        if ms == 0 {
+            self.fail(path, format!("found \"{text}\"; expected a duration greater than zero"));
+            return None;
+        }
+        Some(ms)
+    }
+
+    fn optional_duration(&mut self, path: &KeyPath, text: Option<&str>, default: u64) -> Option<u64> {
+        text.map_or(Some(default), |t| self.duration(path, t))
+    }
+
+    /// A finite number ≥ 0 (requests, factors, prices).
+    fn non_negative(&mut self, path: &KeyPath, value: f64) -> Option<f64> {
+        if value.is_finite() && value >= 0.0 {
+            Some(value)
+        } else {
+            self.fail(path, format!("found {value}; expected a finite number ≥ 0"));
+            None
+        }
+    }
+
+    fn in_range(&mut self, path: &KeyPath, value: f64, low: f64, high: f64, allowed: &str) -> Option<f64> {
+        if value.is_finite() && (low..=high).contains(&value) {
+            Some(value)
+        } else {
+            self.fail(path, format!("found {value}; expected {allowed}"));
+            None
+        }
+    }
+
+    fn count(&mut self, path: &KeyPath, value: i64) -> Option<u32> {
+        match u32::try_from(value) {
+            Ok(v) => Some(v),
+            Err(_) => {
+                self.fail(path, format!("found {value}; expected a whole number from 0 to {}", u32::MAX));
+                None
+            }
+        }
+    }
+
+    fn choice<T: Copy>(&mut self, path: &KeyPath, text: &str, options: &[(&str, T)]) -> Option<T> {
+        if let Some(&(_, value)) = options.iter().find(|(name, _)| *name == text) {
+            return Some(value);
+        }
+        let allowed: Vec<String> = options.iter().map(|(name, _)| format!("\"{name}\"")).collect();
+        self.fail(path, format!("found \"{text}\"; expected one of {}", allowed.join(", ")));
+        None
+    }
+
+    pub(super) fn scenario(
+        mut self,
+        file: ScenarioFile,
+        overrides: &Overrides,
+    ) -> Result<(Scenario, Vec<String>), Vec<Problem>> {
+        let root = KeyPath::root();
+        if file.version != 1 {
+            self.fail(&root.key("version"), format!("found {}; this ecsim reads scenario version 1", file.version));
+        }
+        if !super::folder_name_ok(&file.name) {
+            self.fail(
+                &root.key("name"),
+                format!(
+                    "found \"{}\"; a name is letters, digits, '-', '_' and '.', as it names the output folder",
+                    file.name
+                ),
+            );
+        }
+        let start_text = file.start.as_deref().unwrap_or(DEFAULT_START);
+        let start_unix_ms = self.timestamp(&root.key("start"), start_text).map(|t| t.as_millisecond());
+        let duration_ms = self.positive_duration(&root.key("duration"), &file.duration);
+        let tick_ms = self.tick(&root.key("tick"), file.tick.as_deref().unwrap_or("1m"));
+        let series_interval_ms = match (&file.series_interval, tick_ms) {
+            (None, tick) => tick,
+            (Some(text), Some(tick)) => {
+                let path = root.key("series_interval");
+                let interval = self.positive_duration(&path, text);
+                if interval.is_some_and(|i| i % tick != 0) {
+                    self.fail(&path, format!("found \"{text}\"; expected a whole number of ticks ({tick} ms each)"));
+                    None
+                } else {
+                    interval
+                }
+            }
+            (Some(_), None) => None,
+        };
+        if let (Some(duration), Some(tick)) = (duration_ms, tick_ms)
+            && duration % tick != 0
+        {
+            self.fail(
+                &root.key("duration"),
+                format!("found \"{}\"; expected a whole number of ticks ({tick} ms each)", file.duration),
+            );
+        }
+        let region = file.region.clone().unwrap_or_else(|| "us-east-1".to_owned());
+        let unserved_cost_per_million = file
+            .unserved_cost_per_million
+            .and_then(|price| self.non_negative(&root.key("unserved_cost_per_million"), price).map(Some))
+            .unwrap_or(None);
+
+        let mut loads = Vec::new();
+        for (name, shape_file) in &file.loads {
+            let path = root.key("loads").key(name);
+            let shape = self.shape(&path, shape_file, start_unix_ms.unwrap_or(0), duration_ms.unwrap_or(0));
+            let noise = self.noise(&path.key("noise"), shape_file.noise());
+            if let (Some(shape), Some(noise)) = (shape, noise) {
+                loads.push(LoadConfig { name: name.clone(), load: Load { shape, noise } });
+            }
+        }
+
+        let prices = overrides.prices.clone().or_else(|| file.prices.as_ref().map(|p| self.base_dir.join(p)));
+        let fargate_spot = self.fargate_spot(&root.key("fargate_spot"), file.fargate_spot.as_ref());
+        let run = Run {
+            region: region.clone(),
+            spot_share: fargate_spot.as_ref().and_then(|(share, _)| *share),
+            prices,
+            window: start_unix_ms.zip(duration_ms).map(|(start, duration)| {
+                let start = jiff::Timestamp::from_millisecond(start).expect("parsed");
+                (start, start + jiff::SignedDuration::from_millis(duration as i64))
+            }),
+        };
+        let catalog_file = overrides.catalog.clone().or_else(|| file.catalog.as_ref().map(|p| self.base_dir.join(p)));
+        let catalog = self.catalog(&run.region, catalog_file.as_deref(), !file.capacity_providers.is_empty());
+        let providers: Vec<Option<AsgProvider>> = file
+            .capacity_providers
+            .iter()
+            .map(|(name, provider)| self.provider(&root.key("capacity_providers").key(name), name, provider, &catalog))
+            .collect();
+        let mut services = Vec::new();
+        for (name, service_file) in &file.services {
+            let path = root.key("services").key(name);
+            if let Some(service) = self.service(&path, name, service_file, &file, &run, &providers) {
+                services.push(service);
+            }
+        }
+        let on_spot =
+            services.iter().find(|s: &&ServiceConfig| matches!(&s.launch, Launch::Fargate(f) if f.uses_spot()));
+        if let (Some(service), None) = (on_spot, &file.fargate_spot) {
+            // The table's defaults: the Spot rates of the price table, no interruption.
+            let strategy = root.key("services").key(&service.name).key("capacity_provider_strategy");
+            self.warn(
+                &strategy,
+                "FARGATE_SPOT with no [fargate_spot] table: Spot tasks are never interrupted in this run; give `[fargate_spot] interruptions_per_task_hour = …` for AWS taking them back",
+            );
+        }
+        if file.services.is_empty() {
+            self.fail(&root, "the scenario has no [services.NAME] table; expected at least one service");
+        }
+
+        if !self.problems.is_empty() {
+            return Err(self.problems);
+        }
+        let scenario = Scenario {
+            name: file.name,
+            variant: None,
+            start_unix_ms: start_unix_ms.expect("checked"),
+            duration_ms: duration_ms.expect("checked"),
+            tick_ms: tick_ms.expect("checked"),
+            series_interval_ms: series_interval_ms.expect("checked"),
+            seed: overrides.seed.or(file.seed).unwrap_or(1),
+            region,
+            unserved_cost_per_million,
+            loads,
+            services,
+            providers: providers.into_iter().map(|p| p.expect("checked")).collect(),
+            fargate_spot: fargate_spot.map(|(_, spot)| spot).unwrap_or_default(),
+        };
+        Ok((scenario, self.warnings))
+    }
+
+    /// The tick must be 1 s – 1 h and fit evenly into the one-minute datapoints (a divisor of
+    /// a minute) or be whole minutes that divide an hour.
+    fn tick(&mut self, path: &KeyPath, text: &str) -> Option<u64> {
+        let tick = self.positive_duration(path, text)?;
+        let fits = (tick.is_multiple_of(MS_PER_SECOND) && MS_PER_MINUTE.is_multiple_of(tick))
+            || (tick.is_multiple_of(MS_PER_MINUTE) && MS_PER_HOUR.is_multiple_of(tick));
+        if !fits {
+            self.fail(path, format!(
+                "found \"{text}\"; expected a tick from 1s to 1h that divides a minute (1s, 2s, 5s, 10s, 15s, 20s, 30s, …) or is whole minutes dividing an hour (1m, 2m, 5m, 10m, 15m, 30m, 1h, …)"
+            ));
+            return None;
+        }
+        Some(tick)
+    }
+
+    fn delay(&mut self, path: &KeyPath, file: Option<&DelayFile>, default_ms: u64) -> Option<Delay> {
+        match file {
+            None => Some(Delay::Fixed { ms: default_ms }),
+            Some(DelayFile::Fixed(text)) => Some(Delay::Fixed { ms: self.duration(path, text)? }),
+            Some(DelayFile::Distribution(DistributionFile::Uniform { min, max })) => {
+                let min_ms = self.duration(&path.key("min"), min);
+                let max_ms = self.duration(&path.key("max"), max);
+                if let (Some(lo), Some(hi)) = (min_ms, max_ms)
+                    && hi < lo
+                {
+                    self.fail(&path.key("max"), format!("found \"{max}\"; expected max ≥ min (\"{min}\")"));
+                    return None;
+                }
+                Some(Delay::Uniform { min_ms: min_ms?, max_ms: max_ms? })
+            }
+            Some(DelayFile::Distribution(DistributionFile::Normal { mean, sd })) => {
+                let mean_ms = self.duration(&path.key("mean"), mean);
+                let sd_ms = self.duration(&path.key("sd"), sd);
+                Some(Delay::Normal { mean_ms: mean_ms?, sd_ms: sd_ms? })
+            }
+            Some(DelayFile::Distribution(DistributionFile::LogNormal { median, sigma })) => {
+                let median_ms = self.positive_duration(&path.key("median"), median);
+                let sigma = self.in_range(&path.key("sigma"), *sigma, 0.0, 3.0, "a sigma from 0 to 3");
+                Some(Delay::LogNormal { median_ms: median_ms?, sigma: sigma? })
+            }
+        }
+    }
+
+    fn service(
+        &mut self,
+        path: &KeyPath,
+        name: &str,
+        file: &ServiceFile,
+        scenario: &ScenarioFile,
+        run: &Run,
+        providers: &[Option<AsgProvider>],
+    ) -> Option<ServiceConfig> {
+        let daemon = self.choice(
+            &path.key("scheduling_strategy"),
+            file.scheduling_strategy.as_deref().unwrap_or("REPLICA"),
+            &[("REPLICA", false), ("DAEMON", true)],
+        );
+        // The service's own strategy, else (without a launch type) the cluster's default.
+        let default = scenario.cluster.as_ref().and_then(|c| c.default_capacity_provider_strategy.as_ref());
+        let strategy: Option<(&[StrategyItemFile], KeyPath)> =
+            match (&file.capacity_provider_strategy, &file.launch_type) {
+                (Some(items), _) => Some((items, path.key("capacity_provider_strategy"))),
+                (None, None) => default.map(|items| {
+                    (&items[..], KeyPath::root().key("cluster").key("default_capacity_provider_strategy"))
+                }),
+                (None, Some(_)) => None,
+            };
+        let placement = self.placement(path, file, scenario, daemon.unwrap_or(false), strategy.as_ref());
+        let on_ec2 = match &placement {
+            Some(placement) => placement.is_some(),
+            None => {
+                let fargate_strategy = strategy
+                    .as_ref()
+                    .is_some_and(|(items, _)| items.iter().all(|item| is_fargate(&item.capacity_provider)));
+                (strategy.is_some() && !fargate_strategy) || file.launch_type.as_deref() == Some("EC2")
+            }
+        };
+        let load = match &file.load {
+            Some(load_name) => match scenario.loads.get_index_of(load_name) {
+                Some(index) => Some(Some(index)),
+                None => {
+                    let known: Vec<&str> = scenario.loads.keys().map(String::as_str).collect();
+                    let known = if known.is_empty() {
+                        "none are defined".to_owned()
+                    } else {
+                        format!("defined loads: {}", known.join(", "))
+                    };
+                    self.fail(
+                        &path.key("load"),
+                        format!("found \"{load_name}\", which is not a load in this file ({known})"),
+                    );
+                    None
+                }
+            },
+            None if daemon == Some(true) => Some(None),
+            None => {
+                self.fail(
+                    path,
+                    "a service needs `load = \"NAME\"`, one of the [loads.NAME] tables (only a DAEMON may have none)",
+                );
+                None
+            }
+        };
+        let (cpu, memory) = if on_ec2 {
+            (self.ec2_cpu(&path.key("cpu"), file.cpu), self.ec2_memory(&path.key("memory"), file.memory))
+        } else {
+            let cpu = self.fargate_cpu(&path.key("cpu"), file.cpu);
+            (cpu, cpu.and_then(|cpu| self.fargate_memory(&path.key("memory"), cpu, file.memory)))
+        };
+        let arch = self.choice(
+            &path.key("cpu_architecture"),
+            file.cpu_architecture.as_deref().unwrap_or("X86_64"),
+            &[("X86_64", CpuArchitecture::X86_64), ("ARM64", CpuArchitecture::Arm64)],
+        );
+        let requests_per_task = match (file.requests_per_task, &file.load) {
+            (Some(r), _) if r.is_finite() && r > 0.0 => Some(r),
+            (None, None) => Some(0.0),
+            (None, Some(_)) => {
+                self.fail(path, "a service with a load needs `requests_per_task`, the requests per second one task serves at 100 % of its CPU");
+                None
+            }
+            (Some(r), _) => {
+                self.fail(
+                    &path.key("requests_per_task"),
+                    format!("found {r}; expected requests per second greater than 0"),
+                );
+                None
+            }
+        };
+        let (desired, min, max) = if daemon == Some(true) {
+            for (key, given) in [
+                ("desired_count", file.desired_count.is_some()),
+                ("min_capacity", file.min_capacity.is_some()),
+                ("max_capacity", file.max_capacity.is_some()),
+                ("target_tracking", !file.target_tracking.is_empty()),
+                ("step_scaling", !file.step_scaling.is_empty()),
+                ("scheduled_actions", !file.scheduled_actions.is_empty()),
+            ] {
+                if given {
+                    self.fail(&path.key(key), "a DAEMON service runs one task on every instance that satisfies its constraints: it has no task count and no auto scaling (§7)");
+                }
+            }
+            (Some(0), Some(0), Some(0))
+        } else {
+            let mut required = |key: &str, value: Option<i64>| match value {
+                Some(v) => self.count(&path.key(key), v),
+                None => {
+                    self.fail(path, format!("a REPLICA service needs `{key}`"));
+                    None
+                }
+            };
+            (
+                required("desired_count", file.desired_count),
+                required("min_capacity", file.min_capacity),
+                required("max_capacity", file.max_capacity),
+            )
+        };
+        if let (Some(min), Some(max)) = (min, max) {
+            if min > max {
+                self.fail(
+                    &path.key("min_capacity"),
+                    format!("found {min}, greater than max_capacity ({max}); expected min_capacity ≤ max_capacity"),
+                );
+            } else if let Some(d) = desired.filter(|d| !(min..=max).contains(d)) {
+                self.fail(
+                    &path.key("desired_count"),
+                    format!("found {d}; expected a count within [min_capacity, max_capacity] = [{min}, {max}]"),
+                );
+            }
+        }
+        let provisioning = self.delay(&path.key("provisioning"), file.provisioning.as_ref(), 0);
+        let startup = self.delay(&path.key("startup"), file.startup.as_ref(), DEFAULT_STARTUP_MS);
+        let stop_timeout_ms =
+            self.optional_duration(&path.key("stop_timeout"), file.stop_timeout.as_deref(), DEFAULT_STOP_TIMEOUT_MS);
+        let (lo, hi) = STOP_TIMEOUT_RANGE_MS;
+        if stop_timeout_ms.is_some_and(|t| !(lo..=hi).contains(&t)) {
+            self.fail(
+                &path.key("stop_timeout"),
+                format!(
+                    "found \"{}\"; ECS allows a stop timeout from 2s to 120s",
+                    file.stop_timeout.as_deref().unwrap_or("")
+                ),
+            );
+        }
+        let availability_zones = file.availability_zones.unwrap_or(3);
+        if !(1..=6).contains(&availability_zones) {
+            self.fail(&path.key("availability_zones"), format!("found {availability_zones}; expected 1 to 6 zones"));
+        }
+        let memory_reservation = match file.memory_reservation {
+            None => Some(None),
+            Some(m) if m >= 1 && memory.is_none_or(|hard| m <= i64::from(hard)) => Some(Some(m as u32)),
+            Some(m) => {
+                self.fail(
+                    &path.key("memory_reservation"),
+                    format!("found {m}; expected MiB from 1 up to the task's memory"),
+                );
+                None
+            }
+        };
+        let memory_use = match &file.memory_use {
+            None => Some(MemoryUse::default()),
+            Some(m) => {
+                let base_mib = self.non_negative(&path.key("memory_use").key("base"), m.base);
+                let per =
+                    self.non_negative(&path.key("memory_use").key("per_request_per_second"), m.per_request_per_second);
+                Some(MemoryUse { base_mib: base_mib?, mib_per_request_per_second: per? })
+            }
+        };
+        let overflow = self.choice(
+            &path.key("overflow"),
+            file.overflow.as_deref().unwrap_or("drop"),
+            &[("drop", Overflow::Drop), ("queue", Overflow::Queue)],
+        );
+        let strategy_split = self.choice(
+            &path.key("strategy_split"),
+            file.strategy_split.as_deref().unwrap_or("aws_observed"),
+            &[("aws_observed", SplitRule::AwsObserved), ("reverse_of_launch", SplitRule::ReverseOfLaunch)],
+        );
+        let cpu_limit = self.choice(
+            &path.key("cpu_limit"),
+            file.cpu_limit.as_deref().unwrap_or("task"),
+            &[("task", CpuLimit::Task), ("container_shares", CpuLimit::ContainerShares)],
+        );
+        let load_balancer = file.load_balancer.as_ref().map(|lb| self.load_balancer(&path.key("load_balancer"), lb));
+        let policies = self.policies(path, file);
+        let scheduled_actions = self.scheduled_actions(path, file, run.window);
+        let tracks = |metric: Metric| policies.iter().flat_map(|p| p.alarms()).any(|alarm| alarm.metric == metric);
+        if tracks(Metric::AlbRequestCountPerTarget) && file.load_balancer.is_none() {
+            self.fail(
+                &path.key("load_balancer"),
+                "a policy tracks ALBRequestCountPerTarget, so the service needs a [services.NAME.load_balancer] table",
+            );
+        }
+        if tracks(Metric::MemoryUtilization) && file.memory_use.is_none() {
+            self.fail(&path.key("memory_use"), "a policy tracks memory, so the service needs `memory_use = { base = MiB, per_request_per_second = MiB }`");
+        }
+        let tracks_utilization = tracks(Metric::CpuUtilization) || tracks(Metric::MemoryUtilization);
+        if min == Some(0) && tracks_utilization {
+            self.warn(
+                &path.key("min_capacity"),
+                "min_capacity is 0 and a policy tracks CPU or memory utilization; with no running task there is no datapoint, so (as in AWS) such a policy cannot scale it out from zero",
+            );
+        }
+        let windows = match file.operating_system_family.as_deref().unwrap_or("LINUX") {
+            "LINUX" => Some(false),
+            family if WINDOWS_FAMILIES.contains(&family) => Some(true),
+            family => {
+                self.fail(
+                    &path.key("operating_system_family"),
+                    format!("found \"{family}\"; expected \"LINUX\" or one of {}", WINDOWS_FAMILIES.join(", ")),
+                );
+                None
+            }
+        };
+        let storage_gib = match file.ephemeral_storage {
+            None => Some(INCLUDED_EPHEMERAL_STORAGE_GIB),
+            Some(gib) if (21..=200).contains(&gib) => Some(gib as u32),
+            Some(gib) => {
+                self.fail(
+                    &path.key("ephemeral_storage"),
+                    format!("found {gib}; Fargate ephemeral storage is 21 to 200 GiB (20 GiB is included without it)"),
+                );
+                None
+            }
+        };
+        if on_ec2 {
+            if windows == Some(true) {
+                self.fail(
+                    &path.key("operating_system_family"),
+                    "ecsim's EC2 instances run Linux; Windows tasks run on Fargate here",
+                );
+            }
+            if file.ephemeral_storage.is_some() {
+                self.fail(
+                    &path.key("ephemeral_storage"),
+                    "ephemeral storage is a Fargate setting; on EC2 the instance's volume holds it",
+                );
+            }
+        }
+        let shares = match &strategy {
+            Some((items, strategy_path)) => self.strategy_shares(strategy_path, items),
+            None => Some(vec![(false, Share { base: 0, weight: 1 })]),
+        };
+        let launch = match placement? {
+            Some(placement) => {
+                let (cpu, memory, arch) = (cpu?, memory?, arch?);
+                let reserved = memory_reservation.flatten().unwrap_or(memory);
+                self.check_fits(path, &placement, providers, cpu, reserved, arch)?;
+                shares?;
+                Launch::Ec2(placement)
+            }
+            None => {
+                let strategy = shares?;
+                let (arch, windows, storage_gib) = (arch?, windows?, storage_gib?);
+                let uses_spot = strategy.iter().any(|(spot, _)| *spot);
+                if windows {
+                    self.windows_task(path, cpu?, arch, uses_spot)?;
+                }
+                let os = if windows { "windows" } else { "linux" };
+                let rates = self.rates(&run.region, arch, run.prices.as_deref(), (os, "on_demand"))?;
+                let spot_rates = if uses_spot {
+                    self.spot_rates(&run.region, arch, run.prices.as_deref(), rates, run.spot_share)?
+                } else {
+                    rates
+                };
+                Launch::Fargate(FargateLaunch { rates, spot_rates, strategy, windows, storage_gib })
+            }
+        };
+        if cpu_limit == Some(CpuLimit::ContainerShares) && matches!(launch, Launch::Fargate(_)) {
+            self.fail(
+                &path.key("cpu_limit"),
+                "a Fargate task always has a task-level CPU limit; \"container_shares\" is for tasks on EC2 instances",
+            );
+            return None;
+        }
+        Some(ServiceConfig {
+            name: name.to_owned(),
+            load: load?,
+            cpu: cpu?,
+            memory: memory?,
+            cpu_architecture: arch?,
+            launch,
+            requests_per_task: requests_per_task?,
+            desired_count: desired?,
+            min_capacity: min?,
+            max_capacity: max?,
+            provisioning: provisioning?,
+            startup: startup?,
+            stop_timeout_ms: stop_timeout_ms?,
+            availability_zones: availability_zones as u32,
+            memory_use: memory_use?,
+            memory_reservation: memory_reservation?,
+            overflow: overflow?,
+            strategy_split: strategy_split?,
+            cpu_limit: cpu_limit?,
+            load_balancer: settled(load_balancer)?,
+            policies,
+            scheduled_actions,
+            suspension: Suspension {
+                dynamic_scaling_in_suspended: file.dynamic_scaling_in_suspended.unwrap_or(false),
+                dynamic_scaling_out_suspended: file.dynamic_scaling_out_suspended.unwrap_or(false),
+                scheduled_scaling_suspended: file.scheduled_scaling_suspended.unwrap_or(false),
+            },
+        })
+    }
+
+    fn fargate_cpu(&mut self, path: &KeyPath, cpu: i64) -> Option<u32> {
+        match u32::try_from(cpu).ok().filter(|c| VALID_CPU_UNITS.contains(c)) {
+            Some(cpu) => Some(cpu),
+            None => {
+                self.fail(path, format!("found {cpu}; Fargate task CPU units are one of 256, 512, 1024, 2048, 4096, 8192, 16384 (1024 = 1 vCPU)"));
+                None
+            }
+        }
+    }
+
+    fn fargate_memory(&mut self, path: &KeyPath, cpu: u32, memory: i64) -> Option<u32> {
+        let allowed = valid_memory_mib(cpu).expect("cpu checked");
+        match u32::try_from(memory).ok().filter(|m| allowed.contains(m)) {
+            Some(memory) => Some(memory),
+            None => {
+                let list: Vec<String> = allowed.iter().map(u32::to_string).collect();
+                self.fail(
+                    path,
+                    format!("found {memory} MiB; with cpu = {cpu} Fargate allows memory (MiB) of {}", list.join(", ")),
+                );
+                None
+            }
+        }
+    }
+
+    fn rates(
+        &mut self,
+        region: &str,
+        arch: CpuArchitecture,
+        prices: Option<&Path>,
+        (os, capacity): (&str, &str),
+    ) -> Option<FargateRates> {
+        let Some(file) = prices else {
+            let rates = if os == "windows" {
+                (region == "us-east-1").then_some(US_EAST_1_WINDOWS_X86)
+            } else {
+                builtin_fargate_rates(region, arch)
+            };
+            if rates.is_none() {
+                self.fail(&KeyPath::root().key("region"), format!(
+                    "found \"{region}\"; ecsim has built-in Fargate prices for us-east-1 only: give `prices = \"FILE\"` (or --prices FILE) with the columns of shared/data/pricing/fargate.csv"
+                ));
+            }
+            return rates;
+        };
+        let cached = format!("prices {} {region} {arch:?} {os} {capacity}", file.display());
+        match self.data.read(file, cached, || read_fargate_rates(file, "prices", region, arch, (os, capacity))) {
+            Ok(Some(rates)) => Some(rates),
+            Ok(None) => {
+                self.problems.push(Problem {
+                    file: file.to_owned(),
+                    line: 0,
+                    column: 0,
+                    key: "prices".into(),
+                    message: format!("no row with region {region}, os {os}, arch {arch:?}, capacity {capacity}"),
+                    source_line: String::new(),
+                });
+                None
+            }
+            Err(problem) => {
+                self.problems.push(problem);
+                None
+            }
+        }
+    }
+
+    /// The target group's timings, with the ELB defaults and ranges of reference §8.3.
+    fn load_balancer(&mut self, path: &KeyPath, file: &LoadBalancerFile) -> Option<LoadBalancer> {
+        let mut within = |key: &str, text: Option<&str>, default_s: u64, (lo, hi): (u64, u64)| {
+            let ms = self.optional_duration(&path.key(key), text, default_s * MS_PER_SECOND)?;
+            if (lo * MS_PER_SECOND..=hi * MS_PER_SECOND).contains(&ms) && ms % MS_PER_SECOND == 0 {
+                Some(ms)
+            } else {
+                self.fail(
+                    &path.key(key),
+                    format!("found \"{}\"; expected whole seconds from {lo}s to {hi}s", text.unwrap_or("")),
+                );
+                None
+            }
+        };
+        let interval = within("health_check_interval", file.health_check_interval.as_deref(), 30, (5, 300));
+        let delay = within("deregistration_delay", file.deregistration_delay.as_deref(), 300, (0, 3600));
+        let threshold = file.healthy_threshold_count.unwrap_or(5);
+        if !(2..=10).contains(&threshold) {
+            self.fail(&path.key("healthy_threshold_count"), format!("found {threshold}; expected 2 to 10"));
+            return None;
+        }
+        Some(LoadBalancer {
+            health_check_interval_ms: interval?,
+            healthy_threshold_count: threshold as u32,
+            deregistration_delay_ms: delay?,
+        })
+    }
+}
+
+/// EC2 `pending` → `running`. AWS documents no typical figure (reference §11.12): a modelling
+/// choice; set `pending` to your own.
+const DEFAULT_INSTANCE_PENDING_MS: u64 = 30 * MS_PER_SECOND;
+/// `running` → the container agent has registered. AWS documents no typical figure
+/// (§11.12): a modelling choice; set `boot` to your own.
+const DEFAULT_INSTANCE_BOOT_MS: u64 = 60 * MS_PER_SECOND;
+/// "Max EC2 instances registered per cluster: 5,000" (reference §4.3).
+const MAX_INSTANCES_PER_CLUSTER: i64 = 5_000;
+/// Host ports the container agent reserves (reference §6.3).
+const AGENT_RESERVED_PORTS: [i64; 6] = [22, 2375, 2376, 51678, 51679, 51680];
+/// Task-level CPU on EC2: 128 to 196,608 units (RegisterTaskDefinition `cpu`).
+const EC2_TASK_CPU_RANGE: (i64, i64) = (128, 196_608);
+/// `runtimePlatform.operatingSystemFamily` values for Windows on Fargate.
+const WINDOWS_FAMILIES: [&str; 4] =
+    ["WINDOWS_SERVER_2019_FULL", "WINDOWS_SERVER_2019_CORE", "WINDOWS_SERVER_2022_FULL", "WINDOWS_SERVER_2022_CORE"];
+/// "Max providers per strategy: 20 (2026 API model)" (reference §4.5).
+const MAX_STRATEGY_PROVIDERS: usize = 20;
+/// "Max 5 strategy rules per service; max 10 constraints per task" (reference §7).
+const MAX_STRATEGY_RULES: usize = 5;
+const MAX_CONSTRAINTS: usize = 10;
+
+/// A month as AWS's pricing pages count it, 730 hours, in place of humantime's 30.44 days
+/// (which is no whole number of minutes): "1 month", "2months", "3mo" → "730h", "1460h", "2190h".
+/// Other units are left to humantime.
+fn months_as_hours(text: &str) -> std::borrow::Cow<'_, str> {
+    const UNITS: [&str; 4] = ["months", "month", "mo", "M"];
+    if !UNITS.iter().any(|u| text.contains(u)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        if digits == 0 {
+            let mut chars = rest.chars();
+            out.extend(chars.next());
+            rest = chars.as_str();
+            continue;
+        }
+        let (number, after) = rest.split_at(digits);
+        let spaced = after.trim_start();
+        let unit = UNITS
+            .iter()
+            .find(|u| spaced.starts_with(**u) && !spaced[u.len()..].starts_with(|c: char| c.is_ascii_alphabetic()));
+        match (unit, number.parse::<u64>()) {
+            (Some(unit), Ok(n)) if n.checked_mul(730).is_some() => {
+                out.push_str(&format!("{}h", n * 730));
+                rest = &spaced[unit.len()..];
+            }
+            _ => {
+                out.push_str(number);
+                rest = after;
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::months_as_hours;
+
+    #[test]
+    fn a_month_is_730_hours_as_aws_bills_it() {
+        for (text, expected) in [
+            ("1 month", "730h"),
+            ("2months", "1460h"),
+            ("1 month 2d", "730h 2d"),
+            ("3mo", "2190h"),
+            ("1M", "730h"),
+            ("45m", "45m"),
+            ("2w", "2w"),
+            ("10min", "10min"),
+        ] {
+            assert_eq!(months_as_hours(text), expected, "{text}");
+        }
+        // humantime then reads them: a month of 730 h, a week of 7 days.
+        assert_eq!(humantime::parse_duration(&months_as_hours("1 month")).unwrap().as_secs(), 730 * 3600);
+        assert_eq!(humantime::parse_duration("2w").unwrap().as_secs(), 14 * 86_400);
+    }
+}
