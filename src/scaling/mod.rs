@@ -258,11 +258,11 @@ pub fn evaluate(
             PolicyKind::StepScaling(step) => {
                 let alarm = &states[i].alarms[0];
                 // From zero, one datapoint is enough (§1.3): it is the metric the step is found by.
-                let from_zero = view.running == 0 && !alarmed(i, 0) && alarm.latest_breaches();
-                if !alarmed(i, 0) && !from_zero {
+                let first_datapoint = view.running == 0 && !alarmed(i, 0) && alarm.latest_breaches();
+                if !alarmed(i, 0) && !first_datapoint {
                     continue;
                 }
-                let metric = if from_zero {
+                let metric = if first_datapoint {
                     alarm.latest()
                 } else {
                     step.metric_aggregation_type.of(alarm.datapoints().iter().copied())
@@ -283,7 +283,7 @@ pub fn evaluate(
                     Direction::Out => suspension.dynamic_scaling_out_suspended,
                     Direction::In => suspension.dynamic_scaling_in_suspended,
                 };
-                if suspended || from_zero && direction == Direction::In {
+                if suspended || first_datapoint && direction == Direction::In {
                     continue;
                 }
                 if view.running == 0 && direction == Direction::Out {
