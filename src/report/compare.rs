@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::rounding;
 use super::summary::Summary;
 use crate::engine::MS_PER_HOUR;
 
@@ -35,11 +36,11 @@ pub struct ComparisonRow {
     pub peak_instances: u32,
     pub spot_interruptions: u32,
     /// The run's elasticity (the summary's total line): tasks against the tasks demanded.
-    pub under_provisioning_accuracy: Option<f64>,
-    pub over_provisioning_accuracy: Option<f64>,
-    pub under_provisioning_timeshare: Option<f64>,
-    pub over_provisioning_timeshare: Option<f64>,
-    pub instability: Option<f64>,
+    pub under_provisioning_accuracy_pct: Option<f64>,
+    pub over_provisioning_accuracy_pct: Option<f64>,
+    pub under_provisioning_timeshare_pct: Option<f64>,
+    pub over_provisioning_timeshare_pct: Option<f64>,
+    pub instability_pct: Option<f64>,
     pub jitter_per_hour: Option<f64>,
     /// The shortfall at the scenario's `unserved_cost_per_million`, and the cost with it.
     pub unserved_cost_usd: Option<f64>,
@@ -99,10 +100,13 @@ impl Comparison {
         let first = rows.first().map_or(0.0, |r| r.total_cost_usd);
         let rows = rows
             .into_iter()
-            .map(|r| ComparisonRow {
-                difference_usd: r.total_cost_usd - first,
-                difference_pct: (first > 0.0).then(|| 100.0 * (r.total_cost_usd - first) / first),
-                ..r
+            .map(|r| {
+                let difference_usd = rounding::sum([r.total_cost_usd, -first], rounding::DOLLARS);
+                ComparisonRow {
+                    difference_usd,
+                    difference_pct: rounding::ratio(100.0 * difference_usd, first, rounding::PCT),
+                    ..r
+                }
             })
             .collect::<Vec<_>>();
         let break_even = break_even(&rows);
@@ -132,19 +136,19 @@ impl Comparison {
             "average_instances",
             "peak_instances",
             "spot_interruptions",
-            "under_provisioning_accuracy",
-            "over_provisioning_accuracy",
-            "under_provisioning_timeshare",
-            "over_provisioning_timeshare",
-            "instability",
+            "under_provisioning_accuracy_pct",
+            "over_provisioning_accuracy_pct",
+            "under_provisioning_timeshare_pct",
+            "over_provisioning_timeshare_pct",
+            "instability_pct",
             "jitter_per_hour",
             "unserved_cost_usd",
             "cost_with_unserved_usd",
         ]
         .map(String::from)
         .to_vec();
-        header.extend(capacities.iter().map(|c| format!("cost_usd[{c}]")));
-        header.extend(services.iter().map(|s| format!("cost_usd[service {s}]")));
+        header.extend(rounding::columns("cost_usd_capacity", &capacities));
+        header.extend(rounding::columns("cost_usd_service", &services));
         writer.write_record(&header)?;
         let optional = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
         for r in &self.rows {
@@ -166,11 +170,11 @@ impl Comparison {
                 r.average_instances.to_string(),
                 r.peak_instances.to_string(),
                 r.spot_interruptions.to_string(),
-                optional(r.under_provisioning_accuracy),
-                optional(r.over_provisioning_accuracy),
-                optional(r.under_provisioning_timeshare),
-                optional(r.over_provisioning_timeshare),
-                optional(r.instability),
+                optional(r.under_provisioning_accuracy_pct),
+                optional(r.over_provisioning_accuracy_pct),
+                optional(r.under_provisioning_timeshare_pct),
+                optional(r.over_provisioning_timeshare_pct),
+                optional(r.instability_pct),
                 optional(r.jitter_per_hour),
                 optional(r.unserved_cost_usd),
                 optional(r.cost_with_unserved_usd),
@@ -216,7 +220,7 @@ impl Comparison {
                 format!("{:.1}/{}", r.average_tasks, r.peak_tasks.map_or("-".into(), |p| p.to_string())),
                 format!("{:.1}/{}", r.average_instances, r.peak_instances),
                 r.spot_interruptions.to_string(),
-                match (r.under_provisioning_accuracy, r.over_provisioning_accuracy) {
+                match (r.under_provisioning_accuracy_pct, r.over_provisioning_accuracy_pct) {
                     (Some(under), Some(over)) => format!("{under:.1}/{over:.1}"),
                     _ => "-".into(),
                 },
@@ -264,17 +268,17 @@ pub(super) fn labels(path: &Path) -> std::io::Result<Vec<String>> {
 }
 
 pub(super) fn row(label: &str, s: &Summary) -> ComparisonRow {
+    use rounding::{DOLLARS, RATE, round, sum};
     let hours = s.duration_s * 1000.0 / MS_PER_HOUR as f64;
-    // Sums from +0.0: an empty f64 sum is −0.0.
-    let sum = |values: &mut dyn Iterator<Item = f64>| values.fold(0.0, |a, b| a + b);
-    let ec2_cost = sum(&mut s.providers.iter().map(|p| p.cost_usd));
-    let ec2_idle = sum(&mut s.providers.iter().map(|p| p.idle_cost_usd));
+    let per_hour = |v: f64| if hours > 0.0 { round(v / hours, RATE) } else { 0.0 };
+    let ec2_cost = sum(s.providers.iter().map(|p| p.cost_usd), DOLLARS);
+    let ec2_idle = sum(s.providers.iter().map(|p| p.idle_cost_usd), DOLLARS);
     let on_fargate = || s.services.iter().filter(|l| l.capacity.starts_with("FARGATE"));
-    let fargate_cost = sum(&mut on_fargate().map(|l| l.cost_usd));
-    let spot_cost = sum(&mut on_fargate().map(|l| l.fargate_spot_cost_usd));
+    let fargate_cost = sum(on_fargate().map(|l| l.cost_usd), DOLLARS);
+    let spot_cost = sum(on_fargate().map(|l| l.fargate_spot_cost_usd), DOLLARS);
     let mut by_capacity: Vec<(String, f64)> = Vec::new();
     if on_fargate().any(|l| l.capacity != "FARGATE_SPOT") {
-        by_capacity.push(("FARGATE".into(), fargate_cost - spot_cost));
+        by_capacity.push(("FARGATE".into(), sum([fargate_cost, -spot_cost], DOLLARS)));
     }
     if on_fargate().any(|l| l.capacity.contains("FARGATE_SPOT")) {
         by_capacity.push(("FARGATE_SPOT".into(), spot_cost));
@@ -283,7 +287,7 @@ pub(super) fn row(label: &str, s: &Summary) -> ComparisonRow {
     ComparisonRow {
         run: label.to_owned(),
         total_cost_usd: s.total.cost_usd,
-        cost_per_month_usd: if hours > 0.0 { s.total.cost_usd * super::sweep::HOURS_PER_MONTH / hours } else { 0.0 },
+        cost_per_month_usd: s.total.cost_per_month_usd,
         difference_usd: 0.0,
         difference_pct: None,
         fargate_cost_usd: fargate_cost,
@@ -293,21 +297,17 @@ pub(super) fn row(label: &str, s: &Summary) -> ComparisonRow {
         requests_unserved: s.total.requests_unserved,
         unserved_share: s.total.unserved_share,
         unserved_while_replacing_spot_tasks: s.total.unserved_while_replacing_spot_tasks,
-        average_tasks: if hours > 0.0 { s.total.running_task_hours / hours } else { 0.0 },
+        average_tasks: per_hour(s.total.running_task_hours),
         peak_tasks: s.total.peak_running_tasks,
-        average_instances: if hours > 0.0 {
-            sum(&mut s.providers.iter().map(|p| p.billed_instance_hours)) / hours
-        } else {
-            0.0
-        },
+        average_instances: per_hour(s.providers.iter().map(|p| p.billed_instance_hours).fold(0.0, |a, b| a + b)),
         peak_instances: s.providers.iter().map(|p| p.peak_instances).sum(),
         spot_interruptions: s.providers.iter().map(|p| p.spot_interruptions).sum::<u32>()
             + s.total.fargate_spot_interruptions as u32,
-        under_provisioning_accuracy: s.total.under_provisioning_accuracy,
-        over_provisioning_accuracy: s.total.over_provisioning_accuracy,
-        under_provisioning_timeshare: s.total.under_provisioning_timeshare,
-        over_provisioning_timeshare: s.total.over_provisioning_timeshare,
-        instability: s.total.instability,
+        under_provisioning_accuracy_pct: s.total.under_provisioning_accuracy_pct,
+        over_provisioning_accuracy_pct: s.total.over_provisioning_accuracy_pct,
+        under_provisioning_timeshare_pct: s.total.under_provisioning_timeshare_pct,
+        over_provisioning_timeshare_pct: s.total.over_provisioning_timeshare_pct,
+        instability_pct: s.total.instability_pct,
         jitter_per_hour: s.total.jitter_per_hour,
         unserved_cost_usd: s.total.unserved_cost_usd,
         cost_with_unserved_usd: s.total.cost_with_unserved_usd,

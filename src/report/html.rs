@@ -169,11 +169,11 @@ pub fn run_report(dir: &Path, data: &RunData, charts: &[Chart]) -> Result<(), Re
                 format!("{:.3}", 100.0 * (1.0 - l.unserved_share)),
                 l.peak_running_tasks.map_or("–".into(), |p| p.to_string()),
                 format!("{}/{}", l.scale_outs, l.scale_ins),
-                optional(l.under_provisioning_accuracy, 2),
-                optional(l.over_provisioning_accuracy, 2),
-                optional(l.under_provisioning_timeshare, 1),
-                optional(l.over_provisioning_timeshare, 1),
-                optional(l.instability, 1),
+                optional(l.under_provisioning_accuracy_pct, 2),
+                optional(l.over_provisioning_accuracy_pct, 2),
+                optional(l.under_provisioning_timeshare_pct, 1),
+                optional(l.over_provisioning_timeshare_pct, 1),
+                optional(l.instability_pct, 1),
                 optional(l.jitter_per_hour, 2),
             ]
         })
@@ -208,11 +208,11 @@ pub fn run_report(dir: &Path, data: &RunData, charts: &[Chart]) -> Result<(), Re
                     format!("{:.2} ({:.1} %)", p.idle_cost_usd, 100.0 * p.idle_share),
                     format!("{:.1}", p.billed_instance_hours),
                     format!("{}/{}", p.instances_launched, p.peak_instances),
-                    optional(p.cpu_reservation_mean, 1),
-                    optional(p.memory_reservation_mean, 1),
+                    optional(p.cpu_reservation_mean_pct, 1),
+                    optional(p.memory_reservation_mean_pct, 1),
                     p.spot_interruptions.to_string(),
-                    format!("{:.2}", p.under_provisioning_accuracy),
-                    format!("{:.2}", p.over_provisioning_accuracy),
+                    format!("{:.2}", p.under_provisioning_accuracy_pct),
+                    format!("{:.2}", p.over_provisioning_accuracy_pct),
                 ]
             })
             .collect();
@@ -422,8 +422,8 @@ pub fn comparison_report(
                 format!("{:.4}", 100.0 * r.unserved_share),
                 format!("{:.1}/{}", r.average_tasks, r.peak_tasks.map_or("–".into(), |p| p.to_string())),
                 r.spot_interruptions.to_string(),
-                optional(r.under_provisioning_accuracy, 2),
-                optional(r.over_provisioning_accuracy, 2),
+                optional(r.under_provisioning_accuracy_pct, 2),
+                optional(r.over_provisioning_accuracy_pct, 2),
             ]
         })
         .collect();

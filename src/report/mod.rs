@@ -12,6 +12,7 @@ mod csv_out;
 mod explain;
 mod html;
 mod progress;
+mod rounding;
 mod summary;
 pub mod sweep;
 

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::rounding;
 use crate::config::{Launch, Scenario};
 use crate::engine::MS_PER_HOUR;
 use crate::sim::{InstanceSummary, ProviderSummary, RunOutcome, ServiceSummary};
@@ -17,6 +18,8 @@ pub struct SummaryLine {
     /// A Fargate service's bill, or an EC2 service's share of its instances; the total adds
     /// the idle EC2 capacity, so it is the whole bill.
     pub cost_usd: f64,
+    /// `cost_usd` scaled to a month of 730 hours, as AWS's pricing pages count one.
+    pub cost_per_month_usd: f64,
     pub cost_vcpu_usd: f64,
     pub cost_memory_usd: f64,
     /// Fargate ephemeral storage above the included 20 GB.
@@ -30,7 +33,7 @@ pub struct SummaryLine {
     pub requests_unserved: f64,
     pub unserved_share: f64,
     /// Served requests over what the running tasks could have served: 1 − over-provisioning.
-    pub running_capacity_utilization: Option<f64>,
+    pub running_capacity_utilization_share: Option<f64>,
     pub cost_per_million_served_usd: Option<f64>,
     /// Per service; on the total line the most tasks running at once over all services (as
     /// seen at the ticks).
@@ -50,11 +53,11 @@ pub struct SummaryLine {
     /// How RUNNING tasks followed the tasks the load demanded (SPEC RG's elasticity metrics:
     /// accuracy and timeshare in %, jitter in adaptations per hour); none without a load. On
     /// the total line, the services' values weighted by the tasks each demanded.
-    pub under_provisioning_accuracy: Option<f64>,
-    pub over_provisioning_accuracy: Option<f64>,
-    pub under_provisioning_timeshare: Option<f64>,
-    pub over_provisioning_timeshare: Option<f64>,
-    pub instability: Option<f64>,
+    pub under_provisioning_accuracy_pct: Option<f64>,
+    pub over_provisioning_accuracy_pct: Option<f64>,
+    pub under_provisioning_timeshare_pct: Option<f64>,
+    pub over_provisioning_timeshare_pct: Option<f64>,
+    pub instability_pct: Option<f64>,
     pub jitter_per_hour: Option<f64>,
     /// The unserved requests at the scenario's `unserved_cost_per_million`, and the cost with
     /// them: a price on the shortfall, never part of the AWS bill (`cost_usd`).
@@ -72,17 +75,17 @@ pub struct ProviderLine {
     pub billed_instance_hours: f64,
     pub instances_launched: u64,
     pub peak_instances: u32,
-    pub cpu_reservation_mean: Option<f64>,
-    pub memory_reservation_mean: Option<f64>,
+    pub cpu_reservation_mean_pct: Option<f64>,
+    pub memory_reservation_mean_pct: Option<f64>,
     pub scale_outs: u32,
     pub scale_ins: u32,
     pub spot_interruptions: u32,
     /// ACTIVE instances against the instances the demanded tasks need (as for a service line).
-    pub under_provisioning_accuracy: f64,
-    pub over_provisioning_accuracy: f64,
-    pub under_provisioning_timeshare: f64,
-    pub over_provisioning_timeshare: f64,
-    pub instability: f64,
+    pub under_provisioning_accuracy_pct: f64,
+    pub over_provisioning_accuracy_pct: f64,
+    pub under_provisioning_timeshare_pct: f64,
+    pub over_provisioning_timeshare_pct: f64,
+    pub instability_pct: f64,
     pub jitter_per_hour: f64,
 }
 
@@ -100,8 +103,47 @@ pub struct Summary {
     pub providers: Vec<ProviderLine>,
 }
 
-fn ratio(numerator: f64, denominator: f64) -> Option<f64> {
-    (denominator > 0.0).then(|| numerator / denominator)
+/// A line's figures, rounded as the outputs keep them (see [`rounding`]). Its sums are the
+/// exact sums of its rounded parts: the cost of its vCPU, memory, storage and idle parts, the
+/// unserved requests of the offered less the served; its shares are taken from them.
+fn rounded(l: SummaryLine, per_month: f64, unserved_cost_per_million: Option<f64>) -> SummaryLine {
+    use rounding::{DOLLARS, HOURS, PCT, RATE, REQUESTS, SHARE, ratio, round, sum};
+    let dollars = |v: f64| round(v, DOLLARS);
+    let pct = |v: Option<f64>| v.map(|v| round(v, PCT));
+    let (vcpu, memory, storage, idle) =
+        (dollars(l.cost_vcpu_usd), dollars(l.cost_memory_usd), dollars(l.cost_storage_usd), dollars(l.idle_cost_usd));
+    let cost_usd = sum([vcpu, memory, storage, idle], DOLLARS);
+    let (offered, served) = (round(l.requests_offered, REQUESTS), round(l.requests_served, REQUESTS));
+    let unserved = sum([offered, -served], REQUESTS).max(0.0);
+    let unserved_cost_usd = unserved_cost_per_million.map(|price| dollars(unserved * price / 1e6));
+    SummaryLine {
+        cost_usd,
+        cost_per_month_usd: dollars(cost_usd * per_month),
+        cost_vcpu_usd: vcpu,
+        cost_memory_usd: memory,
+        cost_storage_usd: storage,
+        idle_cost_usd: idle,
+        billed_task_hours: round(l.billed_task_hours, HOURS),
+        running_task_hours: round(l.running_task_hours, HOURS),
+        requests_offered: offered,
+        requests_served: served,
+        requests_unserved: unserved,
+        unserved_share: ratio(unserved, offered, SHARE).unwrap_or(0.0),
+        running_capacity_utilization_share: l.running_capacity_utilization_share.map(|v| round(v, SHARE)),
+        cost_per_million_served_usd: ratio(cost_usd * 1e6, served, DOLLARS),
+        underprovisioned_tick_share: round(l.underprovisioned_tick_share, SHARE),
+        fargate_spot_cost_usd: dollars(l.fargate_spot_cost_usd),
+        unserved_while_replacing_spot_tasks: round(l.unserved_while_replacing_spot_tasks, REQUESTS),
+        under_provisioning_accuracy_pct: pct(l.under_provisioning_accuracy_pct),
+        over_provisioning_accuracy_pct: pct(l.over_provisioning_accuracy_pct),
+        under_provisioning_timeshare_pct: pct(l.under_provisioning_timeshare_pct),
+        over_provisioning_timeshare_pct: pct(l.over_provisioning_timeshare_pct),
+        instability_pct: pct(l.instability_pct),
+        jitter_per_hour: l.jitter_per_hour.map(|v| round(v, RATE)),
+        unserved_cost_usd,
+        cost_with_unserved_usd: unserved_cost_usd.map(|c| sum([cost_usd, c], DOLLARS)),
+        ..l
+    }
 }
 
 fn line(
@@ -110,15 +152,14 @@ fn line(
     idle_cost_usd: f64,
     capacity_requests: f64,
     (peak_running_tasks, peak_desired_count): (Option<u32>, Option<u32>),
-    unserved_cost_per_million: Option<f64>,
 ) -> SummaryLine {
-    let cost_usd = s.cost_usd() + idle_cost_usd;
-    let unserved_cost_usd = unserved_cost_per_million.map(|price| s.unserved_requests() * price / 1e6);
     let elasticity = |f: fn(&Elasticity) -> f64| s.elasticity.as_ref().map(f);
+    let ratio = |numerator: f64, denominator: f64| (denominator > 0.0).then(|| numerator / denominator);
     SummaryLine {
         service,
         capacity,
-        cost_usd,
+        cost_usd: 0.0,
+        cost_per_month_usd: 0.0,
         cost_vcpu_usd: s.cost_vcpu_usd,
         cost_memory_usd: s.cost_memory_usd,
         cost_storage_usd: s.cost_storage_usd,
@@ -127,10 +168,10 @@ fn line(
         running_task_hours: s.running_task_ms as f64 / MS_PER_HOUR as f64,
         requests_offered: s.offered_requests,
         requests_served: s.served_requests,
-        requests_unserved: s.unserved_requests(),
-        unserved_share: ratio(s.unserved_requests(), s.offered_requests).unwrap_or(0.0),
-        running_capacity_utilization: ratio(s.served_requests, capacity_requests),
-        cost_per_million_served_usd: ratio(cost_usd * 1e6, s.served_requests),
+        requests_unserved: 0.0,
+        unserved_share: 0.0,
+        running_capacity_utilization_share: ratio(s.served_requests, capacity_requests),
+        cost_per_million_served_usd: None,
         peak_running_tasks,
         peak_desired_count,
         tasks_launched: s.tasks_launched,
@@ -142,14 +183,14 @@ fn line(
         fargate_spot_interruptions: s.spot_interruptions,
         fargate_spot_replacements: s.spot_replacements,
         unserved_while_replacing_spot_tasks: s.unserved_while_replacing,
-        under_provisioning_accuracy: elasticity(|e| e.under_accuracy),
-        over_provisioning_accuracy: elasticity(|e| e.over_accuracy),
-        under_provisioning_timeshare: elasticity(|e| e.under_timeshare),
-        over_provisioning_timeshare: elasticity(|e| e.over_timeshare),
-        instability: elasticity(|e| e.instability),
+        under_provisioning_accuracy_pct: elasticity(|e| e.under_accuracy),
+        over_provisioning_accuracy_pct: elasticity(|e| e.over_accuracy),
+        under_provisioning_timeshare_pct: elasticity(|e| e.under_timeshare),
+        over_provisioning_timeshare_pct: elasticity(|e| e.over_timeshare),
+        instability_pct: elasticity(|e| e.instability),
         jitter_per_hour: elasticity(|e| e.jitter_per_hour),
-        unserved_cost_usd,
-        cost_with_unserved_usd: unserved_cost_usd.map(|c| cost_usd + c),
+        unserved_cost_usd: None,
+        cost_with_unserved_usd: None,
     }
 }
 
@@ -174,25 +215,28 @@ fn weighted_elasticity(services: &[(&ServiceSummary, Elasticity)]) -> Option<Ela
 }
 
 fn provider_line(provider: String, p: &ProviderSummary) -> ProviderLine {
+    use rounding::{DOLLARS, HOURS, PCT, RATE, SHARE, ratio, round};
+    let (cost_usd, idle_cost_usd) = (round(p.cost_usd, DOLLARS), round(p.idle_cost_usd, DOLLARS));
+    let pct = |v: f64| round(v, PCT);
     ProviderLine {
         provider,
-        cost_usd: p.cost_usd,
-        idle_cost_usd: p.idle_cost_usd,
-        idle_share: ratio(p.idle_cost_usd, p.cost_usd).unwrap_or(0.0),
-        billed_instance_hours: p.billed_ms as f64 / MS_PER_HOUR as f64,
+        cost_usd,
+        idle_cost_usd,
+        idle_share: ratio(idle_cost_usd, cost_usd, SHARE).unwrap_or(0.0),
+        billed_instance_hours: round(p.billed_ms as f64 / MS_PER_HOUR as f64, HOURS),
         instances_launched: p.instances_launched,
         peak_instances: p.peak_instances,
-        cpu_reservation_mean: p.cpu_reservation_mean,
-        memory_reservation_mean: p.memory_reservation_mean,
+        cpu_reservation_mean_pct: p.cpu_reservation_mean.map(pct),
+        memory_reservation_mean_pct: p.memory_reservation_mean.map(pct),
         scale_outs: p.scale_outs,
         scale_ins: p.scale_ins,
         spot_interruptions: p.interruptions,
-        under_provisioning_accuracy: p.elasticity.under_accuracy,
-        over_provisioning_accuracy: p.elasticity.over_accuracy,
-        under_provisioning_timeshare: p.elasticity.under_timeshare,
-        over_provisioning_timeshare: p.elasticity.over_timeshare,
-        instability: p.elasticity.instability,
-        jitter_per_hour: p.elasticity.jitter_per_hour,
+        under_provisioning_accuracy_pct: pct(p.elasticity.under_accuracy),
+        over_provisioning_accuracy_pct: pct(p.elasticity.over_accuracy),
+        under_provisioning_timeshare_pct: pct(p.elasticity.under_timeshare),
+        over_provisioning_timeshare_pct: pct(p.elasticity.over_timeshare),
+        instability_pct: pct(p.elasticity.instability),
+        jitter_per_hour: round(p.elasticity.jitter_per_hour, RATE),
     }
 }
 
@@ -205,6 +249,8 @@ impl ProviderLine {
 
 impl Summary {
     pub fn new(scenario: &Scenario, outcome: &RunOutcome) -> Self {
+        // A month as AWS's pricing pages count it, 730 hours, over the simulated span.
+        let per_month = super::sweep::HOURS_PER_MONTH * MS_PER_HOUR as f64 / scenario.duration_ms.max(1) as f64;
         let mut total = ServiceSummary::default();
         let mut total_capacity = 0.0;
         let mut services = Vec::new();
@@ -228,67 +274,67 @@ impl Summary {
                 }
             };
             let peaks = (Some(s.peak_running), Some(s.peak_desired));
-            services.push(line(
-                (config.name.clone(), runs_on),
-                s,
-                0.0,
-                capacity,
-                peaks,
-                scenario.unserved_cost_per_million,
-            ));
+            let raw = line((config.name.clone(), runs_on), s, 0.0, capacity, peaks);
+            services.push(rounded(raw, per_month, scenario.unserved_cost_per_million));
             total_capacity += capacity;
-            total.billed_ms += s.billed_ms;
-            total.cost_vcpu_usd += s.cost_vcpu_usd;
-            total.cost_memory_usd += s.cost_memory_usd;
-            total.cost_storage_usd += s.cost_storage_usd;
-            total.offered_requests += s.offered_requests;
             total.served_requests += s.served_requests;
-            total.running_task_ms += s.running_task_ms;
             total.tasks_launched += s.tasks_launched;
             total.scale_outs += s.scale_outs;
             total.scale_ins += s.scale_ins;
             total.ticks += s.ticks;
             total.underprovisioned_ticks += s.underprovisioned_ticks;
             total.placement_failures += s.placement_failures;
-            total.spot_cost_usd += s.spot_cost_usd;
             total.spot_interruptions += s.spot_interruptions;
             total.spot_replacements += s.spot_replacements;
-            total.unserved_while_replacing += s.unserved_while_replacing;
         }
-        let idle = outcome.providers.iter().map(|p| p.idle_cost_usd).fold(0.0, |a, b| a + b); // an empty f64 sum is −0.0
+        let providers: Vec<ProviderLine> = scenario
+            .providers
+            .iter()
+            .zip(&outcome.providers)
+            .map(|(config, p)| provider_line(config.name.clone(), p))
+            .collect();
         let followed: Vec<(&ServiceSummary, Elasticity)> =
             outcome.services.iter().filter_map(|s| s.elasticity.map(|e| (s, e))).collect();
         total.elasticity = weighted_elasticity(&followed);
+        let raw_total = line(
+            ("TOTAL".into(), String::new()),
+            &total,
+            0.0,
+            total_capacity,
+            (Some(outcome.peak_running_tasks), None),
+        );
+        // The total's sums are the sums of the rounded lines, so they add up exactly.
+        let of_services = |field: fn(&SummaryLine) -> f64, places| rounding::sum(services.iter().map(field), places);
+        let total_line = SummaryLine {
+            cost_vcpu_usd: of_services(|l| l.cost_vcpu_usd, rounding::DOLLARS),
+            cost_memory_usd: of_services(|l| l.cost_memory_usd, rounding::DOLLARS),
+            cost_storage_usd: of_services(|l| l.cost_storage_usd, rounding::DOLLARS),
+            idle_cost_usd: rounding::sum(providers.iter().map(|p| p.idle_cost_usd), rounding::DOLLARS),
+            billed_task_hours: of_services(|l| l.billed_task_hours, rounding::HOURS),
+            running_task_hours: of_services(|l| l.running_task_hours, rounding::HOURS),
+            requests_offered: of_services(|l| l.requests_offered, rounding::REQUESTS),
+            requests_served: of_services(|l| l.requests_served, rounding::REQUESTS),
+            fargate_spot_cost_usd: of_services(|l| l.fargate_spot_cost_usd, rounding::DOLLARS),
+            unserved_while_replacing_spot_tasks: of_services(
+                |l| l.unserved_while_replacing_spot_tasks,
+                rounding::REQUESTS,
+            ),
+            ..raw_total
+        };
         Summary {
             scenario: scenario.name.clone(),
             variant: scenario.variant.clone(),
             seed: scenario.seed,
             ecsim_version: env!("CARGO_PKG_VERSION").to_owned(),
             duration_s: scenario.duration_ms as f64 / 1000.0,
-            total: line(
-                ("TOTAL".into(), String::new()),
-                &total,
-                idle,
-                total_capacity,
-                (Some(outcome.peak_running_tasks), None),
-                scenario.unserved_cost_per_million,
-            ),
+            total: rounded(total_line, per_month, scenario.unserved_cost_per_million),
             services,
-            providers: scenario
-                .providers
-                .iter()
-                .zip(&outcome.providers)
-                .map(|(config, p)| provider_line(config.name.clone(), p))
-                .collect(),
+            providers,
         }
     }
 
     pub fn to_csv(&self) -> csv::Result<Vec<u8>> {
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        for line in self.services.iter().chain([&self.total]) {
-            writer.serialize(line)?;
-        }
-        writer.into_inner().map_err(|e| e.into_error().into())
+        rounding::plain_csv(self.services.iter().chain([&self.total]))
     }
 
     /// The line that introduces a run in the terminal.
@@ -312,13 +358,11 @@ impl Summary {
             "under-prov ticks %",
         ];
         let mut rows = vec![header.map(String::from).to_vec()];
-        // A month as AWS's pricing pages count it, 730 hours.
-        let per_month = super::sweep::HOURS_PER_MONTH * 3600.0 / self.duration_s.max(1e-9);
         for line in self.services.iter().chain([&self.total]) {
             rows.push(vec![
                 line.service.clone(),
                 format!("{:.4}", line.cost_usd),
-                format!("{:.2}", line.cost_usd * per_month),
+                format!("{:.2}", line.cost_per_month_usd),
                 format!("{:.2}", line.running_task_hours),
                 format!("{:.3}", 100.0 * (1.0 - line.unserved_share)),
                 format!("{:.0}", line.requests_unserved),
@@ -340,8 +384,8 @@ impl Summary {
                 p.spot_interruptions,
                 p.idle_cost_usd,
                 100.0 * p.idle_share,
-                reservation(p.cpu_reservation_mean),
-                reservation(p.memory_reservation_mean),
+                reservation(p.cpu_reservation_mean_pct),
+                reservation(p.memory_reservation_mean_pct),
             ));
         }
         out
@@ -402,26 +446,26 @@ const INSTANCES_HEADER: [&str; 10] = [
 
 /// `instances.csv`: every EC2 instance of the run, in launch order.
 pub fn instances_csv(scenario: &Scenario, instances: &[InstanceSummary]) -> csv::Result<Vec<u8>> {
-    let seconds = |t: crate::engine::SimTime| t.as_millis() as f64 / 1000.0;
-    // The header is written even for a run that launched no instance.
-    let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
-    writer.write_record(INSTANCES_HEADER)?;
-    for i in instances {
+    if instances.is_empty() {
+        // The header is written even for a run that launched no instance.
+        return Ok(format!("{}\n", INSTANCES_HEADER.join(",")).into_bytes());
+    }
+    let seconds = |ms: u64| rounding::round(ms as f64 / 1000.0, 3);
+    rounding::plain_csv(instances.iter().map(|i| {
         let provider = &scenario.providers[i.provider];
-        writer.serialize(InstanceLine {
+        InstanceLine {
             provider: &provider.name,
             instance: i.instance,
             instance_type: &provider.instance_types[i.instance_type].instance.name,
             availability_zone: format!("{}{}", scenario.region, char::from(b'a' + i.az as u8)),
-            launched_s: seconds(i.launched),
-            running_s: i.running.map(seconds),
-            terminated_s: i.terminated.map(seconds),
-            billed_s: i.billed_ms as f64 / 1000.0,
-            cost_usd: i.cost_usd,
+            launched_s: seconds(i.launched.as_millis()),
+            running_s: i.running.map(|t| seconds(t.as_millis())),
+            terminated_s: i.terminated.map(|t| seconds(t.as_millis())),
+            billed_s: seconds(i.billed_ms),
+            cost_usd: rounding::round(i.cost_usd, rounding::DOLLARS),
             spot_interrupted: i.spot_interrupted,
-        })?;
-    }
-    writer.into_inner().map_err(|e| e.into_error().into())
+        }
+    }))
 }
 
 /// A simulated span in words: "7 days", "2 days 4 hours", "40 minutes".

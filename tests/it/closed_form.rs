@@ -30,12 +30,12 @@ max_capacity = 3
     run_ok(&scenario, &out, &[]);
     let total = &summary(&out)["total"];
     let expected = 3.0 * 8220.0 * HALF_VCPU_1GB_PER_SECOND;
-    assert!(close(total["cost_usd"].as_f64().unwrap(), expected, 1e-12));
-    assert!(close(total["cost_vcpu_usd"].as_f64().unwrap(), 3.0 * 8220.0 * 0.5 * 0.04048 / 3600.0, 1e-12));
+    assert!(rounded_close(total["cost_usd"].as_f64().unwrap(), expected));
+    assert!(rounded_close(total["cost_vcpu_usd"].as_f64().unwrap(), 3.0 * 8220.0 * 0.5 * 0.04048 / 3600.0));
     assert_eq!(total["billed_task_hours"].as_f64().unwrap(), 3.0 * 8220.0 / 3600.0);
     // 250 requests/s on 300 of capacity: all served, utilization 250/300.
     assert_eq!(total["requests_unserved"].as_f64().unwrap(), 0.0);
-    assert!(close(total["running_capacity_utilization"].as_f64().unwrap(), 250.0 / 300.0, 1e-12));
+    assert!(rounded_close(total["running_capacity_utilization_share"].as_f64().unwrap(), 250.0 / 300.0));
 
     // The cumulative cost column ends at the total, and the interval costs add up to it (each
     // written to 8 decimals, so within half a unit of the last digit per row).
@@ -74,7 +74,7 @@ max_capacity = 1
     );
     let out = dir.path().join("out");
     run_ok(&scenario, &out, &[]);
-    assert!(close(summary(&out)["total"]["cost_usd"].as_f64().unwrap(), 0.0395, 1e-12));
+    assert!(rounded_close(summary(&out)["total"]["cost_usd"].as_f64().unwrap(), 0.0395));
 }
 
 #[test]
@@ -111,5 +111,5 @@ max_capacity = 2
     );
     let out = dir.path().join("out");
     run_ok(&scenario, &out, &[]);
-    assert!(close(summary(&out)["total"]["cost_usd"].as_f64().unwrap(), 0.12, 1e-12));
+    assert!(rounded_close(summary(&out)["total"]["cost_usd"].as_f64().unwrap(), 0.12));
 }

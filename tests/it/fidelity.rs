@@ -100,13 +100,13 @@ max_capacity = 1
     let out = dir.path().join("out");
     run_ok(&file, &out, &[]);
     let instances = read_csv(&out.join("instances.csv"));
-    assert_eq!((instances.len(), instances[0]["billed_s"].as_str()), (1, "40.0"));
+    assert_eq!((instances.len(), instances[0]["billed_s"].as_str()), (1, "40"));
     let summary = super::summary(&out);
     let ec2 = summary["providers"][0]["cost_usd"].as_f64().unwrap();
-    assert!(super::close(ec2, 0.096 * 40.0 / 3600.0, 1e-12), "{ec2}");
+    assert!(super::rounded_close(ec2, 0.096 * 40.0 / 3600.0), "{ec2}");
     let fargate = summary["services"][0]["cost_usd"].as_f64().unwrap();
-    assert!(super::close(fargate, 40.0 * (0.25 * 0.04048 + 0.5 * 0.004445) / 3600.0, 1e-12), "{fargate}");
-    assert!(super::close(summary["services"][0]["billed_task_hours"].as_f64().unwrap(), 40.0 / 3600.0, 1e-12));
+    assert!(super::rounded_close(fargate, 40.0 * (0.25 * 0.04048 + 0.5 * 0.004445) / 3600.0), "{fargate}");
+    assert!(super::rounded_close(summary["services"][0]["billed_task_hours"].as_f64().unwrap(), 40.0 / 3600.0));
 }
 
 /// Managed scaling counts in M the instances the waiting tasks need beyond those the group has

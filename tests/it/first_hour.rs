@@ -23,7 +23,7 @@ fn a_month_is_730_hours_and_the_table_gives_the_cost_per_month() {
     let s = summary(&dir.path().join("out"));
     assert_eq!(s["duration_s"], 730.0 * 3600.0);
     let expected = 3.0 * 730.0 * (0.5 * 0.04048 + 0.004445);
-    assert!(super::close(s["total"]["cost_usd"].as_f64().unwrap(), expected, 1e-9));
+    assert!(super::rounded_close(s["total"]["cost_usd"].as_f64().unwrap(), expected));
     let total = printed.lines().find(|l| l.starts_with("TOTAL")).unwrap();
     let per_month = format!("{expected:.2}");
     assert!(total.split_whitespace().nth(2) == Some(per_month.as_str()), "{total}");
@@ -125,5 +125,5 @@ fn fargate_spot_without_its_table_runs_uninterrupted_and_says_so() {
     assert_eq!(s["services"][0]["fargate_spot_interruptions"], 0);
     // 2 tasks for an hour at the default Spot share, 31.245 % of 0.5 × 0.04048 + 1 × 0.004445.
     let expected = 2.0 * 0.31245 * (0.5 * 0.04048 + 0.004445);
-    assert!(super::close(s["total"]["cost_usd"].as_f64().unwrap(), expected, 1e-9), "{}", s["total"]["cost_usd"]);
+    assert!(super::rounded_close(s["total"]["cost_usd"].as_f64().unwrap(), expected), "{}", s["total"]["cost_usd"]);
 }

@@ -67,6 +67,17 @@ pub fn summary(dir: &Path) -> serde_json::Value {
 /// $0.04048 per vCPU-hour and $0.004445 per GB-hour (reference §5.2).
 pub const HALF_VCPU_1GB_PER_SECOND: f64 = (0.5 * 0.04048 + 1.0 * 0.004445) / 3600.0;
 
+/// Outputs keep dollars to a millionth (a sum of rounded parts: vCPU, memory, storage, idle),
+/// shares to a millionth and percentages to 1e-4: a figure is within this of the exact one.
+pub fn rounded_close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 2e-6 * b.abs().max(1.0)
+}
+
+/// Percentages (0–100) are kept to 1e-4.
+pub fn pct_close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 5e-5 + 1e-12
+}
+
 pub fn close(a: f64, b: f64, relative: f64) -> bool {
     (a - b).abs() <= relative * b.abs().max(1e-12)
 }

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::{close, ecsim, read_csv, root, run_ok, stderr, summary};
+use super::{close, ecsim, read_csv, root, rounded_close, run_ok, stderr, summary};
 
 fn offered(dir: &Path) -> Vec<String> {
     read_csv(&dir.join("timeseries.csv"))
@@ -35,21 +35,21 @@ fn variants_run_on_the_same_load_draws_and_are_compared_with_the_first() {
     let first = total(&summaries[0]);
     for (row, s) in rows.iter().zip(&summaries) {
         let cost: f64 = row["total_cost_usd"].parse().unwrap();
-        assert!(close(cost, total(s), 1e-12));
-        assert!(close(row["difference_usd"].parse().unwrap(), total(s) - first, 1e-9));
-        assert!(close(row["difference_pct"].parse().unwrap(), 100.0 * (total(s) - first) / first, 1e-9));
+        assert!(rounded_close(cost, total(s)));
+        assert!(rounded_close(row["difference_usd"].parse().unwrap(), total(s) - first));
+        assert!(super::pct_close(row["difference_pct"].parse().unwrap(), 100.0 * (total(s) - first) / first));
     }
     // The Spot variant's instances cost 40 % of On-Demand per hour.
     let hourly = |s: &serde_json::Value| {
         s["providers"][0]["cost_usd"].as_f64().unwrap() / s["providers"][0]["billed_instance_hours"].as_f64().unwrap()
     };
-    assert!(close(hourly(&summaries[0]), 0.192, 1e-9) && close(hourly(&summaries[1]), 0.4 * 0.192, 1e-9));
+    assert!(rounded_close(hourly(&summaries[0]), 0.192) && rounded_close(hourly(&summaries[1]), 0.4 * 0.192));
     assert!(rows[1]["spot_interruptions"].parse::<u32>().unwrap() > 0);
     assert_eq!(rows[2]["ec2_cost_usd"], "0");
     // The mixed Fargate run's cost is split between FARGATE and FARGATE_SPOT; all-Spot pays least.
     let part = |row: &std::collections::BTreeMap<String, String>, key: &str| row[key].parse::<f64>().unwrap();
     assert!(close(
-        part(&rows[3], "cost_usd[FARGATE]") + part(&rows[3], "cost_usd[FARGATE_SPOT]"),
+        part(&rows[3], "cost_usd_capacity_FARGATE") + part(&rows[3], "cost_usd_capacity_FARGATE_SPOT"),
         part(&rows[3], "fargate_cost_usd"),
         1e-9
     ));

@@ -41,8 +41,8 @@ pub const SWEEP: &str = "sweep.json";
 /// Hours in a month as AWS's pricing pages and Pricing Calculator count them (730 h).
 pub const HOURS_PER_MONTH: f64 = 730.0;
 
-/// The figures of a run a sweep keeps, in their column order; `cost_usd[NAME]` columns for
-/// each capacity come after `cost_per_month_usd`.
+/// The figures of a run a sweep keeps, in their column order; `cost_usd_capacity_NAME`
+/// columns for each capacity come after `cost_per_month_usd`.
 const FIGURES_BEFORE_CAPACITIES: [&str; 2] = ["cost_usd", "cost_per_month_usd"];
 const FIGURES_AFTER_CAPACITIES: [&str; 26] = [
     "ec2_cost_usd",
@@ -63,11 +63,11 @@ const FIGURES_AFTER_CAPACITIES: [&str; 26] = [
     "underprovisioned_tick_share",
     "placement_failures",
     "tasks_launched",
-    "under_provisioning_accuracy",
-    "over_provisioning_accuracy",
-    "under_provisioning_timeshare",
-    "over_provisioning_timeshare",
-    "instability",
+    "under_provisioning_accuracy_pct",
+    "over_provisioning_accuracy_pct",
+    "under_provisioning_timeshare_pct",
+    "over_provisioning_timeshare_pct",
+    "instability_pct",
     "jitter_per_hour",
     "unserved_cost_usd",
     "cost_with_unserved_usd",
@@ -75,22 +75,28 @@ const FIGURES_AFTER_CAPACITIES: [&str; 26] = [
 
 /// The figure names of a sweep whose points have these Auto Scaling group providers.
 pub fn figure_names(providers: &[String]) -> Vec<String> {
-    let capacities = ["FARGATE", "FARGATE_SPOT"].into_iter().map(String::from).chain(providers.iter().cloned());
+    let capacities: Vec<String> =
+        ["FARGATE", "FARGATE_SPOT"].into_iter().map(String::from).chain(providers.iter().cloned()).collect();
     FIGURES_BEFORE_CAPACITIES
         .into_iter()
         .map(String::from)
-        .chain(capacities.map(|c| format!("cost_usd[{c}]")))
+        .chain(super::rounding::columns(CAPACITY_COST, &capacities))
         .chain(FIGURES_AFTER_CAPACITIES.into_iter().map(String::from))
         .collect()
 }
 
+/// The prefix of a capacity's cost column, as in `comparison.csv`.
+const CAPACITY_COST: &str = "cost_usd_capacity";
+
 /// The value of each figure in `names` for a run's summary.
 pub fn figures(summary: &Summary, names: &[String]) -> Vec<Option<f64>> {
     let row = comparison_row("", summary);
-    names.iter().map(|name| figure(summary, &row, name)).collect()
+    let capacity_names: Vec<String> = row.by_capacity.iter().map(|(name, _)| name.clone()).collect();
+    let capacity_columns = super::rounding::columns(CAPACITY_COST, &capacity_names);
+    names.iter().map(|name| figure(summary, &row, &capacity_columns, name)).collect()
 }
 
-fn figure(s: &Summary, row: &ComparisonRow, name: &str) -> Option<f64> {
+fn figure(s: &Summary, row: &ComparisonRow, capacity_columns: &[String], name: &str) -> Option<f64> {
     Some(match name {
         "cost_usd" => s.total.cost_usd,
         "cost_per_month_usd" => row.cost_per_month_usd,
@@ -112,18 +118,18 @@ fn figure(s: &Summary, row: &ComparisonRow, name: &str) -> Option<f64> {
         "underprovisioned_tick_share" => s.total.underprovisioned_tick_share,
         "placement_failures" => s.total.placement_failures as f64,
         "tasks_launched" => s.total.tasks_launched as f64,
-        "under_provisioning_accuracy" => return row.under_provisioning_accuracy,
-        "over_provisioning_accuracy" => return row.over_provisioning_accuracy,
-        "under_provisioning_timeshare" => return row.under_provisioning_timeshare,
-        "over_provisioning_timeshare" => return row.over_provisioning_timeshare,
-        "instability" => return row.instability,
+        "under_provisioning_accuracy_pct" => return row.under_provisioning_accuracy_pct,
+        "over_provisioning_accuracy_pct" => return row.over_provisioning_accuracy_pct,
+        "under_provisioning_timeshare_pct" => return row.under_provisioning_timeshare_pct,
+        "over_provisioning_timeshare_pct" => return row.over_provisioning_timeshare_pct,
+        "instability_pct" => return row.instability_pct,
         "jitter_per_hour" => return row.jitter_per_hour,
         "unserved_cost_usd" => return row.unserved_cost_usd,
         "cost_with_unserved_usd" => return row.cost_with_unserved_usd,
-        _ => {
-            let capacity = name.strip_prefix("cost_usd[")?.strip_suffix(']')?;
-            row.by_capacity.iter().find(|(c, _)| c == capacity).map_or(0.0, |(_, cost)| *cost)
+        _ if name.starts_with(CAPACITY_COST) => {
+            capacity_columns.iter().position(|c| c == name).map_or(0.0, |i| row.by_capacity[i].1)
         }
+        _ => return None,
     })
 }
 
@@ -361,7 +367,13 @@ mod tests {
         let names = figure_names(&["web".to_owned()]);
         assert_eq!(
             &names[..5],
-            ["cost_usd", "cost_per_month_usd", "cost_usd[FARGATE]", "cost_usd[FARGATE_SPOT]", "cost_usd[web]"]
+            [
+                "cost_usd",
+                "cost_per_month_usd",
+                "cost_usd_capacity_FARGATE",
+                "cost_usd_capacity_FARGATE_SPOT",
+                "cost_usd_capacity_web"
+            ]
         );
         assert_eq!(names.len(), 5 + 26);
     }
