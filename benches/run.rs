@@ -40,6 +40,7 @@ fn whole_run(c: &mut Criterion) {
                     out.path(),
                     &loaded.scenario,
                     &loaded.warnings,
+                    ecsim::report::Outputs::ALL,
                     &ecsim::report::Progress::hidden(),
                 )
                 .unwrap();
@@ -237,8 +238,14 @@ fn charts(c: &mut Criterion) {
     for (label, file) in [("1 service x 30 days", "services-1.toml"), ("100 services x 30 days", "services-100.toml")] {
         let out = tempfile::tempdir().unwrap();
         let loaded = scenario::load(&scenario_path(file), &Overrides::default()).unwrap();
-        ecsim::report::run_into(out.path(), &loaded.scenario, &loaded.warnings, &ecsim::report::Progress::hidden())
-            .unwrap();
+        ecsim::report::run_into(
+            out.path(),
+            &loaded.scenario,
+            &loaded.warnings,
+            ecsim::report::Outputs::ALL,
+            &ecsim::report::Progress::hidden(),
+        )
+        .unwrap();
         group.bench_function(label, |b| {
             b.iter(|| {
                 ecsim::report::illustrate_run(out.path()).unwrap();

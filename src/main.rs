@@ -8,7 +8,7 @@ use std::time::Instant;
 use clap::{Args, Parser, Subcommand};
 use ecsim::batch::shard::{self, Shard};
 use ecsim::batch::{Batch, sweep};
-use ecsim::report::{self, Progress};
+use ecsim::report::{self, Outputs, Progress};
 use ecsim::scenario::{self, Overrides};
 use ecsim::stats::best::{Constraint, Goal};
 
@@ -50,6 +50,14 @@ enum Command {
         /// Treat warnings (settings legal but almost surely wrong) as errors: nothing runs.
         #[arg(long)]
         deny_warnings: bool,
+        /// What to write, a comma-separated list of summary (summary.json and .csv, run.json,
+        /// instances.csv: always written), series (timeseries.csv, providers.csv) and events
+        /// (events-*.csv). Charts and report.html need series and events.
+        #[arg(long, default_value = "summary,series,events", value_parser = Outputs::parse)]
+        outputs: Outputs,
+        /// Print every service in the terminal's table, not only the costliest.
+        #[arg(long)]
+        all: bool,
     },
     /// Run a sweep: every point of a scenario's [sweep] (or of a sweep file naming a scenario),
     /// every variant, each replication; writes runs.csv, points.csv (means and 95 % intervals),
@@ -215,8 +223,9 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     match Cli::parse().command {
-        Command::Run { files, out, seed, prices, catalog, quiet, no_charts, deny_warnings } => {
-            run(&files, out, &Overrides { seed, prices, catalog }, quiet, !no_charts, deny_warnings)
+        Command::Run { files, out, seed, prices, catalog, quiet, no_charts, deny_warnings, outputs, all } => {
+            let settings = RunSettings { quiet, charts: !no_charts, deny_warnings, outputs, all };
+            run(&files, out, &Overrides { seed, prices, catalog }, &settings)
         }
         Command::Sweep {
             file,
@@ -273,14 +282,18 @@ fn print_warnings<'w>(file: &std::path::Path, warnings: impl Iterator<Item = &'w
     deny && !seen.is_empty()
 }
 
-fn run(
-    files: &[PathBuf],
-    out: Option<PathBuf>,
-    overrides: &Overrides,
+/// How `run` runs and what it prints.
+struct RunSettings {
     quiet: bool,
     charts: bool,
     deny_warnings: bool,
-) -> ExitCode {
+    outputs: Outputs,
+    /// Every service in the terminal table.
+    all: bool,
+}
+
+fn run(files: &[PathBuf], out: Option<PathBuf>, overrides: &Overrides, settings: &RunSettings) -> ExitCode {
+    let RunSettings { quiet, charts, deny_warnings, outputs, all } = *settings;
     let mut bad_input = false;
     let mut batch = Batch::default();
     for file in files {
@@ -319,14 +332,14 @@ fn run(
     }
     let started = Instant::now();
     let progress = Progress::simulated(batch.simulated_ms(), !quiet);
-    let results = batch.run(&progress, charts);
+    let results = batch.run(&progress, outputs, charts);
     progress.finish();
     let elapsed = started.elapsed().as_secs_f64();
     let mut run_error = false;
     for (job, result) in batch.jobs.iter().zip(&results) {
         match result {
             Ok(summary) if !quiet => {
-                print!("{}\n{}results: {}\n\n", summary.headline(), summary.table(), job.dir.display())
+                print!("{}\n{}results: {}\n\n", summary.headline(), summary.table(all), job.dir.display())
             }
             Ok(_) => {}
             Err(e) => {
@@ -339,7 +352,7 @@ fn run(
         if !quiet {
             print!("{}comparison: {}\n\n", comparison.table(), folder.join("comparison.csv").display());
         }
-        if let Err(e) = ecsim::report::write_comparison(&folder, &comparison, &runs, charts) {
+        if let Err(e) = ecsim::report::write_comparison(&folder, &comparison, &runs, charts && outputs.chartable()) {
             eprintln!("error: {e}");
             run_error = true;
         }

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::config::Scenario;
-use crate::report::{self, Comparison, Progress, ReportError, Summary};
+use crate::report::{self, Comparison, Outputs, Progress, ReportError, Summary};
 use crate::scenario::Loaded;
 
 /// One run to do: a validated scenario and the folder its results go to.
@@ -75,14 +75,15 @@ impl Batch {
         self.jobs.iter().map(|job| job.scenario.duration_ms).sum()
     }
 
-    /// Runs every job, in parallel, returning each job's summary (or error) in input order;
-    /// with `charts`, each run's charts are drawn from its files once they are written.
-    pub fn run(&self, progress: &Progress, charts: bool) -> Vec<Result<Summary, ReportError>> {
+    /// Runs every job, in parallel, writing the `outputs` asked and returning each job's
+    /// summary (or error) in input order; with `charts` (and the files they are drawn from),
+    /// each run's charts are drawn from its files once they are written.
+    pub fn run(&self, progress: &Progress, outputs: Outputs, charts: bool) -> Vec<Result<Summary, ReportError>> {
         self.jobs
             .par_iter()
             .map(|job| {
-                let (_, summary) = report::run_into(&job.dir, &job.scenario, &job.warnings, progress)?;
-                if charts {
+                let (_, summary) = report::run_into(&job.dir, &job.scenario, &job.warnings, outputs, progress)?;
+                if charts && outputs.chartable() {
                     report::illustrate_run(&job.dir)?;
                 }
                 Ok(summary)

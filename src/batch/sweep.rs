@@ -346,7 +346,7 @@ impl Run<'_> {
                         .join(&plan.variants[key.variant])
                         .join(format!("point-{}", key.point))
                         .join(format!("replication-{}", key.replication));
-                    report::run_into(&folder, scenario, &[], &Progress::hidden())
+                    report::run_into(&folder, scenario, &[], report::Outputs::ALL, &Progress::hidden())
                         .map(|(_, summary)| summary)
                         .map_err(|e| e.to_string())
                 } else {

@@ -1,12 +1,15 @@
-//! The streaming recorder: `events.csv` and `timeseries.csv`, written row by row as the run
-//! produces them, through one reused text buffer (no allocation per row).
+//! The streaming recorder: the event files (`events-*.csv`, one per kind of record) and the
+//! time series (`timeseries.csv` for services, `providers.csv` for Auto Scaling groups),
+//! written row by row as the run produces them, through one reused text buffer (no allocation
+//! per row).
 
 use std::fmt::Write as _;
 use std::io::{self, Write as _};
 use std::path::Path;
 
 use super::atomic::AtomicFile;
-use crate::config::Scenario;
+use super::rounding::DOLLARS;
+use crate::config::{Launch, Scenario};
 use crate::engine::SimTime;
 use crate::scaling::{AlarmConfig, Comparison, Direction};
 use crate::sim::{
@@ -14,15 +17,19 @@ use crate::sim::{
     TaskEvent,
 };
 
-pub const EVENTS_HEADER: [&str; 25] = [
+/// The files a run streams, each with columns that mean something on every one of its rows.
+/// Task state changes.
+pub const TASK_EVENTS: &str = "events-tasks.csv";
+pub const TASK_EVENTS_HEADER: [&str; 9] =
+    ["time_s", "timestamp", "service", "task", "availability_zone", "instance", "from_state", "to_state", "reason"];
+
+/// Service Auto Scaling decisions: a policy acted, or a limit (clamp or cooldown) held it.
+pub const SCALING_EVENTS: &str = "events-scaling.csv";
+pub const SCALING_EVENTS_HEADER: [&str; 16] = [
     "time_s",
     "timestamp",
     "service",
     "event",
-    "task",
-    "availability_zone",
-    "from_state",
-    "to_state",
     "policy",
     "alarm",
     "alarm_condition",
@@ -34,15 +41,65 @@ pub const EVENTS_HEADER: [&str; 25] = [
     "desired_after",
     "limited_by",
     "won",
+    "from_zero",
+];
+
+/// Scheduled actions setting a service's capacity range.
+pub const SCHEDULED_EVENTS: &str = "events-scheduled.csv";
+pub const SCHEDULED_EVENTS_HEADER: [&str; 9] = [
+    "time_s",
+    "timestamp",
+    "service",
+    "action",
+    "schedule",
+    "desired_before",
+    "desired_after",
     "min_capacity",
     "max_capacity",
+];
+
+/// EC2 instances' lifecycle (with EC2 capacity only, as the next two).
+pub const INSTANCE_EVENTS: &str = "events-instances.csv";
+pub const INSTANCE_EVENTS_HEADER: [&str; 9] = [
+    "time_s",
+    "timestamp",
     "provider",
     "instance",
     "instance_type",
+    "availability_zone",
+    "from_state",
+    "to_state",
     "reason",
 ];
 
-pub const SERIES_HEADER: [&str; 25] = [
+/// The Auto Scaling groups' managed-scaling decisions.
+pub const GROUP_EVENTS: &str = "events-groups.csv";
+pub const GROUP_EVENTS_HEADER: [&str; 16] = [
+    "time_s",
+    "timestamp",
+    "provider",
+    "event",
+    "capacity_provider_reservation_pct",
+    "target_capacity_pct",
+    "instances",
+    "empty_instances",
+    "tasks_waiting",
+    "desired_before",
+    "proposed",
+    "desired_after",
+    "limited_by",
+    "changed",
+    "min_size",
+    "max_size",
+];
+
+/// Launches that found no room on any instance.
+pub const PLACEMENT_EVENTS: &str = "events-placement.csv";
+pub const PLACEMENT_EVENTS_HEADER: [&str; 4] = ["time_s", "timestamp", "service", "reason"];
+
+/// One row per service per series interval.
+pub const SERIES: &str = "timeseries.csv";
+pub const SERIES_HEADER: [&str; 20] = [
     "time_s",
     "timestamp",
     "service",
@@ -55,18 +112,32 @@ pub const SERIES_HEADER: [&str; 25] = [
     "tasks_running_max",
     "tasks_pending_max",
     "desired_count",
-    "cpu_utilization_mean",
-    "cpu_utilization_max",
-    "cost_usd",
-    "cumulative_cost_usd",
+    "cpu_utilization_mean_pct",
+    "cpu_utilization_max_pct",
+    "fargate_spot_tasks_running_mean",
+    "fargate_spot_tasks_running_max",
+    "allocated_cost_usd",
+    "cumulative_allocated_cost_usd",
+    "fargate_spot_cost_usd",
+    "cumulative_fargate_spot_cost_usd",
+];
+
+/// One row per Auto Scaling group capacity provider per series interval: the EC2 bill.
+pub const PROVIDER_SERIES: &str = "providers.csv";
+pub const PROVIDER_SERIES_HEADER: [&str; 14] = [
+    "time_s",
+    "timestamp",
     "provider",
+    "desired_capacity",
     "instances_pending_max",
     "instances_active_max",
     "instances_draining_max",
-    "capacity_provider_reservation",
-    "cpu_reservation",
-    "memory_reservation",
+    "capacity_provider_reservation_pct",
+    "cpu_reservation_pct",
+    "memory_reservation_pct",
     "tasks_provisioning_max",
+    "cost_usd",
+    "cumulative_cost_usd",
     "idle_cost_usd",
 ];
 
@@ -160,9 +231,6 @@ fn push_two_digits(out: &mut String, value: i64) {
     out.push(char::from(b'0' + (value % 10) as u8));
 }
 
-/// The `reason` of a scale-out from zero running tasks (reference §1.3).
-pub const FROM_ZERO_REASON: &str = "scale from zero: after one datapoint, by the minimum amount";
-
 /// An alarm's condition in words, e.g. `ECSServiceAverageCPUUtilization Average > 60 for 3 of 3 × 1 min`.
 fn condition(alarm: &AlarmConfig) -> String {
     let operator = match alarm.comparison {
@@ -236,11 +304,82 @@ impl Timestamps {
     }
 }
 
-/// Writes a run's records to `events.csv` and `timeseries.csv` under temporary names.
+/// Which of a run's files are written: `summary.json`, `summary.csv`, `run.json` and
+/// `instances.csv` always, the time series (`timeseries.csv`, `providers.csv`) and the event
+/// files (`events-*.csv`) as asked: `--outputs summary,series,events`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outputs {
+    pub series: bool,
+    pub events: bool,
+}
+
+impl Outputs {
+    pub const ALL: Outputs = Outputs { series: true, events: true };
+    pub const SUMMARY: Outputs = Outputs { series: false, events: false };
+
+    /// A comma-separated list of `summary`, `series`, `events` (the summary is always written).
+    pub fn parse(list: &str) -> Result<Outputs, String> {
+        let mut outputs = Outputs::SUMMARY;
+        for word in list.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+            match word {
+                "summary" => {}
+                "series" => outputs.series = true,
+                "events" => outputs.events = true,
+                "all" => outputs = Outputs::ALL,
+                other => {
+                    return Err(format!(
+                        "unknown output \"{other}\"; expected a comma-separated list of summary, series, events (or all)"
+                    ));
+                }
+            }
+        }
+        Ok(outputs)
+    }
+
+    /// Whether charts and `report.html` can be drawn: they read the series and the events.
+    pub fn chartable(self) -> bool {
+        self.series && self.events
+    }
+}
+
+/// Whether a run has EC2 capacity, and so the files about instances and groups.
+pub fn uses_ec2(scenario: &Scenario) -> bool {
+    !scenario.providers.is_empty() || scenario.services.iter().any(|s| matches!(s.launch, Launch::Ec2(_)))
+}
+
+/// The files a run streams, each `None` when not written.
+struct Files {
+    tasks: Option<AtomicFile>,
+    scaling: Option<AtomicFile>,
+    scheduled: Option<AtomicFile>,
+    instances: Option<AtomicFile>,
+    groups: Option<AtomicFile>,
+    placement: Option<AtomicFile>,
+    series: Option<AtomicFile>,
+    providers: Option<AtomicFile>,
+}
+
+impl Files {
+    fn all(self) -> impl Iterator<Item = AtomicFile> {
+        [
+            self.tasks,
+            self.scaling,
+            self.scheduled,
+            self.instances,
+            self.groups,
+            self.placement,
+            self.series,
+            self.providers,
+        ]
+        .into_iter()
+        .flatten()
+    }
+}
+
+/// Writes a run's records to the event files and the time series under temporary names.
 pub struct CsvRecorder<'a> {
     scenario: &'a Scenario,
-    events: AtomicFile,
-    series: AtomicFile,
+    files: Files,
     line: Line,
     timestamps: Timestamps,
     /// Zone names such as `us-east-1a`, by zone index.
@@ -254,17 +393,42 @@ pub struct CsvRecorder<'a> {
     error: Option<io::Error>,
 }
 
+/// The names of the files a run may stream, for clearing an earlier run's.
+pub const STREAMED: [&str; 8] = [
+    TASK_EVENTS,
+    SCALING_EVENTS,
+    SCHEDULED_EVENTS,
+    INSTANCE_EVENTS,
+    GROUP_EVENTS,
+    PLACEMENT_EVENTS,
+    SERIES,
+    PROVIDER_SERIES,
+];
+
 impl<'a> CsvRecorder<'a> {
-    pub fn create(dir: &Path, scenario: &'a Scenario) -> io::Result<Self> {
-        let open = |name: &str, header: &[&str]| -> io::Result<AtomicFile> {
+    pub fn create(dir: &Path, scenario: &'a Scenario, outputs: Outputs) -> io::Result<Self> {
+        let open = |name: &str, header: &[&str], wanted: bool| -> io::Result<Option<AtomicFile>> {
+            if !wanted {
+                return Ok(None);
+            }
             let mut file = AtomicFile::create(&dir.join(name))?;
             writeln!(file, "{}", header.join(","))?;
-            Ok(file)
+            Ok(Some(file))
+        };
+        let (events, series, ec2) = (outputs.events, outputs.series, uses_ec2(scenario));
+        let files = Files {
+            tasks: open(TASK_EVENTS, &TASK_EVENTS_HEADER, events)?,
+            scaling: open(SCALING_EVENTS, &SCALING_EVENTS_HEADER, events)?,
+            scheduled: open(SCHEDULED_EVENTS, &SCHEDULED_EVENTS_HEADER, events)?,
+            instances: open(INSTANCE_EVENTS, &INSTANCE_EVENTS_HEADER, events && ec2)?,
+            groups: open(GROUP_EVENTS, &GROUP_EVENTS_HEADER, events && ec2)?,
+            placement: open(PLACEMENT_EVENTS, &PLACEMENT_EVENTS_HEADER, events && ec2)?,
+            series: open(SERIES, &SERIES_HEADER, series)?,
+            providers: open(PROVIDER_SERIES, &PROVIDER_SERIES_HEADER, series && ec2)?,
         };
         Ok(CsvRecorder {
             scenario,
-            events: open("events.csv", &EVENTS_HEADER)?,
-            series: open("timeseries.csv", &SERIES_HEADER)?,
+            files,
             line: Line::default(),
             timestamps: Timestamps::new(scenario.start_unix_ms),
             zones: (b'a'..=b'z').map(|letter| format!("{}{}", scenario.region, char::from(letter))).collect(),
@@ -285,21 +449,33 @@ impl<'a> CsvRecorder<'a> {
         })
     }
 
-    /// Starts a line with the time and the service (none for the cluster's own records).
-    fn begin(&mut self, at: SimTime, service: Option<usize>) {
+    /// Starts a line with the time and the name of what it is about.
+    fn begin(&mut self, at: SimTime, name: &str) {
         self.line.clear();
         self.line.field(Seconds(at));
         self.line.separate();
         self.timestamps.write(at, &mut self.line.text);
-        match service {
-            Some(service) => self.line.text(&self.service_names[service]),
-            None => self.line.empty(1),
-        }
+        self.line.text(name);
     }
 
-    fn event_line(&mut self) {
-        let result = self.line.write_to(&mut self.events);
-        self.keep(result);
+    fn begin_service(&mut self, at: SimTime, service: usize) {
+        let name = std::mem::take(&mut self.service_names[service]);
+        self.begin(at, &name);
+        self.service_names[service] = name;
+    }
+
+    fn begin_provider(&mut self, at: SimTime, provider: usize) {
+        let name = std::mem::take(&mut self.provider_names[provider]);
+        self.begin(at, &name);
+        self.provider_names[provider] = name;
+    }
+
+    /// Ends the line into the file `pick` chooses.
+    fn finish(&mut self, pick: fn(&mut Files) -> &mut Option<AtomicFile>) {
+        if let Some(file) = pick(&mut self.files) {
+            let result = self.line.write_to(file);
+            self.keep(result);
+        }
     }
 
     fn keep(&mut self, result: io::Result<()>) {
@@ -310,23 +486,28 @@ impl<'a> CsvRecorder<'a> {
         }
     }
 
-    /// Renames both files into place, or reports the first write error.
+    /// Renames every file into place, or reports the first write error.
     pub fn commit(self) -> io::Result<()> {
         if let Some(e) = self.error {
             return Err(e);
         }
-        self.events.commit()?;
-        self.series.commit()
+        self.files.all().try_for_each(AtomicFile::commit)
     }
 }
 
 impl Recorder for CsvRecorder<'_> {
     fn task(&mut self, event: &TaskEvent) {
-        self.begin(event.at, Some(event.service));
-        self.line.text("task");
+        if self.files.tasks.is_none() {
+            return;
+        }
+        self.begin_service(event.at, event.service);
         self.line.int(event.task);
         match event.az {
             Some(az) => self.line.text(&self.zones[az as usize]),
+            None => self.line.empty(1),
+        }
+        match event.instance {
+            Some(instance) => self.line.int(instance),
             None => self.line.empty(1),
         }
         match event.from {
@@ -334,28 +515,24 @@ impl Recorder for CsvRecorder<'_> {
             None => self.line.empty(1),
         }
         self.line.text(event.to.as_str());
-        self.line.empty(14);
-        match event.instance {
-            Some(instance) => self.line.int(instance),
-            None => self.line.empty(1),
-        }
-        self.line.empty(1);
         match event.reason {
             Some(reason) => self.line.text(reason),
             None => self.line.empty(1),
         }
-        self.event_line();
+        self.finish(|f| &mut f.tasks);
     }
 
     fn scaling(&mut self, event: &ScalingEvent) {
+        if self.files.scaling.is_none() {
+            return;
+        }
         let decision = &event.decision;
         let policy = &self.scenario.services[event.service].policies[decision.policy];
-        self.begin(event.at, Some(event.service));
+        self.begin_service(event.at, event.service);
         self.line.text(match decision.direction {
             Direction::Out => "scale_out",
             Direction::In => "scale_in",
         });
-        self.line.empty(4);
         let (name, conditions) = &self.policies[event.service][decision.policy];
         self.line.text(name);
         self.line.text(policy.alarm_name(decision.alarm));
@@ -380,62 +557,57 @@ impl Recorder for CsvRecorder<'_> {
             None => self.line.empty(1),
         }
         self.line.text(if decision.won { "true" } else { "false" });
-        if decision.from_zero {
-            self.line.empty(5);
-            self.line.field(csv_field(FROM_ZERO_REASON));
-        } else {
-            self.line.empty(6);
-        }
-        self.event_line();
+        self.line.text(if decision.from_zero { "true" } else { "false" });
+        self.finish(|f| &mut f.scaling);
     }
 
     fn scheduled(&mut self, event: &ScheduledEvent) {
+        if self.files.scheduled.is_none() {
+            return;
+        }
         let action = &self.scenario.services[event.service].scheduled_actions[event.action];
-        self.begin(event.at, Some(event.service));
-        self.line.text("scheduled_action");
-        self.line.empty(4);
+        self.begin_service(event.at, event.service);
         self.line.field(csv_field(&action.name));
-        self.line.empty(1);
         self.line.field(csv_field(&format!("{} {}", action.schedule, action.timezone)));
-        self.line.empty(3);
         self.line.int(event.desired_before);
-        self.line.empty(1);
         self.line.int(event.desired_after);
-        self.line.empty(1);
-        self.line.text("true");
         self.line.int(event.min_capacity);
         self.line.int(event.max_capacity);
-        self.line.empty(4);
-        self.event_line();
+        self.finish(|f| &mut f.scheduled);
     }
 
     fn instance(&mut self, event: &InstanceEvent) {
-        self.begin(event.at, None);
-        self.line.text("instance");
-        self.line.empty(1);
+        if self.files.instances.is_none() {
+            return;
+        }
+        self.begin_provider(event.at, event.provider);
+        self.line.int(event.instance);
+        self.line.text(&self.scenario.providers[event.provider].instance_types[event.instance_type].instance.name);
         self.line.text(&self.zones[event.az as usize]);
         match event.from {
             Some(state) => self.line.text(state.as_str()),
             None => self.line.empty(1),
         }
         self.line.text(event.to.as_str());
-        self.line.empty(13);
-        self.line.text(&self.provider_names[event.provider]);
-        self.line.int(event.instance);
-        self.line.text(&self.scenario.providers[event.provider].instance_types[event.instance_type].instance.name);
         self.line.text(event.reason);
-        self.event_line();
+        self.finish(|f| &mut f.instances);
     }
 
     fn group_scaling(&mut self, event: &GroupScalingEvent) {
-        self.begin(event.at, None);
+        if self.files.groups.is_none() {
+            return;
+        }
+        let provider = &self.scenario.providers[event.provider];
+        self.begin_provider(event.at, event.provider);
         self.line.text(match event.direction {
             Direction::Out => "group_scale_out",
             Direction::In => "group_scale_in",
         });
-        self.line.empty(8);
         self.line.fixed(event.reservation, 4);
+        self.line.int(provider.managed_scaling.map_or(100, |m| m.target_capacity));
         self.line.int(event.instances);
+        self.line.int(event.empty);
+        self.line.int(event.waiting_tasks);
         self.line.int(event.desired_before);
         self.line.int(event.proposed);
         self.line.int(event.desired_after);
@@ -444,39 +616,26 @@ impl Recorder for CsvRecorder<'_> {
             None => self.line.empty(1),
         }
         self.line.text(if event.desired_after != event.desired_before { "true" } else { "false" });
-        let provider = &self.scenario.providers[event.provider];
         self.line.int(provider.min_size);
         self.line.int(provider.max_size);
-        self.line.text(&self.provider_names[event.provider]);
-        self.line.empty(2);
-        let reason = format!(
-            "CapacityProviderReservation {:.1}% vs target {}%: {} instances, {} empty, {} tasks waiting",
-            event.reservation,
-            provider.managed_scaling.map_or(100, |m| m.target_capacity),
-            event.instances,
-            event.empty,
-            event.waiting_tasks
-        );
-        self.line.text(&csv_field(&reason));
-        self.event_line();
+        self.finish(|f| &mut f.groups);
     }
 
     fn placement_failure(&mut self, event: &PlacementFailure) {
-        self.begin(event.at, Some(event.service));
-        self.line.text("placement_failed");
-        self.line.empty(20);
+        if self.files.placement.is_none() {
+            return;
+        }
+        self.begin_service(event.at, event.service);
         self.line.text(&csv_field(event.reason));
-        self.event_line();
+        self.finish(|f| &mut f.placement);
     }
 
     fn provider_series(&mut self, row: &ProviderRow) {
-        self.begin(row.start, None);
-        self.line.empty(8);
+        if self.files.providers.is_none() {
+            return;
+        }
+        self.begin_provider(row.start, row.provider);
         self.line.int(row.desired);
-        self.line.empty(2);
-        self.line.fixed(row.cost_usd, 8);
-        self.line.fixed(row.cumulative_cost_usd, 8);
-        self.line.text(&self.provider_names[row.provider]);
         self.line.int(row.pending_max);
         self.line.int(row.active_max);
         self.line.int(row.draining_max);
@@ -487,13 +646,17 @@ impl Recorder for CsvRecorder<'_> {
             }
         }
         self.line.int(row.provisioning_max);
-        self.line.fixed(row.idle_cost_usd, 8);
-        let result = self.line.write_to(&mut self.series);
-        self.keep(result);
+        self.line.fixed(row.cost_usd, DOLLARS);
+        self.line.fixed(row.cumulative_cost_usd, DOLLARS);
+        self.line.fixed(row.idle_cost_usd, DOLLARS);
+        self.finish(|f| &mut f.providers);
     }
 
     fn series(&mut self, row: &SeriesRow) {
-        self.begin(row.start, Some(row.service));
+        if self.files.series.is_none() {
+            return;
+        }
+        self.begin_service(row.start, row.service);
         let seconds = row.end.since(row.start) as f64 / 1000.0;
         self.line.fixed(row.offered_requests, 3);
         self.line.fixed(row.served_requests, 3);
@@ -511,25 +674,14 @@ impl Recorder for CsvRecorder<'_> {
             }
             _ => self.line.empty(2),
         }
-        self.line.fixed(row.cost_usd, 8);
-        self.line.fixed(row.cumulative_cost_usd, 8);
-        self.line.empty(9);
-        let result = self.line.write_to(&mut self.series);
-        self.keep(result);
-        if let Some(spot) = &row.spot {
-            // The service's Fargate Spot part: the same service, the provider FARGATE_SPOT.
-            self.begin(row.start, Some(row.service));
-            self.line.empty(5);
-            self.line.fixed(spot.running_mean, 3);
-            self.line.int(spot.running_max);
-            self.line.empty(4);
-            self.line.fixed(spot.cost_usd, 8);
-            self.line.fixed(spot.cumulative_cost_usd, 8);
-            self.line.text("FARGATE_SPOT");
-            self.line.empty(8);
-            let result = self.line.write_to(&mut self.series);
-            self.keep(result);
-        }
+        let spot = row.spot.as_ref();
+        self.line.fixed(spot.map_or(0.0, |s| s.running_mean), 3);
+        self.line.int(spot.map_or(0, |s| s.running_max));
+        self.line.fixed(row.cost_usd, DOLLARS);
+        self.line.fixed(row.cumulative_cost_usd, DOLLARS);
+        self.line.fixed(spot.map_or(0.0, |s| s.cost_usd), DOLLARS);
+        self.line.fixed(spot.map_or(0.0, |s| s.cumulative_cost_usd), DOLLARS);
+        self.finish(|f| &mut f.series);
     }
 }
 

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
+use super::csv_out;
+
 type Row = BTreeMap<String, String>;
 
 #[derive(Debug, thiserror::Error)]
@@ -17,7 +19,7 @@ pub enum ExplainError {
 }
 
 /// One record of a CSV file, its fields found by column name: looked at before a row is kept,
-/// so a large `events.csv` is read without a map for every record.
+/// so a large event file is read without a map for every record.
 struct Fields<'a> {
     headers: &'a csv::StringRecord,
     record: &'a csv::ByteRecord,
@@ -102,32 +104,52 @@ pub fn explain(dir: &Path, service: &str, at: &str) -> Result<String, ExplainErr
     }
 
     let mine = |row: &Fields| &row["service"] == service;
-    let decisions = read_until(&dir.join("events.csv"), t, |row| {
-        mine(row) && &row["event"] != "task" && &row["event"] != "placement_failed"
+    // The service's decisions, by scaling policies and by scheduled actions, in time order
+    // (a scheduled action before a policy at the same moment: it sets the range first).
+    let mut decisions = read_until(&dir.join(csv_out::SCHEDULED_EVENTS), t, mine)?;
+    decisions.extend(read_until(&dir.join(csv_out::SCALING_EVENTS), t, mine)?);
+    decisions.sort_by(|a, b| seconds(a).total_cmp(&seconds(b)));
+    // Its tasks up to `t`: each one's latest state.
+    let mut tasks: BTreeMap<String, (String, bool)> = BTreeMap::new();
+    scan(&dir.join(csv_out::TASK_EVENTS), t, mine, |row| {
+        if seconds(&row) <= t {
+            tasks.insert(row["task"].clone(), (row["to_state"].clone(), row["instance"].is_empty()));
+        }
     })?;
-    // The service's own rows (a Fargate Spot part has the provider set): the latest up to `t`.
+    // The series interval `t` falls in.
     let mut interval = None;
-    scan(
-        &dir.join("timeseries.csv"),
-        t,
-        |row| mine(row) && row["provider"].is_empty(),
-        |row| {
-            if seconds(&row) <= t {
-                interval = Some(row);
-            }
-        },
-    )?;
+    scan(&dir.join(csv_out::SERIES), t, mine, |row| {
+        if seconds(&row) <= t {
+            interval = Some(row);
+        }
+    })?;
     let mut story = String::new();
 
+    // The moment itself, to the millisecond the files keep: tasks from their state changes,
+    // the desired count from the latest decision (or the scenario's initial count).
+    let count = |states: &[&str]| tasks.values().filter(|(state, _)| states.contains(&state.as_str())).count();
+    let desired = decisions
+        .iter()
+        .rev()
+        .find(|r| seconds(r) <= t)
+        .map_or_else(|| service_config(scenario, service)["desired_count"].to_string(), |r| r["desired_after"].clone());
+    let _ = writeln!(
+        story,
+        "{service} at {} ({t} s): {} task(s) RUNNING, {} starting (PROVISIONING or PENDING), {} stopping; desired count {desired}.",
+        timestamp(start, t),
+        count(&["RUNNING"]),
+        count(&["PROVISIONING", "PENDING"]),
+        count(&["DEACTIVATING", "STOPPING"]),
+    );
     if let Some(row) = interval {
-        let cpu = if row["cpu_utilization_mean"].is_empty() {
+        let cpu = if row["cpu_utilization_mean_pct"].is_empty() {
             "no CPU datapoint (no task running)".to_owned()
         } else {
-            format!("CPU {} % on average", row["cpu_utilization_mean"])
+            format!("CPU {} % on average", row["cpu_utilization_mean_pct"])
         };
         let _ = writeln!(
             story,
-            "{service} in the interval from {} ({} s): {} requests/s offered, {} unserved, {} tasks running on average (at most {}), desired count {} at its end, {cpu}.",
+            "The series interval from {} ({} s) it falls in: {} requests/s offered, {} unserved, {} tasks running on average (at most {}), desired count {} at its end, {cpu}.",
             row["timestamp"],
             row["time_s"],
             row["offered_rps"],
@@ -138,15 +160,15 @@ pub fn explain(dir: &Path, service: &str, at: &str) -> Result<String, ExplainErr
         );
     }
 
-    let index = names.iter().position(|n| *n == service).expect("checked above");
-    let groups: Vec<String> = scenario["services"][index]["launch"]["ec2"]["providers"]
+    let groups: Vec<String> = service_config(scenario, service)["launch"]["ec2"]["providers"]
         .as_array()
         .into_iter()
         .flatten()
         .filter_map(|p| scenario["providers"][p[0].as_u64()? as usize]["name"].as_str().map(str::to_owned))
         .collect();
     if !groups.is_empty() {
-        capacity_story(&mut story, dir, service, &groups, t)?;
+        let waiting = tasks.values().filter(|(state, unplaced)| state == "PROVISIONING" && *unplaced).count();
+        capacity_story(&mut story, dir, service, waiting, &groups, t)?;
     }
 
     let Some(last) = decisions.iter().rev().map(seconds).find(|&s| s <= t) else {
@@ -168,13 +190,26 @@ pub fn explain(dir: &Path, service: &str, at: &str) -> Result<String, ExplainErr
         story.push('\n');
     }
     if let Some(next) = decisions.iter().find(|r| seconds(r) > t) {
-        let _ = writeln!(
-            story,
-            "The next decision came at {} ({} s): {} by {}.",
-            next["timestamp"], next["time_s"], next["event"], next["policy"]
-        );
+        let by = if next.contains_key("action") {
+            format!("scheduled action {}", next["action"])
+        } else {
+            format!("{} by {}", next["event"], next["policy"])
+        };
+        let _ = writeln!(story, "The next decision came at {} ({} s): {by}.", next["timestamp"], next["time_s"]);
     }
     Ok(story)
+}
+
+/// The resolved configuration of `service` in `run.json`'s scenario.
+fn service_config<'a>(scenario: &'a serde_json::Value, service: &str) -> &'a serde_json::Value {
+    let services = scenario["services"].as_array().map_or(&[][..], Vec::as_slice);
+    services.iter().find(|s| s["name"] == service).unwrap_or(&serde_json::Value::Null)
+}
+
+/// `t` seconds after the run's start as an RFC 3339 time.
+fn timestamp(start_unix_ms: i64, t: f64) -> String {
+    jiff::Timestamp::from_millisecond(start_unix_ms.saturating_add((t * 1000.0).round() as i64))
+        .map_or_else(|_| format!("{t} s"), |time| time.to_string())
 }
 
 /// An EC2 service's side of the cluster at `t`: its tasks waiting for an instance, the
@@ -183,33 +218,26 @@ fn capacity_story(
     story: &mut String,
     dir: &Path,
     service: &str,
+    waiting: usize,
     groups: &[String],
     t: f64,
 ) -> Result<(), ExplainError> {
-    let rows = read_until(&dir.join("events.csv"), t, |row| {
-        &row["service"] == service && (&row["event"] == "task" || &row["event"] == "placement_failed")
-            || row["event"].starts_with("group_scale") && groups.iter().any(|g| g == &row["provider"])
-    })?;
-    // A task waits from a launch without an instance until a record of it with one, or its stop.
-    let mut waiting: BTreeMap<&str, bool> = BTreeMap::new();
-    for row in rows.iter().filter(|r| r["event"] == "task" && seconds(r) <= t) {
-        let placed_or_gone = !row["instance"].is_empty() || row["to_state"] == "STOPPED";
-        waiting.insert(&row["task"], !placed_or_gone);
+    if waiting > 0 {
+        let _ = writeln!(story, "{waiting} task(s) of {service} were waiting in PROVISIONING for room on an instance.");
     }
-    let count = waiting.values().filter(|&&w| w).count();
-    if count > 0 {
-        let _ = writeln!(story, "{count} task(s) of {service} were waiting in PROVISIONING for room on an instance.");
-    }
-    if let Some(failure) = rows.iter().rev().find(|r| r["event"] == "placement_failed" && seconds(r) <= t) {
+    let failures = read_until(&dir.join(csv_out::PLACEMENT_EVENTS), t, |row| &row["service"] == service)?;
+    if let Some(failure) = failures.iter().rev().find(|r| seconds(r) <= t) {
         let _ = writeln!(
             story,
             "The latest launch that could not be placed, at {} ({} s): {}; the scheduler tries again each tick.",
             failure["timestamp"], failure["time_s"], failure["reason"]
         );
     }
+    let decisions =
+        read_until(&dir.join(csv_out::GROUP_EVENTS), t, |row| groups.iter().any(|g| g == &row["provider"]))?;
     for group in groups {
-        let Some(row) = rows.iter().rev().find(|r| r["provider"] == *group && seconds(r) <= t) else { continue };
-        let effect = if row["desired_before"] == row["desired_after"] {
+        let Some(row) = decisions.iter().rev().find(|r| r["provider"] == *group && seconds(r) <= t) else { continue };
+        let effect = if row["changed"] == "false" {
             format!(
                 "it wanted {} instances but {} held it at {}",
                 row["proposed"], row["limited_by"], row["desired_after"]
@@ -219,8 +247,14 @@ fn capacity_story(
         };
         let _ = writeln!(
             story,
-            "Capacity provider {group}, latest decision at {} ({} s): {}; {effect}.",
-            row["timestamp"], row["time_s"], row["reason"]
+            "Capacity provider {group}, latest decision at {} ({} s): CapacityProviderReservation {} % against its target of {} % ({} instances, {} of them empty, {} tasks waiting); {effect}.",
+            row["timestamp"],
+            row["time_s"],
+            row["capacity_provider_reservation_pct"],
+            row["target_capacity_pct"],
+            row["instances"],
+            row["empty_instances"],
+            row["tasks_waiting"]
         );
     }
     Ok(())
@@ -230,7 +264,7 @@ fn capacity_story(
 fn describe(row: &Row) -> String {
     let before = &row["desired_before"];
     let after = &row["desired_after"];
-    if row["event"] == "scheduled_action" {
+    if row.contains_key("action") {
         let effect = if before == after {
             format!("the desired count, {after}, was already within it")
         } else {
@@ -238,11 +272,11 @@ fn describe(row: &Row) -> String {
         };
         return format!(
             "Scheduled action {} ({}) set the range to [{}, {}]; {effect}.",
-            row["policy"], row["alarm_condition"], row["min_capacity"], row["max_capacity"]
+            row["action"], row["schedule"], row["min_capacity"], row["max_capacity"]
         );
     }
     let datapoints: Vec<&str> = row["datapoints"].split(';').collect();
-    let mut text = if row["reason"] == super::csv_out::FROM_ZERO_REASON {
+    let mut text = if row["from_zero"] == "true" {
         format!(
             "Policy {} was invoked with no task running, on the first datapoint of its {} that breached ({}): from zero, Service Auto Scaling waits for one datapoint, not the whole alarm, and adds the minimum, one task, then scales from the running count again; the datapoints, oldest first: {}. ",
             row["policy"],

@@ -1,9 +1,9 @@
 //! Everything a run writes: the only output boundary.
 //!
-//! A run folder holds `timeseries.csv` and `events.csv` (streamed while the run goes),
-//! `summary.json`, `summary.csv` and `run.json`, and with EC2 capacity `instances.csv`. Every file is written under a temporary
-//! name and renamed when complete, so a failed or interrupted run never leaves a
-//! half-written file behind.
+//! A run folder holds the time series and the event files (streamed while the run goes, as
+//! `--outputs` asks), `summary.json`, `summary.csv` and `run.json`, and with EC2 capacity
+//! `instances.csv`. Every file is written under a temporary name and renamed when complete,
+//! so a failed or interrupted run never leaves a half-written file behind.
 
 mod atomic;
 pub mod charts;
@@ -21,7 +21,7 @@ use std::path::Path;
 use serde::Serialize;
 
 pub use compare::{BreakEven, CompareError, Comparison, ComparisonRow, read_summaries, write_comparison};
-pub use csv_out::{CsvRecorder, EVENTS_HEADER, SERIES_HEADER};
+pub use csv_out::{CsvRecorder, Outputs};
 pub use explain::{ExplainError, explain};
 pub use progress::Progress;
 pub use summary::{ProviderLine, Summary, SummaryLine};
@@ -133,13 +133,15 @@ pub fn run_into(
     dir: &Path,
     scenario: &Scenario,
     warnings: &[String],
+    outputs: Outputs,
     progress: &Progress,
 ) -> Result<(RunOutcome, Summary), ReportError> {
     let shown = dir.display().to_string();
     let io = |source| ReportError::Io { path: shown.clone(), source };
     std::fs::create_dir_all(dir).map_err(io)?;
     atomic::remove_stale(dir, &RUN_FILES).map_err(io)?;
-    let mut recorder = CsvRecorder::create(dir, scenario).map_err(io)?;
+    atomic::remove_stale(dir, &csv_out::STREAMED).map_err(io)?;
+    let mut recorder = CsvRecorder::create(dir, scenario, outputs).map_err(io)?;
     let outcome = std::thread::scope(|scope| {
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Record>>(BATCHES_IN_FLIGHT);
         let writer = scope.spawn(move || {
@@ -165,7 +167,7 @@ pub fn run_into(
     let summary_csv = summary.to_csv().map_err(|source| ReportError::Csv { path: shown.clone(), source })?;
     let mut files =
         vec![("summary.json", pretty_json(&summary)), ("summary.csv", summary_csv), ("run.json", pretty_json(&record))];
-    if !scenario.providers.is_empty() {
+    if csv_out::uses_ec2(scenario) {
         let instances = summary::instances_csv(scenario, &outcome.instances)
             .map_err(|source| ReportError::Csv { path: shown.clone(), source })?;
         files.push(("instances.csv", instances));
@@ -176,9 +178,9 @@ pub fn run_into(
     Ok((outcome, summary))
 }
 
-/// The files a run writes.
-const RUN_FILES: [&str; 6] =
-    ["timeseries.csv", "events.csv", "summary.json", "summary.csv", "run.json", "instances.csv"];
+/// The files a run writes besides the streamed ones, and `events.csv`, which earlier versions
+/// wrote (a folder written again must not keep a file of another run).
+const RUN_FILES: [&str; 5] = ["summary.json", "summary.csv", "run.json", "instances.csv", "events.csv"];
 
 /// Records per batch handed to the CSV writer, and batches waiting at most: a few MiB.
 const BATCH: usize = 4096;

@@ -89,6 +89,9 @@ pub struct ProviderLine {
     pub jitter_per_hour: f64,
 }
 
+/// Services the terminal table shows without `--all`: the costliest.
+pub const TABLE_SERVICES: usize = 10;
+
 /// Everything `summary.json` holds.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Summary {
@@ -344,8 +347,9 @@ impl Summary {
         format!("ecsim: {}{variant} (seed {}), {simulated} simulated", self.scenario, self.seed)
     }
 
-    /// A short table for the terminal.
-    pub fn table(&self) -> String {
+    /// A short table for the terminal: with `all` every service, else the costliest
+    /// [`TABLE_SERVICES`] and the rest summed on one line; then the total.
+    pub fn table(&self, all: bool) -> String {
         let header = [
             "service",
             "cost USD",
@@ -358,8 +362,8 @@ impl Summary {
             "under-prov ticks %",
         ];
         let mut rows = vec![header.map(String::from).to_vec()];
-        for line in self.services.iter().chain([&self.total]) {
-            rows.push(vec![
+        let cells = |line: &SummaryLine| {
+            vec![
                 line.service.clone(),
                 format!("{:.4}", line.cost_usd),
                 format!("{:.2}", line.cost_per_month_usd),
@@ -369,8 +373,27 @@ impl Summary {
                 line.peak_running_tasks.map_or("-".into(), |p| p.to_string()),
                 format!("{}/{}", line.scale_outs, line.scale_ins),
                 format!("{:.2}", 100.0 * line.underprovisioned_tick_share),
-            ]);
+            ]
+        };
+        let mut shown: Vec<&SummaryLine> = self.services.iter().collect();
+        let hidden = if all || shown.len() <= TABLE_SERVICES {
+            Vec::new()
+        } else {
+            // Costliest first; a stable sort keeps the scenario's order among equals.
+            shown.sort_by(|a, b| b.cost_usd.total_cmp(&a.cost_usd));
+            shown.split_off(TABLE_SERVICES)
+        };
+        rows.extend(shown.into_iter().map(cells));
+        if !hidden.is_empty() {
+            let cost = rounding::sum(hidden.iter().map(|l| l.cost_usd), rounding::DOLLARS);
+            let per_month = rounding::sum(hidden.iter().map(|l| l.cost_per_month_usd), rounding::DOLLARS);
+            let mut others = vec![String::new(); header.len()];
+            others[0] = format!("({} more: --all)", hidden.len());
+            others[1] = format!("{cost:.4}");
+            others[2] = format!("{per_month:.2}");
+            rows.push(others);
         }
+        rows.push(cells(&self.total));
         let mut out = aligned(&rows);
         for p in self.providers.iter().filter(|p| p.used()) {
             let reservation = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.1} %"));

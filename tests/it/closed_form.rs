@@ -38,13 +38,13 @@ max_capacity = 3
     assert!(rounded_close(total["running_capacity_utilization_share"].as_f64().unwrap(), 250.0 / 300.0));
 
     // The cumulative cost column ends at the total, and the interval costs add up to it (each
-    // written to 8 decimals, so within half a unit of the last digit per row).
+    // written to 6 decimals, so within half a unit of the last digit per row).
     let series = read_csv(&out.join("timeseries.csv"));
     assert_eq!(series.len(), 137);
-    let last: f64 = series.last().unwrap()["cumulative_cost_usd"].parse().unwrap();
-    let sum: f64 = series.iter().map(|r| r["cost_usd"].parse::<f64>().unwrap()).sum();
-    assert!((last - expected).abs() <= 0.5e-8);
-    assert!((sum - expected).abs() <= 137.0 * 0.5e-8);
+    let last: f64 = series.last().unwrap()["cumulative_allocated_cost_usd"].parse().unwrap();
+    let sum: f64 = series.iter().map(|r| r["allocated_cost_usd"].parse::<f64>().unwrap()).sum();
+    assert!((last - expected).abs() <= 0.5e-6);
+    assert!((sum - expected).abs() <= 137.0 * 0.5e-6);
 }
 
 #[test]

@@ -9,13 +9,29 @@ use super::{close, read_csv, root, rounded_close, run_ok, summary};
 
 type Row = BTreeMap<String, String>;
 
-fn run(name: &str) -> (tempfile::TempDir, Vec<Row>, Vec<Row>, serde_json::Value) {
+/// A run's EC2 records: task and instance events, group decisions, the providers' series.
+struct Ec2Files {
+    tasks: Vec<Row>,
+    instances: Vec<Row>,
+    groups: Vec<Row>,
+    providers: Vec<Row>,
+}
+
+fn read_ec2(dir: &Path) -> Ec2Files {
+    Ec2Files {
+        tasks: read_csv(&dir.join("events-tasks.csv")),
+        instances: read_csv(&dir.join("events-instances.csv")),
+        groups: read_csv(&dir.join("events-groups.csv")),
+        providers: read_csv(&dir.join("providers.csv")),
+    }
+}
+
+fn run(name: &str) -> (tempfile::TempDir, Ec2Files, serde_json::Value) {
     let out = tempfile::tempdir().unwrap();
     run_ok(&root().join("scenarios").join(name), out.path(), &[]);
-    let events = read_csv(&out.path().join("events.csv"));
-    let series = read_csv(&out.path().join("timeseries.csv"));
+    let files = read_ec2(out.path());
     let summary = summary(out.path());
-    (out, events, series, summary)
+    (out, files, summary)
 }
 
 fn at(row: &Row) -> u64 {
@@ -23,34 +39,32 @@ fn at(row: &Row) -> u64 {
 }
 
 /// `(time, from, to)` of one instance.
-fn instance_life(events: &[Row], instance: &str) -> Vec<(u64, String, String)> {
-    events
+fn instance_life(files: &Ec2Files, instance: &str) -> Vec<(u64, String, String)> {
+    files
+        .instances
         .iter()
-        .filter(|e| e["event"] == "instance" && e["instance"] == instance)
+        .filter(|e| e["instance"] == instance)
         .map(|e| (at(e), e["from_state"].clone(), e["to_state"].clone()))
         .collect()
 }
 
 /// `(time, to_state, instance)` of one task.
-fn task_life(events: &[Row], task: &str) -> Vec<(u64, String, String)> {
-    events
+fn task_life(files: &Ec2Files, task: &str) -> Vec<(u64, String, String)> {
+    files
+        .tasks
         .iter()
-        .filter(|e| e["event"] == "task" && e["task"] == task)
+        .filter(|e| e["task"] == task)
         .map(|e| (at(e), e["to_state"].clone(), e["instance"].clone()))
         .collect()
 }
 
 /// Tasks that went from RUNNING to STOPPING at `time`, in the order they stopped.
-fn stopped_at(events: &[Row], time: u64) -> Vec<String> {
-    events
-        .iter()
-        .filter(|e| e["event"] == "task" && at(e) == time && e["from_state"] == "RUNNING")
-        .map(|e| e["task"].clone())
-        .collect()
+fn stopped_at(files: &Ec2Files, time: u64) -> Vec<String> {
+    files.tasks.iter().filter(|e| at(e) == time && e["from_state"] == "RUNNING").map(|e| e["task"].clone()).collect()
 }
 
-fn group_events<'a>(events: &'a [Row], provider: &str) -> Vec<&'a Row> {
-    events.iter().filter(|e| e["event"].starts_with("group_scale") && e["provider"] == provider).collect()
+fn group_events<'a>(files: &'a Ec2Files, provider: &str) -> Vec<&'a Row> {
+    files.groups.iter().filter(|e| e["provider"] == provider).collect()
 }
 
 fn owned(rows: &[(u64, &str, &str)]) -> Vec<(u64, String, String)> {
@@ -63,30 +77,30 @@ fn total_cost(summary: &serde_json::Value) -> f64 {
 
 #[test]
 fn spread_scales_the_group_out_once_and_keeps_every_instance_busy() {
-    let (out, events, series, summary) = run("ec2-spread.toml");
+    let (out, files, summary) = run("ec2-spread.toml");
     // 33:00: 150 % → 3 instances; 34:00: the 3 waiting tasks fit on instance 3, launching:
     // M = N = 3, 100 %, nothing to do.
-    let group = group_events(&events, "web-asg");
+    let group = group_events(&files, "web-asg");
     assert_eq!(group.len(), 1, "one scale-out, no scale-in");
-    assert_eq!((at(group[0]), group[0]["metric_value"].as_str()), (1980, "150.0000"));
+    assert_eq!((at(group[0]), group[0]["capacity_provider_reservation_pct"].as_str()), (1980, "150.0000"));
     assert_eq!((group[0]["desired_before"].as_str(), group[0]["desired_after"].as_str()), ("2", "3"));
-    let at_34 = series.iter().find(|r| r["provider"] == "web-asg" && r["time_s"] == "2040").unwrap();
-    assert_eq!(at_34["capacity_provider_reservation"], "100.000");
+    let at_34 = files.providers.iter().find(|r| r["provider"] == "web-asg" && r["time_s"] == "2040").unwrap();
+    assert_eq!(at_34["capacity_provider_reservation_pct"], "100.000");
     // Instance 3: pending at 33:00, running (billed) after 30 s, registered after 60 s more.
     assert_eq!(
-        instance_life(&events, "3"),
+        instance_life(&files, "3"),
         owned(&[(1980, "", "pending"), (2010, "pending", "running"), (2070, "running", "ACTIVE")])
     );
-    assert_eq!(events.iter().filter(|e| e["to_state"] == "terminated").count(), 0);
+    assert_eq!(files.instances.iter().filter(|e| e["to_state"] == "terminated").count(), 0);
     // The three new tasks wait unplaced, then start on instance 3 in zone c.
     for task in ["9", "10", "11"] {
         assert_eq!(
-            task_life(&events, task)[..3],
+            task_life(&files, task)[..3],
             owned(&[(1980, "PROVISIONING", ""), (2070, "PENDING", "3"), (2100, "RUNNING", "3")])[..],
         );
     }
     // 75:00: spread stops one task in the fullest zone each time: b, a, then c.
-    assert_eq!(stopped_at(&events, 4500), ["8", "7", "11"]);
+    assert_eq!(stopped_at(&files, 4500), ["8", "7", "11"]);
     // `explain` tells the cluster's side: at 34:00 three tasks wait for the instance launched
     // at 33:00.
     let story = super::ecsim(&["explain", out.path().to_str().unwrap(), "--service", "api", "--at", "34m"]);
@@ -94,8 +108,8 @@ fn spread_scales_the_group_out_once_and_keeps_every_instance_busy() {
     assert!(story.contains("3 task(s) of api were waiting in PROVISIONING"), "{story}");
     assert!(story.contains("the group went from 2 to 3 instances"), "{story}");
     // The provider's row for 33:00 shows the datapoint that scaled it out.
-    let row = series.iter().find(|r| r["provider"] == "web-asg" && r["time_s"] == "1980").unwrap();
-    assert_eq!(row["capacity_provider_reservation"], "150.000");
+    let row = files.providers.iter().find(|r| r["provider"] == "web-asg" && r["time_s"] == "1980").unwrap();
+    assert_eq!(row["capacity_provider_reservation_pct"], "150.000");
     // 2 instances for 2 h, the third from 33:30: 0.192 × (4 + 5190 / 3600).
     let hours = 4.0 + 5190.0 / 3600.0;
     assert!(rounded_close(total_cost(&summary), 0.192 * hours), "{}", total_cost(&summary));
@@ -104,19 +118,19 @@ fn spread_scales_the_group_out_once_and_keeps_every_instance_busy() {
 
 #[test]
 fn binpack_empties_an_instance_and_the_group_scales_in_after_fifteen_minutes() {
-    let (out, events, _series, summary) = run("ec2-binpack.toml");
+    let (out, files, summary) = run("ec2-binpack.toml");
     // Binpack fills instance 1 before instance 2.
     for (task, instance) in [("1", "1"), ("4", "1"), ("5", "2"), ("8", "2")] {
-        assert_eq!(task_life(&events, task)[0].2, instance, "task {task}");
+        assert_eq!(task_life(&files, task)[0].2, instance, "task {task}");
     }
     // 75:00: all three stops hit instance 3, the one with the most memory free.
-    assert_eq!(stopped_at(&events, 4500), ["11", "10", "9"]);
+    assert_eq!(stopped_at(&files, 4500), ["11", "10", "9"]);
     // 99 % from 76:00; the 15th minute below is 90:00: 3 → 2, the empty instance goes.
-    let group = group_events(&events, "web-asg");
+    let group = group_events(&files, "web-asg");
     let scale_in = group.iter().find(|e| e["event"] == "group_scale_in").unwrap();
-    assert_eq!((at(scale_in), scale_in["metric_value"].as_str()), (5400, "99.0000"));
+    assert_eq!((at(scale_in), scale_in["capacity_provider_reservation_pct"].as_str()), (5400, "99.0000"));
     assert_eq!((scale_in["desired_before"].as_str(), scale_in["desired_after"].as_str()), ("3", "2"));
-    assert_eq!(instance_life(&events, "3").last().unwrap(), &(5400, "ACTIVE".into(), "terminated".into()));
+    assert_eq!(instance_life(&files, "3").last().unwrap(), &(5400, "ACTIVE".into(), "terminated".into()));
     // Instance 3 billed 33:30 → 90:00.
     let expected = 0.192 * (4.0 + 3390.0 / 3600.0);
     assert!(rounded_close(total_cost(&summary), expected), "{}", total_cost(&summary));
@@ -134,28 +148,28 @@ fn binpack_empties_an_instance_and_the_group_scales_in_after_fifteen_minutes() {
 
 #[test]
 fn daemon_tasks_come_first_on_a_new_instance_and_go_last() {
-    let (_out, events, _series, summary) = run("ec2-daemon.toml");
+    let (_out, files, summary) = run("ec2-daemon.toml");
     // Time zero: a daemon task on each instance, then api tasks packed 3 and 3.
-    assert_eq!(task_life(&events, "1")[0], (0, "RUNNING".into(), "1".into()));
-    assert_eq!(task_life(&events, "2")[0], (0, "RUNNING".into(), "2".into()));
+    assert_eq!(task_life(&files, "1")[0], (0, "RUNNING".into(), "1".into()));
+    assert_eq!(task_life(&files, "2")[0], (0, "RUNNING".into(), "2".into()));
     for (task, instance) in [("3", "1"), ("5", "1"), ("6", "2"), ("8", "2")] {
-        assert_eq!(task_life(&events, task)[0].2, instance, "task {task}");
+        assert_eq!(task_life(&files, task)[0].2, instance, "task {task}");
     }
     // 31:30: instance 3 registers; its daemon task is the first record there, before the api's.
-    let first_on_3 = events.iter().find(|e| e["event"] == "task" && e["instance"] == "3").unwrap();
+    let first_on_3 = files.tasks.iter().find(|e| e["instance"] == "3").unwrap();
     assert_eq!(
         (at(first_on_3), first_on_3["service"].as_str(), first_on_3["task"].as_str()),
         (1890, "log-router", "12")
     );
     for task in ["9", "10", "11"] {
-        assert_eq!(task_life(&events, task)[1], (1890, "PENDING".into(), "3".into()));
+        assert_eq!(task_life(&files, task)[1], (1890, "PENDING".into(), "3".into()));
     }
-    assert_eq!(stopped_at(&events, 3600), ["11", "10", "9"]);
+    assert_eq!(stopped_at(&files, 3600), ["11", "10", "9"]);
     // The daemon alone counts as empty: 99 % for 15 minutes, then instance 3 ends with it.
-    let scale_in = group_events(&events, "general").into_iter().find(|e| e["event"] == "group_scale_in").unwrap();
-    assert_eq!((at(scale_in), scale_in["metric_value"].as_str()), (4500, "99.0000"));
-    assert_eq!(task_life(&events, "12").last().unwrap(), &(4500, "STOPPED".into(), "3".into()));
-    assert_eq!(instance_life(&events, "3").last().unwrap(), &(4500, "ACTIVE".into(), "terminated".into()));
+    let scale_in = group_events(&files, "general").into_iter().find(|e| e["event"] == "group_scale_in").unwrap();
+    assert_eq!((at(scale_in), scale_in["capacity_provider_reservation_pct"].as_str()), (4500, "99.0000"));
+    assert_eq!(task_life(&files, "12").last().unwrap(), &(4500, "STOPPED".into(), "3".into()));
+    assert_eq!(instance_life(&files, "3").last().unwrap(), &(4500, "ACTIVE".into(), "terminated".into()));
     let daemon = summary["services"].as_array().unwrap().iter().find(|s| s["service"] == "log-router").unwrap();
     assert_eq!(daemon["peak_running_tasks"], 3);
     let expected = 0.096 * (4.0 + 2670.0 / 3600.0);
@@ -164,32 +178,33 @@ fn daemon_tasks_come_first_on_a_new_instance_and_go_last() {
 
 #[test]
 fn awsvpc_tasks_are_limited_by_enis_unless_trunked() {
-    let (_out, events, _series, summary) = run("ec2-awsvpc-eni-limit.toml");
+    let (_out, files, summary) = run("ec2-awsvpc-eni-limit.toml");
     // plain: 200 % from zero → 2; at 2:00 the 2 launching instances will hold 4 of the 8
     // waiting tasks, the other 4 need 2 more: 200 %, held by warm-up (recorded once); 200 % at
     // 6:00 → 4; at 7:00 the 4 waiting tasks fit on the 2 launching: 100 %.
-    let plain: Vec<(u64, String, String)> = group_events(&events, "plain")
+    let plain: Vec<(u64, String, String)> = group_events(&files, "plain")
         .iter()
-        .map(|e| (at(e), e["metric_value"].clone(), e["desired_after"].clone()))
+        .map(|e| (at(e), e["capacity_provider_reservation_pct"].clone(), e["desired_after"].clone()))
         .collect();
     assert_eq!(plain, owned(&[(60, "200.0000", "2"), (120, "200.0000", "2"), (360, "200.0000", "4")]));
     // Never more than 2 api-plain tasks per instance (3 ENIs, the primary one included).
     let mut per_instance: BTreeMap<String, u32> = BTreeMap::new();
-    for e in events.iter().filter(|e| e["service"] == "api-plain" && e["to_state"] == "PENDING") {
+    for e in files.tasks.iter().filter(|e| e["service"] == "api-plain" && e["to_state"] == "PENDING") {
         *per_instance.entry(e["instance"].clone()).or_default() += 1;
     }
     assert_eq!(per_instance.values().copied().collect::<Vec<_>>(), [2, 2, 2, 2]);
     let last_running =
-        events.iter().filter(|e| e["service"] == "api-plain" && e["to_state"] == "RUNNING").map(at).max();
+        files.tasks.iter().filter(|e| e["service"] == "api-plain" && e["to_state"] == "RUNNING").map(at).max();
     assert_eq!(last_running, Some(495), "the last tasks start 45 s after 7:30");
     // trunked: all 8 tasks on instance 3; the empty instance 4 goes after 15 minutes at 99 %.
     assert!(
-        events
+        files
+            .tasks
             .iter()
-            .filter(|e| e["service"] == "api-trunked" && e["event"] == "task")
+            .filter(|e| e["service"] == "api-trunked")
             .all(|e| e["instance"] == "3" || e["instance"].is_empty())
     );
-    assert_eq!(instance_life(&events, "4").last().unwrap(), &(1020, "ACTIVE".into(), "terminated".into()));
+    assert_eq!(instance_life(&files, "4").last().unwrap(), &(1020, "ACTIVE".into(), "terminated".into()));
     let providers = summary["providers"].as_array().unwrap();
     let plain_cost = 0.096 * (2.0 * 7110.0 + 2.0 * 6810.0) / 3600.0;
     let trunked_cost = 0.096 * (7110.0 + 930.0) / 3600.0;
@@ -231,12 +246,12 @@ max_capacity = 4
     .unwrap();
     let out = dir.path().join("out");
     run_ok(&scenario, &out, &[]);
-    let events = read_csv(&out.join("events.csv"));
-    let failures: Vec<&Row> = events.iter().filter(|e| e["event"] == "placement_failed").collect();
+    let files = read_ec2(&out);
+    let failures = read_csv(&out.join("events-placement.csv"));
     assert_eq!(failures.len(), 1, "recorded once while it keeps failing");
-    assert_eq!(at(failures[0]), 0);
+    assert_eq!(at(&failures[0]), 0);
     assert!(failures[0]["reason"].contains("CPU, memory"), "{}", failures[0]["reason"]);
-    assert_eq!(events.iter().filter(|e| e["event"] == "task").count(), 2);
+    assert_eq!(files.tasks.len(), 2);
     assert_eq!(summary(&out)["total"]["placement_failures"], 1);
     let story = super::ecsim(&["explain", out.to_str().unwrap(), "--service", "s", "--at", "5m"]);
     assert!(String::from_utf8_lossy(&story.stdout).contains("could not be placed"));
@@ -287,9 +302,9 @@ fn spot_interruptions_come_at_the_hazard_rate_with_a_two_minute_notice() {
     let scenario = spot_scenario(dir.path(), 40, 48, 0.05, false, "price = 0.4");
     let out = dir.path().join("out");
     run_ok(&scenario, &out, &[]);
-    let events = read_csv(&out.join("events.csv"));
+    let files = read_ec2(&out);
     let summary = summary(&out);
-    let notices: Vec<&Row> = events.iter().filter(|e| e["reason"] == "Spot interruption notice").collect();
+    let notices: Vec<&Row> = files.instances.iter().filter(|e| e["reason"] == "Spot interruption notice").collect();
     // Interruptions over H instance-hours are Poisson with mean 0.05 × H: within 4 sd.
     let hours = summary["providers"][0]["billed_instance_hours"].as_f64().unwrap();
     let mean = 0.05 * hours;
@@ -300,7 +315,8 @@ fn spot_interruptions_come_at_the_hazard_rate_with_a_two_minute_notice() {
     // instance stops then, and the group launches a replacement.
     for notice in &notices {
         let t = notice["time_s"].parse::<f64>().unwrap();
-        let end = events
+        let end = files
+            .instances
             .iter()
             .find(|e| e["instance"] == notice["instance"] && e["to_state"] == "terminated")
             .expect("terminated");
@@ -319,20 +335,21 @@ fn no_hazard_no_interruption_and_draining_moves_tasks_at_the_notice() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("calm");
     run_ok(&spot_scenario(dir.path(), 10, 48, 0.0, false, "price = 0.4"), &out, &[]);
-    let events = read_csv(&out.join("events.csv"));
-    assert!(events.iter().all(|e| !e["reason"].starts_with("Spot")));
+    let files = read_ec2(&out);
+    assert!(files.instances.iter().all(|e| !e["reason"].starts_with("Spot")));
 
     let out = dir.path().join("draining");
     run_ok(&spot_scenario(dir.path(), 10, 48, 0.05, true, "price = 0.4"), &out, &[]);
-    let events = read_csv(&out.join("events.csv"));
-    let notice =
-        events.iter().find(|e| e["reason"] == "Spot interruption notice: draining").expect("a notice in 480 h");
+    let files = read_ec2(&out);
+    let notice = files
+        .instances
+        .iter()
+        .find(|e| e["reason"] == "Spot interruption notice: draining")
+        .expect("a notice in 480 h");
     assert_eq!(notice["to_state"], "DRAINING");
     // The task on it is stopped at the notice, not two minutes later.
-    let task_stop = events
-        .iter()
-        .find(|e| e["event"] == "task" && e["instance"] == notice["instance"] && e["to_state"] == "STOPPING")
-        .unwrap();
+    let task_stop =
+        files.tasks.iter().find(|e| e["instance"] == notice["instance"] && e["to_state"] == "STOPPING").unwrap();
     assert_eq!(task_stop["time_s"], notice["time_s"]);
 }
 
@@ -416,24 +433,24 @@ fn managed_termination_protection_keeps_busy_instances_and_the_asg_otherwise_bal
     // With protection only the empty instance 2 may go: it terminates at 15:00.
     let out = dir.path().join("on");
     run_ok(&protection_scenario(dir.path(), true), &out, &[]);
-    let events = read_csv(&out.join("events.csv"));
-    let group = group_events(&events, "asg");
+    let files = read_ec2(&out);
+    let group = group_events(&files, "asg");
     assert_eq!(
-        (at(group[0]), group[0]["metric_value"].as_str(), group[0]["desired_after"].as_str()),
+        (at(group[0]), group[0]["capacity_provider_reservation_pct"].as_str(), group[0]["desired_after"].as_str()),
         (900, "99.0000", "2")
     );
-    assert_eq!(instance_life(&events, "2").last().unwrap(), &(900, "ACTIVE".into(), "terminated".into()));
-    assert!(events.iter().all(|e| e["to_state"] != "DRAINING"));
-    assert!(events.iter().all(|e| e["event"] != "task" || e["to_state"] != "STOPPING"), "no task moved");
+    assert_eq!(instance_life(&files, "2").last().unwrap(), &(900, "ACTIVE".into(), "terminated".into()));
+    assert!(files.instances.iter().all(|e| e["to_state"] != "DRAINING"));
+    assert!(files.tasks.iter().all(|e| e["to_state"] != "STOPPING"), "no task moved");
 
     // Without it the ASG keeps its zones balanced: zone a has two instances, so one of them
     // goes (the newest of the two with the fewest tasks, instance 3), drained first.
     let out = dir.path().join("off");
     run_ok(&protection_scenario(dir.path(), false), &out, &[]);
-    let events = read_csv(&out.join("events.csv"));
-    assert_eq!(instance_life(&events, "3")[1], (900, "ACTIVE".into(), "DRAINING".into()));
-    assert_eq!(stopped_at(&events, 900).len(), 4, "its 4 tasks are stopped to move");
-    assert!(instance_life(&events, "2").iter().all(|(_, _, to)| to != "terminated" && to != "DRAINING"));
+    let files = read_ec2(&out);
+    assert_eq!(instance_life(&files, "3")[1], (900, "ACTIVE".into(), "DRAINING".into()));
+    assert_eq!(stopped_at(&files, 900).len(), 4, "its 4 tasks are stopped to move");
+    assert!(instance_life(&files, "2").iter().all(|(_, _, to)| to != "terminated" && to != "DRAINING"));
 }
 
 #[test]
@@ -484,19 +501,16 @@ max_capacity = 4
         )
     };
     // Tasks stopped at `time` on each group.
-    let stopped_on = |events: &[Row], time: u64| {
-        let provider_of: BTreeMap<String, String> = events
-            .iter()
-            .filter(|e| e["event"] == "instance")
-            .map(|e| (e["instance"].clone(), e["provider"].clone()))
-            .collect();
-        let stopped = stopped_at(events, time);
+    let stopped_on = |files: &Ec2Files, time: u64| {
+        let provider_of: BTreeMap<String, String> =
+            files.instances.iter().map(|e| (e["instance"].clone(), e["provider"].clone())).collect();
+        let stopped = stopped_at(files, time);
         let on = |provider: &str| {
             stopped
                 .iter()
                 .filter(|t| {
-                    let instance =
-                        &events.iter().find(|e| e["task"] == **t && !e["instance"].is_empty()).unwrap()["instance"];
+                    let instance = &files.tasks.iter().find(|e| e["task"] == **t && !e["instance"].is_empty()).unwrap()
+                        ["instance"];
                     provider_of[instance] == provider
                 })
                 .count()
@@ -507,30 +521,30 @@ max_capacity = 4
     std::fs::write(&path, scenario("")).unwrap();
     let out = dir.path().join("out");
     run_ok(&path, &out, &[]);
-    let events = read_csv(&out.join("events.csv"));
-    let provider_of: BTreeMap<String, String> = events
-        .iter()
-        .filter(|e| e["event"] == "instance")
-        .map(|e| (e["instance"].clone(), e["provider"].clone()))
-        .collect();
+    let files = read_ec2(&out);
+    let provider_of: BTreeMap<String, String> =
+        files.instances.iter().map(|e| (e["instance"].clone(), e["provider"].clone())).collect();
     let mut tasks_per_provider: BTreeMap<String, u32> = BTreeMap::new();
-    for e in events.iter().filter(|e| e["event"] == "task" && e["to_state"] == "PENDING") {
+    for e in files.tasks.iter().filter(|e| e["to_state"] == "PENDING") {
         *tasks_per_provider.entry(provider_of[&e["instance"]].clone()).or_default() += 1;
     }
     assert_eq!(tasks_per_provider, BTreeMap::from([("od".into(), 4), ("spot".into(), 6)]));
     for provider in ["od", "spot"] {
-        let first = group_events(&events, provider)[0];
-        assert_eq!((at(first), first["metric_value"].as_str(), first["desired_after"].as_str()), (60, "200.0000", "2"));
+        let first = group_events(&files, provider)[0];
+        assert_eq!(
+            (at(first), first["capacity_provider_reservation_pct"].as_str(), first["desired_after"].as_str()),
+            (60, "200.0000", "2")
+        );
     }
-    assert_eq!(stopped_on(&events, 1800), (1, 3), "10 → 6: 3 and 3");
-    assert_eq!(stopped_on(&events, 2700), (0, 2), "6 → 4: 3 and 1");
+    assert_eq!(stopped_on(&files, 1800), (1, 3), "10 → 6: 3 and 3");
+    assert_eq!(stopped_on(&files, 2700), (0, 2), "6 → 4: 3 and 1");
 
     std::fs::write(&path, scenario("strategy_split = \"reverse_of_launch\"")).unwrap();
     let out = dir.path().join("reverse");
     run_ok(&path, &out, &[]);
-    let events = read_csv(&out.join("events.csv"));
-    assert_eq!(stopped_on(&events, 1800), (1, 3));
-    assert_eq!(stopped_on(&events, 2700), (1, 1), "undoing launches leaves 2 and 2");
+    let files = read_ec2(&out);
+    assert_eq!(stopped_on(&files, 1800), (1, 3));
+    assert_eq!(stopped_on(&files, 2700), (1, 1), "undoing launches leaves 2 and 2");
 }
 
 /// The instances' elasticity in `ec2-binpack.toml`, by hand. A task takes 100 × 75 % = 75

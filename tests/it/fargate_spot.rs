@@ -42,8 +42,8 @@ max_capacity = {tasks}
     path
 }
 
-fn events(dir: &Path) -> Vec<Row> {
-    read_csv(&dir.join("events.csv")).into_iter().filter(|e| e["event"] == "task").collect()
+fn task_events(dir: &Path) -> Vec<Row> {
+    read_csv(&dir.join("events-tasks.csv"))
 }
 
 fn at(row: &Row) -> f64 {
@@ -63,7 +63,7 @@ fn base_then_weights_at_launch_and_the_split_kept_on_scale_in() {
     let file = scenario(dir.path(), "mix", "1h", 10, MIX, "interruptions_per_task_hour = 0.0", action);
     let out = dir.path().join("out");
     run_ok(&file, &out, &[]);
-    let events = events(&out);
+    let events = task_events(&out);
     let spot_tasks: Vec<&str> = events
         .iter()
         .filter(|e| e["from_state"].is_empty() && e["reason"] == "FARGATE_SPOT")
@@ -85,20 +85,18 @@ fn base_then_weights_at_launch_and_the_split_kept_on_scale_in() {
     assert!(rounded_close(s["total"]["cost_usd"].as_f64().unwrap(), expected), "{}", s["total"]["cost_usd"]);
     assert!(rounded_close(s["total"]["fargate_spot_cost_usd"].as_f64().unwrap(), spot_seconds * spot_rate));
 
-    // timeseries.csv gives the Spot part of the service beside it, minute by minute: 6 of the
-    // 10 RUNNING tasks until 30:00, then 3 of 6; its cost adds up to the Spot bill.
+    // timeseries.csv gives the Spot part of the service in its own columns, minute by minute:
+    // 6 of the 10 RUNNING tasks until 30:00, then 3 of 6; its cost adds up to the Spot bill.
     let series = read_csv(&out.join("timeseries.csv"));
-    let whole: Vec<&Row> = series.iter().filter(|r| r["service"] == "s" && r["provider"].is_empty()).collect();
-    let spot: Vec<&Row> = series.iter().filter(|r| r["service"] == "s" && r["provider"] == "FARGATE_SPOT").collect();
-    assert_eq!((whole.len(), spot.len()), (60, 60));
-    let mean = |r: &Row| r["tasks_running_mean"].parse::<f64>().unwrap();
-    for (minute, (w, p)) in whole.iter().zip(&spot).enumerate() {
+    assert_eq!(series.len(), 60);
+    let number = |r: &Row, column: &str| r[column].parse::<f64>().unwrap();
+    for (minute, row) in series.iter().enumerate() {
         let (all, on_spot) = if minute < 30 { (10.0, 6.0) } else { (6.0, 3.0) };
-        assert!((mean(w), mean(p)) == (all, on_spot), "minute {minute}: {} and {}", mean(w), mean(p));
-        assert_eq!(w["time_s"], p["time_s"]);
+        let means = (number(row, "tasks_running_mean"), number(row, "fargate_spot_tasks_running_mean"));
+        assert!(means == (all, on_spot), "minute {minute}: {means:?}");
     }
-    let last_spot: f64 = spot[59]["cumulative_cost_usd"].parse().unwrap();
-    assert!(close(last_spot, spot_seconds * spot_rate, 1e-6), "{last_spot}");
+    let last_spot = number(&series[59], "cumulative_fargate_spot_cost_usd");
+    assert!(rounded_close(last_spot, spot_seconds * spot_rate), "{last_spot}");
 }
 
 #[test]
@@ -110,7 +108,7 @@ fn interruptions_come_at_the_rate_with_sigterm_then_the_stop_timeout_and_are_rep
         scenario(dir.path(), "spot", "100h", 20, spot, "interruptions_per_task_hour = 0.05", "stop_timeout = \"45s\"");
     let out = dir.path().join("out");
     run_ok(&file, &out, &[]);
-    let events = events(&out);
+    let events = task_events(&out);
     let interrupted: Vec<&Row> = events.iter().filter(|e| e["reason"] == "Your Spot Task was interrupted.").collect();
     let s = summary(&out);
     let task_hours = s["total"]["running_task_hours"].as_f64().unwrap();
@@ -135,7 +133,7 @@ fn interruptions_come_at_the_rate_with_sigterm_then_the_stop_timeout_and_are_rep
     let calm = scenario(dir.path(), "calm", "100h", 20, spot, "interruptions_per_task_hour = 0.0", "");
     let out = dir.path().join("calm-out");
     run_ok(&calm, &out, &[]);
-    assert!(read_csv(&out.join("events.csv")).iter().all(|e| e["reason"] != "Your Spot Task was interrupted."));
+    assert!(task_events(&out).iter().all(|e| e["reason"] != "Your Spot Task was interrupted."));
 }
 
 #[test]
@@ -148,7 +146,7 @@ fn a_storm_concentrates_interruptions_and_spot_outages_hold_launches_unless_they
     let file = scenario(dir.path(), "storm", "6h", 10, spot, storm, "");
     let out = dir.path().join("out");
     run_ok(&file, &out, &[]);
-    let events = events(&out);
+    let events = task_events(&out);
     let interrupted: Vec<f64> =
         events.iter().filter(|e| e["reason"] == "Your Spot Task was interrupted.").map(at).collect();
     assert!(!interrupted.is_empty() && interrupted.iter().all(|&t| (7200.0..10800.0).contains(&t)), "{interrupted:?}");
@@ -167,9 +165,8 @@ fn a_storm_concentrates_interruptions_and_spot_outages_hold_launches_unless_they
     let file = scenario(dir.path(), "fallback", "6h", 10, spot, &format!("{storm}\nfallback_to_on_demand = true"), "");
     let out = dir.path().join("fallback-out");
     run_ok(&file, &out, &[]);
-    let events = read_csv(&out.join("events.csv"));
-    let replacements: Vec<&Row> =
-        events.iter().filter(|e| e["event"] == "task" && e["from_state"].is_empty() && at(e) > 0.0).collect();
+    let events = task_events(&out);
+    let replacements: Vec<&Row> = events.iter().filter(|e| e["from_state"].is_empty() && at(e) > 0.0).collect();
     assert!(!replacements.is_empty());
     assert!(replacements.iter().all(|r| r["reason"].is_empty()), "fallback launches are On-Demand");
 }
@@ -272,7 +269,7 @@ fn services_without_a_strategy_or_launch_type_use_the_cluster_default() {
     .unwrap();
     let out = dir.path().join("out");
     run_ok(&path, &out, &[]);
-    let events = events(&out);
+    let events = task_events(&out);
     let on_spot = |name: &str| events.iter().filter(|e| e["service"] == name && e["reason"] == "FARGATE_SPOT").count();
     assert_eq!((on_spot("defaulted"), on_spot("own")), (2, 0));
     let s = summary(&out);

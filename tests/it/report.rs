@@ -174,9 +174,9 @@ fn an_unused_group_draws_nothing_and_ec2_spot_interruptions_are_told() {
     assert!(!report.contains("<h2>EC2 capacity</h2>"));
 
     let spot = out.path().join("ec2-spot");
-    let notices = super::read_csv(&spot.join("events.csv"))
+    let notices = super::read_csv(&spot.join("events-instances.csv"))
         .iter()
-        .filter(|r| r["event"] == "instance" && r["reason"].starts_with("Spot interruption notice"))
+        .filter(|r| r["reason"].starts_with("Spot interruption notice"))
         .count();
     assert!(notices > 0);
     let report = std::fs::read_to_string(spot.join("report.html")).unwrap();

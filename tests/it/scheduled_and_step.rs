@@ -3,17 +3,42 @@
 
 use crate::*;
 
+type Row = std::collections::BTreeMap<String, String>;
+
+/// A run's task state changes and its decisions.
+struct Events {
+    tasks: Vec<Row>,
+    /// Scheduled actions (`event` = `scheduled_action`, `policy` = the action's name) and
+    /// policies' decisions, in time order, an action first at the same moment.
+    decisions: Vec<Row>,
+}
+
+fn read_events(out: &Path) -> Events {
+    let mut decisions: Vec<Row> = read_csv(&out.join("events-scheduled.csv"))
+        .into_iter()
+        .map(|mut row| {
+            row.insert("event".into(), "scheduled_action".into());
+            row.insert("policy".into(), row["action"].clone());
+            row.insert("limited_by".into(), String::new());
+            row
+        })
+        .collect();
+    decisions.extend(read_csv(&out.join("events-scaling.csv")));
+    decisions.sort_by_key(|row| row["time_s"].parse::<u64>().unwrap());
+    Events { tasks: read_csv(&out.join("events-tasks.csv")), decisions }
+}
+
 /// Runs a bundled scenario; returns its events.
-fn events_of(name: &str, out: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+fn events_of(name: &str, out: &Path) -> Events {
     run_ok(&root().join("scenarios").join(format!("{name}.toml")), out, &[]);
-    read_csv(&out.join("events.csv"))
+    read_events(out)
 }
 
 /// Decisions as (minute, event, policy, desired after, limited by).
-fn decisions(events: &[std::collections::BTreeMap<String, String>]) -> Vec<(u64, String, String, u32, String)> {
+fn decisions(events: &Events) -> Vec<(u64, String, String, u32, String)> {
     events
+        .decisions
         .iter()
-        .filter(|e| e["event"] != "task")
         .map(|e| {
             (
                 e["time_s"].parse::<u64>().unwrap() / 60,
@@ -57,7 +82,7 @@ fn the_queue_worker_follows_the_step_rules_minute_by_minute() {
         ])
     );
     // The metric behind the first scale-out: 30 messages/s piling up for 60 s on 1 task.
-    let first = events.iter().find(|e| e["event"] == "scale_out").unwrap();
+    let first = events.decisions.iter().find(|e| e["event"] == "scale_out").unwrap();
     assert_eq!(first["metric_value"], "1800.0000");
     // The queue: 2700 waiting at 12:00–13:00 (4 tasks keep pace), drained to 0 by 15:00.
     let series = read_csv(&out.path().join("timeseries.csv"));
@@ -89,6 +114,7 @@ fn the_business_hours_floor_raises_and_releases_the_minimum() {
         ])
     );
     let scheduled: Vec<(String, String)> = events
+        .decisions
         .iter()
         .filter(|e| e["event"] == "scheduled_action")
         .map(|e| (e["min_capacity"].clone(), e["max_capacity"].clone()))
@@ -96,7 +122,8 @@ fn the_business_hours_floor_raises_and_releases_the_minimum() {
     assert_eq!(scheduled[0], ("6".to_string(), "50".to_string()));
     assert_eq!(scheduled[1], ("2".to_string(), "50".to_string()));
     // 4 tasks launched each weekday morning, at once.
-    let launched_at_13 = events.iter().filter(|e| e["time_s"] == "46800" && e["to_state"] == "PROVISIONING").count();
+    let launched_at_13 =
+        events.tasks.iter().filter(|e| e["time_s"] == "46800" && e["to_state"] == "PROVISIONING").count();
     assert_eq!(launched_at_13, 4);
 }
 
@@ -105,6 +132,7 @@ fn scaling_to_zero_at_night_stops_everything_and_bills_nothing() {
     let out = tempfile::tempdir().unwrap();
     let events = events_of("scale-to-zero-at-night", out.path());
     let stops: Vec<(String, String)> = events
+        .tasks
         .iter()
         .filter(|e| e["to_state"] == "STOPPED")
         .map(|e| (e["time_s"].clone(), e["task"].clone()))
@@ -116,6 +144,7 @@ fn scaling_to_zero_at_night_stops_everything_and_bills_nothing() {
         [("79230", "2"), ("79230", "1"), ("165630", "4"), ("165630", "3")].map(|(a, b)| (a.to_string(), b.to_string()))
     );
     let running: Vec<String> = events
+        .tasks
         .iter()
         .filter(|e| e["to_state"] == "RUNNING" && e["time_s"] != "0")
         .map(|e| e["time_s"].clone())
@@ -165,8 +194,8 @@ fn cpu_and_alb_policies_take_the_larger_out_and_agree_on_the_way_in() {
     let events = events_of("cpu-and-alb-requests", out.path());
     let (cpu, alb) = ("cpu-target-tracking", "alb_requests_per_target-target-tracking");
     let rows: Vec<(u64, String, u32, String)> = events
+        .decisions
         .iter()
-        .filter(|e| e["event"] != "task")
         .map(|e| (e["time_s"].parse().unwrap(), e["policy"].clone(), e["proposed"].parse().unwrap(), e["won"].clone()))
         .collect();
     let expected: Vec<(u64, String, u32, String)> = [
@@ -179,11 +208,11 @@ fn cpu_and_alb_policies_take_the_larger_out_and_agree_on_the_way_in() {
     .map(|&(t, p, n, w)| (t, p.to_string(), n, w.to_string()))
     .collect();
     assert_eq!(rows, expected);
-    let window = &events.iter().find(|e| e["time_s"] == "840" && e["policy"] == alb).unwrap()["datapoints"];
+    let window = &events.decisions.iter().find(|e| e["time_s"] == "840" && e["policy"] == alb).unwrap()["datapoints"];
     assert_eq!(window, "6000.00;6000.00;5142.86");
     // The 5 removed tasks drain 60 s, then take their 30 s stop timeout.
     let count =
-        |time: &str, state: &str| events.iter().filter(|e| e["time_s"] == time && e["to_state"] == state).count();
+        |time: &str, state: &str| events.tasks.iter().filter(|e| e["time_s"] == time && e["to_state"] == state).count();
     assert_eq!((count("1740", "DEACTIVATING"), count("1800", "STOPPING"), count("1830", "STOPPED")), (5, 5, 5));
     // Until the new tasks are healthy, the 3 old ones serve exactly the 300/s: nothing is lost.
     assert_eq!(summary(out.path())["total"]["requests_unserved"].as_f64().unwrap(), 0.0);
@@ -198,8 +227,7 @@ fn suspended_scheduled_scaling_skips_the_actions() {
     let scenario = dir.path().join("suspended.toml");
     std::fs::write(&scenario, text).unwrap();
     run_ok(&scenario, &dir.path().join("out"), &[]);
-    let events = read_csv(&dir.path().join("out/events.csv"));
-    assert!(events.iter().all(|e| e["event"] != "scheduled_action"));
+    assert!(read_csv(&dir.path().join("out/events-scheduled.csv")).is_empty());
     // Without the floor the service stays at 2 tasks on target all along.
     assert_eq!(summary(&dir.path().join("out"))["services"][0]["peak_desired_count"], 2);
 }
@@ -245,9 +273,10 @@ min_capacity = 5
     .unwrap();
     let out = dir.path().join("out");
     run_ok(&scenario, &out, &[]);
-    let rows: Vec<(String, String, String, String)> = read_csv(&out.join("events.csv"))
+    // The policy's row at 21:00 is held by the action's new minimum: the action ran first.
+    let rows: Vec<(String, String, String, String)> = read_events(&out)
+        .decisions
         .iter()
-        .filter(|e| e["event"] != "task")
         .map(|e| (e["time_s"].clone(), e["policy"].clone(), e["desired_after"].clone(), e["limited_by"].clone()))
         .collect();
     let expected: Vec<(String, String, String, String)> = [

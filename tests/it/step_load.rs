@@ -7,11 +7,10 @@ use crate::*;
 fn the_step_load_timeline_matches_the_hand_derivation() {
     let out = tempfile::tempdir().unwrap();
     run_ok(&root().join("scenarios/step-load.toml"), out.path(), &[]);
-    let events = read_csv(&out.path().join("events.csv"));
+    let events = read_csv(&out.path().join("events-scaling.csv"));
 
     let decisions: Vec<(String, String, String, String, String)> = events
         .iter()
-        .filter(|e| e["event"] != "task")
         .map(|e| {
             (
                 e["time_s"].clone(),
@@ -38,9 +37,9 @@ fn the_step_load_timeline_matches_the_hand_derivation() {
 
     // Task 5, launched at 14:00: PENDING at once (no provisioning delay), RUNNING after the
     // 30 s startup, stopped by the scale-in at 29:00 after the 30 s stop timeout.
-    let task5: Vec<(String, String)> = events
+    let task5: Vec<(String, String)> = read_csv(&out.path().join("events-tasks.csv"))
         .iter()
-        .filter(|e| e["event"] == "task" && e["task"] == "5")
+        .filter(|e| e["task"] == "5")
         .map(|e| (e["time_s"].clone(), e["to_state"].clone()))
         .collect();
     let expected: Vec<(String, String)> =
@@ -77,10 +76,10 @@ fn the_desired_count_column_follows_the_decisions_minute_by_minute() {
     assert_eq!(desired_at(39), 4);
     // CPU of minute 13 ([13:00, 14:00)) is 73.33 %, of minute 14 53.33 %, then 48 % until the
     // scale-in, then 60 %.
-    assert_eq!(series[13]["cpu_utilization_mean"], "73.333");
-    assert_eq!(series[14]["cpu_utilization_mean"], "53.333");
-    assert_eq!(series[20]["cpu_utilization_mean"], "48.000");
-    assert_eq!(series[30]["cpu_utilization_mean"], "60.000");
+    assert_eq!(series[13]["cpu_utilization_mean_pct"], "73.333");
+    assert_eq!(series[14]["cpu_utilization_mean_pct"], "53.333");
+    assert_eq!(series[20]["cpu_utilization_mean_pct"], "48.000");
+    assert_eq!(series[30]["cpu_utilization_mean_pct"], "60.000");
 }
 
 /// The SPEC RG elasticity metrics of the step load, by hand. One task takes 100 × 60 % = 60

@@ -7,7 +7,7 @@ use super::{close, ecsim, read_csv, root, rounded_close, run_ok, stderr, summary
 fn offered(dir: &Path) -> Vec<String> {
     read_csv(&dir.join("timeseries.csv"))
         .into_iter()
-        .filter(|r| r["service"] == "web" && r["provider"].is_empty())
+        .filter(|r| r["service"] == "web")
         .map(|r| r["offered_requests"].clone())
         .collect()
 }

@@ -1,12 +1,14 @@
-//! A run's output folder read back for its charts: `summary.json`, `run.json`,
-//! `timeseries.csv` and the scaling decisions of `events.csv`. Charts are drawn from the files
-//! alone, so `ecsim plot` can draw them again for any run, old or new.
+//! A run's output folder read back for its charts: `summary.json`, `run.json`, the time series
+//! (`timeseries.csv`, `providers.csv`) and the events that mark them (scaling decisions, Spot
+//! interruptions). Charts are drawn from the files alone, so `ecsim plot` can draw them again
+//! for any run.
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use super::{CHARTED_SERVICES, ChartError};
 use crate::report::Summary;
+use crate::report::csv_out;
 
 /// One interval of a service's time series.
 #[derive(Clone, Debug, Default)]
@@ -195,8 +197,13 @@ impl RunData {
             fargate: FargateCost::default(),
             moments: Moments::default(),
         };
-        data.read_series(&dir.join("timeseries.csv"))?;
-        data.read_events(&dir.join("events.csv"))?;
+        data.read_series(&dir.join(csv_out::SERIES))?;
+        data.read_scaling_events(&dir.join(csv_out::SCALING_EVENTS))?;
+        data.read_task_events(&dir.join(csv_out::TASK_EVENTS))?;
+        if !data.providers.is_empty() {
+            data.read_providers(&dir.join(csv_out::PROVIDER_SERIES))?;
+            data.read_instance_events(&dir.join(csv_out::INSTANCE_EVENTS))?;
+        }
         Ok(data)
     }
 
@@ -243,70 +250,71 @@ fn number(record: &csv::ByteRecord, column: usize) -> Option<f64> {
     record.get(column).filter(|f| !f.is_empty()).and_then(|f| std::str::from_utf8(f).ok()?.parse().ok())
 }
 
-/// What a row of `timeseries.csv` is about.
-#[derive(Clone, Copy)]
-enum Subject {
-    /// A service: whether it runs on Fargate, and its place among the charted services.
-    Service { fargate: bool, charted: Option<usize> },
-    /// An Auto Scaling group.
-    Group(usize),
+/// A CSV file opened for reading, with its header.
+fn open(path: &Path) -> Result<(csv::Reader<std::fs::File>, Header), ChartError> {
+    let mut reader = csv::Reader::from_path(path).map_err(|e| ChartError::read(path, e))?;
+    let header = Header(reader.headers().map_err(|e| ChartError::read(path, e))?.clone());
+    Ok((reader, header))
+}
+
+/// The columns `names` of `header`, or the first one missing.
+fn columns<const N: usize>(path: &Path, header: &Header, names: [&str; N]) -> Result<[usize; N], ChartError> {
+    let mut found = [0; N];
+    for (slot, name) in found.iter_mut().zip(names) {
+        *slot = header.index(name).map_err(|e| ChartError::read(path, e))?;
+    }
+    Ok(found)
 }
 
 impl RunData {
     fn read_series(&mut self, path: &Path) -> Result<(), ChartError> {
-        let fail = |e: String| ChartError::read(path, e);
-        let mut reader = csv::Reader::from_path(path).map_err(|e| ChartError::read(path, e))?;
-        let header = Header(reader.headers().map_err(|e| ChartError::read(path, e))?.clone());
-        let column = |name: &str| header.index(name).map_err(fail);
-        let [time, service, provider, offered_rps, served, unserved, running, pending, desired, cpu, cost, cumulative] =
+        let (mut reader, header) = open(path)?;
+        let [
+            time,
+            service,
+            offered_rps,
+            served,
+            unserved,
+            running,
+            pending,
+            desired,
+            cpu,
+            cost,
+            cumulative,
+            spot_running,
+            spot_cost,
+            spot_cumulative,
+        ] = columns(
+            path,
+            &header,
             [
                 "time_s",
                 "service",
-                "provider",
                 "offered_rps",
                 "served_requests",
                 "unserved_requests",
                 "tasks_running_mean",
                 "tasks_pending_max",
                 "desired_count",
-                "cpu_utilization_mean",
-                "cost_usd",
-                "cumulative_cost_usd",
-            ]
-            .map(column);
-        let [p_pending, p_active, p_draining, idle] =
-            ["instances_pending_max", "instances_active_max", "instances_draining_max", "idle_cost_usd"].map(column);
-        let (time, service, provider, offered_rps, served, unserved, running, pending, desired, cpu, cost, cumulative) = (
-            time?,
-            service?,
-            provider?,
-            offered_rps?,
-            served?,
-            unserved?,
-            running?,
-            pending?,
-            desired?,
-            cpu?,
-            cost?,
-            cumulative?,
-        );
-        let (p_pending, p_active, p_draining, idle) = (p_pending?, p_active?, p_draining?, idle?);
-
-        let mut services: HashMap<&[u8], Subject> = HashMap::new();
+                "cpu_utilization_mean_pct",
+                "allocated_cost_usd",
+                "cumulative_allocated_cost_usd",
+                "fargate_spot_tasks_running_mean",
+                "fargate_spot_cost_usd",
+                "cumulative_fargate_spot_cost_usd",
+            ],
+        )?;
+        // Per service: whether it runs on Fargate, whether on Fargate Spot, its place among
+        // the charted services.
+        let mut services: HashMap<&[u8], (bool, bool, Option<usize>)> = HashMap::new();
         for line in &self.summary.services {
             let charted = self.services.iter().position(|s| s.name == line.service);
             let fargate = line.capacity.starts_with("FARGATE");
+            let spot = line.capacity.contains("FARGATE_SPOT");
             self.fargate.on_demand |= fargate && line.capacity != "FARGATE_SPOT";
-            self.fargate.spot |= line.capacity.contains("FARGATE_SPOT");
-            services.insert(line.service.as_bytes(), Subject::Service { fargate, charted });
+            self.fargate.spot |= spot;
+            services.insert(line.service.as_bytes(), (fargate, spot, charted));
         }
-        let groups: HashMap<&[u8], Subject> = self
-            .summary
-            .providers
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.provider.as_bytes(), Subject::Group(i)))
-            .collect();
         let mut unserved_kept: Vec<(f64, Unserved)> = Vec::new();
         let mut interval_time: Vec<u8> = Vec::new();
         let mut record = csv::ByteRecord::new();
@@ -323,136 +331,146 @@ impl RunData {
             }
             let at = self.intervals.last().map_or(0.0, |(start, _)| *start);
             let value = |c: usize| number(&record, c).unwrap_or(0.0);
-            let (name, on) = (record.get(service).unwrap_or(b""), record.get(provider).unwrap_or(b""));
-            let subject = if name.is_empty() { groups.get(on) } else { services.get(name) };
-            let Some(&subject) = subject else { continue };
-            match subject {
-                Subject::Service { fargate, charted } => {
-                    let spot_part = on == b"FARGATE_SPOT";
-                    if fargate && let Some(costs) = self.fargate.intervals.last_mut() {
-                        let (c, total) = (value(cost), value(cumulative));
-                        if spot_part {
-                            // The Spot part of the service's cost, counted On-Demand by its own row.
-                            *costs = [costs[0] - c, costs[1] - total, costs[2] + c, costs[3] + total];
-                        } else {
-                            costs[0] += c;
-                            costs[1] += total;
-                        }
-                    }
-                    // Most intervals serve everything: their zero is not parsed.
-                    let all_served = record.get(unserved).is_none_or(|u| u.iter().all(|b| matches!(b, b'0' | b'.')));
-                    let requests = if spot_part || all_served { 0.0 } else { value(unserved) };
-                    if requests > 0.5 {
-                        let moment = Unserved {
-                            service: String::from_utf8_lossy(name).into_owned(),
-                            start: at,
-                            requests,
-                            offered_rps: value(offered_rps),
-                            running_mean: value(running),
-                        };
-                        keep_largest(&mut unserved_kept, requests, moment);
-                    }
-                    let Some(i) = charted else { continue };
-                    let s = &mut self.services[i];
-                    if spot_part {
-                        if let Some(last) = s.series.last_mut() {
-                            last.spot = Some((value(running), value(cost), value(cumulative)));
-                        }
-                        continue;
-                    }
-                    if let Some(last) = s.series.last_mut() {
-                        last.end = at;
-                    }
-                    s.series.push(ServicePoint {
-                        start: at,
-                        end: self.duration_s,
-                        offered_rps: value(offered_rps),
-                        served_requests: value(served),
-                        running_mean: value(running),
-                        pending_max: value(pending),
-                        desired: value(desired),
-                        cpu: number(&record, cpu),
-                        cost_usd: value(cost),
-                        cumulative_cost_usd: value(cumulative),
-                        spot: None,
-                    });
-                }
-                Subject::Group(i) => {
-                    let p = &mut self.providers[i];
-                    if let Some(last) = p.series.last_mut() {
-                        last.end = at;
-                    }
-                    p.series.push(ProviderPoint {
-                        start: at,
-                        end: self.duration_s,
-                        desired: value(desired),
-                        pending: value(p_pending),
-                        active: value(p_active),
-                        draining: value(p_draining),
-                        cost_usd: value(cost),
-                        idle_cost_usd: value(idle),
-                        cumulative_cost_usd: value(cumulative),
-                    });
-                }
+            let name = record.get(service).unwrap_or(b"");
+            let Some(&(fargate, spot, charted)) = services.get(name) else { continue };
+            if fargate && let Some(costs) = self.fargate.intervals.last_mut() {
+                // The Spot part of the service's cost, and the rest On-Demand.
+                let (c, total, s, s_total) = (value(cost), value(cumulative), value(spot_cost), value(spot_cumulative));
+                *costs = [costs[0] + c - s, costs[1] + total - s_total, costs[2] + s, costs[3] + s_total];
             }
+            // Most intervals serve everything: their zero is not parsed.
+            let all_served = record.get(unserved).is_none_or(|u| u.iter().all(|b| matches!(b, b'0' | b'.')));
+            let requests = if all_served { 0.0 } else { value(unserved) };
+            if requests > 0.5 {
+                let moment = Unserved {
+                    service: String::from_utf8_lossy(name).into_owned(),
+                    start: at,
+                    requests,
+                    offered_rps: value(offered_rps),
+                    running_mean: value(running),
+                };
+                keep_largest(&mut unserved_kept, requests, moment);
+            }
+            let Some(i) = charted else { continue };
+            let s = &mut self.services[i];
+            if let Some(last) = s.series.last_mut() {
+                last.end = at;
+            }
+            s.series.push(ServicePoint {
+                start: at,
+                end: self.duration_s,
+                offered_rps: value(offered_rps),
+                served_requests: value(served),
+                running_mean: value(running),
+                pending_max: value(pending),
+                desired: value(desired),
+                cpu: number(&record, cpu),
+                cost_usd: value(cost),
+                cumulative_cost_usd: value(cumulative),
+                spot: spot.then(|| (value(spot_running), value(spot_cost), value(spot_cumulative))),
+            });
         }
         self.moments.unserved = unserved_kept.into_iter().map(|(_, u)| u).collect();
         Ok(())
     }
 
-    /// The decisions that changed a charted service's desired count, the largest scale-outs
-    /// of every service, and the Spot interruptions of Fargate tasks and EC2 instances.
-    fn read_events(&mut self, path: &Path) -> Result<(), ChartError> {
-        let fail = |e: String| ChartError::read(path, e);
-        let mut reader = csv::Reader::from_path(path).map_err(|e| ChartError::read(path, e))?;
-        let header = Header(reader.headers().map_err(|e| ChartError::read(path, e))?.clone());
-        let column = |name: &str| header.index(name).map_err(fail);
-        let [time, service, event, policy, before, after, metric, provider, instance, reason] = [
-            "time_s",
-            "service",
-            "event",
-            "policy",
-            "desired_before",
-            "desired_after",
-            "metric_value",
-            "provider",
-            "instance",
-            "reason",
-        ]
-        .map(column);
-        let (time, service, event, policy, before, after, metric, provider, instance, reason) =
-            (time?, service?, event?, policy?, before?, after?, metric?, provider?, instance?, reason?);
+    /// The Auto Scaling groups' series, from `providers.csv`.
+    fn read_providers(&mut self, path: &Path) -> Result<(), ChartError> {
+        let (mut reader, header) = open(path)?;
+        let [time, provider, desired, pending, active, draining, cost, cumulative, idle] = columns(
+            path,
+            &header,
+            [
+                "time_s",
+                "provider",
+                "desired_capacity",
+                "instances_pending_max",
+                "instances_active_max",
+                "instances_draining_max",
+                "cost_usd",
+                "cumulative_cost_usd",
+                "idle_cost_usd",
+            ],
+        )?;
+        let mut record = csv::ByteRecord::new();
+        while reader.read_byte_record(&mut record).map_err(|e| ChartError::read(path, e))? {
+            let value = |c: usize| number(&record, c).unwrap_or(0.0);
+            let name = record.get(provider).unwrap_or(b"");
+            let Some(p) = self.providers.iter_mut().find(|p| p.name.as_bytes() == name) else { continue };
+            let at = value(time);
+            if let Some(last) = p.series.last_mut() {
+                last.end = at;
+            }
+            p.series.push(ProviderPoint {
+                start: at,
+                end: self.duration_s,
+                desired: value(desired),
+                pending: value(pending),
+                active: value(active),
+                draining: value(draining),
+                cost_usd: value(cost),
+                idle_cost_usd: value(idle),
+                cumulative_cost_usd: value(cumulative),
+            });
+        }
+        Ok(())
+    }
+
+    /// The Spot interruptions of Fargate tasks, from the task events.
+    fn read_task_events(&mut self, path: &Path) -> Result<(), ChartError> {
+        let (mut reader, header) = open(path)?;
+        let [time, service, reason] = columns(path, &header, ["time_s", "service", "reason"])?;
+        let mut record = csv::ByteRecord::new();
+        while reader.read_byte_record(&mut record).map_err(|e| ChartError::read(path, e))? {
+            if record.get(reason).is_some_and(|r| r.starts_with(b"Your Spot Task")) {
+                self.moments.spot_interruptions += 1;
+                if self.moments.first_spot_interruption.is_none() {
+                    let name = String::from_utf8_lossy(record.get(service).unwrap_or(b"")).into_owned();
+                    self.moments.first_spot_interruption = Some((number(&record, time).unwrap_or(0.0), name));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The Spot interruption notices of EC2 instances, from the instance events.
+    fn read_instance_events(&mut self, path: &Path) -> Result<(), ChartError> {
+        let (mut reader, header) = open(path)?;
+        let [time, provider, instance, reason] = columns(path, &header, ["time_s", "provider", "instance", "reason"])?;
+        let mut record = csv::ByteRecord::new();
+        while reader.read_byte_record(&mut record).map_err(|e| ChartError::read(path, e))? {
+            if !record.get(reason).is_some_and(|r| r.starts_with(b"Spot interruption notice")) {
+                continue;
+            }
+            let at = number(&record, time).unwrap_or(0.0);
+            let text = |c: usize| String::from_utf8_lossy(record.get(c).unwrap_or(b"")).into_owned();
+            self.moments.instance_interruptions += 1;
+            if self.moments.first_instance_interruption.is_none() {
+                self.moments.first_instance_interruption = Some((at, text(provider), text(instance)));
+            }
+            let group = record.get(provider).unwrap_or(b"");
+            if let Some(p) = self.providers.iter_mut().find(|p| p.name.as_bytes() == group) {
+                p.interruptions.push(at);
+            }
+        }
+        Ok(())
+    }
+
+    /// The decisions that changed a charted service's desired count, and the largest
+    /// scale-outs of every service.
+    fn read_scaling_events(&mut self, path: &Path) -> Result<(), ChartError> {
+        let (mut reader, header) = open(path)?;
+        let [time, service, event, policy, before, after, metric] = columns(
+            path,
+            &header,
+            ["time_s", "service", "event", "policy", "desired_before", "desired_after", "metric_value"],
+        )?;
         let mut scale_outs: Vec<(f64, (String, Decision))> = Vec::new();
         let mut record = csv::ByteRecord::new();
         while reader.read_byte_record(&mut record).map_err(|e| ChartError::read(path, e))? {
             let kind = record.get(event).unwrap_or(b"");
             let text = |c: usize| String::from_utf8_lossy(record.get(c).unwrap_or(b"")).into_owned();
             let at = || number(&record, time).unwrap_or(0.0);
-            if kind == b"task" {
-                if record.get(reason).is_some_and(|r| r.starts_with(b"Your Spot Task")) {
-                    self.moments.spot_interruptions += 1;
-                    if self.moments.first_spot_interruption.is_none() {
-                        self.moments.first_spot_interruption = Some((at(), text(service)));
-                    }
-                }
-                continue;
-            }
-            if kind == b"instance" {
-                if record.get(reason).is_some_and(|r| r.starts_with(b"Spot interruption notice")) {
-                    self.moments.instance_interruptions += 1;
-                    if self.moments.first_instance_interruption.is_none() {
-                        self.moments.first_instance_interruption = Some((at(), text(provider), text(instance)));
-                    }
-                    let group = record.get(provider).unwrap_or(b"");
-                    if let Some(p) = self.providers.iter_mut().find(|p| p.name.as_bytes() == group) {
-                        p.interruptions.push(at());
-                    }
-                }
-                continue;
-            }
-            if kind != b"scale_out" && kind != b"scale_in" {
-                continue;
-            }
             let (Some(b), Some(a)) = (number(&record, before), number(&record, after)) else { continue };
             if a == b {
                 continue;
