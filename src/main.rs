@@ -150,10 +150,11 @@ enum Command {
     /// Compare runs side by side: cost, capacity, service, each against the first; writes
     /// comparison.csv in the current folder (or --out).
     Compare {
-        /// Output folders of runs, the first one the reference.
+        /// Output folders of runs, the first one the reference; a folder of runs (a
+        /// scenario's variants) stands for the runs inside it.
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
-        /// Where comparison.csv goes [default: .].
+        /// Where comparison.csv goes [default: the one folder of runs given, else .].
         #[arg(long)]
         out: Option<PathBuf>,
         /// Write no charts.
@@ -576,18 +577,24 @@ fn validate(files: &[PathBuf], deny_warnings: bool) -> ExitCode {
 }
 
 fn compare(dirs: &[PathBuf], out: Option<PathBuf>, charts: bool) -> ExitCode {
-    let runs = match ecsim::report::read_summaries(dirs) {
-        Ok(runs) => runs,
+    let read = ecsim::report::run_folders(dirs)
+        .and_then(|folders| ecsim::report::read_summaries(&folders).map(|runs| (folders, runs)));
+    let (folders, runs) = match read {
+        Ok(read) => read,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(INPUT_ERROR);
         }
     };
     let comparison = ecsim::report::Comparison::new(&runs);
-    let out = out.unwrap_or_else(|| PathBuf::from("."));
+    // The parent folder of the runs compared, when one was given, else here.
+    let parent = match dirs {
+        [dir] if !dir.join("summary.json").exists() => dir.clone(),
+        _ => PathBuf::from("."),
+    };
+    let out = out.unwrap_or(parent);
     print!("{}", comparison.table());
-    let labelled: Vec<(String, PathBuf)> =
-        runs.iter().map(|(label, _)| label.clone()).zip(dirs.iter().cloned()).collect();
+    let labelled: Vec<(String, PathBuf)> = runs.iter().map(|(label, _)| label.clone()).zip(folders).collect();
     match ecsim::report::write_comparison(&out, &comparison, &labelled, charts) {
         Ok(()) => {
             println!("comparison: {}", out.join("comparison.csv").display());

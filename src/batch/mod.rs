@@ -92,7 +92,8 @@ impl Batch {
     }
 
     /// For each scenario with variants whose runs all succeeded: its folder, the runs side by
-    /// side (labelled `base` and by variant) and each run's label and folder.
+    /// side (labelled as `ecsim compare` labels them: `base` and by variant) and each run's
+    /// label and folder.
     #[allow(clippy::type_complexity)]
     pub fn comparisons(
         &self,
@@ -101,23 +102,15 @@ impl Batch {
         self.groups
             .iter()
             .filter_map(|(folder, jobs)| {
-                let runs: Option<Vec<(String, Summary)>> = jobs
+                let runs: Vec<(&Summary, &PathBuf)> = jobs
                     .clone()
-                    .map(|j| {
-                        let label = self.jobs[j].scenario.variant.clone().unwrap_or_else(|| "base".to_owned());
-                        results[j].as_ref().ok().map(|summary| (label, summary.clone()))
-                    })
-                    .collect();
-                let dirs = jobs
-                    .clone()
-                    .map(|j| {
-                        (
-                            self.jobs[j].scenario.variant.clone().unwrap_or_else(|| "base".to_owned()),
-                            self.jobs[j].dir.clone(),
-                        )
-                    })
-                    .collect();
-                runs.map(|runs| (folder.clone(), Comparison::new(&runs), dirs))
+                    .map(|j| results[j].as_ref().ok().map(|summary| (summary, &self.jobs[j].dir)))
+                    .collect::<Option<_>>()?;
+                let labels = report::labels_for(&runs);
+                let summaries: Vec<(String, Summary)> =
+                    labels.iter().cloned().zip(runs.iter().map(|(s, _)| (*s).clone())).collect();
+                let dirs = labels.into_iter().zip(runs.iter().map(|(_, d)| (*d).clone())).collect();
+                Some((folder.clone(), Comparison::new(&summaries), dirs))
             })
             .collect()
     }

@@ -80,16 +80,87 @@ pub enum CompareError {
     Parse { path: PathBuf, source: serde_json::Error },
 }
 
-/// Reads `summary.json` from each output folder, labelled by the folder's name.
+/// The run folders `dirs` name: each folder with a `summary.json`, and for a folder without
+/// one the runs inside it (a scenario's variants, or any runs side by side) in the order of
+/// its `comparison.csv` when it has one, else by name.
+pub fn run_folders(dirs: &[PathBuf]) -> Result<Vec<PathBuf>, CompareError> {
+    let mut folders = Vec::new();
+    for dir in dirs {
+        if dir.join("summary.json").exists() {
+            folders.push(dir.clone());
+            continue;
+        }
+        let listed = labels(&dir.join("comparison.csv")).ok().map(|runs| {
+            runs.into_iter().map(|(_, folder)| dir.join(folder)).filter(|f| f.join("summary.json").exists()).collect()
+        });
+        let inside: Vec<PathBuf> = match listed {
+            Some(listed) => listed,
+            None => {
+                let entries = std::fs::read_dir(dir)
+                    .map_err(|source| CompareError::Read { path: dir.join("summary.json"), source })?;
+                let mut inside: Vec<PathBuf> =
+                    entries.filter_map(|e| Some(e.ok()?.path())).filter(|p| p.join("summary.json").exists()).collect();
+                inside.sort();
+                inside
+            }
+        };
+        if inside.is_empty() {
+            return Err(CompareError::Read {
+                path: dir.join("summary.json"),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no run in it or in its subfolders"),
+            });
+        }
+        folders.extend(inside);
+    }
+    Ok(folders)
+}
+
+/// Reads `summary.json` from each run folder, each labelled as [`labels_for`] says.
 pub fn read_summaries(dirs: &[PathBuf]) -> Result<Vec<(String, Summary)>, CompareError> {
-    dirs.iter()
+    let summaries: Vec<Summary> = dirs
+        .iter()
         .map(|dir| {
             let path = dir.join("summary.json");
             let text =
                 std::fs::read_to_string(&path).map_err(|source| CompareError::Read { path: path.clone(), source })?;
-            let summary = serde_json::from_str(&text).map_err(|source| CompareError::Parse { path, source })?;
-            let label = dir.file_name().map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into_owned());
-            Ok((label, summary))
+            serde_json::from_str(&text).map_err(|source| CompareError::Parse { path, source })
+        })
+        .collect::<Result<_, _>>()?;
+    let labels = labels_for(&summaries.iter().zip(dirs).collect::<Vec<_>>());
+    Ok(labels.into_iter().zip(summaries).collect())
+}
+
+/// Each run's label: its scenario, variant (`base` without one) and seed, as far as they tell
+/// the runs apart (`fargate` among one scenario's variants, `seed 43` among its replications,
+/// `quickstart/base seed 42` among runs that differ in all three); where even all three are
+/// the same, the folder too.
+pub fn labels_for(runs: &[(&Summary, &PathBuf)]) -> Vec<String> {
+    let variant = |s: &Summary| s.variant.clone().unwrap_or_else(|| "base".to_owned());
+    let differ = |part: &dyn Fn(&Summary) -> String| runs.iter().any(|(s, _)| part(s) != part(runs[0].0));
+    let (scenarios, variants, seeds) =
+        (differ(&|s| s.scenario.clone()), differ(&variant), differ(&|s| s.seed.to_string()));
+    let label = |s: &Summary| {
+        let mut parts: Vec<String> = Vec::new();
+        match (scenarios, variants) {
+            (true, _) => parts.push(format!("{}/{}", s.scenario, variant(s))),
+            (false, true) => parts.push(variant(s)),
+            (false, false) => {}
+        }
+        if seeds {
+            parts.push(format!("seed {}", s.seed));
+        }
+        if parts.is_empty() { variant(s) } else { parts.join(" ") }
+    };
+    let labels: Vec<String> = runs.iter().map(|(s, _)| label(s)).collect();
+    labels
+        .iter()
+        .zip(runs)
+        .map(|(l, (_, dir))| {
+            if labels.iter().filter(|other| *other == l).count() > 1 {
+                format!("{l} ({})", dir.display())
+            } else {
+                l.clone()
+            }
         })
         .collect()
 }
@@ -113,13 +184,15 @@ impl Comparison {
         Comparison { rows, break_even }
     }
 
-    /// Every row, with a cost column per capacity and per service seen in any run.
-    pub fn to_csv(&self) -> csv::Result<Vec<u8>> {
+    /// Every row, with a cost column per capacity and per service seen in any run; `folders`
+    /// are the runs' folders as `comparison.csv` names them.
+    pub fn to_csv(&self, folders: &[String]) -> csv::Result<Vec<u8>> {
         let capacities = union(self.rows.iter().map(|r| &r.by_capacity));
         let services = union(self.rows.iter().map(|r| &r.by_service));
         let mut writer = csv::Writer::from_writer(Vec::new());
         let mut header: Vec<String> = [
             "run",
+            "folder",
             "total_cost_usd",
             "cost_per_month_usd",
             "difference_usd",
@@ -151,9 +224,10 @@ impl Comparison {
         header.extend(rounding::columns("cost_usd_service", &services));
         writer.write_record(&header)?;
         let optional = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
-        for r in &self.rows {
+        for (i, r) in self.rows.iter().enumerate() {
             let mut record = vec![
                 r.run.clone(),
+                folders.get(i).cloned().unwrap_or_default(),
                 r.total_cost_usd.to_string(),
                 r.cost_per_month_usd.to_string(),
                 r.difference_usd.to_string(),
@@ -194,6 +268,7 @@ impl Comparison {
         let header = [
             "run",
             "cost USD",
+            "USD/month",
             "vs first",
             "Fargate",
             "EC2 (idle)",
@@ -209,6 +284,7 @@ impl Comparison {
             rows.push(vec![
                 r.run.clone(),
                 format!("{:.2}", r.total_cost_usd),
+                format!("{:.2}", r.cost_per_month_usd),
                 match r.difference_pct {
                     Some(pct) => format!("{:+.2} ({pct:+.1} %)", r.difference_usd),
                     None => format!("{:+.2}", r.difference_usd),
@@ -250,7 +326,16 @@ pub fn write_comparison(
     charts: bool,
 ) -> Result<(), super::ReportError> {
     let shown = dir.display().to_string();
-    let csv = comparison.to_csv().map_err(|source| super::ReportError::Csv { path: shown.clone(), source })?;
+    // A run inside the comparison's folder is named relative to it, so the folders can move.
+    let folders: Vec<String> = runs
+        .iter()
+        .map(|(_, run)| {
+            let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
+            let run = absolute(run);
+            run.strip_prefix(absolute(dir)).map_or_else(|_| run.display().to_string(), |rel| rel.display().to_string())
+        })
+        .collect();
+    let csv = comparison.to_csv(&folders).map_err(|source| super::ReportError::Csv { path: shown.clone(), source })?;
     std::fs::create_dir_all(dir).map_err(|source| super::ReportError::Io { path: shown.clone(), source })?;
     super::atomic::write_file(&dir.join("comparison.csv"), &csv)
         .map_err(|source| super::ReportError::Io { path: shown, source })?;
@@ -261,10 +346,20 @@ pub fn write_comparison(
     Ok(())
 }
 
-/// The runs a `comparison.csv` names, in its order.
-pub(super) fn labels(path: &Path) -> std::io::Result<Vec<String>> {
+/// The runs a `comparison.csv` names, in its order: each one's label and folder (relative to
+/// the comparison's folder, or absolute).
+pub(super) fn labels(path: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
     let mut reader = csv::Reader::from_path(path).map_err(std::io::Error::other)?;
-    reader.records().map(|r| r.map(|r| r.get(0).unwrap_or("").to_owned()).map_err(std::io::Error::other)).collect()
+    let folder = reader.headers().map_err(std::io::Error::other)?.iter().position(|h| h == "folder");
+    reader
+        .records()
+        .map(|r| {
+            let r = r.map_err(std::io::Error::other)?;
+            let label = r.get(0).unwrap_or("").to_owned();
+            let dir = PathBuf::from(folder.and_then(|f| r.get(f)).filter(|f| !f.is_empty()).unwrap_or(&label));
+            Ok((label, dir))
+        })
+        .collect()
 }
 
 pub(super) fn row(label: &str, s: &Summary) -> ComparisonRow {

@@ -12,7 +12,7 @@ mod csv_out;
 mod explain;
 mod html;
 mod progress;
-mod rounding;
+pub(crate) mod rounding;
 mod summary;
 pub mod sweep;
 
@@ -20,7 +20,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
-pub use compare::{BreakEven, CompareError, Comparison, ComparisonRow, read_summaries, write_comparison};
+pub use compare::{
+    BreakEven, CompareError, Comparison, ComparisonRow, labels_for, read_summaries, run_folders, write_comparison,
+};
 pub use csv_out::{CsvRecorder, Outputs};
 pub use explain::{ExplainError, explain};
 pub use progress::Progress;
@@ -98,7 +100,8 @@ pub fn plot(dir: &Path) -> Result<usize, ReportError> {
     if comparison.exists() {
         let labels = compare::labels(&comparison)
             .map_err(|e| ReportError::NotResults(format!("cannot read comparison.csv: {e}")))?;
-        let runs: Vec<(String, std::path::PathBuf)> = labels.iter().map(|l| (l.clone(), dir.join(l))).collect();
+        let runs: Vec<(String, std::path::PathBuf)> =
+            labels.into_iter().map(|(label, folder)| (label, dir.join(folder))).collect();
         if let Some((label, _)) = runs.iter().find(|(_, d)| !d.join("summary.json").exists()) {
             return Err(ReportError::NotResults(format!(
                 "comparison.csv names the run {label}, whose folder is not beside it: run `ecsim compare` again with the runs' folders"

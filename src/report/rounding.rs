@@ -16,6 +16,29 @@ fn scale(places: u32) -> f64 {
     10f64.powi(places as i32)
 }
 
+/// The decimals a figure named `name` keeps: by the convention of its name.
+pub fn figure_places(name: &str) -> u32 {
+    if name.ends_with("_pct") {
+        PCT
+    } else if name.starts_with("requests_") || name.starts_with("unserved_while") {
+        REQUESTS
+    } else {
+        DOLLARS
+    }
+}
+
+/// What a figure named `name` can be: a share is within [0, 1], the jitter (supply's changes
+/// less demand's) any number, every other figure (costs, counts, percentages) at least 0.
+pub fn figure_range(name: &str) -> (f64, f64) {
+    if name.ends_with("_share") {
+        (0.0, 1.0)
+    } else if name == "jitter_per_hour" {
+        (f64::NEG_INFINITY, f64::INFINITY)
+    } else {
+        (0.0, f64::INFINITY)
+    }
+}
+
 /// `value` in whole units of `places` decimals (saturating far beyond any bill).
 fn units(value: f64, places: u32) -> i64 {
     (value * scale(places)).round() as i64

@@ -9,6 +9,7 @@ mod fidelity;
 mod first_hour;
 mod invalid_input;
 mod invariants;
+mod outputs;
 mod report;
 mod runs;
 mod scheduled_and_step;

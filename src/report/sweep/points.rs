@@ -86,17 +86,23 @@ impl Tally {
 }
 
 impl PointSummary {
-    fn fields(&self) -> Vec<String> {
+    /// The point's row, each figure rounded as its runs' figures are, and its interval kept
+    /// within what the figure can be (a share within [0, 1], a count or cost at least 0): a
+    /// t-interval around a mean near a bound can pass it.
+    fn fields(&self, columns: &Columns) -> Vec<String> {
+        use crate::report::rounding::{figure_places, figure_range, round};
         let mut fields = vec![self.point.to_string(), self.variant.clone()];
         fields.extend(self.axes.iter().cloned());
         fields.extend([self.runs.to_string(), self.failed.to_string()]);
-        for estimate in &self.estimates {
+        for (estimate, name) in self.estimates.iter().zip(&columns.figures) {
+            let (places, (low, high)) = (figure_places(name), figure_range(name));
+            let value = |v: f64| round(v, places);
             let interval = estimate.and_then(|e| e.interval);
             fields.extend([
-                optional(estimate.map(|e| e.mean)),
-                optional(estimate.and_then(|e| e.sd)),
-                optional(interval.map(|i| i.0)),
-                optional(interval.map(|i| i.1)),
+                optional(estimate.map(|e| value(e.mean))),
+                optional(estimate.and_then(|e| e.sd).map(value)),
+                optional(interval.map(|i| value(i.0.clamp(low, high)))),
+                optional(interval.map(|i| value(i.1.clamp(low, high)))),
             ]);
         }
         fields
@@ -129,11 +135,11 @@ pub fn write_points(dir: &Path, columns: &Columns, points: &[PointSummary]) -> R
     let header = csv_line(&columns.points_header());
     let mut all = header.clone();
     for point in points {
-        all.extend(csv_line(&point.fields()));
+        all.extend(csv_line(&point.fields(columns)));
     }
     let mut front = header;
     for &i in &pareto(points, columns) {
-        front.extend(csv_line(&points[i].fields()));
+        front.extend(csv_line(&points[i].fields(columns)));
     }
     write_file(&dir.join(POINTS), &all).map_err(io_error(&dir.join(POINTS)))?;
     write_file(&dir.join(PARETO), &front).map_err(io_error(&dir.join(PARETO)))
