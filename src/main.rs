@@ -311,7 +311,7 @@ fn run(files: &[PathBuf], out: Option<PathBuf>, overrides: &Overrides, settings:
             bad_input = true;
             continue;
         }
-        if let Err(dir) = batch.add(loaded, out.as_deref(), files.len() > 1) {
+        if let Err(dir) = batch.add(file, loaded, out.as_deref(), files.len() > 1) {
             let file = file.display();
             eprintln!(
                 "error: {file}: another scenario already writes to {}; give each a different `name`",
@@ -339,10 +339,18 @@ fn run(files: &[PathBuf], out: Option<PathBuf>, overrides: &Overrides, settings:
     let mut run_error = false;
     for (job, result) in batch.jobs.iter().zip(&results) {
         match result {
-            Ok(summary) if !quiet => {
-                print!("{}\n{}results: {}\n\n", summary.headline(), summary.table(all), job.dir.display())
+            Ok(summary) => {
+                if !quiet {
+                    print!("{}\n{}results: {}\n\n", summary.headline(), summary.table(all), job.dir.display());
+                }
+                let warnings = job.result_warnings(summary);
+                let of_run = |w: &String| match &job.scenario.variant {
+                    Some(v) => format!("{w} (variant {v})"),
+                    None => w.clone(),
+                };
+                bad_input |=
+                    print_warnings(&job.file, warnings.iter().map(of_run).collect::<Vec<_>>().iter(), deny_warnings);
             }
-            Ok(_) => {}
             Err(e) => {
                 eprintln!("error: {}: {e}", job.scenario.name);
                 run_error = true;

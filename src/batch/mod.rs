@@ -23,9 +23,37 @@ pub struct Job {
     pub scenario: Scenario,
     pub warnings: Vec<String>,
     pub dir: PathBuf,
+    /// The scenario file, where warnings about the results point.
+    pub file: PathBuf,
 }
 
+/// The share of a run's ticks a service may end at its `max_capacity` before the run warns
+/// that the range, not the policies, sized it.
+pub const AT_MAX_WARNING_SHARE: f64 = 0.1;
+
 impl Job {
+    /// Warnings the results give, each "line L, `key`: what" in the scenario file: a service
+    /// that ended more than [`AT_MAX_WARNING_SHARE`] of its ticks at `max_capacity`.
+    pub fn result_warnings(&self, summary: &Summary) -> Vec<String> {
+        summary
+            .services
+            .iter()
+            .zip(&self.scenario.services)
+            .filter(|(line, _)| line.at_max_capacity_tick_share > AT_MAX_WARNING_SHARE)
+            .map(|(line, config)| {
+                let key = format!("services.{}.max_capacity", config.name);
+                let at = crate::scenario::locate_key(&self.file, self.scenario.variant.as_deref(), &key);
+                format!(
+                    "{at}: {} sat at its max_capacity ({}) with the load asking for more tasks in {:.0} % of the run's ticks ({:.3} % of requests unserved); the range, not the policies, sized it: raise max_capacity if that was not meant",
+                    config.name,
+                    config.max_capacity,
+                    100.0 * line.at_max_capacity_tick_share,
+                    100.0 * line.unserved_share,
+                )
+            })
+            .collect()
+    }
+
     /// The scenario's name, and its variant's: "compare (variant fargate)".
     pub fn label(&self) -> String {
         match &self.scenario.variant {
@@ -49,7 +77,7 @@ impl Batch {
     /// `out/<name>` when it runs several, and `output/<name>` without `out`; with variants each
     /// run goes into a subfolder of it, `base` and then each variant's name. Two runs may not
     /// share a folder: the error names it.
-    pub fn add(&mut self, loaded: Loaded, out: Option<&Path>, several: bool) -> Result<(), PathBuf> {
+    pub fn add(&mut self, file: &Path, loaded: Loaded, out: Option<&Path>, several: bool) -> Result<(), PathBuf> {
         let folder = match out {
             Some(dir) if !several => dir.to_owned(),
             Some(dir) => dir.join(&loaded.scenario.name),
@@ -66,7 +94,12 @@ impl Batch {
                 return Err(dir.clone());
             }
         }
-        self.jobs.extend(runs.into_iter().map(|(scenario, warnings, dir)| Job { scenario, warnings, dir }));
+        self.jobs.extend(runs.into_iter().map(|(scenario, warnings, dir)| Job {
+            scenario,
+            warnings,
+            dir,
+            file: file.to_owned(),
+        }));
         Ok(())
     }
 

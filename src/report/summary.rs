@@ -43,6 +43,9 @@ pub struct SummaryLine {
     pub scale_outs: u32,
     pub scale_ins: u32,
     pub underprovisioned_tick_share: f64,
+    /// Ticks that ended with the desired count at the scenario's `max_capacity` while the load
+    /// demanded more tasks (at the policy's target).
+    pub at_max_capacity_tick_share: f64,
     pub placement_failures: u64,
     /// The part of `cost_usd` billed at Fargate Spot rates, and the Spot tasks AWS took back.
     pub fargate_spot_cost_usd: f64,
@@ -135,6 +138,7 @@ fn rounded(l: SummaryLine, per_month: f64, unserved_cost_per_million: Option<f64
         running_capacity_utilization_share: l.running_capacity_utilization_share.map(|v| round(v, SHARE)),
         cost_per_million_served_usd: ratio(cost_usd * 1e6, served, DOLLARS),
         underprovisioned_tick_share: round(l.underprovisioned_tick_share, SHARE),
+        at_max_capacity_tick_share: round(l.at_max_capacity_tick_share, SHARE),
         fargate_spot_cost_usd: dollars(l.fargate_spot_cost_usd),
         unserved_while_replacing_spot_tasks: round(l.unserved_while_replacing_spot_tasks, REQUESTS),
         under_provisioning_accuracy_pct: pct(l.under_provisioning_accuracy_pct),
@@ -181,6 +185,7 @@ fn line(
         scale_outs: s.scale_outs,
         scale_ins: s.scale_ins,
         underprovisioned_tick_share: ratio(s.underprovisioned_ticks as f64, s.ticks as f64).unwrap_or(0.0),
+        at_max_capacity_tick_share: ratio(s.ticks_at_max_capacity as f64, s.ticks as f64).unwrap_or(0.0),
         placement_failures: s.placement_failures,
         fargate_spot_cost_usd: s.spot_cost_usd,
         fargate_spot_interruptions: s.spot_interruptions,
@@ -286,6 +291,7 @@ impl Summary {
             total.scale_ins += s.scale_ins;
             total.ticks += s.ticks;
             total.underprovisioned_ticks += s.underprovisioned_ticks;
+            total.ticks_at_max_capacity += s.ticks_at_max_capacity;
             total.placement_failures += s.placement_failures;
             total.spot_interruptions += s.spot_interruptions;
             total.spot_replacements += s.spot_replacements;

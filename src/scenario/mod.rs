@@ -59,6 +59,23 @@ pub fn declares_sweep(path: &Path) -> bool {
     table.is_some_and(|t| t.contains_key("sweep") || t.contains_key("scenario"))
 }
 
+/// Where `key` (a dotted path such as `services.api.max_capacity`) is set for `variant` in the
+/// scenario at `file`, as a warning says it: "line 24, `services.api.max_capacity`"; a key not
+/// written is placed at the deepest table on its path that is. For warnings about a run's
+/// results, which come after the scenario was read.
+pub fn locate_key(file: &Path, variant: Option<&str>, key: &str) -> String {
+    let (Ok(text), Ok(path)) = (std::fs::read_to_string(file), KeyPath::parse(key)) else {
+        return format!("`{key}`");
+    };
+    let base = Locator::new(file, &text);
+    let locator = match variant {
+        Some(name) => base.for_variant(KeyPath::root().key("variants").key(name)),
+        None => base,
+    };
+    let problem = locator.at(&path, String::new());
+    format!("line {}, `{}`", problem.line, problem.key)
+}
+
 /// Whether `name` may name an output folder: letters, digits, '-', '_' and '.', not `.` or `..`.
 fn folder_name_ok(name: &str) -> bool {
     !name.is_empty()

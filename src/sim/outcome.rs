@@ -253,6 +253,9 @@ pub struct ServiceSummary {
     pub ticks: u64,
     /// Ticks in which some demand went unserved.
     pub underprovisioned_ticks: u64,
+    /// Ticks that ended with the desired count at the scenario's `max_capacity` while the load
+    /// demanded more tasks: the range, not the policies, set the size.
+    pub ticks_at_max_capacity: u64,
     /// Launches that found no instance (EC2 without managed scaling, or a daemon).
     pub placement_failures: u64,
     /// Fargate Spot tasks AWS took back.

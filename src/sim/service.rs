@@ -408,6 +408,12 @@ impl<'a> ServiceState<'a> {
         tick.length_ms = tick_ms;
         tick.offered = self.load_rps * (tick_ms as f64 / MS_PER_SECOND as f64);
         self.summary.ticks += 1;
+        // Held at the top of the scenario's range (not one a scheduled action set) while the
+        // load asked for more tasks.
+        let at_max = self.desired == self.max_capacity && self.max_capacity == self.config.max_capacity;
+        if at_max && self.demand > self.max_capacity && !self.config.is_daemon() {
+            self.summary.ticks_at_max_capacity += 1;
+        }
         // What the tick left unserved, beyond floating-point noise.
         let unserved = tick.offered - tick.served;
         let short = unserved > 1e-9 * tick.offered;

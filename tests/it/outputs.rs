@@ -321,3 +321,53 @@ min_capacity = 5
     let at_9 = explain("9m");
     assert!(at_9.contains("3 task(s) RUNNING, 0 starting") && at_9.contains("desired count 3."), "{at_9}");
 }
+
+/// 800 requests/s at 100 per task and a 60 % CPU target need 14 tasks; `max_capacity = 4`
+/// holds the service at 4 from the first scale-out on: after the run a warning points at the
+/// line of `max_capacity`, and `--deny-warnings` makes it an error (exit 2, the files written).
+/// With room to 20 there is no warning.
+#[test]
+fn a_service_held_at_its_max_capacity_is_warned_after_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = |max: u32| {
+        format!(
+            r#"version = 1
+name = "capped"
+duration = "2h"
+[loads.busy]
+shape = "constant"
+value = 800.0
+[services.api]
+load = "busy"
+cpu = 512
+memory = 1024
+requests_per_task = 100.0
+desired_count = 2
+min_capacity = 2
+max_capacity = {max}
+[[services.api.target_tracking]]
+metric = "cpu"
+target_value = 60.0
+"#
+        )
+    };
+    let capped = write(dir.path(), "capped.toml", &text(4));
+    let out = dir.path().join("out");
+    let output = ecsim(&["run", capped.to_str().unwrap(), "--out", out.to_str().unwrap(), "--no-charts"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let warnings: Vec<String> =
+        stderr(&output).lines().filter(|l| l.starts_with("warning")).map(String::from).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("capped.toml: line 14, `services.api.max_capacity`: api sat at its max_capacity (4)"),
+        "{}",
+        warnings[0]
+    );
+    let output = ecsim(&["run", capped.to_str().unwrap(), "--out", out.to_str().unwrap(), "--deny-warnings"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(out.join("summary.json").exists());
+
+    let roomy = write(dir.path(), "roomy.toml", &text(20));
+    let output = ecsim(&["run", roomy.to_str().unwrap(), "--out", out.to_str().unwrap(), "--no-charts"]);
+    assert!(output.status.success() && !stderr(&output).contains("warning"), "{}", stderr(&output));
+}
