@@ -182,6 +182,7 @@ pub enum ShapeFile {
         #[serde(rename = "loop")]
         looped: Option<bool>,
         gaps: Option<String>,
+        unit: Option<String>,
         noise: Option<NoiseFile>,
     },
     Sum {

@@ -127,3 +127,39 @@ fn fargate_spot_without_its_table_runs_uninterrupted_and_says_so() {
     let expected = 2.0 * 0.31245 * (0.5 * 0.04048 + 0.004445);
     assert!(super::close(s["total"]["cost_usd"].as_f64().unwrap(), expected, 1e-9), "{}", s["total"]["cost_usd"]);
 }
+
+/// A trace's `requests` column counts each bucket's requests (`unit = "per_bucket"`, the
+/// default), or is a rate (`unit = "per_second"`), the rows of one bucket averaged. Two
+/// one-minute buckets of 600 and 1200 requests are 10 and 20 requests/s; the same load as
+/// rates, two rows a minute (8 and 12, then 20 and 20), averages to 10 and 20: both offer
+/// 600 + 1200 = 1800 requests in the two minutes.
+#[test]
+fn a_trace_gives_requests_per_bucket_or_per_second() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "counts.csv", "timestamp_seconds,requests\n1000,600\n1060,1200\n");
+    write(dir.path(), "rates.csv", "timestamp_seconds,requests\n1000,8\n1030,12\n1060,20\n1090,20\n");
+    let offered = |name: &str, trace: &str| {
+        let text = format!(
+            "version = 1\nname = \"{name}\"\nduration = \"2m\"\n[loads.api]\nshape = \"trace\"\nbucket = \"1m\"\n{trace}\n{SERVICE}"
+        );
+        let file = write(dir.path(), &format!("{name}.toml"), &text);
+        let out = dir.path().join(name);
+        run_ok(&file, &out, &["--no-charts"]);
+        summary(&out)["total"]["requests_offered"].as_f64().unwrap()
+    };
+    assert_eq!(offered("default", "file = \"counts.csv\""), 1800.0);
+    assert_eq!(offered("counts", "file = \"counts.csv\"\nunit = \"per_bucket\""), 1800.0);
+    assert_eq!(offered("rates", "file = \"rates.csv\"\nunit = \"per_second\""), 1800.0);
+    // Any other unit is refused at its line.
+    let text = "version = 1\nname = \"bad\"\nduration = \"2m\"\n[loads.api]\nshape = \"trace\"\nbucket = \"1m\"\nfile = \"counts.csv\"\nunit = \"per_minute\"\n";
+    let file = write(dir.path(), "bad.toml", &format!("{text}{SERVICE}"));
+    let output = ecsim(&["validate", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let text = stderr(&output);
+    assert!(
+        text.contains(
+            "bad.toml:8:8: `loads.api.unit`: found \"per_minute\"; expected one of \"per_bucket\", \"per_second\""
+        ),
+        "{text}"
+    );
+}

@@ -8,7 +8,7 @@ mod scaling;
 use std::path::{Path, PathBuf};
 
 use super::Overrides;
-use super::data::{DataCache, GapRule, read_catalog, read_fargate_rates, read_spot_history, read_trace};
+use super::data::{DataCache, GapRule, TraceUnit, read_catalog, read_fargate_rates, read_spot_history, read_trace};
 use super::error::{KeyPath, Locator, Problem};
 use super::file::{
     AlarmFile, CapacityProviderFile, DelayFile, DistributionFile, FargateSpotFile, LoadBalancerFile,
