@@ -163,3 +163,25 @@ fn a_trace_gives_requests_per_bucket_or_per_second() {
         "{text}"
     );
 }
+
+/// A service with a load and no `requests_per_task` is refused where the key belongs (the
+/// service's table), and the error says how to estimate the figure.
+#[test]
+fn a_missing_requests_per_task_says_how_to_estimate_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let service = SERVICE.replace("requests_per_task = 100.0\n", "");
+    let text = format!(
+        "version = 1\nname = \"r\"\nduration = \"1h\"\n[loads.api]\nshape = \"constant\"\nvalue = 100.0\n{service}"
+    );
+    let file = write(dir.path(), "r.toml", &text);
+    let output = ecsim(&["validate", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let text = stderr(&output);
+    // Line 7 is `[services.api]`, the table the key is missing from.
+    let at = format!(
+        "{}:7:1: `services.api.requests_per_task`: a service with a load needs `requests_per_task`: the requests per second one task serves at 100 % of its CPU. Estimate it from a load test of one task, or from CloudWatch at a busy hour as (RequestCount per second ÷ RunningTaskCount) ÷ (CPUUtilization / 100)",
+        file.display()
+    );
+    assert!(text.contains(&at), "{text}");
+    assert!(text.contains("600 requests/s on 4 tasks at 50 % CPU gives (600 ÷ 4) ÷ 0.5 = 300"), "{text}");
+}

@@ -36,6 +36,12 @@ use crate::scaling::{
     TargetTracking, check_steps, fire_times,
 };
 
+/// The error for a service with a load and no `requests_per_task`, with how to estimate it.
+/// CPUUtilization is the service's AWS/ECS metric, the CPU used over the CPU of its tasks
+/// (reference §9); RequestCount the load balancer's (AWS/ApplicationELB, a minute's Sum, so ÷ 60
+/// for a rate) and RunningTaskCount Container Insights' (neither is in the reference).
+const REQUESTS_PER_TASK_MISSING: &str = "a service with a load needs `requests_per_task`: the requests per second one task serves at 100 % of its CPU. Estimate it from a load test of one task, or from CloudWatch at a busy hour as (RequestCount per second ÷ RunningTaskCount) ÷ (CPUUtilization / 100): e.g. 600 requests/s on 4 tasks at 50 % CPU gives (600 ÷ 4) ÷ 0.5 = 300";
+
 /// Default wall-clock start: a Monday, midnight UTC.
 const DEFAULT_START: &str = "2026-01-05T00:00:00Z";
 /// Default image-pull-to-RUNNING time. AWS does not document typical state durations
@@ -401,7 +407,7 @@ impl<'a, 'l> Translator<'a, 'l> {
             (Some(r), _) if r.is_finite() && r > 0.0 => Some(r),
             (None, None) => Some(0.0),
             (None, Some(_)) => {
-                self.fail(path, "a service with a load needs `requests_per_task`, the requests per second one task serves at 100 % of its CPU");
+                self.fail(&path.key("requests_per_task"), REQUESTS_PER_TASK_MISSING);
                 None
             }
             (Some(r), _) => {
