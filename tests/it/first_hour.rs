@@ -185,3 +185,127 @@ fn a_missing_requests_per_task_says_how_to_estimate_it() {
     assert!(text.contains(&at), "{text}");
     assert!(text.contains("600 requests/s on 4 tasks at 50 % CPU gives (600 ÷ 4) ÷ 0.5 = 300"), "{text}");
 }
+
+/// The 1-based line of the first line of `text` that starts with `start`.
+fn line_of(text: &str, start: &str) -> usize {
+    text.lines().position(|l| l.starts_with(start)).unwrap() + 1
+}
+
+/// `ecsim validate` on `text`, passing with warnings; then with `--deny-warnings`, refused.
+/// Returns standard error of the first.
+fn warned(dir: &std::path::Path, name: &str, text: &str) -> (std::path::PathBuf, String) {
+    let file = write(dir, name, text);
+    let output = ecsim(&["validate", file.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let denied = ecsim(&["validate", file.to_str().unwrap(), "--deny-warnings"]);
+    assert_eq!(denied.status.code(), Some(2));
+    assert!(stderr(&denied).contains("error (--deny-warnings)"), "{}", stderr(&denied));
+    (file, stderr(&output))
+}
+
+/// A floor of 20 tasks where the load's peak, 900 requests/s, needs 900 ÷ (100 × 60 %) = 15 at
+/// the 60 % CPU target; and a scale-in cooldown of 1 minute for tasks that take 2 to start.
+/// Each is warned once at its line, though the variant repeats the base's settings.
+#[test]
+fn a_floor_above_the_peak_and_a_scale_in_quicker_than_start_up_are_warned_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "version = 1\nname = \"w\"\nduration = \"1h\"\n\
+        [loads.api]\nshape = \"step\"\nsteps = [{ at = \"0s\", value = 300.0 }, { at = \"30m\", value = 900.0 }]\n\
+        [services.api]\nload = \"api\"\ncpu = 512\nmemory = 1024\nrequests_per_task = 100.0\n\
+        desired_count = 20\nmin_capacity = 20\nmax_capacity = 40\nstartup = \"2m\"\n\
+        [[services.api.target_tracking]]\nmetric = \"cpu\"\ntarget_value = 60.0\nscale_in_cooldown = \"1m\"\n\
+        [variants.bigger.services.api]\nmax_capacity = 50\n";
+    let (_, printed) = warned(dir.path(), "w.toml", text);
+    let floor = format!(
+        "line {}, `services.api.min_capacity`: min_capacity 20 keeps at least 20 tasks, but the load's peak (900 req/s) needs 15 at the 60 % CPU target",
+        line_of(text, "min_capacity")
+    );
+    assert_eq!(printed.matches(&floor).count(), 1, "{printed}");
+    let cooldown = format!(
+        "line {}, `services.api.target_tracking[0].scale_in_cooldown`: scale_in_cooldown 1m is shorter than a task's start-up (2m, the median of `startup`)",
+        line_of(text, "scale_in_cooldown")
+    );
+    assert_eq!(printed.matches(&cooldown).count(), 1, "{printed}");
+    assert_eq!(printed.matches("warning").count(), 2, "{printed}");
+    // At a floor of 15, what the peak needs, and a cooldown as long as the start-up: nothing.
+    let fine = text.replace("= 20\n", "= 15\n").replace("\"1m\"", "\"2m\"");
+    let output = ecsim(&["validate", write(dir.path(), "fine.toml", &fine).to_str().unwrap(), "--deny-warnings"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("warning"), "{}", stderr(&output));
+}
+
+/// A 10-minute tick: a policy can act once a tick, so its 2-minute scale-out cooldown (given)
+/// and 5-minute scale-in cooldown (the default) last a tick. The first is warned at the
+/// cooldown, the second, which the file leaves out, at the tick; a step policy's cooldown too.
+#[test]
+fn a_tick_longer_than_a_cooldown_is_warned_where_it_is_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "version = 1\nname = \"t\"\nduration = \"1h\"\ntick = \"10m\"\n\
+        [loads.api]\nshape = \"constant\"\nvalue = 100.0\n\
+        [services.api]\nload = \"api\"\ncpu = 512\nmemory = 1024\nrequests_per_task = 100.0\n\
+        desired_count = 2\nmin_capacity = 1\nmax_capacity = 10\n\
+        [[services.api.target_tracking]]\nmetric = \"cpu\"\ntarget_value = 60.0\nscale_out_cooldown = \"2m\"\n\
+        [[services.api.step_scaling]]\nadjustment_type = \"ChangeInCapacity\"\ncooldown = \"3m\"\n\
+        step_adjustments = [{ metric_interval_lower_bound = 0.0, scaling_adjustment = 1 }]\n\
+        alarm = { metric = \"cpu\", evaluation_periods = 1, comparison_operator = \"GreaterThanThreshold\", threshold = 80.0 }\n";
+    let (_, printed) = warned(dir.path(), "t.toml", text);
+    for (line, key, policy, cooldown) in [
+        (
+            line_of(text, "scale_out_cooldown"),
+            "services.api.target_tracking[0].scale_out_cooldown",
+            "target_tracking[0]",
+            "scale_out_cooldown of services.api.target_tracking[0] (2m)",
+        ),
+        (
+            line_of(text, "tick"),
+            "tick",
+            "target_tracking[0]",
+            "scale_in_cooldown of services.api.target_tracking[0] (5m, the default)",
+        ),
+        (
+            line_of(text, "cooldown"),
+            "services.api.step_scaling[0].cooldown",
+            "step_scaling[0]",
+            "cooldown of services.api.step_scaling[0] (3m)",
+        ),
+    ] {
+        let expected = format!(
+            "line {line}, `{key}`: the tick (10m) is longer than the {cooldown}: policies are evaluated once a tick"
+        );
+        assert_eq!(printed.matches(&expected).count(), 1, "{policy}: {printed}");
+    }
+    assert_eq!(printed.matches("warning").count(), 3, "{printed}");
+}
+
+/// Spot at Spot's price but never interrupted: Fargate Spot with 0 interruptions per task-hour
+/// and no storm, and an Auto Scaling group's Spot instances at 0 per hour. Each is warned at
+/// its rate; a storm that interrupts is enough for Fargate Spot.
+#[test]
+fn spot_that_is_never_interrupted_is_warned() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "version = 1\nname = \"s\"\nduration = \"1h\"\n\
+        [loads.api]\nshape = \"constant\"\nvalue = 100.0\n\
+        [fargate_spot]\ninterruptions_per_task_hour = 0.0\n\
+        [capacity_providers.group]\ninstance_types = [\"m5.large\"]\nmin_size = 1\nmax_size = 1\n\
+        spot = { price = 0.4, interruptions_per_hour = 0.0 }\n\
+        [services.api]\nload = \"api\"\ncapacity_provider_strategy = [{ capacity_provider = \"FARGATE_SPOT\" }]\n\
+        cpu = 512\nmemory = 1024\nrequests_per_task = 100.0\ndesired_count = 2\nmin_capacity = 2\nmax_capacity = 2\n";
+    let (_, printed) = warned(dir.path(), "s.toml", text);
+    let fargate = format!(
+        "line {}, `fargate_spot.interruptions_per_task_hour`: 0 interruptions per task-hour and no storm interrupts: the FARGATE_SPOT tasks of api are never taken back, so the run shows Spot's price without its interruptions",
+        line_of(text, "interruptions_per_task_hour")
+    );
+    assert_eq!(printed.matches(&fargate).count(), 1, "{printed}");
+    let group = format!(
+        "line {}, `capacity_providers.group.spot.interruptions_per_hour`: 0 interruptions per instance-hour: this group's Spot instances are never interrupted, so the run shows Spot's price without its interruptions",
+        line_of(text, "spot =")
+    );
+    assert_eq!(printed.matches(&group).count(), 1, "{printed}");
+    assert_eq!(printed.matches("warning").count(), 2, "{printed}");
+    let stormy = text.replace(
+        "interruptions_per_task_hour = 0.0\n",
+        "interruptions_per_task_hour = 0.0\nstorms = [{ start = \"10m\", length = \"10m\", interruptions_per_task_hour = 1.0 }]\n",
+    );
+    let output = ecsim(&["validate", write(dir.path(), "stormy.toml", &stormy).to_str().unwrap()]);
+    assert!(!stderr(&output).contains("fargate_spot"), "{}", stderr(&output));
+}

@@ -1,6 +1,7 @@
 //! Checks a parsed scenario file and turns it into the model's [`Scenario`], collecting
 //! every problem with the key path it belongs to.
 
+mod advice;
 mod capacity;
 mod loads;
 mod scaling;
@@ -81,11 +82,19 @@ pub(super) struct Translator<'a, 'l> {
     data: &'a DataCache,
     problems: Vec<Problem>,
     warnings: Vec<String>,
+    /// Whether to work out the warnings of `advice` (a sweep's run, built again from a point
+    /// already checked, does without).
+    advise: bool,
 }
 
 impl<'a, 'l> Translator<'a, 'l> {
     pub(super) fn new(locator: &'a Locator<'l>, base_dir: &'a Path, data: &'a DataCache) -> Self {
-        Translator { locator, base_dir, data, problems: Vec::new(), warnings: Vec::new() }
+        Translator { locator, base_dir, data, problems: Vec::new(), warnings: Vec::new(), advise: true }
+    }
+
+    /// A translator that leaves out the warnings that take work to find (a load's peak).
+    pub(super) fn without_advice(self) -> Self {
+        Translator { advise: false, ..self }
     }
 
     fn fail(&mut self, path: &KeyPath, message: impl Into<String>) {
@@ -272,7 +281,7 @@ impl<'a, 'l> Translator<'a, 'l> {
             return Err(self.problems);
         }
         let scenario = Scenario {
-            name: file.name,
+            name: file.name.clone(),
             variant: None,
             start_unix_ms: start_unix_ms.expect("checked"),
             duration_ms: duration_ms.expect("checked"),
@@ -286,6 +295,9 @@ impl<'a, 'l> Translator<'a, 'l> {
             providers: providers.into_iter().map(|p| p.expect("checked")).collect(),
             fargate_spot: fargate_spot.map(|(_, spot)| spot).unwrap_or_default(),
         };
+        if self.advise {
+            self.advise(&file, &scenario);
+        }
         Ok((scenario, self.warnings))
     }
 
