@@ -128,6 +128,9 @@ enum Command {
         #[arg(long)]
         deny_warnings: bool,
     },
+    /// Print the JSON Schema of scenario and sweep files, for editors: save it and point a TOML
+    /// language server at it (README.md says how).
+    Schema,
     /// Tell why a service's capacity was what it was at one moment of a run.
     Explain {
         /// A run's output folder.
@@ -246,6 +249,10 @@ fn main() -> ExitCode {
         Command::Validate { files, deny_warnings } => validate(&files, deny_warnings),
         Command::Compare { dirs, out, no_charts } => compare(&dirs, out, !no_charts),
         Command::Plot { dirs } => plot(&dirs),
+        Command::Schema => {
+            println!("{:#}", scenario::json_schema());
+            ExitCode::SUCCESS
+        }
         Command::Explain { dir, service, at } => match ecsim::report::explain(&dir, &service, &at) {
             Ok(story) => {
                 print!("{story}");

@@ -52,6 +52,16 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Loaded, ScenarioError>
     parse(path, &text, base_dir, overrides)
 }
 
+/// The JSON Schema of the files `ecsim` reads, a scenario or a sweep file, generated from the
+/// types that read them: for editors (a TOML language server such as taplo completes keys and
+/// flags unknown ones with it). Draft 7, which editors' JSON Schema support reads widely. It
+/// knows the keys and their types; the values' checks (durations, ranges, combinations) are
+/// `ecsim validate`'s.
+pub fn json_schema() -> serde_json::Value {
+    let generator = schemars::generate::SchemaSettings::draft07().into_generator();
+    generator.into_root_schema_for::<file::AnyFile>().to_value()
+}
+
 /// Whether the file at `path` declares a sweep: a `[sweep]` table, or a sweep file's
 /// `scenario` key. A file that cannot be read or parsed does not (loading it says why).
 pub fn declares_sweep(path: &Path) -> bool {

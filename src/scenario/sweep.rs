@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use super::data::DataCache;
 use super::error::{KeyPath, Locator, Pinned, Problem, ScenarioError, Segment};
+use super::file::{AxisFile, SweepFile};
 use super::{Overrides, file, merge, read, translate, variant_path, variant_table};
 use crate::config::Scenario;
 use crate::engine::{replication_seed, stable_hash};
@@ -26,27 +27,6 @@ const MAX_VALUES: usize = 10_000;
 const MAX_REPLICATIONS: i64 = 10_000;
 /// Keys an axis may not set: they name the scenario or its parts, or replications vary them.
 const FIXED_KEYS: [&str; 5] = ["version", "name", "seed", "variants", "sweep"];
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SweepFile {
-    replications: Option<i64>,
-    #[serde(default)]
-    axes: Vec<AxisFile>,
-    #[serde(default)]
-    zip: Vec<Vec<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AxisFile {
-    key: String,
-    values: Option<Vec<toml::Value>>,
-    from: Option<toml::Value>,
-    to: Option<toml::Value>,
-    step: Option<toml::Value>,
-    labels: Option<Vec<String>>,
-}
 
 /// What `ecsim sweep` reads at the top of its file: a scenario's own keys, or a sweep file's
 /// `scenario`, `name` and `[sweep]`.

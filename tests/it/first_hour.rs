@@ -60,17 +60,7 @@ fn diurnal_loads_take_mean_and_peak_or_min_and_max() {
 /// run says where before it starts.
 #[test]
 fn bundled_scenarios_are_named_as_their_files_and_the_folder_is_said_first() {
-    let mut files = Vec::new();
-    for dir in ["scenarios", "scenarios/bench"] {
-        for entry in std::fs::read_dir(super::root().join(dir)).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "toml") {
-                files.push(path);
-            }
-        }
-    }
-    assert!(files.len() > 15);
-    for path in files {
+    for path in bundled_files() {
         let table: toml::Table = std::fs::read_to_string(&path).unwrap().parse().unwrap();
         let stem = path.file_stem().unwrap().to_str().unwrap();
         assert_eq!(table["name"].as_str(), Some(stem), "{}", path.display());
@@ -81,6 +71,22 @@ fn bundled_scenarios_are_named_as_their_files_and_the_folder_is_said_first() {
     let output = ecsim(&["run", quickstart.to_str().unwrap(), "--out", dir.to_str().unwrap(), "--no-charts"]);
     let printed = String::from_utf8_lossy(&output.stdout);
     assert_eq!(printed.lines().next(), Some(format!("writing quickstart into {}", dir.display()).as_str()));
+}
+
+/// Every `.toml` of `scenarios/` and `scenarios/bench/`, in name order.
+fn bundled_files() -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for dir in ["scenarios", "scenarios/bench"] {
+        for entry in std::fs::read_dir(super::root().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() > 15);
+    files
 }
 
 /// A utilization target of 0.6 is legal (0.6 %) but almost surely meant 60 %: a warning with
@@ -308,4 +314,34 @@ fn spot_that_is_never_interrupted_is_warned() {
     );
     let output = ecsim(&["validate", write(dir.path(), "stormy.toml", &stormy).to_str().unwrap()]);
     assert!(!stderr(&output).contains("fargate_spot"), "{}", stderr(&output));
+}
+
+/// `ecsim schema` prints a draft-7 JSON Schema that every bundled scenario and sweep file meets
+/// (read as TOML, handed over as JSON, as an editor's TOML language server does), and that
+/// refuses a key the simulator does not know: at the top, in a service, in a policy, in a load.
+#[test]
+fn the_printed_schema_takes_every_bundled_file_and_refuses_unknown_keys() {
+    let output = ecsim(&["schema"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let schema: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let as_json = |text: &str| serde_json::to_value(toml::from_str::<toml::Value>(text).unwrap()).unwrap();
+    for path in bundled_files() {
+        let file = as_json(&std::fs::read_to_string(&path).unwrap());
+        let errors: Vec<String> = validator.iter_errors(&file).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+    }
+    let quickstart = std::fs::read_to_string(super::root().join("scenarios/quickstart.toml")).unwrap();
+    assert!(validator.is_valid(&as_json(&quickstart)));
+    for (written, misspelt) in [
+        ("duration =", "durration ="),
+        ("requests_per_task =", "request_per_task ="),
+        ("target_value =", "target_valu ="),
+        ("shape = \"diurnal\"", "shape = \"diurnal\"\npeak_hour = \"14:00\""),
+    ] {
+        assert!(quickstart.contains(written), "{written}");
+        let bad = quickstart.replacen(written, misspelt, 1);
+        assert!(!validator.is_valid(&as_json(&bad)), "{misspelt} passed");
+    }
 }
