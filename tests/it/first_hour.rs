@@ -345,3 +345,27 @@ fn the_printed_schema_takes_every_bundled_file_and_refuses_unknown_keys() {
         assert!(!validator.is_valid(&as_json(&bad)), "{misspelt} passed");
     }
 }
+
+/// `ecsim completions bash` writes a bash completion function whose first word offers every
+/// subcommand; the other shells get theirs, and a shell clap_complete does not know is refused.
+#[test]
+fn completions_offer_the_subcommands() {
+    let output = ecsim(&["completions", "bash"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let script = String::from_utf8(output.stdout).unwrap();
+    assert!(script.starts_with("_ecsim() {"), "{script}");
+    assert!(script.contains("complete -F _ecsim"), "{script}");
+    // The words offered after `ecsim`: its options and subcommands.
+    let first = script.lines().find(|l| l.contains("opts=\"") && l.contains("--version")).unwrap();
+    let offered: Vec<&str> = first.split('"').nth(1).unwrap().split_whitespace().collect();
+    for subcommand in
+        ["run", "sweep", "merge", "validate", "schema", "completions", "explain", "compare", "plot", "help"]
+    {
+        assert!(offered.contains(&subcommand), "{subcommand}: {first}");
+    }
+    for shell in ["zsh", "fish", "powershell", "elvish"] {
+        let output = ecsim(&["completions", shell]);
+        assert!(output.status.success() && output.stdout.len() > 1000, "{shell}: {}", stderr(&output));
+    }
+    assert_eq!(ecsim(&["completions", "tcsh"]).status.code(), Some(2));
+}
