@@ -10,16 +10,41 @@ use indexmap::IndexMap;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde::de::{self, MapAccess, Visitor};
+use serde_json::json;
 
-// The two kinds of file, for the schema alone: each is read by its own type.
-/// A file ecsim reads: a scenario (which may hold a [sweep]), or a sweep file naming the
-/// scenario it sweeps. scenarios/README.md gives every key with its default and meaning.
-#[derive(JsonSchema)]
-#[schemars(untagged, title = "ecsim scenario or sweep file")]
-#[allow(dead_code, reason = "a shape for the schema, never built")]
-pub enum AnyFile {
-    Scenario(Box<ScenarioFile>),
-    Sweep(SweepOnlyFile),
+/// The schema of both files `ecsim` reads (for the schema alone: each is read by its own type).
+/// A scenario's keys and a sweep file's `scenario` at the top, so that an editor offers them
+/// all; a file with `scenario` must then be a sweep file, any other a scenario. (`anyOf` would
+/// say as much, but a validator's message for it names no key; taplo completes through `$ref`,
+/// `anyOf`, `oneOf` and `allOf` and only checks `if`/`then`/`else`.)
+pub struct AnyFile;
+
+impl JsonSchema for AnyFile {
+    fn schema_name() -> Cow<'static, str> {
+        "AnyFile".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let mut schema = ScenarioFile::json_schema(generator);
+        let sweep_file = generator.subschema_for::<SweepOnlyFile>();
+        let required = schema.remove("required").unwrap_or_else(|| json!([]));
+        if let Some(properties) = schema.get_mut("properties").and_then(|p| p.as_object_mut()) {
+            let scenario = json!({
+                "description": "A sweep file's: the scenario file it sweeps, relative to this file",
+                "type": "string"
+            });
+            properties.insert("scenario".into(), scenario);
+        }
+        schema.insert("title".into(), "ecsim scenario or sweep file".into());
+        schema.insert(
+            "description".into(),
+            "A scenario (which may hold a [sweep]), or a sweep file naming the scenario it sweeps. scenarios/README.md gives every key with its default and meaning.".into(),
+        );
+        schema.insert("if".into(), json!({ "required": ["scenario"] }));
+        schema.insert("then".into(), sweep_file.to_value());
+        schema.insert("else".into(), json!({ "required": required }));
+        schema
+    }
 }
 
 // `sweep::load_sweep` reads it through `Top` and refuses other keys with a message of its own.

@@ -318,7 +318,8 @@ fn spot_that_is_never_interrupted_is_warned() {
 
 /// `ecsim schema` prints a draft-7 JSON Schema that every bundled scenario and sweep file meets
 /// (read as TOML, handed over as JSON, as an editor's TOML language server does), and that
-/// refuses a key the simulator does not know: at the top, in a service, in a policy, in a load.
+/// refuses a key the simulator does not know: at the top, in a service, in a policy, in a load,
+/// in a sweep file; outside a load's shapes the message names the key.
 #[test]
 fn the_printed_schema_takes_every_bundled_file_and_refuses_unknown_keys() {
     let output = ecsim(&["schema"]);
@@ -334,15 +335,23 @@ fn the_printed_schema_takes_every_bundled_file_and_refuses_unknown_keys() {
     }
     let quickstart = std::fs::read_to_string(super::root().join("scenarios/quickstart.toml")).unwrap();
     assert!(validator.is_valid(&as_json(&quickstart)));
-    for (written, misspelt) in [
-        ("duration =", "durration ="),
-        ("requests_per_task =", "request_per_task ="),
-        ("target_value =", "target_valu ="),
-        ("shape = \"diurnal\"", "shape = \"diurnal\"\npeak_hour = \"14:00\""),
+    let sweep = std::fs::read_to_string(super::root().join("scenarios/bench/sweep-1000.toml")).unwrap();
+    // (file, what it says, what it says instead, the key a message names)
+    for (file, written, instead, named) in [
+        (&quickstart, "duration =", "durration =", Some("durration")),
+        (&quickstart, "requests_per_task =", "request_per_task =", Some("request_per_task")),
+        (&quickstart, "target_value =", "target_valu =", Some("target_valu")),
+        (&quickstart, "shape = \"diurnal\"", "shape = \"diurnal\"\npeak_hour = \"14:00\"", None),
+        (&sweep, "replications =", "replication =", Some("replication")),
+        (&sweep, "name = \"sweep-1000\"", "name = \"sweep-1000\"\nduration = \"1h\"", Some("duration")),
     ] {
-        assert!(quickstart.contains(written), "{written}");
-        let bad = quickstart.replacen(written, misspelt, 1);
-        assert!(!validator.is_valid(&as_json(&bad)), "{misspelt} passed");
+        assert!(file.contains(written), "{written}");
+        let bad = as_json(&file.replacen(written, instead, 1));
+        assert!(!validator.is_valid(&bad), "{instead} passed");
+        let said: Vec<String> = validator.iter_errors(&bad).map(|e| e.to_string()).collect();
+        if let Some(key) = named {
+            assert!(said.iter().any(|m| m.contains(&format!("'{key}'"))), "{instead}: {said:?}");
+        }
     }
 }
 
