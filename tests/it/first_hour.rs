@@ -378,3 +378,20 @@ fn completions_offer_the_subcommands() {
     }
     assert_eq!(ecsim(&["completions", "tcsh"]).status.code(), Some(2));
 }
+
+/// A warning caused by a sweep's axis is reported at the axis's value in the sweep file,
+/// naming the key it sets: the point with a floor of 40 tasks, where quickstart's peak of
+/// 400 × 1.5 = 600 req/s needs 600 ÷ (100 × 60 %) = 10.
+#[test]
+fn a_warning_a_sweep_point_causes_is_reported_at_its_axis() {
+    let dir = tempfile::tempdir().unwrap();
+    let quickstart = std::fs::read_to_string(super::root().join("scenarios/quickstart.toml")).unwrap();
+    write(dir.path(), "quickstart.toml", &quickstart);
+    let sweep = "scenario = \"quickstart.toml\"\nname = \"floor\"\n[sweep]\n\
+        axes = [\n  { key = \"services.api.min_capacity\", values = [2, 40] },\n  { key = \"services.api.desired_count\", values = [2, 40] },\n]\n\
+        zip = [[\"services.api.min_capacity\", \"services.api.desired_count\"]]\n";
+    let (_, printed) = warned(dir.path(), "floor.toml", sweep);
+    let expected = "line 5: sweep.axes[0] = 40 at services.api.min_capacity: min_capacity 40 keeps at least 40 tasks, but the load's peak (600 req/s) needs 10 at the 60 % CPU target";
+    assert_eq!(printed.matches(expected).count(), 1, "{printed}");
+    assert_eq!(printed.matches("warning").count(), 1, "{printed}");
+}

@@ -102,9 +102,14 @@ impl<'a, 'l> Translator<'a, 'l> {
     }
 
     /// A setting that is legal but almost surely not what was meant, with its line and key.
+    /// A key a sweep's axis sets is reported at the axis, its message naming the key.
     fn warn(&mut self, path: &KeyPath, message: impl Into<String>) {
         let p = self.locator.at(path, message.into());
-        self.warnings.push(if p.line > 0 { format!("line {}, `{}`: {}", p.line, p.key, p.message) } else { p.message });
+        self.warnings.push(match (p.line, p.key.as_str()) {
+            (0, _) => p.message,
+            (line, "") => format!("line {line}: {}", p.message),
+            (line, key) => format!("line {line}, `{key}`: {}", p.message),
+        });
     }
 
     /// `text` as whole milliseconds, e.g. "45s", "1m 30s", "7d", "2w", "1 month".
