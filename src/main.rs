@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use ecsim::batch::shard::{self, Shard};
 use ecsim::batch::{Batch, sweep};
 use ecsim::report::{self, Outputs, Progress};
@@ -136,6 +136,15 @@ enum Command {
         #[arg(long)]
         deny_warnings: bool,
     },
+    /// Print the JSON Schema of scenario and sweep files, for editors: save it and point a TOML
+    /// language server at it (README.md says how).
+    Schema,
+    /// Print the shell completions of ecsim for SHELL, to be saved where the shell loads them
+    /// (README.md says where).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Tell why a service's capacity was what it was at one moment of a run.
     Explain {
         /// A run's output folder.
@@ -256,6 +265,14 @@ fn main() -> ExitCode {
         Command::Validate { files, deny_warnings } => validate(&files, deny_warnings),
         Command::Compare { dirs, out, no_charts } => compare(&dirs, out, !no_charts),
         Command::Plot { dirs } => plot(&dirs),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "ecsim", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+        Command::Schema => {
+            println!("{:#}", scenario::json_schema());
+            ExitCode::SUCCESS
+        }
         Command::Explain { dir, service, at } => match ecsim::report::explain(&dir, &service, &at) {
             Ok(story) => {
                 print!("{story}");

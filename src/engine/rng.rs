@@ -86,6 +86,18 @@ pub enum Delay {
 }
 
 impl Delay {
+    /// The typical delay, half of the draws below it: the fixed value, the middle of a
+    /// uniform, a normal's mean (truncation at zero leaves a positive mean the median), a
+    /// log-normal's median.
+    pub fn median_ms(&self) -> u64 {
+        match *self {
+            Delay::Fixed { ms } => ms,
+            Delay::Uniform { min_ms, max_ms } => min_ms + (max_ms - min_ms) / 2,
+            Delay::Normal { mean_ms, .. } => mean_ms,
+            Delay::LogNormal { median_ms, .. } => median_ms,
+        }
+    }
+
     pub fn sample(&self, rng: &mut Rng) -> u64 {
         match *self {
             Delay::Fixed { ms } => ms,

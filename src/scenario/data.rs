@@ -74,9 +74,19 @@ pub enum GapRule {
     Zero,
 }
 
-/// Reads a `timestamp_seconds,requests` trace into requests per bucket, one value per
-/// bucket from the first timestamp to the last. Timestamps inside a bucket add up.
-pub fn read_trace(file: &Path, key: &str, bucket_s: u64, gaps: GapRule) -> Result<Vec<f64>, Problem> {
+/// What a trace's `requests` column holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TraceUnit {
+    /// The requests of one bucket: the rows of a bucket add up.
+    PerBucket,
+    /// A rate in requests per second: the rows of a bucket are averaged.
+    PerSecond,
+}
+
+/// Reads a `timestamp_seconds,requests` trace into one value per bucket from the first
+/// timestamp to the last: per `unit`, the bucket's requests (rows inside a bucket add up) or
+/// its rate in requests per second (rows inside a bucket are averaged).
+pub fn read_trace(file: &Path, key: &str, bucket_s: u64, gaps: GapRule, unit: TraceUnit) -> Result<Vec<f64>, Problem> {
     let mut table = Table::open(file, key)?;
     let headers = &table.headers;
     if headers.len() < 2 || &headers[0] != "timestamp_seconds" || &headers[1] != "requests" {
@@ -107,14 +117,22 @@ pub fn read_trace(file: &Path, key: &str, bucket_s: u64, gaps: GapRule) -> Resul
     };
     let bucket = bucket_s as i64;
     let buckets = ((last - first) / bucket + 1) as usize;
-    let mut counts: Vec<Option<f64>> = vec![None; buckets];
+    // Per bucket: the sum of its rows and how many there were.
+    let mut totals: Vec<Option<(f64, u32)>> = vec![None; buckets];
     for (timestamp, requests) in rows {
-        let slot = &mut counts[((timestamp - first) / bucket) as usize];
-        *slot = Some(slot.unwrap_or(0.0) + requests);
+        let slot = &mut totals[((timestamp - first) / bucket) as usize];
+        let (sum, n) = slot.unwrap_or((0.0, 0));
+        *slot = Some((sum + requests, n + 1));
     }
     let mut held = 0.0;
-    Ok(counts
+    Ok(totals
         .into_iter()
+        .map(|total| {
+            total.map(|(sum, n)| match unit {
+                TraceUnit::PerBucket => sum,
+                TraceUnit::PerSecond => sum / f64::from(n),
+            })
+        })
         .map(|count| match (count, gaps) {
             (Some(count), _) => {
                 held = count;
@@ -311,14 +329,22 @@ mod tests {
     fn trace_fills_gaps_by_the_chosen_rule_and_sums_within_a_bucket() {
         // Buckets of 60 s: 0 → 10, 60 → (missing), 120 → 4 + 6.
         let f = temp("timestamp_seconds,requests\n1000,10\n1120,4\n1150,6\n");
-        assert_eq!(read_trace(f.path(), "k", 60, GapRule::Hold).unwrap(), vec![10.0, 10.0, 10.0]);
-        assert_eq!(read_trace(f.path(), "k", 60, GapRule::Zero).unwrap(), vec![10.0, 0.0, 10.0]);
+        assert_eq!(read_trace(f.path(), "k", 60, GapRule::Hold, TraceUnit::PerBucket).unwrap(), vec![10.0, 10.0, 10.0]);
+        assert_eq!(read_trace(f.path(), "k", 60, GapRule::Zero, TraceUnit::PerBucket).unwrap(), vec![10.0, 0.0, 10.0]);
+    }
+
+    #[test]
+    fn a_trace_of_rates_averages_within_a_bucket() {
+        // The same rows read as requests per second: 0 → 10, 60 → (missing), 120 → (4 + 6) / 2.
+        let f = temp("timestamp_seconds,requests\n1000,10\n1120,4\n1150,6\n");
+        assert_eq!(read_trace(f.path(), "k", 60, GapRule::Hold, TraceUnit::PerSecond).unwrap(), vec![10.0, 10.0, 5.0]);
+        assert_eq!(read_trace(f.path(), "k", 60, GapRule::Zero, TraceUnit::PerSecond).unwrap(), vec![10.0, 0.0, 5.0]);
     }
 
     #[test]
     fn a_bad_trace_row_names_its_line() {
         let f = temp("timestamp_seconds,requests\n1000,10\n1060,lots\n");
-        let p = read_trace(f.path(), "loads.web.file", 60, GapRule::Hold).unwrap_err();
+        let p = read_trace(f.path(), "loads.web.file", 60, GapRule::Hold, TraceUnit::PerBucket).unwrap_err();
         assert_eq!(p.line, 3);
         assert!(p.message.contains("requests must be a number, found `lots`"), "{}", p.message);
     }

@@ -215,6 +215,17 @@ impl<'a> Locator<'a> {
         Some(offset)
     }
 
+    /// Whether the file gives `path` itself: in the variant's table, in the document, or as a
+    /// sweep's axis.
+    pub fn has(&self, path: &KeyPath) -> bool {
+        let in_overlay = self.overlay.as_ref().is_some_and(|overlay| {
+            let mut full = overlay.clone();
+            full.0.extend(path.0.iter().cloned());
+            self.find(&full).is_some()
+        });
+        in_overlay || self.find(path).is_some() || self.pinned.iter().any(|pin| path.starts_with(&pin.path))
+    }
+
     /// A problem at byte offset `offset` of the scenario file.
     pub fn at_offset(&self, offset: usize, key: &str, message: String) -> Problem {
         let offset = offset.min(self.text.len());

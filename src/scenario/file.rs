@@ -1,13 +1,67 @@
 //! Serde types that mirror the scenario file, key for key. Unknown keys are errors. Values
-//! stay raw here (durations as strings); `translate` checks and converts them.
+//! stay raw here (durations as strings); `translate` checks and converts them. The same types
+//! give `ecsim schema` its JSON Schema (schemars reads the serde attributes: renames, tags,
+//! defaults, unknown keys refused).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use indexmap::IndexMap;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde::de::{self, MapAccess, Visitor};
+use serde_json::json;
 
-#[derive(Deserialize)]
+/// The schema of both files `ecsim` reads (for the schema alone: each is read by its own type).
+/// A scenario's keys and a sweep file's `scenario` at the top, so that an editor offers them
+/// all; a file with `scenario` must then be a sweep file, any other a scenario. (`anyOf` would
+/// say as much, but a validator's message for it names no key; taplo completes through `$ref`,
+/// `anyOf`, `oneOf` and `allOf` and only checks `if`/`then`/`else`.)
+pub struct AnyFile;
+
+impl JsonSchema for AnyFile {
+    fn schema_name() -> Cow<'static, str> {
+        "AnyFile".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let mut schema = ScenarioFile::json_schema(generator);
+        let sweep_file = generator.subschema_for::<SweepOnlyFile>();
+        let required = schema.remove("required").unwrap_or_else(|| json!([]));
+        if let Some(properties) = schema.get_mut("properties").and_then(|p| p.as_object_mut()) {
+            let scenario = json!({
+                "description": "A sweep file's: the scenario file it sweeps, relative to this file",
+                "type": "string"
+            });
+            properties.insert("scenario".into(), scenario);
+        }
+        schema.insert("title".into(), "ecsim scenario or sweep file".into());
+        schema.insert(
+            "description".into(),
+            "A scenario (which may hold a [sweep]), or a sweep file naming the scenario it sweeps. scenarios/README.md gives every key with its default and meaning.".into(),
+        );
+        schema.insert("if".into(), json!({ "required": ["scenario"] }));
+        schema.insert("then".into(), sweep_file.to_value());
+        schema.insert("else".into(), json!({ "required": required }));
+        schema
+    }
+}
+
+// `sweep::load_sweep` reads it through `Top` and refuses other keys with a message of its own.
+/// A sweep file: `scenario`, `name` and [sweep], nothing else.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code, reason = "a shape for the schema, never built")]
+pub struct SweepOnlyFile {
+    /// The scenario file swept, relative to this file.
+    pub scenario: String,
+    /// The sweep's folder name, instead of the scenario's.
+    pub name: Option<String>,
+    pub sweep: SweepFile,
+}
+
+/// A scenario: its loads and the services that serve them, with their capacity.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
     pub version: i64,
@@ -31,20 +85,49 @@ pub struct ScenarioFile {
     pub services: IndexMap<String, ServiceFile>,
     /// `[variants.NAME]`: each overrides parts of the rest of the file (read by `scenario::parse`).
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, serde_json::Map<String, serde_json::Value>>")]
     pub variants: IndexMap<String, toml::Value>,
     /// `[sweep]`: read by `scenario::sweep` for `ecsim sweep`; a single run ignores it.
+    #[schemars(with = "Option<SweepFile>")]
     pub sweep: Option<toml::Value>,
 }
 
+/// `[sweep]`: the axes, how they move together, and the runs of each point.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SweepFile {
+    pub replications: Option<i64>,
+    #[serde(default)]
+    pub axes: Vec<AxisFile>,
+    #[serde(default)]
+    pub zip: Vec<Vec<String>>,
+}
+
+/// One axis: a key of the scenario and its values, listed or as a range.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AxisFile {
+    pub key: String,
+    #[schemars(with = "Option<Vec<serde_json::Value>>")]
+    pub values: Option<Vec<toml::Value>>,
+    #[schemars(with = "Option<serde_json::Value>")]
+    pub from: Option<toml::Value>,
+    #[schemars(with = "Option<serde_json::Value>")]
+    pub to: Option<toml::Value>,
+    #[schemars(with = "Option<serde_json::Value>")]
+    pub step: Option<toml::Value>,
+    pub labels: Option<Vec<String>>,
+}
+
 /// The cluster: its default capacity provider strategy.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClusterFile {
     pub default_capacity_provider_strategy: Option<Vec<StrategyItemFile>>,
 }
 
 /// Fargate Spot for the whole scenario.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FargateSpotFile {
     pub price: Option<f64>,
@@ -56,7 +139,7 @@ pub struct FargateSpotFile {
     pub fallback_to_on_demand: Option<bool>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StormFile {
     pub start: String,
@@ -64,7 +147,7 @@ pub struct StormFile {
     pub interruptions_per_task_hour: f64,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PeriodFile {
     pub start: String,
@@ -72,7 +155,7 @@ pub struct PeriodFile {
 }
 
 /// An Auto Scaling group capacity provider.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CapacityProviderFile {
     pub instance_types: Vec<String>,
@@ -93,7 +176,7 @@ pub struct CapacityProviderFile {
     pub spot: Option<SpotFile>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SpotFile {
     pub price: Option<f64>,
@@ -102,7 +185,7 @@ pub struct SpotFile {
     pub instance_draining: Option<bool>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ManagedScalingFile {
     pub target_capacity: Option<i64>,
@@ -114,7 +197,7 @@ pub struct ManagedScalingFile {
     pub scale_in_pace: Option<i64>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StrategyItemFile {
     pub capacity_provider: String,
@@ -122,7 +205,7 @@ pub struct StrategyItemFile {
     pub weight: Option<i64>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlacementStrategyFile {
     #[serde(rename = "type")]
@@ -130,7 +213,7 @@ pub struct PlacementStrategyFile {
     pub field: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlacementConstraintFile {
     #[serde(rename = "type")]
@@ -140,7 +223,7 @@ pub struct PlacementConstraintFile {
 
 /// A load shape. `noise` is accepted on every shape so that the error for noise on a part
 /// of a sum or product can say where noise belongs.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(tag = "shape", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ShapeFile {
     Constant {
@@ -182,6 +265,7 @@ pub enum ShapeFile {
         #[serde(rename = "loop")]
         looped: Option<bool>,
         gaps: Option<String>,
+        unit: Option<String>,
         noise: Option<NoiseFile>,
     },
     Sum {
@@ -209,14 +293,14 @@ impl ShapeFile {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepFile {
     pub at: String,
     pub value: f64,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum NoiseFile {
     Normal { sd: f64 },
@@ -224,7 +308,7 @@ pub enum NoiseFile {
     LogNormal { sigma: f64 },
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceFile {
     pub load: Option<String>,
@@ -267,7 +351,7 @@ pub struct ServiceFile {
     pub scheduled_actions: Vec<ScheduledActionFile>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduledActionFile {
     pub name: Option<String>,
@@ -279,7 +363,7 @@ pub struct ScheduledActionFile {
     pub max_capacity: Option<i64>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoadBalancerFile {
     pub health_check_interval: Option<String>,
@@ -287,14 +371,14 @@ pub struct LoadBalancerFile {
     pub deregistration_delay: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MemoryUseFile {
     pub base: f64,
     pub per_request_per_second: f64,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepScalingFile {
     pub name: Option<String>,
@@ -306,7 +390,7 @@ pub struct StepScalingFile {
     pub alarm: AlarmFile,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepAdjustmentFile {
     pub metric_interval_lower_bound: Option<f64>,
@@ -314,7 +398,7 @@ pub struct StepAdjustmentFile {
     pub scaling_adjustment: i64,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AlarmFile {
     pub metric: String,
@@ -327,7 +411,7 @@ pub struct AlarmFile {
     pub treat_missing_data: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetTrackingFile {
     pub name: Option<String>,
@@ -348,12 +432,27 @@ pub enum DelayFile {
     Distribution(DistributionFile),
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(tag = "distribution", rename_all = "snake_case", deny_unknown_fields)]
 pub enum DistributionFile {
     Uniform { min: String, max: String },
     Normal { mean: String, sd: String },
     LogNormal { median: String, sigma: f64 },
+}
+
+/// Its own deserializer takes a string or a table, so its schema is written out too.
+impl JsonSchema for DelayFile {
+    fn schema_name() -> Cow<'static, str> {
+        "DelayFile".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let distribution = generator.subschema_for::<DistributionFile>();
+        json_schema!({
+            "description": "A duration such as \"45s\", or a table naming a distribution",
+            "anyOf": [{ "type": "string" }, distribution]
+        })
+    }
 }
 
 impl<'de> Deserialize<'de> for DelayFile {

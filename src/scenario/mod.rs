@@ -52,6 +52,54 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Loaded, ScenarioError>
     parse(path, &text, base_dir, overrides)
 }
 
+/// The JSON Schema of the files `ecsim` reads, a scenario or a sweep file, generated from the
+/// types that read them: for editors (a TOML language server such as taplo completes keys and
+/// flags unknown ones with it). Draft 7, which editors' JSON Schema support reads widely. It
+/// knows the keys and their types; the values' checks (durations, ranges, combinations) are
+/// `ecsim validate`'s.
+pub fn json_schema() -> serde_json::Value {
+    let generator = schemars::generate::SchemaSettings::draft07().into_generator();
+    let mut schema = generator.into_root_schema_for::<file::AnyFile>().to_value();
+    without_null(&mut schema);
+    schema
+}
+
+/// `schema` without the "or null" schemars gives an `Option`: TOML has no null, an optional
+/// key is one left out (and a validator's message for `anyOf: [T, null]` names no key).
+/// `T`'s own keywords move up, or under `allOf` beside the option's description (draft 7
+/// ignores the siblings of a `$ref`).
+fn without_null(schema: &mut serde_json::Value) {
+    use serde_json::Value;
+    let null = serde_json::json!({ "type": "null" });
+    match schema {
+        Value::Object(map) => {
+            if let Some(Value::Array(types)) = map.get_mut("type") {
+                types.retain(|t| t != "null");
+                if let [only] = types.as_slice() {
+                    let only = only.clone();
+                    map.insert("type".into(), only);
+                }
+            }
+            if let Some(Value::Array(options)) = map.get("anyOf")
+                && options.len() == 2
+                && options.contains(&null)
+            {
+                let other = options.iter().find(|o| **o != null).cloned().expect("two options");
+                map.remove("anyOf");
+                match other {
+                    Value::Object(inner) if map.is_empty() => map.extend(inner),
+                    other => {
+                        map.insert("allOf".into(), Value::Array(vec![other]));
+                    }
+                }
+            }
+            map.values_mut().for_each(without_null);
+        }
+        Value::Array(items) => items.iter_mut().for_each(without_null),
+        _ => {}
+    }
+}
+
 /// Whether the file at `path` declares a sweep: a `[sweep]` table, or a sweep file's
 /// `scenario` key. A file that cannot be read or parsed does not (loading it says why).
 pub fn declares_sweep(path: &Path) -> bool {
@@ -202,5 +250,30 @@ fn merge(base: &mut toml::Table, over: &toml::Table) {
                 base.insert(key.clone(), value.clone());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn an_optional_key_is_its_type_without_null() {
+        let mut schema = json!({ "properties": {
+            "tick": { "type": ["string", "null"] },
+            "noise": { "anyOf": [{ "$ref": "#/definitions/NoiseFile" }, { "type": "null" }] },
+            "spot": { "description": "Spot", "anyOf": [{ "$ref": "#/definitions/SpotFile" }, { "type": "null" }] },
+            "both": { "anyOf": [{ "type": "string" }, { "type": "integer" }] },
+        }});
+        super::without_null(&mut schema);
+        assert_eq!(
+            schema,
+            json!({ "properties": {
+                "tick": { "type": "string" },
+                "noise": { "$ref": "#/definitions/NoiseFile" },
+                "spot": { "description": "Spot", "allOf": [{ "$ref": "#/definitions/SpotFile" }] },
+                "both": { "anyOf": [{ "type": "string" }, { "type": "integer" }] },
+            }})
+        );
     }
 }

@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use super::data::DataCache;
 use super::error::{KeyPath, Locator, Pinned, Problem, ScenarioError, Segment};
+use super::file::{AxisFile, SweepFile};
 use super::{Overrides, file, merge, read, translate, variant_path, variant_table};
 use crate::config::Scenario;
 use crate::engine::{replication_seed, stable_hash};
@@ -26,27 +27,6 @@ const MAX_VALUES: usize = 10_000;
 const MAX_REPLICATIONS: i64 = 10_000;
 /// Keys an axis may not set: they name the scenario or its parts, or replications vary them.
 const FIXED_KEYS: [&str; 5] = ["version", "name", "seed", "variants", "sweep"];
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SweepFile {
-    replications: Option<i64>,
-    #[serde(default)]
-    axes: Vec<AxisFile>,
-    #[serde(default)]
-    zip: Vec<Vec<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AxisFile {
-    key: String,
-    values: Option<Vec<toml::Value>>,
-    from: Option<toml::Value>,
-    to: Option<toml::Value>,
-    step: Option<toml::Value>,
-    labels: Option<Vec<String>>,
-}
 
 /// What `ecsim sweep` reads at the top of its file: a scenario's own keys, or a sweep file's
 /// `scenario`, `name` and `[sweep]`.
@@ -135,7 +115,8 @@ impl SweepPlan {
     /// The scenario of `point` in `variant`, seeded for `replication` (see
     /// [`replication_seed`]).
     pub fn scenario(&self, variant: usize, point: usize, replication: u64) -> Result<Scenario, ScenarioError> {
-        let (mut scenario, _) = self.build(variant, Some(point)).map_err(|problems| ScenarioError { problems })?;
+        let (mut scenario, _) =
+            self.build(variant, Some(point), false).map_err(|problems| ScenarioError { problems })?;
         scenario.seed = replication_seed(scenario.seed, replication);
         Ok(scenario)
     }
@@ -147,8 +128,14 @@ impl SweepPlan {
         if values.is_empty() { "the scenario as written".into() } else { values.join(", ") }
     }
 
-    /// The scenario of `point` in `variant`, or of the variant as written (no axis set).
-    fn build(&self, variant: usize, point: Option<usize>) -> Result<(Scenario, Vec<String>), Vec<Problem>> {
+    /// The scenario of `point` in `variant`, or of the variant as written (no axis set), with
+    /// its warnings (all of them if `advise`).
+    fn build(
+        &self,
+        variant: usize,
+        point: Option<usize>,
+        advise: bool,
+    ) -> Result<(Scenario, Vec<String>), Vec<Problem>> {
         let source = &self.source;
         let values: &[usize] = point.map_or(&[], |p| &self.points[p]);
         let mut document = source.documents[variant].clone();
@@ -176,8 +163,9 @@ impl SweepPlan {
             0 => scenario_locator.with_pinned(pinned),
             _ => scenario_locator.for_variant(variant_path(&self.variants[variant])).with_pinned(pinned),
         };
-        let (mut scenario, warnings) =
-            translate::Translator::new(&locator, &source.base_dir, &source.data).scenario(file, &source.overrides)?;
+        let translator = translate::Translator::new(&locator, &source.base_dir, &source.data);
+        let translator = if advise { translator } else { translator.without_advice() };
+        let (mut scenario, warnings) = translator.scenario(file, &source.overrides)?;
         scenario.variant = (variant > 0).then(|| self.variants[variant].clone());
         Ok((scenario, warnings))
     }
@@ -410,7 +398,7 @@ fn check_every_point(plan: &mut SweepPlan) -> Result<(), ScenarioError> {
     let mut first: Option<Scenario> = None;
     for variant in 0..plan.variants.len() {
         for point in 0..plan.points.len() {
-            match plan.build(variant, Some(point)) {
+            match plan.build(variant, Some(point), true) {
                 Ok((scenario, more)) => {
                     for warning in more {
                         if !warnings.contains(&warning) {
@@ -437,7 +425,7 @@ fn check_every_point(plan: &mut SweepPlan) -> Result<(), ScenarioError> {
     }
     if !problems.is_empty() {
         let as_written: Vec<Vec<Problem>> =
-            (0..plan.variants.len()).map(|v| plan.build(v, None).err().unwrap_or_default()).collect();
+            (0..plan.variants.len()).map(|v| plan.build(v, None, false).err().unwrap_or_default()).collect();
         let problems = problems
             .into_iter()
             .map(|(mut problem, count, (variant, point))| {

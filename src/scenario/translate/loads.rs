@@ -172,14 +172,14 @@ impl Translator<'_, '_> {
                 let multiplier = self.non_negative(&path.key("multiplier"), *multiplier);
                 Some(Shape::Spike { start_ms: start_ms?, length_ms: length_ms?, multiplier: multiplier? })
             }
-            ShapeFile::Trace { file, bucket, scale, offset, looped, gaps, .. } => self.trace(
+            ShapeFile::Trace { file, bucket, scale, offset, looped, gaps, unit, .. } => self.trace(
                 path,
                 file,
                 bucket,
                 *scale,
                 offset.as_deref(),
                 looped.unwrap_or(false),
-                gaps.as_deref(),
+                (gaps.as_deref(), unit.as_deref()),
                 duration_ms,
             ),
             ShapeFile::Sum { parts, .. } => {
@@ -216,7 +216,7 @@ impl Translator<'_, '_> {
         scale: Option<f64>,
         offset: Option<&str>,
         looped: bool,
-        gaps: Option<&str>,
+        (gaps, unit): (Option<&str>, Option<&str>),
         duration_ms: u64,
     ) -> Option<Shape> {
         let bucket_ms = self.positive_duration(&path.key("bucket"), bucket);
@@ -231,27 +231,36 @@ impl Translator<'_, '_> {
         let offset_ms = self.optional_duration(&path.key("offset"), offset, 0);
         let gaps =
             self.choice(&path.key("gaps"), gaps.unwrap_or("hold"), &[("hold", GapRule::Hold), ("zero", GapRule::Zero)]);
-        let (bucket_ms, scale, offset_ms, gaps) = (bucket_ms?, scale?, offset_ms?, gaps?);
+        let unit = self.choice(
+            &path.key("unit"),
+            unit.unwrap_or("per_bucket"),
+            &[("per_bucket", TraceUnit::PerBucket), ("per_second", TraceUnit::PerSecond)],
+        );
+        let (bucket_ms, scale, offset_ms, gaps, unit) = (bucket_ms?, scale?, offset_ms?, gaps?, unit?);
         let file_path: PathBuf = self.base_dir.join(file);
         let key = path.key("file").to_string();
-        let cached = format!("trace {} {key} {bucket_ms} {gaps:?}", file_path.display());
-        let counts = match self
+        let cached = format!("trace {} {key} {bucket_ms} {gaps:?} {unit:?}", file_path.display());
+        let values = match self
             .data
-            .read(&file_path, cached, || read_trace(&file_path, &key, bucket_ms / MS_PER_SECOND, gaps))
+            .read(&file_path, cached, || read_trace(&file_path, &key, bucket_ms / MS_PER_SECOND, gaps, unit))
         {
-            Ok(counts) => counts,
+            Ok(values) => values,
             Err(problem) => {
                 self.problems.push(problem);
                 return None;
             }
         };
-        let per_second = scale * MS_PER_SECOND as f64 / bucket_ms as f64;
+        // A bucket's requests over its length, or a rate already.
+        let per_second = match unit {
+            TraceUnit::PerBucket => scale * MS_PER_SECOND as f64 / bucket_ms as f64,
+            TraceUnit::PerSecond => scale,
+        };
         let trace = Trace {
             file: file.to_owned(),
             bucket_ms,
             offset_ms,
             looped,
-            rates: counts.into_iter().map(|c| c * per_second).collect(),
+            rates: values.into_iter().map(|v| v * per_second).collect(),
         };
         let covered = trace.length_ms().saturating_sub(offset_ms);
         if looped && offset_ms >= trace.length_ms() {

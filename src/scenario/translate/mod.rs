@@ -1,6 +1,7 @@
 //! Checks a parsed scenario file and turns it into the model's [`Scenario`], collecting
 //! every problem with the key path it belongs to.
 
+mod advice;
 mod capacity;
 mod loads;
 mod scaling;
@@ -8,7 +9,7 @@ mod scaling;
 use std::path::{Path, PathBuf};
 
 use super::Overrides;
-use super::data::{DataCache, GapRule, read_catalog, read_fargate_rates, read_spot_history, read_trace};
+use super::data::{DataCache, GapRule, TraceUnit, read_catalog, read_fargate_rates, read_spot_history, read_trace};
 use super::error::{KeyPath, Locator, Problem};
 use super::file::{
     AlarmFile, CapacityProviderFile, DelayFile, DistributionFile, FargateSpotFile, LoadBalancerFile,
@@ -35,6 +36,12 @@ use crate::scaling::{
     Policy, PolicyKind, ScaleFrom, Schedule, ScheduledAction, Statistic, StepAdjustment, StepScaling, Suspension,
     TargetTracking, check_steps, fire_times,
 };
+
+/// The error for a service with a load and no `requests_per_task`, with how to estimate it.
+/// CPUUtilization is the service's AWS/ECS metric, the CPU used over the CPU of its tasks
+/// (reference §9); RequestCount the load balancer's (AWS/ApplicationELB, a minute's Sum, so ÷ 60
+/// for a rate) and RunningTaskCount Container Insights' (neither is in the reference).
+const REQUESTS_PER_TASK_MISSING: &str = "a service with a load needs `requests_per_task`: the requests per second one task serves at 100 % of its CPU. Estimate it from a load test of one task, or from CloudWatch at a busy hour as (RequestCount per second ÷ RunningTaskCount) ÷ (CPUUtilization / 100): e.g. 600 requests/s on 4 tasks at 50 % CPU gives (600 ÷ 4) ÷ 0.5 = 300";
 
 /// Default wall-clock start: a Monday, midnight UTC.
 const DEFAULT_START: &str = "2026-01-05T00:00:00Z";
@@ -75,11 +82,19 @@ pub(super) struct Translator<'a, 'l> {
     data: &'a DataCache,
     problems: Vec<Problem>,
     warnings: Vec<String>,
+    /// Whether to work out the warnings of `advice` (a sweep's run, built again from a point
+    /// already checked, does without).
+    advise: bool,
 }
 
 impl<'a, 'l> Translator<'a, 'l> {
     pub(super) fn new(locator: &'a Locator<'l>, base_dir: &'a Path, data: &'a DataCache) -> Self {
-        Translator { locator, base_dir, data, problems: Vec::new(), warnings: Vec::new() }
+        Translator { locator, base_dir, data, problems: Vec::new(), warnings: Vec::new(), advise: true }
+    }
+
+    /// A translator that leaves out the warnings that take work to find (a load's peak).
+    pub(super) fn without_advice(self) -> Self {
+        Translator { advise: false, ..self }
     }
 
     fn fail(&mut self, path: &KeyPath, message: impl Into<String>) {
@@ -87,9 +102,14 @@ impl<'a, 'l> Translator<'a, 'l> {
     }
 
     /// A setting that is legal but almost surely not what was meant, with its line and key.
+    /// A key a sweep's axis sets is reported at the axis, its message naming the key.
     fn warn(&mut self, path: &KeyPath, message: impl Into<String>) {
         let p = self.locator.at(path, message.into());
-        self.warnings.push(if p.line > 0 { format!("line {}, `{}`: {}", p.line, p.key, p.message) } else { p.message });
+        self.warnings.push(match (p.line, p.key.as_str()) {
+            (0, _) => p.message,
+            (line, "") => format!("line {line}: {}", p.message),
+            (line, key) => format!("line {line}, `{key}`: {}", p.message),
+        });
     }
 
     /// `text` as whole milliseconds, e.g. "45s", "1m 30s", "7d", "2w", "1 month".
@@ -266,7 +286,7 @@ impl<'a, 'l> Translator<'a, 'l> {
             return Err(self.problems);
         }
         let scenario = Scenario {
-            name: file.name,
+            name: file.name.clone(),
             variant: None,
             start_unix_ms: start_unix_ms.expect("checked"),
             duration_ms: duration_ms.expect("checked"),
@@ -280,6 +300,9 @@ impl<'a, 'l> Translator<'a, 'l> {
             providers: providers.into_iter().map(|p| p.expect("checked")).collect(),
             fargate_spot: fargate_spot.map(|(_, spot)| spot).unwrap_or_default(),
         };
+        if self.advise {
+            self.advise(&file, &scenario);
+        }
         Ok((scenario, self.warnings))
     }
 
@@ -401,7 +424,7 @@ impl<'a, 'l> Translator<'a, 'l> {
             (Some(r), _) if r.is_finite() && r > 0.0 => Some(r),
             (None, None) => Some(0.0),
             (None, Some(_)) => {
-                self.fail(path, "a service with a load needs `requests_per_task`, the requests per second one task serves at 100 % of its CPU");
+                self.fail(&path.key("requests_per_task"), REQUESTS_PER_TASK_MISSING);
                 None
             }
             (Some(r), _) => {
