@@ -266,6 +266,22 @@ fn a_sweep_killed_at_random_moments_resumes_to_the_same_bytes() {
     assert!(leftovers.is_empty(), "seed {seed}: {leftovers:?}");
 }
 
+/// A kill can fall after `runs.csv.partial` is created and before its header is whole: a
+/// resume starts that journal again instead of refusing it.
+#[test]
+fn a_journal_cut_inside_its_header_resumes_from_the_start() {
+    let whole = tempfile::tempdir().unwrap();
+    sweep_ok(EXAMPLE, whole.path(), &[]);
+    let header = std::fs::read_to_string(whole.path().join("runs.csv")).unwrap().lines().next().unwrap().to_owned();
+    for cut in [0, 7, header.len() - 1] {
+        let resumed = tempfile::tempdir().unwrap();
+        std::fs::write(resumed.path().join("runs.csv.partial"), &header[..cut]).unwrap();
+        let output = ecsim(&["sweep", EXAMPLE, "--out", resumed.path().to_str().unwrap(), "--resume", "-q"]);
+        assert!(output.status.success(), "cut at {cut}: {}", stderr(&output));
+        assert_same_files(whole.path(), resumed.path(), &format!("cut at {cut}"));
+    }
+}
+
 #[test]
 fn a_run_that_fails_is_a_failed_row_and_the_others_go_on() {
     let out = tempfile::tempdir().unwrap();

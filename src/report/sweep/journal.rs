@@ -28,7 +28,11 @@ impl RunsJournal {
         if resume && !partial.exists() && done.exists() {
             fs::rename(&done, &partial).map_err(io_error(&done))?;
         }
-        if resume && partial.exists() {
+        // A kill before the header was whole leaves a part of it: nothing to resume from.
+        let header_cut = resume
+            && partial.exists()
+            && fs::read(&partial).is_ok_and(|text| text.len() < header.len() && header.starts_with(&text));
+        if resume && partial.exists() && !header_cut {
             let text = fs::read(&partial).map_err(io_error(&partial))?;
             if !text.starts_with(&header) {
                 return Err(bad(
