@@ -185,12 +185,24 @@ pub fn parse(path: &Path, text: &str, base_dir: &Path, overrides: &Overrides) ->
             }
             Ok(Loaded { scenario, warnings, variants })
         }
-        Ok(_) => Err(ScenarioError { problems }),
+        Ok(_) => Err(ScenarioError { problems: each_once(problems) }),
         Err(mut base_problems) => {
             base_problems.append(&mut problems);
-            Err(ScenarioError { problems: base_problems })
+            Err(ScenarioError { problems: each_once(base_problems) })
         }
     }
+}
+
+/// Each problem once, in the order first found: a problem in the base of a scenario is found
+/// again in every variant that inherits it.
+fn each_once(problems: Vec<Problem>) -> Vec<Problem> {
+    let mut unique: Vec<Problem> = Vec::with_capacity(problems.len());
+    for problem in problems {
+        if !unique.contains(&problem) {
+            unique.push(problem);
+        }
+    }
+    unique
 }
 
 /// One variant: the base document with the variant's table merged over it.

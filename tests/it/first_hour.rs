@@ -395,3 +395,38 @@ fn a_warning_a_sweep_point_causes_is_reported_at_its_axis() {
     assert_eq!(printed.matches(expected).count(), 1, "{printed}");
     assert_eq!(printed.matches("warning").count(), 1, "{printed}");
 }
+
+/// An error in the base of a scenario with two variants is found in all three scenarios, and
+/// printed once.
+#[test]
+fn an_error_in_the_base_is_printed_once_with_variants() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "v.toml",
+        r#"version = 1
+name = "v"
+duration = "1h"
+[loads.flat]
+shape = "constant"
+value = 100.0
+[services.web]
+load = "flat"
+cpu = 500
+memory = 1024
+requests_per_task = 100.0
+desired_count = 2
+min_capacity = 1
+max_capacity = 4
+[variants.a]
+services.web.desired_count = 3
+[variants.b]
+services.web.desired_count = 4
+"#,
+    );
+    let output = ecsim(&["validate", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let errors: Vec<String> = stderr(&output).lines().filter(|l| l.starts_with("error")).map(String::from).collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("v.toml:9:7: `services.web.cpu`: found 500"), "{}", errors[0]);
+}
