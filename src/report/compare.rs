@@ -51,6 +51,28 @@ pub struct ComparisonRow {
     pub by_capacity: Vec<(String, f64)>,
     #[serde(skip)]
     pub by_service: Vec<(String, f64)>,
+    /// The scenario the run is of: a break-even needs one load run both ways.
+    #[serde(skip)]
+    pub scenario: String,
+}
+
+impl BreakEven {
+    /// The break-even in words: where EC2 would cost what Fargate does, and which is cheaper.
+    pub fn sentence(&self) -> String {
+        let (at, ran) = (100.0 * self.break_even_utilization, 100.0 * self.utilization);
+        if self.break_even_utilization > 1.0 {
+            format!(
+                "{} (EC2) would need {at:.1} % of its instances to cost what {} (Fargate) does: more than all of them, so EC2 is dearer here however well the tasks were packed (it ran at {ran:.1} %)",
+                self.ec2_run, self.fargate_run
+            )
+        } else {
+            let verdict = if self.utilization >= self.break_even_utilization { "cheaper" } else { "dearer" };
+            format!(
+                "{} (EC2) would cost what {} (Fargate) does at {at:.1} % average utilization of its instances; it ran at {ran:.1} %, so EC2 is {verdict} here",
+                self.ec2_run, self.fargate_run
+            )
+        }
+    }
 }
 
 /// Where an all-EC2 run and an all-Fargate run of the comparison would cost the same.
@@ -70,6 +92,9 @@ pub struct BreakEven {
 pub struct Comparison {
     pub rows: Vec<ComparisonRow>,
     pub break_even: Option<BreakEven>,
+    /// Whether the runs last differently long, so that they are compared by their cost per
+    /// month (730 h), not by their totals.
+    pub per_month: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -130,15 +155,19 @@ pub fn read_summaries(dirs: &[PathBuf]) -> Result<Vec<(String, Summary)>, Compar
     Ok(labels.into_iter().zip(summaries).collect())
 }
 
-/// Each run's label: its scenario, variant (`base` without one) and seed, as far as they tell
-/// the runs apart (`fargate` among one scenario's variants, `seed 43` among its replications,
-/// `quickstart/base seed 42` among runs that differ in all three); where even all three are
-/// the same, the folder too.
+/// Each run's label: its scenario, variant (`base` without one), seed and length, as far as
+/// they tell the runs apart (`fargate` among one scenario's variants, `seed 43` among its
+/// replications, `quickstart/base seed 42` among runs of several scenarios); where even all
+/// are the same, the folder too.
 pub fn labels_for(runs: &[(&Summary, &PathBuf)]) -> Vec<String> {
     let variant = |s: &Summary| s.variant.clone().unwrap_or_else(|| "base".to_owned());
     let differ = |part: &dyn Fn(&Summary) -> String| runs.iter().any(|(s, _)| part(s) != part(runs[0].0));
-    let (scenarios, variants, seeds) =
-        (differ(&|s| s.scenario.clone()), differ(&variant), differ(&|s| s.seed.to_string()));
+    let (scenarios, variants, seeds, lengths) = (
+        differ(&|s| s.scenario.clone()),
+        differ(&variant),
+        differ(&|s| s.seed.to_string()),
+        differ(&|s| s.duration_s.to_string()),
+    );
     let label = |s: &Summary| {
         let mut parts: Vec<String> = Vec::new();
         match (scenarios, variants) {
@@ -148,6 +177,9 @@ pub fn labels_for(runs: &[(&Summary, &PathBuf)]) -> Vec<String> {
         }
         if seeds {
             parts.push(format!("seed {}", s.seed));
+        }
+        if lengths {
+            parts.push(super::summary::span(s.duration_s));
         }
         if parts.is_empty() { variant(s) } else { parts.join(" ") }
     };
@@ -168,11 +200,13 @@ pub fn labels_for(runs: &[(&Summary, &PathBuf)]) -> Vec<String> {
 impl Comparison {
     pub fn new(runs: &[(String, Summary)]) -> Self {
         let rows: Vec<ComparisonRow> = runs.iter().map(|(label, summary)| row(label, summary)).collect();
-        let first = rows.first().map_or(0.0, |r| r.total_cost_usd);
+        let per_month = runs.iter().any(|(_, s)| s.duration_s != runs[0].1.duration_s);
+        let compared = |r: &ComparisonRow| if per_month { r.cost_per_month_usd } else { r.total_cost_usd };
+        let first = rows.first().map_or(0.0, compared);
         let rows = rows
             .into_iter()
             .map(|r| {
-                let difference_usd = rounding::sum([r.total_cost_usd, -first], rounding::DOLLARS);
+                let difference_usd = rounding::sum([compared(&r), -first], rounding::DOLLARS);
                 ComparisonRow {
                     difference_usd,
                     difference_pct: rounding::ratio(100.0 * difference_usd, first, rounding::PCT),
@@ -181,7 +215,7 @@ impl Comparison {
             })
             .collect::<Vec<_>>();
         let break_even = break_even(&rows);
-        Comparison { rows, break_even }
+        Comparison { rows, break_even, per_month }
     }
 
     /// Every row, with a cost column per capacity and per service seen in any run; `folders`
@@ -269,7 +303,7 @@ impl Comparison {
             "run",
             "cost USD",
             "USD/month",
-            "vs first",
+            if self.per_month { "vs first, per month" } else { "vs first" },
             "Fargate",
             "EC2 (idle)",
             "USD/M served",
@@ -303,15 +337,13 @@ impl Comparison {
             ]);
         }
         let mut out = super::summary::aligned(&rows);
+        if self.per_month {
+            out.push_str(
+                "the runs last differently long: each is compared with the first by its cost per month (730 h)\n",
+            );
+        }
         if let Some(b) = &self.break_even {
-            out.push_str(&format!(
-                "break-even: {} (EC2) would cost what {} (Fargate) does at {:.1} % average utilization of its instances; it ran at {:.1} %, so EC2 is {} here\n",
-                b.ec2_run,
-                b.fargate_run,
-                100.0 * b.break_even_utilization,
-                100.0 * b.utilization,
-                if b.utilization >= b.break_even_utilization { "cheaper" } else { "dearer" },
-            ));
+            out.push_str(&format!("break-even: {}\n", b.sentence()));
         }
         out
     }
@@ -408,21 +440,27 @@ pub(super) fn row(label: &str, s: &Summary) -> ComparisonRow {
         cost_with_unserved_usd: s.total.cost_with_unserved_usd,
         by_capacity,
         by_service: s.services.iter().map(|l| (l.service.clone(), l.cost_usd)).collect(),
+        scenario: s.scenario.clone(),
     }
 }
 
-/// For the first run on EC2 alone and the first on Fargate alone: the EC2 run's reserved work
+/// For the first run on EC2 alone and the first on Fargate alone of the same scenario (one load
+/// run both ways): the EC2 run's reserved work
 /// costs `EC2 cost × utilization`; at utilization `u*` it would cost that over `u*`, which
 /// equals the Fargate cost at `u* = utilization × EC2 cost / Fargate cost`.
 fn break_even(rows: &[ComparisonRow]) -> Option<BreakEven> {
     let ec2 = rows.iter().find(|r| r.ec2_cost_usd > 0.0 && r.fargate_cost_usd == 0.0)?;
-    let fargate = rows.iter().find(|r| r.fargate_cost_usd > 0.0 && r.ec2_cost_usd == 0.0)?;
+    let fargate =
+        rows.iter().find(|r| r.fargate_cost_usd > 0.0 && r.ec2_cost_usd == 0.0 && r.scenario == ec2.scenario)?;
     let utilization = 1.0 - ec2.ec2_idle_cost_usd / ec2.ec2_cost_usd;
+    // Per month, so that runs of different lengths compare.
+    let monthly = |r: &ComparisonRow, cost: f64| cost * r.cost_per_month_usd / r.total_cost_usd;
     Some(BreakEven {
         ec2_run: ec2.run.clone(),
         fargate_run: fargate.run.clone(),
         utilization,
-        break_even_utilization: utilization * ec2.ec2_cost_usd / fargate.fargate_cost_usd,
+        break_even_utilization: utilization * monthly(ec2, ec2.ec2_cost_usd)
+            / monthly(fargate, fargate.fargate_cost_usd),
     })
 }
 

@@ -390,7 +390,17 @@ pub struct CsvRecorder<'a> {
     policies: Vec<Vec<(String, Vec<String>)>>,
     /// Capacity provider names, escaped for CSV.
     provider_names: Vec<String>,
+    /// The running totals last written, in millionths of a dollar: per service (allocated,
+    /// Fargate Spot) and per provider. An interval's cost is written as the step of its
+    /// rounded running total, so the intervals add up to the total exactly.
+    service_totals: Vec<(i64, i64)>,
+    provider_totals: Vec<i64>,
     error: Option<io::Error>,
+}
+
+/// `dollars` in whole millionths.
+fn micro_dollars(dollars: f64) -> i64 {
+    (dollars * 1e6).round() as i64
 }
 
 /// The names of the files a run may stream, for clearing an earlier run's.
@@ -445,6 +455,8 @@ impl<'a> CsvRecorder<'a> {
                 })
                 .collect(),
             provider_names: scenario.providers.iter().map(|p| csv_field(&p.name)).collect(),
+            service_totals: vec![(0, 0); scenario.services.len()],
+            provider_totals: vec![0; scenario.providers.len()],
             error: None,
         })
     }
@@ -646,8 +658,10 @@ impl Recorder for CsvRecorder<'_> {
             }
         }
         self.line.int(row.provisioning_max);
-        self.line.fixed(row.cost_usd, DOLLARS);
-        self.line.fixed(row.cumulative_cost_usd, DOLLARS);
+        let total = micro_dollars(row.cumulative_cost_usd);
+        let before = std::mem::replace(&mut self.provider_totals[row.provider], total);
+        self.line.fixed((total - before) as f64 / 1e6, DOLLARS);
+        self.line.fixed(total as f64 / 1e6, DOLLARS);
         self.line.fixed(row.idle_cost_usd, DOLLARS);
         self.finish(|f| &mut f.providers);
     }
@@ -677,10 +691,13 @@ impl Recorder for CsvRecorder<'_> {
         let spot = row.spot.as_ref();
         self.line.fixed(spot.map_or(0.0, |s| s.running_mean), 3);
         self.line.int(spot.map_or(0, |s| s.running_max));
-        self.line.fixed(row.cost_usd, DOLLARS);
-        self.line.fixed(row.cumulative_cost_usd, DOLLARS);
-        self.line.fixed(spot.map_or(0.0, |s| s.cost_usd), DOLLARS);
-        self.line.fixed(spot.map_or(0.0, |s| s.cumulative_cost_usd), DOLLARS);
+        let totals =
+            (micro_dollars(row.cumulative_cost_usd), micro_dollars(spot.map_or(0.0, |s| s.cumulative_cost_usd)));
+        let before = std::mem::replace(&mut self.service_totals[row.service], totals);
+        for (total, before) in [(totals.0, before.0), (totals.1, before.1)] {
+            self.line.fixed((total - before) as f64 / 1e6, DOLLARS);
+            self.line.fixed(total as f64 / 1e6, DOLLARS);
+        }
         self.finish(|f| &mut f.series);
     }
 }

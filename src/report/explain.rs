@@ -83,6 +83,30 @@ fn moment(at: &str, start_unix_ms: i64) -> Result<f64, ExplainError> {
 /// The story of `service` at `at` in the run written to `dir`.
 pub fn explain(dir: &Path, service: &str, at: &str) -> Result<String, ExplainError> {
     let run_path = dir.join("run.json");
+    if !run_path.exists() {
+        // A scenario's variants: a folder of runs, each explained on its own.
+        let mut runs: Vec<String> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().join("run.json").exists())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        runs.sort();
+        if let Some(first) = runs.first() {
+            return Err(ExplainError::Question(format!(
+                "{} holds the runs {}: explain one of them, e.g. {}",
+                dir.display(),
+                runs.join(", "),
+                dir.join(first).display()
+            )));
+        }
+    } else if !dir.join(csv_out::TASK_EVENTS).exists() || !dir.join(csv_out::SERIES).exists() {
+        return Err(ExplainError::Question(format!(
+            "{} was written without its series and events (--outputs): run it again with --outputs summary,series,events",
+            dir.display()
+        )));
+    }
     let run: serde_json::Value = std::fs::read_to_string(&run_path)
         .map_err(|e| e.to_string())
         .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()))

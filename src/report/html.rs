@@ -432,7 +432,7 @@ pub fn comparison_report(
             "run",
             "cost USD",
             "per month",
-            "vs first",
+            if comparison.per_month { "vs first, per month" } else { "vs first" },
             "Fargate",
             "EC2 (idle)",
             "USD/M served",
@@ -444,16 +444,13 @@ pub fn comparison_report(
         ],
         &rows,
     ));
-    if let Some(b) = &comparison.break_even {
-        let _ = writeln!(
-            body,
-            "<p>Break-even: {} (EC2) would cost what {} (Fargate) does at {:.1} % utilization of its instances; it ran at {:.1} %, so EC2 is {} here.</p>",
-            escape(&b.ec2_run),
-            escape(&b.fargate_run),
-            100.0 * b.break_even_utilization,
-            100.0 * b.utilization,
-            if b.utilization >= b.break_even_utilization { "cheaper" } else { "dearer" }
+    if comparison.per_month {
+        body.push_str(
+            "<p>The runs last differently long: each is compared with the first by its cost per month (730 h).</p>\n",
         );
+    }
+    if let Some(b) = &comparison.break_even {
+        let _ = writeln!(body, "<p>Break-even: {}.</p>", escape(&b.sentence()));
     }
     body.push_str("<h2>Charts</h2>\n");
     body.push_str(&charts_html(dir, charts)?);

@@ -93,6 +93,11 @@ pub fn plot(dir: &Path) -> Result<usize, ReportError> {
         return Ok(std::fs::read_dir(charts::folder(dir)).map_or(0, |d| d.count() / 2));
     }
     if dir.join("summary.json").exists() {
+        if !dir.join(csv_out::SERIES).exists() || !dir.join(csv_out::TASK_EVENTS).exists() {
+            return Err(ReportError::NotResults(
+                "this run was written without its series and events (--outputs): its charts are drawn from them; run it again with --outputs summary,series,events".into(),
+            ));
+        }
         illustrate_run(dir)?;
         return Ok(std::fs::read_dir(charts::folder(dir)).map_or(0, |d| d.count() / 2));
     }

@@ -119,12 +119,14 @@ fn rounded(l: SummaryLine, per_month: f64, unserved_cost_per_million: Option<f64
     let (vcpu, memory, storage, idle) =
         (dollars(l.cost_vcpu_usd), dollars(l.cost_memory_usd), dollars(l.cost_storage_usd), dollars(l.idle_cost_usd));
     let cost_usd = sum([vcpu, memory, storage, idle], DOLLARS);
+    // Scaled before rounding: a millionth of a dollar over a short run is more over a month.
+    let unrounded = l.cost_vcpu_usd + l.cost_memory_usd + l.cost_storage_usd + l.idle_cost_usd;
     let (offered, served) = (round(l.requests_offered, REQUESTS), round(l.requests_served, REQUESTS));
     let unserved = sum([offered, -served], REQUESTS).max(0.0);
     let unserved_cost_usd = unserved_cost_per_million.map(|price| dollars(unserved * price / 1e6));
     SummaryLine {
         cost_usd,
-        cost_per_month_usd: dollars(cost_usd * per_month),
+        cost_per_month_usd: dollars(unrounded * per_month),
         cost_vcpu_usd: vcpu,
         cost_memory_usd: memory,
         cost_storage_usd: storage,
@@ -336,7 +338,17 @@ impl Summary {
             seed: scenario.seed,
             ecsim_version: env!("CARGO_PKG_VERSION").to_owned(),
             duration_s: scenario.duration_ms as f64 / 1000.0,
-            total: rounded(total_line, per_month, scenario.unserved_cost_per_million),
+            total: SummaryLine {
+                // The services' monthly costs and the idle capacity's, each scaled unrounded.
+                cost_per_month_usd: rounding::sum(
+                    services.iter().map(|l| l.cost_per_month_usd).chain([rounding::round(
+                        outcome.providers.iter().map(|p| p.idle_cost_usd).fold(0.0, |a, b| a + b) * per_month,
+                        rounding::DOLLARS,
+                    )]),
+                    rounding::DOLLARS,
+                ),
+                ..rounded(total_line, per_month, scenario.unserved_cost_per_million)
+            },
             services,
             providers,
         }

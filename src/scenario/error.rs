@@ -270,26 +270,60 @@ impl<'a> Locator<'a> {
     }
 }
 
-/// serde's "unknown field `x`, expected one of `a`, `b`, …" as a person would say it: the
-/// closest key when one is near (edit distance at most a third of its length, at least 2),
-/// else the keys when they are few, else where they are listed.
-pub fn suggest_key(message: &str) -> String {
-    let Some(rest) = message.strip_prefix("unknown field `") else { return message.to_owned() };
-    let Some((unknown, expected)) = rest.split_once('`') else { return message.to_owned() };
-    let keys: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-    let near = keys
+/// A message of serde's as a person would say it:
+/// - "unknown field `x`, expected one of `a`, `b`, …": the closest key when one is near (edit
+///   distance at most a third of its length, at least 2), else the keys when they are few,
+///   else where they are listed;
+/// - "unknown variant `x`, expected one of …" (a word such as a shape's): the same for values;
+/// - "invalid type: string \"60%\", expected f64": what was found and what is wanted, in words.
+pub fn serde_in_words(message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        return closest(rest, "key", 2, 6).unwrap_or_else(|| message.to_owned());
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant `") {
+        return closest(rest, "value", 1, 12).unwrap_or_else(|| message.to_owned());
+    }
+    if let Some(rest) = message.strip_prefix("invalid type: ")
+        && let Some((found, expected)) = rest.split_once(", expected ")
+    {
+        let found = match found.split_once(' ') {
+            Some(("string", text)) => format!("the text {text}"),
+            Some(("integer" | "floating", _)) | Some(("boolean", _)) => found.replace('`', ""),
+            _ => found.to_owned(),
+        };
+        let expected = match expected {
+            "f64" | "f32" => "a number",
+            "i64" | "u64" | "u32" | "i32" | "usize" => "a whole number",
+            "a boolean" | "bool" => "true or false",
+            "a string" => "text in quotes",
+            other => other,
+        };
+        return format!("found {found}; expected {expected}");
+    }
+    message.to_owned()
+}
+
+/// "x`, expected one of `a`, `b`" (after serde's opening backtick) as "unknown WHAT `x`; did
+/// you mean `a`?" (within a third of its length, at least `floor` edits), the allowed ones when
+/// they are at most `listed`, or how many there are.
+fn closest(rest: &str, what: &str, floor: usize, listed: usize) -> Option<String> {
+    let (unknown, expected) = rest.split_once('`')?;
+    let allowed: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    let near = allowed
         .iter()
         .map(|k| (strsim::levenshtein(unknown, k), *k))
-        .filter(|&(d, k)| d <= (k.len() / 3).max(2))
+        .filter(|&(d, k)| d <= (k.len() / 3).max(floor))
         .min_by_key(|&(d, _)| d);
-    match near {
-        Some((_, key)) => format!("unknown key `{unknown}`; did you mean `{key}`?"),
-        None if keys.len() <= 6 => format!("unknown key `{unknown}`; expected one of `{}`", keys.join("`, `")),
+    Some(match near {
+        Some((_, key)) => format!("unknown {what} `{unknown}`; did you mean `{key}`?"),
+        None if allowed.len() <= listed => {
+            format!("unknown {what} `{unknown}`; expected one of `{}`", allowed.join("`, `"))
+        }
         None => format!(
-            "unknown key `{unknown}`: not one of the {} keys of this table (scenarios/README.md lists them)",
-            keys.len()
+            "unknown {what} `{unknown}`: not one of the {} allowed here (scenarios/README.md lists them)",
+            allowed.len()
         ),
-    }
+    })
 }
 
 #[cfg(test)]
@@ -299,19 +333,37 @@ mod tests {
     #[test]
     fn a_misspelt_key_gets_the_closest_one() {
         let serde = "unknown field `target_valu`, expected one of `name`, `metric`, `target_value`, `scale_out_cooldown`, `scale_in_cooldown`, `disable_scale_in`, `scale_from`";
-        assert_eq!(suggest_key(serde), "unknown key `target_valu`; did you mean `target_value`?");
+        assert_eq!(serde_in_words(serde), "unknown key `target_valu`; did you mean `target_value`?");
         // Nothing near: the count of keys rather than all of them; a short list is given whole.
         let far = serde.replacen("`target_valu`", "`colour`", 1);
         assert_eq!(
-            suggest_key(&far),
-            "unknown key `colour`: not one of the 7 keys of this table (scenarios/README.md lists them)"
+            serde_in_words(&far),
+            "unknown key `colour`: not one of the 7 allowed here (scenarios/README.md lists them)"
         );
         assert_eq!(
-            suggest_key("unknown field `zzz`, expected one of `mean`, `sd`"),
+            serde_in_words("unknown field `zzz`, expected one of `mean`, `sd`"),
             "unknown key `zzz`; expected one of `mean`, `sd`"
         );
         // Other messages pass through.
-        assert_eq!(suggest_key("invalid type: string"), "invalid type: string");
+        assert_eq!(serde_in_words("invalid type: string"), "invalid type: string");
+    }
+
+    #[test]
+    fn values_and_types_are_told_in_words() {
+        assert_eq!(
+            serde_in_words(
+                "unknown variant `diurnl`, expected one of `constant`, `ramp`, `step`, `diurnal`, `spike`, `trace`, `sum`, `product`"
+            ),
+            "unknown value `diurnl`; did you mean `diurnal`?"
+        );
+        assert_eq!(
+            serde_in_words("invalid type: string \"60%\", expected f64"),
+            "found the text \"60%\"; expected a number"
+        );
+        assert_eq!(
+            serde_in_words("invalid type: floating point `2.5`, expected i64"),
+            "found floating point 2.5; expected a whole number"
+        );
     }
 
     #[test]

@@ -156,7 +156,7 @@ pub fn parse(path: &Path, text: &str, base_dir: &Path, overrides: &Overrides) ->
             let message = "this is a sweep file (it names a scenario): run it with `ecsim sweep`".to_owned();
             return ScenarioError::single(locator.at(&KeyPath::root().key("scenario"), message));
         }
-        let message = error::suggest_key(e.message().trim_end());
+        let message = error::serde_in_words(e.message().trim_end());
         ScenarioError::single(locator.at_offset(e.span().map_or(0, |s| s.start), "", message))
     })?;
     let variant_tables = std::mem::take(&mut file.variants);
@@ -220,13 +220,32 @@ fn variant(
     let mut merged = document.clone();
     merge(&mut merged, over);
     let file: file::ScenarioFile = toml::Value::Table(merged).try_into().map_err(|e: toml::de::Error| {
-        vec![locator.at(&path, format!("with this variant: {}", error::suggest_key(e.message().trim_end())))]
+        let message = e.message().trim_end();
+        // The merged table has no places: an unknown key is looked for in the variant's own.
+        let unknown = message.strip_prefix("unknown field `").and_then(|rest| rest.split_once('`')).map(|(k, _)| k);
+        let at = unknown.and_then(|key| find_key(over, key, &path)).unwrap_or_else(|| path.clone());
+        vec![locator.at(&at, format!("with this variant: {}", error::serde_in_words(message)))]
     })?;
     let variant_locator = locator.for_variant(path);
     let (mut scenario, warnings) =
         translate::Translator::new(&variant_locator, base_dir, data).scenario(file, overrides)?;
     scenario.variant = Some(name.to_owned());
     Ok(Variant { name: name.to_owned(), scenario, warnings })
+}
+
+/// The first place in `table` (at `path`), depth first, where `key` is a key.
+fn find_key(table: &toml::Table, key: &str, path: &KeyPath) -> Option<KeyPath> {
+    if table.contains_key(key) {
+        return Some(path.key(key));
+    }
+    table.iter().find_map(|(name, value)| match value {
+        toml::Value::Table(inner) => find_key(inner, key, &path.key(name)),
+        toml::Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| match item {
+            toml::Value::Table(inner) => find_key(inner, key, &path.key(name).index(i)),
+            _ => None,
+        }),
+        _ => None,
+    })
 }
 
 fn variant_path(name: &str) -> KeyPath {

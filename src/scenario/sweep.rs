@@ -457,7 +457,7 @@ fn check_every_point(plan: &mut SweepPlan) -> Result<(), ScenarioError> {
 
 /// A deserializer's message in the words of the scenario docs.
 fn plain(message: &str) -> String {
-    super::error::suggest_key(message.trim())
+    super::error::serde_in_words(message.trim())
         .replace("expected i64", "expected a whole number")
         .replace("expected f64", "expected a number")
 }

@@ -211,7 +211,14 @@ fn cases() -> Vec<(&'static str, String, usize, Vec<&'static str>)> {
             20,
             vec!["`services.api.target_tracking[0].metric`", "\"latency\", which is not a metric"],
         ),
-        ("unknown shape", with("shape = \"constant\"", "shape = \"sine\""), 7, vec!["unknown variant `sine`"]),
+        (
+            "unknown shape",
+            with("shape = \"constant\"", "shape = \"sine\""),
+            7,
+            vec![
+                "unknown value `sine`; expected one of `constant`, `ramp`, `step`, `diurnal`, `spike`, `trace`, `sum`, `product`",
+            ],
+        ),
         (
             "missing trace file",
             with("shape = \"constant\"\nvalue = 100.0", "shape = \"trace\"\nfile = \"missing.csv\"\nbucket = \"1m\""),

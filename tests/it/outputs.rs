@@ -371,3 +371,43 @@ target_value = 60.0
     let output = ecsim(&["run", roomy.to_str().unwrap(), "--out", out.to_str().unwrap(), "--no-charts"]);
     assert!(output.status.success() && !stderr(&output).contains("warning"), "{}", stderr(&output));
 }
+
+/// The same fixed fleet for one hour and for two costs the same per month: compared, the runs
+/// are told apart by their length and the difference is taken per month (0), not in totals.
+/// In each run's time series the intervals' costs add up exactly to the running total.
+#[test]
+fn runs_of_different_lengths_are_compared_per_month() {
+    let dir = tempfile::tempdir().unwrap();
+    let fleet = |duration: &str| {
+        format!(
+            "version = 1\nname = \"fleet\"\nduration = \"{duration}\"\n[loads.flat]\nshape = \"constant\"\nvalue = 50.0\n[services.web]\nload = \"flat\"\ncpu = 256\nmemory = 512\nrequests_per_task = 100.0\ndesired_count = 3\nmin_capacity = 3\nmax_capacity = 3\n"
+        )
+    };
+    let (short, long) = (dir.path().join("short"), dir.path().join("long"));
+    run_ok(&write(dir.path(), "short.toml", &fleet("1h")), &short, &["--no-charts"]);
+    run_ok(&write(dir.path(), "long.toml", &fleet("2h")), &long, &["--no-charts"]);
+    for run in [&short, &long] {
+        let series = read_csv(&run.join("timeseries.csv"));
+        let steps: i64 = series.iter().map(|r| micro(&r["allocated_cost_usd"])).sum();
+        assert_eq!(steps, micro(&series.last().unwrap()["cumulative_allocated_cost_usd"]));
+    }
+    let out = dir.path().join("compared");
+    let output = ecsim(&[
+        "compare",
+        short.to_str().unwrap(),
+        long.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--no-charts",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("compared with the first by its cost per month"));
+    let rows = read_csv(&out.join("comparison.csv"));
+    // 3 tasks × (0.25 × 0.04048 + 0.5 × 0.004445) USD an hour × 730 hours, both.
+    let month = 3.0 * (0.25 * 0.04048 + 0.5 * 0.004445) * 730.0;
+    for row in &rows {
+        assert!(super::rounded_close(row["cost_per_month_usd"].parse().unwrap(), month), "{row:?}");
+    }
+    assert_eq!(rows.iter().map(|r| r["run"].as_str()).collect::<Vec<_>>(), ["1 hour", "2 hours"]);
+    assert_eq!(rows[1]["difference_usd"], "0");
+}

@@ -369,10 +369,13 @@ impl Drawing for BreakEvenChart<'_> {
         let Some((b, ec2, fargate)) = self.runs() else { return Vec::new() };
         vec![
             (format!("EC2 ({}) at that utilization", b.ec2_run), Swatch::Line(style::GREEN)),
-            (format!("Fargate ({}): ${}", b.fargate_run, money(fargate.fargate_cost_usd)), Swatch::Line(style::BLUE)),
+            (
+                format!("Fargate ({}): ${} a month", b.fargate_run, money(fargate.cost_per_month_usd)),
+                Swatch::Line(style::BLUE),
+            ),
             (format!("break-even {:.1} %", 100.0 * b.break_even_utilization), Swatch::Dashed(INK)),
             (
-                format!("the EC2 run: {:.1} %, ${}", 100.0 * b.utilization, money(ec2.ec2_cost_usd)),
+                format!("the EC2 run: {:.1} %, ${} a month", 100.0 * b.utilization, money(ec2.cost_per_month_usd)),
                 Swatch::Dot(style::GREEN),
             ),
         ]
@@ -380,18 +383,20 @@ impl Drawing for BreakEvenChart<'_> {
 
     fn plot<DB: DrawingBackend>(&self, plot: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         let Some((b, ec2, fargate)) = self.runs() else { return Ok(()) };
-        // The EC2 run's reserved work costs ec2 × u; at utilization x it would cost ec2 × u / x.
-        let reserved = ec2.ec2_cost_usd * b.utilization;
+        // Per month, so that runs of different lengths compare. The EC2 run's reserved work
+        // costs ec2 × u; at utilization x it would cost ec2 × u / x.
+        let (ec2_cost, fargate_cost) = (ec2.cost_per_month_usd, fargate.cost_per_month_usd);
+        let reserved = ec2_cost * b.utilization;
         let at = |x: f64| reserved / x;
         let low = (b.utilization.min(b.break_even_utilization) * 0.6).clamp(0.05, 0.9);
-        let top = at(low).max(fargate.fargate_cost_usd) * 1.1;
+        let top = at(low).max(fargate_cost) * 1.1;
         let mut chart = style::frame(plot, &self.title(), 74).build_cartesian_2d(low..1.0, 0.0..top)?;
         chart
             .configure_mesh()
             .bold_line_style(GRID)
             .max_light_lines(0)
             .x_desc("utilization of the EC2 instances: share of their cost reserved by tasks (%)")
-            .y_desc("USD")
+            .y_desc("USD per month (730 h)")
             .x_label_formatter(&|x| format!("{:.0} %", 100.0 * x))
             .y_label_formatter(&|v| short_number(*v))
             .label_style(style::small_style())
@@ -400,11 +405,11 @@ impl Drawing for BreakEvenChart<'_> {
         let curve: Vec<(f64, f64)> =
             (0..=200).map(|k| low + (1.0 - low) * f64::from(k) / 200.0).map(|x| (x, at(x))).collect();
         chart.draw_series(LineSeries::new(curve, style::GREEN.stroke_width(3)))?;
-        let flat = [(low, fargate.fargate_cost_usd), (1.0, fargate.fargate_cost_usd)];
+        let flat = [(low, fargate_cost), (1.0, fargate_cost)];
         chart.draw_series(LineSeries::new(flat, style::BLUE.stroke_width(3)))?;
         let even = [(b.break_even_utilization, 0.0), (b.break_even_utilization, top)];
         chart.draw_series(DashedLineSeries::new(even, 8, 5, INK.stroke_width(2)))?;
-        chart.draw_series(std::iter::once(Circle::new((b.utilization, ec2.ec2_cost_usd), 7, style::GREEN.filled())))?;
+        chart.draw_series(std::iter::once(Circle::new((b.utilization, ec2_cost), 7, style::GREEN.filled())))?;
         Ok(())
     }
 }

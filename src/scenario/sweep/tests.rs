@@ -126,7 +126,12 @@ axes = [{ key = "services.api.cpu", values = [512, "big"] }]
     );
     let err = plan("s.toml", &[("s.toml", &text)]).unwrap_err();
     assert_eq!(err.problems.len(), 1, "{err}");
-    assert!(err.problems[0].message.starts_with("sweep.axes[0] = big at services.api.cpu: invalid type"), "{err}");
+    assert!(
+        err.problems[0]
+            .message
+            .starts_with("sweep.axes[0] = big at services.api.cpu: found the text \"big\"; expected a whole number"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -357,26 +357,35 @@ impl Translator<'_, '_> {
                 return None;
             }
             (None, Some((items, key))) => {
-                if items.iter().any(|item| is_fargate(&item.capacity_provider)) {
-                    self.fail(key, "a strategy holds only Auto Scaling group providers or only FARGATE and FARGATE_SPOT, never both (reference §4.5)");
-                    return None;
-                }
+                // Names first: an unknown one (`fargate`) is what is wrong, not a mix.
                 let mut indices = Vec::new();
                 for (i, item) in items.iter().enumerate() {
-                    match scenario.capacity_providers.get_index_of(&item.capacity_provider) {
+                    let name = &item.capacity_provider;
+                    match scenario.capacity_providers.get_index_of(name) {
                         Some(index) => indices.push(index),
+                        None if is_fargate(name) => {}
                         None => {
-                            let known: Vec<&str> = scenario.capacity_providers.keys().map(String::as_str).collect();
-                            self.fail(&key.index(i).key("capacity_provider"), format!(
-                                "found \"{}\", which is not a capacity provider in this file (defined: FARGATE, FARGATE_SPOT{}{})",
-                                item.capacity_provider,
-                                if known.is_empty() { "" } else { ", " },
-                                known.join(", ")
-                            ));
+                            let known: Vec<&str> = ["FARGATE", "FARGATE_SPOT"]
+                                .into_iter()
+                                .chain(scenario.capacity_providers.keys().map(String::as_str))
+                                .collect();
+                            let near = known.iter().find(|k| k.eq_ignore_ascii_case(name));
+                            let message = match near {
+                                Some(k) => format!(
+                                    "found \"{name}\"; did you mean \"{k}\"? (capacity provider names are case-sensitive)"
+                                ),
+                                None => format!(
+                                    "found \"{name}\", which is not a capacity provider in this file (defined: {})",
+                                    known.join(", ")
+                                ),
+                            };
+                            self.fail(&key.index(i).key("capacity_provider"), message);
+                            return None;
                         }
                     }
                 }
                 if indices.len() < items.len() {
+                    self.fail(key, "a strategy holds only Auto Scaling group providers or only FARGATE and FARGATE_SPOT, never both (reference §4.5)");
                     return None;
                 }
                 // The shares are checked with the rest of the strategy (`strategy_shares`).

@@ -121,10 +121,15 @@ impl<'a, 'l> Translator<'a, 'l> {
                 None
             }
             Err(e) => {
+                // humantime's own list of units names its 30.44-day month, not ours.
+                let why = match e {
+                    humantime::DurationError::UnknownUnit { unit, .. } => format!("`{unit}` is not a unit of time"),
+                    other => other.to_string(),
+                };
                 self.fail(
                     path,
                     format!(
-                        "found \"{text}\", which is not a duration ({e}); expected e.g. \"45s\", \"5m\", \"2h\", \"7d\", \"2w\", \"1 month\""
+                        "found \"{text}\", which is not a duration ({why}); expected e.g. \"45s\", \"5m\", \"2h\", \"7d\", \"2w\", \"1 month\" (730 h)"
                     ),
                 );
                 None
