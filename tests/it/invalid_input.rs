@@ -366,3 +366,18 @@ fn a_cpu_tracked_service_that_may_reach_zero_is_warned_about() {
     assert!(output.status.success());
     assert!(stderr(&output).contains("warning:") && stderr(&output).contains("cannot scale it out from zero"));
 }
+
+/// An instance type not in the catalog is the one error: the service that would run on it is
+/// not also told its CPU architecture has no instance type.
+#[test]
+fn an_unknown_instance_type_is_reported_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join("scenarios/ec2-binpack.toml")).unwrap();
+    let file = dir.path().join("bad-type.toml");
+    std::fs::write(&file, text.replace("\"m6i.xlarge\"", "\"m6i.xlarg\"")).unwrap();
+    let output = ecsim(&["validate", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let errors: Vec<String> = stderr(&output).lines().filter(|l| l.starts_with("error")).map(String::from).collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("\"m6i.xlarg\", which is not in the instance catalog"), "{}", errors[0]);
+}

@@ -734,8 +734,8 @@ impl Translator<'_, '_> {
         } else {
             placement.providers.iter().flat_map(|&(p, _)| providers[p].iter()).collect()
         };
-        if candidates.is_empty() {
-            return None; // the provider itself is wrong, and reported
+        if candidates.is_empty() || candidates.iter().any(|p| p.instance_types.is_empty()) {
+            return None; // the provider itself (or each of its instance types) is wrong, and reported
         }
         let types: Vec<&ProviderType> =
             candidates.iter().flat_map(|p| &p.instance_types).filter(|t| t.instance.arch == arch).collect();
