@@ -163,7 +163,7 @@ fn a_folder_written_again_keeps_no_chart_of_the_earlier_run() {
 
 /// In the comparison example the Fargate runs leave the Auto Scaling group unused: no charts
 /// and no EC2 table for it. The EC2 Spot run's report counts its interruption notices as
-/// `events.csv` has them, and its instances chart marks them.
+/// `events-instances.csv` has them, and its instances chart marks them.
 #[test]
 fn an_unused_group_draws_nothing_and_ec2_spot_interruptions_are_told() {
     let out = tempfile::tempdir().unwrap();
