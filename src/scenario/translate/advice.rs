@@ -183,6 +183,7 @@ fn number(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::Delay;
 
     #[test]
     fn the_tasks_a_peak_needs_are_rounded_up_but_not_for_float_error() {
