@@ -155,6 +155,16 @@ impl Line {
         self.started = false;
     }
 
+    /// A new line: the time in seconds and as a timestamp, then the name (escaped) of what it
+    /// is about.
+    fn begin(&mut self, timestamps: &mut Timestamps, at: SimTime, name: &str) {
+        self.clear();
+        self.field(Seconds(at));
+        self.separate();
+        timestamps.write(at, &mut self.text);
+        self.text(name);
+    }
+
     fn separate(&mut self) {
         if self.started {
             self.text.push(',');
@@ -461,25 +471,14 @@ impl<'a> CsvRecorder<'a> {
         })
     }
 
-    /// Starts a line with the time and the name of what it is about.
-    fn begin(&mut self, at: SimTime, name: &str) {
-        self.line.clear();
-        self.line.field(Seconds(at));
-        self.line.separate();
-        self.timestamps.write(at, &mut self.line.text);
-        self.line.text(name);
-    }
-
+    /// Starts a line with the time and the service it is about.
     fn begin_service(&mut self, at: SimTime, service: usize) {
-        let name = std::mem::take(&mut self.service_names[service]);
-        self.begin(at, &name);
-        self.service_names[service] = name;
+        self.line.begin(&mut self.timestamps, at, &self.service_names[service]);
     }
 
+    /// Starts a line with the time and the capacity provider it is about.
     fn begin_provider(&mut self, at: SimTime, provider: usize) {
-        let name = std::mem::take(&mut self.provider_names[provider]);
-        self.begin(at, &name);
-        self.provider_names[provider] = name;
+        self.line.begin(&mut self.timestamps, at, &self.provider_names[provider]);
     }
 
     /// Ends the line into the file `pick` chooses.

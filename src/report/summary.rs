@@ -332,6 +332,13 @@ impl Summary {
             ),
             ..raw_total
         };
+        // The services' monthly costs and the idle capacity's, each scaled before rounding.
+        let idle_per_month = rounding::round(
+            outcome.providers.iter().map(|p| p.idle_cost_usd).fold(0.0, |a, b| a + b) * per_month,
+            rounding::DOLLARS,
+        );
+        let total_per_month =
+            rounding::sum(services.iter().map(|l| l.cost_per_month_usd).chain([idle_per_month]), rounding::DOLLARS);
         Summary {
             scenario: scenario.name.clone(),
             variant: scenario.variant.clone(),
@@ -339,14 +346,7 @@ impl Summary {
             ecsim_version: env!("CARGO_PKG_VERSION").to_owned(),
             duration_s: scenario.duration_ms as f64 / 1000.0,
             total: SummaryLine {
-                // The services' monthly costs and the idle capacity's, each scaled unrounded.
-                cost_per_month_usd: rounding::sum(
-                    services.iter().map(|l| l.cost_per_month_usd).chain([rounding::round(
-                        outcome.providers.iter().map(|p| p.idle_cost_usd).fold(0.0, |a, b| a + b) * per_month,
-                        rounding::DOLLARS,
-                    )]),
-                    rounding::DOLLARS,
-                ),
+                cost_per_month_usd: total_per_month,
                 ..rounded(total_line, per_month, scenario.unserved_cost_per_million)
             },
             services,
