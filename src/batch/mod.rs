@@ -89,8 +89,15 @@ impl Batch {
             runs.extend(loaded.variants.into_iter().map(|v| (v.scenario, v.warnings, folder.join(&v.name))));
             self.groups.push((folder, self.jobs.len()..self.jobs.len() + runs.len()));
         }
-        for (_, _, dir) in &runs {
-            if self.jobs.iter().any(|job| job.dir.starts_with(dir) || dir.starts_with(&job.dir)) {
+        // Folders compared as a case-insensitive file system (macOS, Windows) would see them.
+        let overlap = |a: &Path, b: &Path| {
+            let lower = |p: &Path| PathBuf::from(p.to_string_lossy().to_lowercase());
+            let (a, b) = (lower(a), lower(b));
+            a.starts_with(&b) || b.starts_with(&a)
+        };
+        for (i, (_, _, dir)) in runs.iter().enumerate() {
+            let earlier = self.jobs.iter().map(|job| job.dir.as_path()).chain(runs[..i].iter().map(|r| r.2.as_path()));
+            if earlier.into_iter().any(|other| overlap(other, dir)) {
                 return Err(dir.clone());
             }
         }

@@ -24,9 +24,14 @@ impl SimTime {
         self.0
     }
 
-    /// This instant plus `ms` milliseconds.
+    /// The last instant time can name: later than every run's end, so an event set for it
+    /// never happens.
+    pub const END_OF_TIME: SimTime = SimTime(u64::MAX);
+
+    /// This instant plus `ms` milliseconds, or [`SimTime::END_OF_TIME`] if that is past it:
+    /// time never wraps round to the past.
     pub const fn after(self, ms: u64) -> Self {
-        SimTime(self.0 + ms)
+        SimTime(self.0.saturating_add(ms))
     }
 
     /// Milliseconds from `earlier` to `self`; zero if `earlier` is later.

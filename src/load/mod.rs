@@ -122,6 +122,26 @@ impl Shape {
     }
 }
 
+impl Shape {
+    /// A rate the shape never exceeds, at any time: its parts' highest values added (sums)
+    /// or multiplied (products). A scenario bounds it, so no composition of shapes can reach
+    /// infinity, or lose a rate to infinity × 0.
+    pub fn ceiling(&self) -> f64 {
+        match self {
+            Shape::Constant { value } => *value,
+            Shape::Ramp { from, to, .. } => from.max(*to),
+            Shape::Step { steps } => steps.iter().map(|s| s.1).fold(0.0, f64::max),
+            Shape::Diurnal { mean, amplitude, weekend_factor, .. } => {
+                mean * (1.0 + amplitude) * weekend_factor.max(1.0)
+            }
+            Shape::Spike { multiplier, .. } => multiplier.max(1.0),
+            Shape::Trace(trace) => trace.rates.iter().copied().fold(0.0, f64::max),
+            Shape::Sum { parts } => parts.iter().map(Shape::ceiling).sum(),
+            Shape::Product { parts } => parts.iter().map(Shape::ceiling).product(),
+        }
+    }
+}
+
 /// `cos(2π × ms / 24 h)` for `ms` in `[0, 24 h)`. Whole minutes, where every tick of a minute
 /// or more lands, come from a table filled by the same expression, so the value is the same
 /// either way and a month of ticks costs no trigonometry.

@@ -253,11 +253,17 @@ const OPERATORS: [(&str, Op); 8] = [
 impl Expression {
     /// Parses `text`, or says what is wrong with it.
     pub fn parse(text: &str) -> Result<Self, String> {
+        if text.len() > MAX_EXPRESSION_LENGTH {
+            return Err(format!(
+                "the expression is {} characters long; PlacementConstraint allows at most {MAX_EXPRESSION_LENGTH}",
+                text.len()
+            ));
+        }
         let tokens = tokenize(text);
         if tokens.is_empty() {
             return Err("the expression is empty; expected e.g. `attribute:ecs.instance-type == m6i.large`".into());
         }
-        let mut parser = Parser { tokens: &tokens, at: 0 };
+        let mut parser = Parser { tokens: &tokens, at: 0, depth: 0 };
         let node = parser.or()?;
         if let Some(extra) = parser.peek() {
             return Err(format!(
@@ -320,9 +326,17 @@ fn tokenize(text: &str) -> Vec<String> {
     tokens
 }
 
+/// PlacementConstraint `expression`: "The maximum length is 2000 characters" (ECS API).
+const MAX_EXPRESSION_LENGTH: usize = 2_000;
+/// Parentheses nested deeper than this are refused: the parser recurses once per level, and
+/// no real expression needs more.
+const MAX_NESTING: usize = 32;
+
 struct Parser<'a> {
     tokens: &'a [String],
     at: usize,
+    /// Parentheses open at this point.
+    depth: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -357,7 +371,12 @@ impl<'a> Parser<'a> {
     fn factor(&mut self) -> Result<Node, String> {
         match self.next() {
             Some("(") => {
+                self.depth += 1;
+                if self.depth > MAX_NESTING {
+                    return Err(format!("parentheses nested more than {MAX_NESTING} deep"));
+                }
                 let node = self.or()?;
+                self.depth -= 1;
                 match self.next() {
                     Some(")") => Ok(node),
                     other => Err(format!("expected `)`, found {}", shown(other))),

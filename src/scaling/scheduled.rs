@@ -28,6 +28,9 @@ pub struct ScheduledAction {
     pub fire_times_ms: Vec<u64>,
 }
 
+/// The longest `rate(...)` period: three years, ecsim's longest run.
+pub const MAX_RATE_MS: u64 = 3 * 8_760 * 3_600_000;
+
 /// A parsed schedule expression.
 #[derive(Clone, Debug)]
 pub enum Schedule {
@@ -51,14 +54,18 @@ impl Schedule {
             let [value, unit] = fields.as_slice() else {
                 return Err(format!("`rate({rate})` needs a value and a unit, e.g. rate(5 minutes)"));
             };
-            let value: u64 =
-                value.parse().ok().filter(|v| *v > 0).ok_or(format!("`{value}` is not a positive whole number"))?;
-            let unit_ms = match *unit {
+            let unit_ms: u64 = match *unit {
                 "minute" | "minutes" => 60_000,
                 "hour" | "hours" => 3_600_000,
                 "day" | "days" => 86_400_000,
                 other => return Err(format!("`{other}` is not a unit; expected minute(s), hour(s) or day(s)")),
             };
+            // A period longer than the longest run would never fire twice.
+            let longest = MAX_RATE_MS / unit_ms;
+            let value: u64 =
+                value.parse().ok().filter(|v| (1..=longest).contains(v)).ok_or(format!(
+                    "`{value}` is not a whole number from 1 to {longest} (a period of at most 3 years)"
+                ))?;
             return Ok(Schedule::Rate(value * unit_ms));
         }
         if let Some(cron) = inner("cron(") {
@@ -112,14 +119,14 @@ pub fn fire_times(
             }
         }
         Schedule::Rate(every_ms) => {
-            let every = *every_ms as i64;
-            let origin = start_time.unwrap_or(run.0 + jiff::SignedDuration::from_millis(every));
-            let origin_ms = origin.as_millisecond();
+            // Periods are at most MAX_RATE_MS and timestamps within ±2^48 ms: i64 holds the sums.
+            let every = i64::try_from(*every_ms).unwrap_or(i64::MAX / 4);
+            let origin_ms = start_time.map_or(run.0.as_millisecond() + every, Timestamp::as_millisecond);
             // The first firing at or after `from` on the grid origin + k × every.
-            let behind = (from.as_millisecond() - origin_ms).max(0) as u64;
-            let mut at = origin_ms + (behind.div_ceil(*every_ms) * every_ms) as i64;
+            let behind = (from.as_millisecond() - origin_ms).max(0);
+            let mut at = origin_ms + (behind + every - 1) / every * every;
             while at < until.as_millisecond() {
-                times.push(Timestamp::from_millisecond(at).expect("within the run"));
+                times.extend(Timestamp::from_millisecond(at).ok());
                 at += every;
             }
         }
@@ -234,7 +241,10 @@ mod tests {
             ("cron(0 9 * * MON-FRI *)", "exactly one of Day-of-month and Day-of-week"),
             ("cron(0 9 ? * MON-FRI)", "has 5 fields"),
             ("cron(0 99 ? * MON *)", "cron(0 99"),
-            ("rate(0 minutes)", "not a positive whole number"),
+            ("rate(0 minutes)", "not a whole number from 1 to 1576800"),
+            ("rate(1576801 minutes)", "not a whole number from 1 to 1576800"),
+            ("rate(18446744073709551 minutes)", "(a period of at most 3 years)"),
+            ("rate(100000000 days)", "from 1 to 1095"),
             ("rate(5 weeks)", "not a unit"),
             ("at(2026-13-01T00:00:00)", "not a time"),
             ("every day", "not a schedule"),

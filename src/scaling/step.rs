@@ -100,9 +100,9 @@ pub fn percent_change(base: u32, percent: i64, min_adjustment_magnitude: Option<
 /// The capacity a step asks for, from `base`, before clamping to [min, max].
 pub fn stepped_capacity(policy: &StepScaling, adjustment: i64, base: u32) -> u32 {
     let target = match policy.adjustment_type {
-        AdjustmentType::ChangeInCapacity => i64::from(base) + adjustment,
+        AdjustmentType::ChangeInCapacity => i64::from(base).saturating_add(adjustment),
         AdjustmentType::PercentChangeInCapacity => {
-            i64::from(base) + percent_change(base, adjustment, policy.min_adjustment_magnitude)
+            i64::from(base).saturating_add(percent_change(base, adjustment, policy.min_adjustment_magnitude))
         }
         AdjustmentType::ExactCapacity => adjustment,
     };

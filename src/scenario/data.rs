@@ -62,8 +62,36 @@ impl DataCache {
 }
 
 fn read(file: &Path, key: &str) -> Result<String, Problem> {
-    std::fs::read_to_string(file).map_err(|e| problem(file, 0, key, format!("cannot read the file: {e}")))
+    read_text(file, MAX_DATA_FILE_BYTES).map_err(|(line, message)| problem(file, line, key, message))
 }
+
+/// The largest data file (trace, prices, catalog) ecsim reads: 256 MiB, some ten million rows.
+pub const MAX_DATA_FILE_BYTES: u64 = 256 << 20;
+
+/// The UTF-8 text of `file`, at most `max_bytes` long; or the line of the problem (0 for the
+/// whole file) and what it is.
+pub fn read_text(file: &Path, max_bytes: u64) -> Result<String, (usize, String)> {
+    use std::io::Read;
+    let opened = std::fs::File::open(file).map_err(|e| (0, format!("cannot read the file: {e}")))?;
+    if opened.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err((0, "cannot read the file: it is a folder".to_owned()));
+    }
+    let mut bytes = Vec::new();
+    opened.take(max_bytes + 1).read_to_end(&mut bytes).map_err(|e| (0, format!("cannot read the file: {e}")))?;
+    if bytes.len() as u64 > max_bytes {
+        return Err((0, format!("the file is larger than {} MiB, more than ecsim reads", max_bytes >> 20)));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = 1 + good.iter().filter(|&&b| b == b'\n').count();
+        let column = 1 + good.iter().rev().take_while(|&&b| b != b'\n').count();
+        (line, format!("the file is not UTF-8 text: column {column} holds a byte that is no UTF-8 character"))
+    })
+}
+
+/// The most buckets a trace may span, first row to last, gaps included: ten million, some 160
+/// MB in memory (a year of one-second buckets is 31.5 million; of one-minute buckets, 525,600).
+const MAX_TRACE_BUCKETS: i64 = 10_000_000;
 
 /// What to do with trace buckets that have no row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,12 +143,28 @@ pub fn read_trace(file: &Path, key: &str, bucket_s: u64, gaps: GapRule, unit: Tr
     let (Some(first), Some(last)) = (rows.iter().map(|r| r.0).min(), rows.iter().map(|r| r.0).max()) else {
         return Err(problem(file, 0, key, "the trace has no rows".into()));
     };
-    let bucket = bucket_s as i64;
-    let buckets = ((last - first) / bucket + 1) as usize;
+    // Timestamps within the years a time can name (0001–9999), so their differences fit.
+    const TIMESTAMP_RANGE: std::ops::RangeInclusive<i64> = -62_135_596_800..=253_402_300_799;
+    if let Some(&(timestamp, _)) = rows.iter().find(|r| !TIMESTAMP_RANGE.contains(&r.0)) {
+        return Err(problem(file, 0, key, format!("timestamp_seconds {timestamp} is outside the years 0001 to 9999")));
+    }
+    let bucket = i64::try_from(bucket_s).unwrap_or(i64::MAX);
+    let buckets = (last - first) / bucket + 1;
+    if buckets > MAX_TRACE_BUCKETS {
+        return Err(problem(
+            file,
+            0,
+            key,
+            format!(
+                "the trace spans {first} to {last}, {buckets} buckets of {bucket_s} s; ecsim reads at most {MAX_TRACE_BUCKETS} (ten million) buckets: give a longer `bucket` or cut the trace to the run"
+            ),
+        ));
+    }
+    let buckets = usize::try_from(buckets).unwrap_or(usize::MAX);
     // Per bucket: the sum of its rows and how many there were.
     let mut totals: Vec<Option<(f64, u32)>> = vec![None; buckets];
     for (timestamp, requests) in rows {
-        let slot = &mut totals[((timestamp - first) / bucket) as usize];
+        let slot = &mut totals[usize::try_from((timestamp - first) / bucket).unwrap_or(0)];
         let (sum, n) = slot.unwrap_or((0.0, 0));
         *slot = Some((sum + requests, n + 1));
     }
@@ -242,18 +286,41 @@ pub fn read_catalog(file: &Path, key: &str, region: &str) -> Result<Vec<Instance
         let bad = |what: &str, c: usize| {
             problem(file, line, key, format!("{what} of {}: `{}` is not valid", field(c_name), field(c)))
         };
-        let vcpu: u32 = field(c_vcpu).parse().map_err(|_| bad("vcpu", c_vcpu))?;
-        let memory_gib: f64 = field(c_memory)
-            .parse()
-            .ok()
-            .filter(|m: &f64| m.is_finite() && *m > 0.0)
-            .ok_or_else(|| bad("memory_gib", c_memory))?;
-        let price: f64 = field(c_price)
-            .parse()
-            .ok()
-            .filter(|p: &f64| p.is_finite() && *p >= 0.0)
-            .ok_or_else(|| bad("on_demand_hour_usd", c_price))?;
-        let max_enis: u32 = field(c_enis).parse().map_err(|_| bad("max_enis", c_enis))?;
+        // Bounds well above EC2's largest types (896 vCPU, 32 TiB, tens of ENIs), so that
+        // registered CPU units (vCPU × 1,024) and MiB fit in 32 bits.
+        let within = |what: &'static str, c: usize, low: f64, high: f64| {
+            let value = field(c).parse::<f64>().ok().filter(|v| v.is_finite() && (low..=high).contains(v));
+            value.ok_or_else(|| {
+                problem(
+                    file,
+                    line,
+                    key,
+                    format!(
+                        "{what} of {}: found `{}`; expected a number from {low} to {high}",
+                        field(c_name),
+                        field(c)
+                    ),
+                )
+            })
+        };
+        let whole = |what: &'static str, c: usize, low: u32, high: u32| {
+            field(c).parse::<u32>().ok().filter(|v| (low..=high).contains(v)).ok_or_else(|| {
+                problem(
+                    file,
+                    line,
+                    key,
+                    format!(
+                        "{what} of {}: found `{}`; expected a whole number from {low} to {high}",
+                        field(c_name),
+                        field(c)
+                    ),
+                )
+            })
+        };
+        let vcpu = whole("vcpu", c_vcpu, 1, 4_096)?;
+        let memory_gib = within("memory_gib", c_memory, 0.5, 65_536.0)?;
+        let price = within("on_demand_hour_usd", c_price, 0.0, 100_000.0)?;
+        let max_enis = whole("max_enis", c_enis, 1, 1_000)?;
         let arch = match field(c_arch) {
             "amd64" | "x86_64" => CpuArchitecture::X86_64,
             "arm64" => CpuArchitecture::Arm64,
@@ -262,6 +329,7 @@ pub fn read_catalog(file: &Path, key: &str, region: &str) -> Result<Vec<Instance
         types.push(InstanceType {
             name: field(c_name).to_owned().into(),
             vcpu,
+            // At most 65,536 GiB: 2^26 MiB.
             memory_mib: (memory_gib * 1024.0).round() as u32,
             arch,
             max_enis,

@@ -8,6 +8,7 @@
 mod data;
 mod error;
 mod file;
+mod limits;
 mod sweep;
 mod translate;
 
@@ -124,9 +125,11 @@ pub fn locate_key(file: &Path, variant: Option<&str>, key: &str) -> String {
     format!("line {}, `{}`", problem.line, problem.key)
 }
 
-/// Whether `name` may name an output folder: letters, digits, '-', '_' and '.', not `.` or `..`.
+/// Whether `name` may name an output folder: one path component of letters, digits, '-', '_'
+/// and '.', not `.` or `..`, at most 100 characters (file systems allow 255 bytes).
 fn folder_name_ok(name: &str) -> bool {
     !name.is_empty()
+        && name.len() <= 100
         && name != "."
         && name != ".."
         && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
@@ -134,17 +137,21 @@ fn folder_name_ok(name: &str) -> bool {
 
 /// The text of the file at `path`; `what` names it in the error.
 fn read(path: &Path, what: &str) -> Result<String, ScenarioError> {
-    std::fs::read_to_string(path).map_err(|e| {
+    data::read_text(path, MAX_SCENARIO_BYTES).map_err(|(line, message)| {
         ScenarioError::single(Problem {
             file: path.to_owned(),
-            line: 0,
+            line,
             column: 0,
             key: String::new(),
-            message: format!("cannot read the {what}: {e}"),
+            message: message.replacen("the file", &format!("the {what}"), 1),
             source_line: String::new(),
         })
     })
 }
+
+/// The largest scenario or sweep file ecsim reads: 4 MiB, twice what 5,000 services (AWS's
+/// quota per cluster) take; parsing holds several copies of a file in memory.
+const MAX_SCENARIO_BYTES: u64 = 4 << 20;
 
 /// Validates scenario `text`, as if read from `path`; relative data paths start at `base_dir`.
 /// Each `[variants.NAME]` table is merged over the rest of the document — tables key by key,
@@ -256,11 +263,10 @@ fn variant_path(name: &str) -> KeyPath {
 fn variant_table<'t>(locator: &Locator, name: &str, table: &'t toml::Value) -> Result<&'t toml::Table, Vec<Problem>> {
     let path = variant_path(name);
     let fail = |message: String| vec![locator.at(&path, message)];
-    let name_ok =
-        !name.is_empty() && name != "base" && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-    if !name_ok {
+    if !folder_name_ok(name) || name.eq_ignore_ascii_case("base") {
         return Err(fail(format!(
-            "found \"{name}\"; a variant's name is letters, digits, '-', '_' and '.', and not \"base\" (it names a folder beside the base run's)"
+            "found \"{}\"; a variant's name is letters, digits, '-', '_' and '.', and not \".\", \"..\" or \"base\" (it names a folder beside the base run's)",
+            translate::shorten(name)
         )));
     }
     let toml::Value::Table(over) = table else {

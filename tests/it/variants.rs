@@ -87,7 +87,9 @@ fn a_bad_variant_is_reported_where_it_is_written() {
     for (what, extra, says) in [
         ("a bad value", "\n[variants.big.services.web]\ncpu = 100000\n", "`variants.big.services.web.cpu`"),
         ("an unknown key", "\n[variants.typo.services.web]\ncpuu = 1\n", "unknown key `cpuu`; did you mean `cpu`?"),
-        ("the reserved name", "\n[variants.base.services.web]\ncpu = 512\n", "not \"base\""),
+        ("the reserved name", "\n[variants.base.services.web]\ncpu = 512\n", "or \"base\""),
+        ("the parent folder", "\n[variants.\"..\".services.web]\ncpu = 512\n", "not \".\", \"..\""),
+        ("this folder", "\n[variants.\".\".services.web]\ncpu = 512\n", "not \".\", \"..\""),
     ] {
         let file = dir.path().join("bad.toml");
         std::fs::write(&file, format!("{base}{extra}")).unwrap();

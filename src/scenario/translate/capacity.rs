@@ -112,10 +112,14 @@ impl Translator<'_, '_> {
                     &path.key("min_size"),
                     format!("found {min}, greater than max_size ({max}); expected min_size ≤ max_size"),
                 );
-            } else if i64::from(max) > MAX_INSTANCES_PER_CLUSTER {
+            } else if max > INSTANCES_PER_CLUSTER.max {
                 self.fail(
                     &path.key("max_size"),
-                    format!("found {max}; a cluster registers at most {MAX_INSTANCES_PER_CLUSTER} instances"),
+                    format!(
+                        "found {max}; expected at most {}, {}",
+                        INSTANCES_PER_CLUSTER.max,
+                        INSTANCES_PER_CLUSTER.describe()
+                    ),
                 );
             } else if let Some(d) = desired.filter(|d| !(min..=max).contains(d)) {
                 self.fail(
@@ -436,24 +440,24 @@ impl Translator<'_, '_> {
         if daemon && !file.placement_strategy.is_empty() {
             self.fail(&path.key("placement_strategy"), "DAEMON services take no placement strategy (reference §7)");
         }
-        if file.placement_strategy.len() > MAX_STRATEGY_RULES {
-            self.fail(
-                &path.key("placement_strategy"),
-                format!("found {} rules; a service has at most {MAX_STRATEGY_RULES}", file.placement_strategy.len()),
-            );
-        }
+        self.list_within(
+            &path.key("placement_strategy"),
+            file.placement_strategy.len(),
+            "rules",
+            STRATEGY_RULES_PER_SERVICE,
+        );
         let strategies: Vec<Option<Strategy>> = file
             .placement_strategy
             .iter()
             .enumerate()
             .map(|(i, rule)| self.strategy(&path.key("placement_strategy").index(i), rule))
             .collect();
-        if file.placement_constraints.len() > MAX_CONSTRAINTS {
-            self.fail(
-                &path.key("placement_constraints"),
-                format!("found {} constraints; a task has at most {MAX_CONSTRAINTS}", file.placement_constraints.len()),
-            );
-        }
+        self.list_within(
+            &path.key("placement_constraints"),
+            file.placement_constraints.len(),
+            "constraints",
+            CONSTRAINTS_PER_TASK,
+        );
         let constraints: Vec<Option<Constraint>> = file
             .placement_constraints
             .iter()
@@ -526,8 +530,11 @@ impl Translator<'_, '_> {
     /// omitted weight is the console's 1 (the API's 0 would leave a lone provider unable to
     /// place). For a Fargate strategy: `(FARGATE_SPOT?, share)` per item.
     pub(super) fn strategy_shares(&mut self, path: &KeyPath, items: &[StrategyItemFile]) -> Option<Vec<(bool, Share)>> {
-        if !(1..=MAX_STRATEGY_PROVIDERS).contains(&items.len()) {
-            self.fail(path, format!("found {} providers; a strategy has 1 to {MAX_STRATEGY_PROVIDERS}", items.len()));
+        if items.is_empty() {
+            self.fail(path, "found no provider; a strategy names 1 or more");
+            return None;
+        }
+        if !self.list_within(path, items.len(), "providers", PROVIDERS_PER_STRATEGY) {
             return None;
         }
         let mut shares = Vec::new();
@@ -754,6 +761,16 @@ impl Translator<'_, '_> {
                 "the task needs {cpu} CPU units and {memory} MiB, larger than every instance type of capacity provider {}: the largest, {}, registers {} units and {} MiB",
                 names(), largest.instance.name, largest.registered.cpu_units, largest.registered.memory_mib
             ));
+            return None;
+        }
+        if placement.network_mode == NetworkMode::Awsvpc && types.iter().all(|t| t.awsvpc_tasks == 0) {
+            self.fail(
+                &path.key("network_mode"),
+                format!(
+                    "awsvpc tasks need an ENI each beyond the instance's own, and no instance type of capacity provider {} has one to spare (max_enis 1, no trunking)",
+                    names()
+                ),
+            );
             return None;
         }
         Some(())

@@ -6,6 +6,7 @@ mod capacity;
 mod loads;
 mod scaling;
 mod values;
+pub(crate) use values::shorten;
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +18,7 @@ use super::file::{
     PlacementConstraintFile, PlacementStrategyFile, ScenarioFile, ServiceFile, ShapeFile, SpotFile, StepScalingFile,
     StrategyItemFile, TargetTrackingFile,
 };
+use super::limits::*;
 use crate::capacity::{GroupCombination, ManagedScaling, ScaleInReading, Share, SplitRule};
 use crate::catalog::{Catalog, InstanceType};
 use crate::config::{
@@ -134,6 +136,18 @@ impl<'a, 'l> Translator<'a, 'l> {
         let start_text = file.start.as_deref().unwrap_or(DEFAULT_START);
         let start_unix_ms = self.timestamp(&root.key("start"), start_text).map(|t| t.as_millisecond());
         let duration_ms = self.positive_duration(&root.key("duration"), &file.duration);
+        // The run's start and end, both within the years a timestamp can name (0001–9999).
+        let window = start_unix_ms.zip(duration_ms).and_then(|(start, duration)| {
+            let start = jiff::Timestamp::from_millisecond(start).ok()?;
+            let end = i64::try_from(duration).ok().and_then(|d| start.checked_add(jiff::SignedDuration::from_millis(d)).ok());
+            if end.is_none() {
+                self.fail(
+                    &root.key("start"),
+                    format!("found \"{start_text}\"; the run of {} would end after 9999-12-31, the last day a time can name", file.duration),
+                );
+            }
+            Some((start, end?))
+        });
         let tick_ms = self.tick(&root.key("tick"), file.tick.as_deref().unwrap_or("1m"));
         let series_interval_ms = match (&file.series_interval, tick_ms) {
             (None, tick) => tick,
@@ -168,6 +182,20 @@ impl<'a, 'l> Translator<'a, 'l> {
             let path = root.key("loads").key(name);
             let shape = self.shape(&path, shape_file, start_unix_ms.unwrap_or(0), duration_ms.unwrap_or(0));
             let noise = self.noise(&path.key("noise"), shape_file.noise());
+            let shape = shape.filter(|shape| {
+                let ceiling = shape.ceiling();
+                let bounded = ceiling <= MAX_LOAD_RATE; // false for NaN too
+                if !bounded {
+                    let reach = if ceiling.is_finite() { format!("{ceiling:.3e}") } else { "beyond any number of".to_owned() };
+                    self.fail(
+                        &path,
+                        format!(
+                            "this load can reach {reach} requests per second (its parts' peaks added and multiplied); expected at most {MAX_LOAD_RATE:.0e}"
+                        ),
+                    );
+                }
+                bounded
+            });
             if let (Some(shape), Some(noise)) = (shape, noise) {
                 loads.push(LoadConfig { name: name.clone(), load: Load { shape, noise } });
             }
@@ -179,10 +207,7 @@ impl<'a, 'l> Translator<'a, 'l> {
             region: region.clone(),
             spot_share: fargate_spot.as_ref().and_then(|(share, _)| *share),
             prices,
-            window: start_unix_ms.zip(duration_ms).map(|(start, duration)| {
-                let start = jiff::Timestamp::from_millisecond(start).expect("parsed");
-                (start, start + jiff::SignedDuration::from_millis(duration as i64))
-            }),
+            window,
         };
         let catalog_file = overrides.catalog.clone().or_else(|| file.catalog.as_ref().map(|p| self.base_dir.join(p)));
         let catalog = self.catalog(&run.region, catalog_file.as_deref(), !file.capacity_providers.is_empty());
@@ -211,6 +236,37 @@ impl<'a, 'l> Translator<'a, 'l> {
         if file.services.is_empty() {
             self.fail(&root, "the scenario has no [services.NAME] table; expected at least one service");
         }
+        self.list_within(&root.key("services"), file.services.len(), "services", SERVICES_PER_CLUSTER);
+        self.list_within(
+            &root.key("capacity_providers"),
+            file.capacity_providers.len(),
+            "capacity providers",
+            PROVIDERS_PER_CLUSTER,
+        );
+        let instances: u64 = providers.iter().flatten().map(|p| u64::from(p.max_size)).sum();
+        if instances > u64::from(INSTANCES_PER_CLUSTER.max) {
+            self.fail(
+                &root.key("capacity_providers"),
+                format!(
+                    "the groups' max_size add up to {instances} instances; expected at most {}, {}",
+                    INSTANCES_PER_CLUSTER.max,
+                    INSTANCES_PER_CLUSTER.describe()
+                ),
+            );
+        }
+        if let (Some(duration), Some(tick)) = (duration_ms, tick_ms) {
+            let service_ticks = (duration / tick).saturating_mul(file.services.len() as u64);
+            if service_ticks > MAX_SERVICE_TICKS {
+                self.fail(
+                    &root.key("duration"),
+                    format!(
+                        "{} services × {} ticks is {service_ticks} service ticks, more than ecsim's limit of {MAX_SERVICE_TICKS} for one run; shorten the run, lengthen the tick, or split the services over runs",
+                        file.services.len(),
+                        duration / tick
+                    ),
+                );
+            }
+        }
 
         if !self.problems.is_empty() {
             return Err(self.problems);
@@ -236,8 +292,6 @@ impl<'a, 'l> Translator<'a, 'l> {
         Ok((scenario, self.warnings))
     }
 
-    /// The tick must be 1 s – 1 h and fit evenly into the one-minute datapoints (a divisor of
-    /// a minute) or be whole minutes that divide an hour.
     fn service(
         &mut self,
         path: &KeyPath,
@@ -340,7 +394,7 @@ impl<'a, 'l> Translator<'a, 'l> {
             (Some(0), Some(0), Some(0))
         } else {
             let mut required = |key: &str, value: Option<i64>| match value {
-                Some(v) => self.count(&path.key(key), v),
+                Some(v) => self.count_within(&path.key(key), v, TASKS_PER_SERVICE),
                 None => {
                     self.fail(path, format!("a REPLICA service needs `{key}`"));
                     None
@@ -642,8 +696,6 @@ const DEFAULT_INSTANCE_PENDING_MS: u64 = 30 * MS_PER_SECOND;
 /// `running` → the container agent has registered. AWS documents no typical figure
 /// (§11.12): a modelling choice; set `boot` to your own.
 const DEFAULT_INSTANCE_BOOT_MS: u64 = 60 * MS_PER_SECOND;
-/// "Max EC2 instances registered per cluster: 5,000" (reference §4.3).
-const MAX_INSTANCES_PER_CLUSTER: i64 = 5_000;
 /// Host ports the container agent reserves (reference §6.3).
 const AGENT_RESERVED_PORTS: [i64; 6] = [22, 2375, 2376, 51678, 51679, 51680];
 /// Task-level CPU on EC2: 128 to 196,608 units (RegisterTaskDefinition `cpu`).
@@ -651,8 +703,3 @@ const EC2_TASK_CPU_RANGE: (i64, i64) = (128, 196_608);
 /// `runtimePlatform.operatingSystemFamily` values for Windows on Fargate.
 const WINDOWS_FAMILIES: [&str; 4] =
     ["WINDOWS_SERVER_2019_FULL", "WINDOWS_SERVER_2019_CORE", "WINDOWS_SERVER_2022_FULL", "WINDOWS_SERVER_2022_CORE"];
-/// "Max providers per strategy: 20 (2026 API model)" (reference §4.5).
-const MAX_STRATEGY_PROVIDERS: usize = 20;
-/// "Max 5 strategy rules per service; max 10 constraints per task" (reference §7).
-const MAX_STRATEGY_RULES: usize = 5;
-const MAX_CONSTRAINTS: usize = 10;

@@ -7,6 +7,11 @@ impl Translator<'_, '_> {
     /// The service's target-tracking and step-scaling policies, with unique names.
     pub(super) fn policies(&mut self, path: &KeyPath, file: &ServiceFile) -> Vec<Policy> {
         let mut policies: Vec<Policy> = Vec::new();
+        let declared = file.target_tracking.len() + file.step_scaling.len();
+        if !self.list_within(path, declared, "scaling policies (target_tracking and step_scaling)", POLICIES_PER_TARGET)
+        {
+            return policies;
+        }
         for (i, tt_file) in file.target_tracking.iter().enumerate() {
             let tt_path = path.key("target_tracking").index(i);
             let Some(tt) = self.target_tracking(&tt_path, tt_file) else { continue };
@@ -137,6 +142,30 @@ impl Translator<'_, '_> {
     pub(super) fn step_scaling(&mut self, path: &KeyPath, file: &StepScalingFile) -> Option<StepScaling> {
         let alarm = self.alarm(&path.key("alarm"), &file.alarm);
         let adjustment_type = self.choice(&path.key("adjustment_type"), &file.adjustment_type, &AdjustmentType::NAMES);
+        self.list_within(&path.key("step_adjustments"), file.step_adjustments.len(), "steps", STEPS_PER_POLICY);
+        let mut numbers_ok = true;
+        for (i, step) in file.step_adjustments.iter().enumerate() {
+            let step_path = path.key("step_adjustments").index(i);
+            for (key, bound) in [
+                ("metric_interval_lower_bound", step.metric_interval_lower_bound),
+                ("metric_interval_upper_bound", step.metric_interval_upper_bound),
+            ] {
+                if let Some(b) = bound.filter(|b| !b.is_finite()) {
+                    self.fail(&step_path.key(key), format!("found {b}; expected a finite number"));
+                    numbers_ok = false;
+                }
+            }
+            if step.scaling_adjustment.unsigned_abs() > MAX_STEP_ADJUSTMENT {
+                self.fail(
+                    &step_path.key("scaling_adjustment"),
+                    format!(
+                        "found {}; expected a whole number from -{MAX_STEP_ADJUSTMENT} to {MAX_STEP_ADJUSTMENT} (tasks, or percent for PercentChangeInCapacity)",
+                        step.scaling_adjustment
+                    ),
+                );
+                numbers_ok = false;
+            }
+        }
         let steps: Vec<StepAdjustment> = file
             .step_adjustments
             .iter()
@@ -146,18 +175,22 @@ impl Translator<'_, '_> {
                 scaling_adjustment: s.scaling_adjustment,
             })
             .collect();
-        if let Some(kind) = adjustment_type
+        if let Some(kind) = adjustment_type.filter(|_| numbers_ok)
             && let Err(problem) = check_steps(&steps, kind)
         {
             self.fail(&path.key("step_adjustments"), problem);
         }
         let min_adjustment_magnitude = match (file.min_adjustment_magnitude, adjustment_type) {
             (None, _) => Some(None),
-            (Some(m), Some(AdjustmentType::PercentChangeInCapacity)) if m >= 1 => Some(Some(m as u32)),
+            (Some(m), Some(AdjustmentType::PercentChangeInCapacity))
+                if (1..=i64::from(TASKS_PER_SERVICE.max)).contains(&m) =>
+            {
+                Some(u32::try_from(m).ok())
+            }
             (Some(m), _) => {
                 self.fail(
                     &path.key("min_adjustment_magnitude"),
-                    format!("found {m}; it is a count ≥ 1 and applies only to PercentChangeInCapacity"),
+                    format!("found {m}; it is a count from 1 to 5000 (tasks per service) and applies only to PercentChangeInCapacity"),
                 );
                 None
             }
@@ -185,7 +218,7 @@ impl Translator<'_, '_> {
         let period_text = file.period.as_deref().unwrap_or("1m");
         let period_ms = self.positive_duration(&path.key("period"), period_text);
         let period_minutes = match period_ms {
-            Some(ms) if ms % MS_PER_MINUTE == 0 => Some((ms / MS_PER_MINUTE) as u32),
+            Some(ms) if ms % MS_PER_MINUTE == 0 => u32::try_from(ms / MS_PER_MINUTE).ok(),
             Some(_) => {
                 self.fail(
                     &path.key("period"),
@@ -197,14 +230,29 @@ impl Translator<'_, '_> {
         };
         let n = file.evaluation_periods;
         let evaluation_periods = if (1..=i64::from(MAX_EVALUATION_PERIODS)).contains(&n) {
-            Some(n as u32)
+            u32::try_from(n).ok()
         } else {
             self.fail(&path.key("evaluation_periods"), format!("found {n}; expected 1 to {MAX_EVALUATION_PERIODS}"));
             None
         };
+        // PutMetricAlarm: "the maximum value of Period × EvaluationPeriods is one day (86,400 s)
+        // for a period under an hour, seven days (604,800 s) otherwise".
+        if let (Some(period), Some(periods)) = (period_minutes, evaluation_periods) {
+            let most_minutes = if period < 60 { 24 * 60 } else { 7 * 24 * 60 };
+            if u64::from(period) * u64::from(periods) > most_minutes {
+                self.fail(
+                    &path.key("period"),
+                    format!(
+                        "found \"{}\" × {periods} evaluation periods; CloudWatch allows period × evaluation_periods of at most {}",
+                        shorten(period_text),
+                        if period < 60 { "one day for a period under an hour" } else { "seven days" }
+                    ),
+                );
+            }
+        }
         let m = file.datapoints_to_alarm.unwrap_or(n);
         let datapoints_to_alarm = if (1..=n).contains(&m) {
-            Some(m as u32)
+            u32::try_from(m).ok()
         } else {
             self.fail(&path.key("datapoints_to_alarm"), format!("found {m}; expected 1 to evaluation_periods ({n})"));
             None
@@ -254,6 +302,15 @@ impl Translator<'_, '_> {
         run: Option<(jiff::Timestamp, jiff::Timestamp)>,
     ) -> Vec<ScheduledAction> {
         let mut actions: Vec<ScheduledAction> = Vec::new();
+        let declared = file.scheduled_actions.len();
+        if !self.list_within(
+            &path.key("scheduled_actions"),
+            declared,
+            "scheduled actions",
+            SCHEDULED_ACTIONS_PER_TARGET,
+        ) {
+            return actions;
+        }
         for (i, action) in file.scheduled_actions.iter().enumerate() {
             let path = path.key("scheduled_actions").index(i);
             let schedule = match Schedule::parse(&action.schedule) {
@@ -273,8 +330,8 @@ impl Translator<'_, '_> {
             };
             let start_time = action.start_time.as_deref().map(|t| self.timestamp(&path.key("start_time"), t));
             let end_time = action.end_time.as_deref().map(|t| self.timestamp(&path.key("end_time"), t));
-            let min = action.min_capacity.map(|m| self.count(&path.key("min_capacity"), m));
-            let max = action.max_capacity.map(|m| self.count(&path.key("max_capacity"), m));
+            let min = action.min_capacity.map(|m| self.count_within(&path.key("min_capacity"), m, TASKS_PER_SERVICE));
+            let max = action.max_capacity.map(|m| self.count_within(&path.key("max_capacity"), m, TASKS_PER_SERVICE));
             if min.is_none() && max.is_none() {
                 self.fail(&path, "a scheduled action sets min_capacity, max_capacity or both");
             }

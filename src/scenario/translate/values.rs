@@ -5,12 +5,24 @@ use super::Translator;
 use crate::engine::{Delay, MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND};
 use crate::scenario::error::KeyPath;
 use crate::scenario::file::{DelayFile, DistributionFile};
+use crate::scenario::limits::{MAX_DURATION_MS, MAX_DURATION_TEXT, Quota};
 
 impl Translator<'_, '_> {
-    /// `text` as whole milliseconds, e.g. "45s", "1m 30s", "7d", "2w", "1 month".
+    /// `text` as whole milliseconds, e.g. "45s", "1m 30s", "7d", "2w", "1 month"; at most
+    /// [`MAX_DURATION_MS`], so that no sum of times in a run can overflow.
     pub(super) fn duration(&mut self, path: &KeyPath, text: &str) -> Option<u64> {
         match humantime::parse_duration(&months_as_hours(text)) {
-            Ok(d) if d.subsec_nanos() % 1_000_000 == 0 => Some(d.as_millis() as u64),
+            Ok(d) if d.as_millis() > u128::from(MAX_DURATION_MS) => {
+                self.fail(
+                    path,
+                    format!(
+                        "found \"{}\", longer than ecsim simulates; expected at most {MAX_DURATION_TEXT}",
+                        shorten(text)
+                    ),
+                );
+                None
+            }
+            Ok(d) if d.subsec_nanos() % 1_000_000 == 0 => Some(u64::try_from(d.as_millis()).unwrap_or(MAX_DURATION_MS)),
             Ok(_) => {
                 self.fail(path, format!("found \"{text}\"; a duration must be whole milliseconds"));
                 None
@@ -18,13 +30,22 @@ impl Translator<'_, '_> {
             Err(e) => {
                 // humantime's own list of units names its 30.44-day month, not ours.
                 let why = match e {
-                    humantime::DurationError::UnknownUnit { unit, .. } => format!("`{unit}` is not a unit of time"),
-                    other => other.to_string(),
+                    humantime::DurationError::UnknownUnit { unit, .. } => {
+                        format!("`{}` is not a unit of time", shorten(&unit))
+                    }
+                    humantime::DurationError::NumberOverflow => {
+                        format!("too long, at most {MAX_DURATION_TEXT}, or finer than a nanosecond")
+                    }
+                    humantime::DurationError::Empty => "it is empty".to_owned(),
+                    humantime::DurationError::InvalidCharacter(_) | humantime::DurationError::NumberExpected(_) => {
+                        "a duration is numbers each followed by a unit".to_owned()
+                    }
                 };
                 self.fail(
                     path,
                     format!(
-                        "found \"{text}\", which is not a duration ({why}); expected e.g. \"45s\", \"5m\", \"2h\", \"7d\", \"2w\", \"1 month\" (730 h)"
+                        "found \"{}\", which is not a duration ({why}); expected e.g. \"45s\", \"5m\", \"2h\", \"7d\", \"2w\", \"1 month\" (730 h)",
+                        shorten(text)
                     ),
                 );
                 None
@@ -72,6 +93,29 @@ impl Translator<'_, '_> {
                 None
             }
         }
+    }
+
+    /// A count AWS bounds with a service quota: 0 to the quota.
+    pub(super) fn count_within(&mut self, path: &KeyPath, value: i64, quota: Quota) -> Option<u32> {
+        match u32::try_from(value) {
+            Ok(v) if v <= quota.max => Some(v),
+            _ => {
+                self.fail(
+                    path,
+                    format!("found {value}; expected a whole number from 0 to {}, {}", quota.max, quota.describe()),
+                );
+                None
+            }
+        }
+    }
+
+    /// `found` items of a list that a quota bounds; false (with the problem) above it.
+    pub(super) fn list_within(&mut self, path: &KeyPath, found: usize, items: &str, quota: Quota) -> bool {
+        if found <= quota.max as usize {
+            return true;
+        }
+        self.fail(path, format!("found {found} {items}; expected at most {}, {}", quota.max, quota.describe()));
+        false
     }
 
     pub(super) fn choice<T: Copy>(&mut self, path: &KeyPath, text: &str, options: &[(&str, T)]) -> Option<T> {
@@ -122,6 +166,15 @@ impl Translator<'_, '_> {
                 Some(Delay::LogNormal { median_ms: median_ms?, sigma: sigma? })
             }
         }
+    }
+}
+
+/// `text` cut to a length worth echoing back in a message.
+pub(crate) fn shorten(text: &str) -> std::borrow::Cow<'_, str> {
+    const MAX_CHARS: usize = 40;
+    match text.char_indices().nth(MAX_CHARS) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some((cut, _)) => std::borrow::Cow::Owned(format!("{}…", &text[..cut])),
     }
 }
 
