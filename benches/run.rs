@@ -41,6 +41,7 @@ fn whole_run(c: &mut Criterion) {
                     &loaded.scenario,
                     &loaded.warnings,
                     ecsim::report::Outputs::ALL,
+                    false,
                     &ecsim::report::Progress::hidden(),
                 )
                 .unwrap();
@@ -243,6 +244,7 @@ fn charts(c: &mut Criterion) {
             &loaded.scenario,
             &loaded.warnings,
             ecsim::report::Outputs::ALL,
+            false,
             &ecsim::report::Progress::hidden(),
         )
         .unwrap();

@@ -328,12 +328,8 @@ fn run(files: &[PathBuf], out: Option<PathBuf>, overrides: &Overrides, settings:
             bad_input = true;
             continue;
         }
-        if let Err(dir) = batch.add(file, loaded, out.as_deref(), files.len() > 1) {
-            let file = file.display();
-            eprintln!(
-                "error: {file}: another scenario already writes to {}; give each a different `name`",
-                dir.display()
-            );
+        if let Err(why) = batch.add(file, loaded, out.as_deref(), files.len() > 1) {
+            eprintln!("error: {}: {why}", file.display());
             bad_input = true;
         }
     }

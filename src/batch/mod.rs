@@ -10,6 +10,7 @@ pub mod shard;
 pub mod sweep;
 
 use std::ops::Range;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -76,8 +77,9 @@ impl Batch {
     /// Adds a scenario's runs. Its folder is `out` when the command runs one scenario,
     /// `out/<name>` when it runs several, and `output/<name>` without `out`; with variants each
     /// run goes into a subfolder of it, `base` and then each variant's name. Two runs may not
-    /// share a folder: the error names it.
-    pub fn add(&mut self, file: &Path, loaded: Loaded, out: Option<&Path>, several: bool) -> Result<(), PathBuf> {
+    /// share a folder, and each folder must be new, empty or an earlier run's: the error says
+    /// which folder and why.
+    pub fn add(&mut self, file: &Path, loaded: Loaded, out: Option<&Path>, several: bool) -> Result<(), String> {
         let folder = match out {
             Some(dir) if !several => dir.to_owned(),
             Some(dir) => dir.join(&loaded.scenario.name),
@@ -98,8 +100,12 @@ impl Batch {
         for (i, (_, _, dir)) in runs.iter().enumerate() {
             let earlier = self.jobs.iter().map(|job| job.dir.as_path()).chain(runs[..i].iter().map(|r| r.2.as_path()));
             if earlier.into_iter().any(|other| overlap(other, dir)) {
-                return Err(dir.clone());
+                return Err(format!(
+                    "another run already writes to {}; give each scenario a different `name`",
+                    dir.display()
+                ));
             }
+            report::check_run_folder(dir).map_err(|e| e.to_string())?;
         }
         self.jobs.extend(runs.into_iter().map(|(scenario, warnings, dir)| Job {
             scenario,
@@ -122,10 +128,8 @@ impl Batch {
         self.jobs
             .par_iter()
             .map(|job| {
-                let (_, summary) = report::run_into(&job.dir, &job.scenario, &job.warnings, outputs, progress)?;
-                if charts && outputs.chartable() {
-                    report::illustrate_run(&job.dir)?;
-                }
+                let run = || report::run_into(&job.dir, &job.scenario, &job.warnings, outputs, charts, progress);
+                let (_, summary) = guarded(run).map_err(ReportError::Panicked)??;
                 Ok(summary)
             })
             .collect()
@@ -153,5 +157,62 @@ impl Batch {
                 Some((folder.clone(), Comparison::new(&summaries), dirs))
             })
             .collect()
+    }
+}
+
+/// `f`'s result, or the message of the panic it raised: one run's panic is that run's
+/// failure, and the batch's other runs go on.
+pub(crate) fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".into());
+        format!("the run panicked (a bug in ecsim; please report it): {message}")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_the_runs_error() {
+        assert_eq!(guarded(|| 4), Ok(4));
+        let message = guarded(|| -> u32 { panic!("event scheduled in the past") }).unwrap_err();
+        assert!(message.ends_with("event scheduled in the past"), "{message}");
+        let formatted = guarded(|| -> u32 { panic!("at {}", 7) }).unwrap_err();
+        assert!(formatted.ends_with("at 7"), "{formatted}");
+    }
+
+    #[test]
+    fn a_run_that_panics_fails_alone_and_leaves_no_folder() {
+        let out = tempfile::tempdir().unwrap();
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
+        let loaded = crate::scenario::load(&file, &Default::default()).unwrap();
+        // A scenario validation would refuse: its service names a load that does not exist,
+        // and the model indexes past the end of the loads.
+        let mut broken = loaded.scenario.clone();
+        broken.services[0].load = Some(broken.loads.len());
+        let job = |scenario: Scenario, name: &str| Job {
+            scenario,
+            warnings: Vec::new(),
+            dir: out.path().join(name),
+            file: file.clone(),
+        };
+        let batch = Batch {
+            jobs: vec![job(loaded.scenario.clone(), "before"), job(broken, "broken"), job(loaded.scenario, "after")],
+            groups: Vec::new(),
+        };
+        let results = batch.run(&Progress::hidden(), Outputs::ALL, false);
+        assert!(results[0].is_ok() && results[2].is_ok());
+        let failure = results[1].as_ref().map(|_| ()).unwrap_err().to_string();
+        assert!(failure.starts_with("the run panicked (a bug in ecsim"), "{failure}");
+        let mut left: Vec<String> =
+            std::fs::read_dir(out.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        left.sort();
+        // The lock files stay; the broken run's half-written folder does not.
+        assert_eq!(left, [".after.lock", ".before.lock", ".broken.lock", "after", "before"]);
     }
 }

@@ -7,12 +7,12 @@
 //! moment holds a prefix of it, which `--resume` takes up.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use rayon::prelude::*;
 
+use super::guarded;
 use super::shard::Shard;
 use crate::config::Scenario;
 use crate::engine::replication_seed;
@@ -346,7 +346,7 @@ impl Run<'_> {
                         .join(&plan.variants[key.variant])
                         .join(format!("point-{}", key.point))
                         .join(format!("replication-{}", key.replication));
-                    report::run_into(&folder, scenario, &[], report::Outputs::ALL, &Progress::hidden())
+                    report::run_into(&folder, scenario, &[], report::Outputs::ALL, false, &Progress::hidden())
                         .map(|(_, summary)| summary)
                         .map_err(|e| e.to_string())
                 } else {
@@ -358,31 +358,5 @@ impl Run<'_> {
         let result = result();
         let variant = plan.variants[key.variant].clone();
         RunRow { run, point: key.point, variant, axes, replication: key.replication, seed, result }
-    }
-}
-
-/// `f`'s result, or the message of the panic it raised.
-fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a panic without a message".into());
-        format!("the run panicked (a bug in ecsim; please report it): {message}")
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_panic_becomes_the_runs_error() {
-        assert_eq!(guarded(|| 4), Ok(4));
-        let message = guarded(|| -> u32 { panic!("event scheduled in the past") }).unwrap_err();
-        assert!(message.ends_with("event scheduled in the past"), "{message}");
-        let formatted = guarded(|| -> u32 { panic!("at {}", 7) }).unwrap_err();
-        assert!(formatted.ends_with("at 7"), "{formatted}");
     }
 }

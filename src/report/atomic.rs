@@ -1,4 +1,4 @@
-//! Write-then-rename: an output file appears whole or not at all.
+//! Write-then-rename: an output file, and a run's folder, appears whole or not at all.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
@@ -59,15 +59,136 @@ pub fn remove_stale(dir: &Path, names: &[&str]) -> io::Result<()> {
         let file = entry.file_name();
         let Some(file) = file.to_str() else { continue };
         let stale = names.iter().any(|name| {
-            file.strip_prefix(&format!(".{name}."))
-                .and_then(|rest| rest.strip_suffix(".tmp"))
-                .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+            file.strip_prefix(&format!(".{name}.")).and_then(|rest| rest.strip_suffix(".tmp")).is_some_and(is_pid)
         });
         if stale {
             fs::remove_file(entry.path())?;
         }
     }
     Ok(())
+}
+
+/// A run's folder being written: its files go into a hidden sibling, `.NAME.PID.partial`,
+/// which takes the folder's place at [`StagedFolder::publish`], so that a reader (or a kill)
+/// never sees a folder that mixes two runs. A lock file beside it, `.NAME.lock`, keeps two
+/// processes from writing one folder at once. Dropped unpublished, the sibling is removed.
+pub struct StagedFolder {
+    target: PathBuf,
+    staging: PathBuf,
+    /// Held (locked) until the folder is published or abandoned.
+    _lock: File,
+}
+
+/// Why a run's folder cannot be written.
+#[derive(Debug, thiserror::Error)]
+pub enum FolderError {
+    #[error("cannot write {path}: {source}")]
+    Io { path: String, source: io::Error },
+    /// The folder is taken: by a file, by files that are no ecsim run, or by another run now.
+    #[error("cannot write a run into {path}: {reason}")]
+    Taken { path: String, reason: String },
+}
+
+/// The file ecsim writes in every run folder, which marks a folder it may replace.
+pub const RUN_MARKER: &str = "run.json";
+
+impl StagedFolder {
+    /// Whether a run may be written into `target`, before anything runs: its name and parent
+    /// are a folder's, and it is new, empty or an earlier run. Returns its name and parent.
+    pub fn check(target: &Path) -> Result<(String, PathBuf), FolderError> {
+        let shown = target.display().to_string();
+        let io = |source| FolderError::Io { path: shown.clone(), source };
+        let taken = |reason: &str| FolderError::Taken { path: shown.clone(), reason: reason.to_owned() };
+        let name = match target.file_name().and_then(|n| n.to_str()) {
+            Some(name) => name.to_owned(),
+            None => return Err(taken("it names no folder of its own (give a path ending in a folder name)")),
+        };
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        if let Some(file) = parent.ancestors().find(|a| a.is_file()) {
+            return Err(taken(&format!("{} is a file, not a folder", file.display())));
+        }
+        match fs::metadata(target) {
+            Ok(m) if !m.is_dir() => Err(taken("it is a file, not a folder")),
+            Ok(_) if !replaceable(target).map_err(io)? => Err(taken(&format!(
+                "it holds files but no {RUN_MARKER}, so it is not an ecsim run folder, which ecsim replaces whole; give a new or empty folder"
+            ))),
+            _ => Ok((name, parent)),
+        }
+    }
+
+    pub fn begin(target: &Path) -> Result<Self, FolderError> {
+        let shown = target.display().to_string();
+        let io = |source| FolderError::Io { path: shown.clone(), source };
+        let taken = |reason: &str| FolderError::Taken { path: shown.clone(), reason: reason.to_owned() };
+        let (name, parent) = Self::check(target)?;
+        fs::create_dir_all(&parent).map_err(io)?;
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(parent.join(format!(".{name}.lock")))
+            .map_err(io)?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                return Err(taken("another ecsim is writing it now; wait for it to finish or choose another folder"));
+            }
+            Err(fs::TryLockError::Error(e)) => return Err(io(e)),
+        }
+        // With the lock held no other process writes this folder: whatever an earlier,
+        // killed run left beside it is stale.
+        for entry in fs::read_dir(&parent).map_err(io)? {
+            let entry = entry.map_err(io)?;
+            let file = entry.file_name();
+            let left = file.to_str().and_then(|f| f.strip_prefix(&format!(".{name}."))).is_some_and(|rest| {
+                rest.strip_suffix(".partial").or_else(|| rest.strip_suffix(".old")).is_some_and(is_pid)
+            });
+            if left {
+                fs::remove_dir_all(entry.path()).map_err(io)?;
+            }
+        }
+        let staging = parent.join(format!(".{name}.{}.partial", std::process::id()));
+        fs::create_dir(&staging).map_err(io)?;
+        Ok(StagedFolder { target: target.to_owned(), staging, _lock: lock })
+    }
+
+    /// Where the run's files are written until it is published.
+    pub fn path(&self) -> &Path {
+        &self.staging
+    }
+
+    /// The written folder takes the target's place; an earlier run there is removed. Between
+    /// the two renames the folder is briefly absent, never mixed.
+    pub fn publish(self) -> io::Result<()> {
+        if self.target.exists() {
+            let old = self.staging.with_extension("old");
+            fs::rename(&self.target, &old)?;
+            fs::rename(&self.staging, &self.target)?;
+            fs::remove_dir_all(&old)
+        } else {
+            fs::rename(&self.staging, &self.target)
+        }
+    }
+}
+
+impl Drop for StagedFolder {
+    fn drop(&mut self) {
+        if self.staging.exists() {
+            let _ = fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
+/// Whether an existing folder may be replaced by a run: it is empty or an ecsim run.
+fn replaceable(dir: &Path) -> io::Result<bool> {
+    Ok(dir.join(RUN_MARKER).is_file() || fs::read_dir(dir)?.next().is_none())
+}
+
+fn is_pid(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Writes `contents` to `target` atomically.

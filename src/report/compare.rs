@@ -123,8 +123,10 @@ pub fn run_folders(dirs: &[PathBuf]) -> Result<Vec<PathBuf>, CompareError> {
             None => {
                 let entries = std::fs::read_dir(dir)
                     .map_err(|source| CompareError::Read { path: dir.join("summary.json"), source })?;
-                let mut inside: Vec<PathBuf> =
-                    entries.filter_map(|e| Some(e.ok()?.path())).filter(|p| p.join("summary.json").exists()).collect();
+                let mut inside: Vec<PathBuf> = entries
+                    .filter_map(|e| Some(e.ok()?.path()))
+                    .filter(|p| !hidden(p) && p.join("summary.json").exists())
+                    .collect();
                 inside.sort();
                 inside
             }
@@ -473,4 +475,9 @@ fn union<'a>(lists: impl Iterator<Item = &'a Vec<(String, f64)>>) -> Vec<String>
         }
     }
     names
+}
+
+/// A hidden entry: a run folder still being written (`.NAME.PID.partial`) among others.
+fn hidden(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'))
 }

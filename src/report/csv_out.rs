@@ -413,18 +413,6 @@ fn micro_dollars(dollars: f64) -> i64 {
     (dollars * 1e6).round() as i64
 }
 
-/// The names of the files a run may stream, for clearing an earlier run's.
-pub const STREAMED: [&str; 8] = [
-    TASK_EVENTS,
-    SCALING_EVENTS,
-    SCHEDULED_EVENTS,
-    INSTANCE_EVENTS,
-    GROUP_EVENTS,
-    PLACEMENT_EVENTS,
-    SERIES,
-    PROVIDER_SERIES,
-];
-
 impl<'a> CsvRecorder<'a> {
     pub fn create(dir: &Path, scenario: &'a Scenario, outputs: Outputs) -> io::Result<Self> {
         let open = |name: &str, header: &[&str], wanted: bool| -> io::Result<Option<AtomicFile>> {

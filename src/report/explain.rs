@@ -89,7 +89,7 @@ pub fn explain(dir: &Path, service: &str, at: &str) -> Result<String, ExplainErr
             .into_iter()
             .flatten()
             .filter_map(|e| e.ok())
-            .filter(|e| e.path().join("run.json").exists())
+            .filter(|e| !e.file_name().to_string_lossy().starts_with('.') && e.path().join("run.json").exists())
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
         runs.sort();

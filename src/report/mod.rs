@@ -20,10 +20,16 @@ use std::path::Path;
 
 use serde::Serialize;
 
+pub use atomic::FolderError;
 pub use compare::{
     BreakEven, CompareError, Comparison, ComparisonRow, labels_for, read_summaries, run_folders, write_comparison,
 };
 pub use csv_out::{CsvRecorder, Outputs};
+
+/// Whether a run can be written into `dir` (see [`atomic::StagedFolder`]), before it runs.
+pub fn check_run_folder(dir: &Path) -> Result<(), FolderError> {
+    atomic::StagedFolder::check(dir).map(|_| ())
+}
 pub use explain::{ExplainError, explain};
 pub use progress::Progress;
 pub use summary::{ProviderLine, Summary, SummaryLine};
@@ -46,13 +52,23 @@ pub enum ReportError {
     /// A folder given to `ecsim plot` that holds no results it can read.
     #[error("{0}")]
     NotResults(String),
+    #[error(transparent)]
+    Folder(#[from] atomic::FolderError),
+    /// A run that panicked: a bug, reported as that run's failure.
+    #[error("{0}")]
+    Panicked(String),
 }
 
 impl ReportError {
     /// Whether the error is in what the user gave (a folder that is not results, a file that
     /// does not read), not in writing.
     pub fn is_input(&self) -> bool {
-        matches!(self, ReportError::NotResults(_) | ReportError::Chart(charts::ChartError::Read { .. }))
+        matches!(
+            self,
+            ReportError::NotResults(_)
+                | ReportError::Chart(charts::ChartError::Read { .. })
+                | ReportError::Folder(atomic::FolderError::Taken { .. })
+        )
     }
 }
 
@@ -133,23 +149,25 @@ pub fn summary_only(scenario: &Scenario) -> Summary {
     Summary::new(scenario, &sim::run(scenario, &mut sim::Discard))
 }
 
-/// Runs `scenario`, writing its records into `dir` as they come, then its summaries. The CSV
-/// files are formatted and written on a thread of their own while the simulation goes on: the
-/// records reach it in order, in batches, so the files are the same as from one thread.
+/// Runs `scenario`, writing its records into `dir` as they come, then its summaries, and with
+/// `charts` (and the files they are drawn from) its charts and report. The CSV files are
+/// formatted and written on a thread of their own while the simulation goes on: the records
+/// reach it in order, in batches, so the files are the same as from one thread. The folder
+/// appears whole when the run is done, replacing an earlier run's ([`atomic::StagedFolder`]).
 /// `progress` advances with the simulated time.
 pub fn run_into(
     dir: &Path,
     scenario: &Scenario,
     warnings: &[String],
     outputs: Outputs,
+    charts: bool,
     progress: &Progress,
 ) -> Result<(RunOutcome, Summary), ReportError> {
+    let folder = atomic::StagedFolder::begin(dir)?;
+    let staging = folder.path();
     let shown = dir.display().to_string();
     let io = |source| ReportError::Io { path: shown.clone(), source };
-    std::fs::create_dir_all(dir).map_err(io)?;
-    atomic::remove_stale(dir, &RUN_FILES).map_err(io)?;
-    atomic::remove_stale(dir, &csv_out::STREAMED).map_err(io)?;
-    let mut recorder = CsvRecorder::create(dir, scenario, outputs).map_err(io)?;
+    let mut recorder = CsvRecorder::create(staging, scenario, outputs).map_err(io)?;
     let outcome = std::thread::scope(|scope| {
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Record>>(BATCHES_IN_FLIGHT);
         let writer = scope.spawn(move || {
@@ -173,22 +191,23 @@ pub fn run_into(
     let summary = Summary::new(scenario, &outcome);
     let record = RunRecord { ecsim_version: env!("CARGO_PKG_VERSION"), seed: scenario.seed, warnings, scenario };
     let summary_csv = summary.to_csv().map_err(|source| ReportError::Csv { path: shown.clone(), source })?;
-    let mut files =
-        vec![("summary.json", pretty_json(&summary)), ("summary.csv", summary_csv), ("run.json", pretty_json(&record))];
+    let mut files = vec![("summary.json", pretty_json(&summary)), ("summary.csv", summary_csv)];
     if csv_out::uses_ec2(scenario) {
         let instances = summary::instances_csv(scenario, &outcome.instances)
             .map_err(|source| ReportError::Csv { path: shown.clone(), source })?;
         files.push(("instances.csv", instances));
     }
+    // The marker of a run folder, last.
+    files.push((atomic::RUN_MARKER, pretty_json(&record)));
     for (name, contents) in files {
-        atomic::write_file(&dir.join(name), &contents).map_err(io)?;
+        atomic::write_file(&staging.join(name), &contents).map_err(io)?;
     }
+    if charts && outputs.chartable() {
+        illustrate_run(staging)?;
+    }
+    folder.publish().map_err(io)?;
     Ok((outcome, summary))
 }
-
-/// The files a run writes besides the streamed ones, and `events.csv`, which earlier versions
-/// wrote (a folder written again must not keep a file of another run).
-const RUN_FILES: [&str; 5] = ["summary.json", "summary.csv", "run.json", "instances.csv", "events.csv"];
 
 /// Records per batch handed to the CSV writer, and batches waiting at most: a few MiB.
 const BATCH: usize = 4096;

@@ -30,7 +30,10 @@ pub struct SummaryLine {
     pub running_task_hours: f64,
     pub requests_offered: f64,
     pub requests_served: f64,
+    /// Requests never served in the run: lost, or (with a queue) still waiting at its end.
     pub requests_unserved: f64,
+    /// With `overflow = "queue"`: the part of `requests_unserved` still waiting at the end.
+    pub requests_queued_at_end: f64,
     pub unserved_share: f64,
     /// Served requests over what the running tasks could have served: 1 − over-provisioning.
     pub running_capacity_utilization_share: Option<f64>,
@@ -136,6 +139,7 @@ fn rounded(l: SummaryLine, per_month: f64, unserved_cost_per_million: Option<f64
         requests_offered: offered,
         requests_served: served,
         requests_unserved: unserved,
+        requests_queued_at_end: round(l.requests_queued_at_end, REQUESTS),
         unserved_share: ratio(unserved, offered, SHARE).unwrap_or(0.0),
         running_capacity_utilization_share: l.running_capacity_utilization_share.map(|v| round(v, SHARE)),
         cost_per_million_served_usd: ratio(cost_usd * 1e6, served, DOLLARS),
@@ -178,6 +182,7 @@ fn line(
         requests_offered: s.offered_requests,
         requests_served: s.served_requests,
         requests_unserved: 0.0,
+        requests_queued_at_end: s.queued_at_end,
         unserved_share: 0.0,
         running_capacity_utilization_share: ratio(s.served_requests, capacity_requests),
         cost_per_million_served_usd: None,
@@ -325,6 +330,7 @@ impl Summary {
             running_task_hours: of_services(|l| l.running_task_hours, rounding::HOURS),
             requests_offered: of_services(|l| l.requests_offered, rounding::REQUESTS),
             requests_served: of_services(|l| l.requests_served, rounding::REQUESTS),
+            requests_queued_at_end: of_services(|l| l.requests_queued_at_end, rounding::REQUESTS),
             fargate_spot_cost_usd: of_services(|l| l.fargate_spot_cost_usd, rounding::DOLLARS),
             unserved_while_replacing_spot_tasks: of_services(
                 |l| l.unserved_while_replacing_spot_tasks,

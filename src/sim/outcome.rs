@@ -132,7 +132,8 @@ pub struct SeriesRow {
     pub service: usize,
     pub offered_requests: f64,
     pub served_requests: f64,
-    /// Requests waiting at the end of the interval (with `overflow = "queue"`).
+    /// Requests waiting at the start and at the end of the interval (with `overflow = "queue"`).
+    pub backlog_at_start: f64,
     pub backlog: f64,
     /// Time-weighted mean of RUNNING tasks.
     pub running_mean: f64,
@@ -160,8 +161,10 @@ pub struct SpotPart {
 }
 
 impl SeriesRow {
+    /// Requests lost in the interval: offered or waiting at its start, and neither served nor
+    /// waiting at its end. A queue loses none: what it has not served yet is its backlog.
     pub fn unserved_requests(&self) -> f64 {
-        (self.offered_requests - self.served_requests).max(0.0)
+        (self.offered_requests + self.backlog_at_start - self.served_requests - self.backlog).max(0.0)
     }
 }
 
@@ -243,6 +246,8 @@ pub struct ServiceSummary {
     pub cost_storage_usd: f64,
     pub offered_requests: f64,
     pub served_requests: f64,
+    /// With `overflow = "queue"`: requests still waiting when the run ended, never served.
+    pub queued_at_end: f64,
     /// Integral of RUNNING tasks over time, in task-milliseconds.
     pub running_task_ms: u64,
     pub peak_running: u32,
@@ -278,6 +283,7 @@ impl ServiceSummary {
         self.cost_vcpu_usd + self.cost_memory_usd + self.cost_storage_usd
     }
 
+    /// Requests never served: lost, or with a queue still waiting at the end of the run.
     pub fn unserved_requests(&self) -> f64 {
         (self.offered_requests - self.served_requests).max(0.0)
     }

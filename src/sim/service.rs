@@ -90,6 +90,7 @@ struct Interval {
     cpu_max: Option<f64>,
     cost_at_start: f64,
     spot_cost_at_start: f64,
+    backlog_at_start: f64,
 }
 
 pub(super) struct ServiceState<'a> {
@@ -529,6 +530,7 @@ impl<'a> ServiceState<'a> {
             service: self.index,
             offered_requests: interval.serving.offered,
             served_requests: interval.serving.served,
+            backlog_at_start: interval.backlog_at_start,
             backlog: self.backlog,
             running_mean: interval.serving.running_task_ms as f64 / length.max(1) as f64,
             running_max: interval.running_max,
@@ -547,9 +549,11 @@ impl<'a> ServiceState<'a> {
         });
         self.summary.offered_requests += interval.serving.offered;
         self.summary.served_requests += interval.serving.served;
+        self.summary.queued_at_end = self.backlog;
         self.summary.running_task_ms += interval.serving.running_task_ms;
         self.interval = Interval {
             start: now,
+            backlog_at_start: self.backlog,
             running_max: self.running,
             running_spot_max: self.running_spot,
             pending_max: self.pending,
