@@ -80,6 +80,7 @@ impl Schedule {
             if (fields[2] == "?") == (fields[4] == "?") {
                 return Err("exactly one of Day-of-month and Day-of-week must be `?`".into());
             }
+            check_cron_ranges(&fields).map_err(|why| format!("`cron({cron})`: {why}"))?;
             let parser = CronParser::builder()
                 .seconds(Seconds::Required)
                 .year(Year::Required)
@@ -90,6 +91,36 @@ impl Schedule {
         }
         Err(format!("`{text}` is not a schedule; expected at(...), rate(...) or cron(...)"))
     }
+}
+
+/// AWS's ranges of the six cron fields, checked number by number so that a message can name
+/// the field (croner says only "Number out of bounds"). Names (JAN, MON-FRI), `*`, `?`, `L`,
+/// `W` and `#` are croner's to check.
+fn check_cron_ranges(fields: &[&str]) -> Result<(), String> {
+    const RANGES: [(&str, u32, u32); 6] = [
+        ("Minutes", 0, 59),
+        ("Hours", 0, 23),
+        ("Day-of-month", 1, 31),
+        ("Month", 1, 12),
+        ("Day-of-week", 1, 7),
+        ("Year", 1970, 2199),
+    ];
+    for (field, (name, low, high)) in fields.iter().zip(RANGES) {
+        for part in field.split(',') {
+            let (range, step) = part.split_once('/').map_or((part, None), |(r, s)| (r, Some(s)));
+            if let Some(step) = step
+                && step.parse::<u32>().map_or(step.bytes().all(|b| b.is_ascii_digit()), |n| n == 0)
+            {
+                return Err(format!("the {name} field's step `/{step}` must be a whole number of at least 1"));
+            }
+            for number in range.split('-').filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())) {
+                if number.parse::<u32>().map_or(true, |n| !(low..=high).contains(&n)) {
+                    return Err(format!("the {name} field has {number}; AWS allows {low} to {high} there"));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Every time `schedule` fires in `[from, until)`: the run, narrowed by the action's
@@ -240,7 +271,12 @@ mod tests {
         for (text, expected) in [
             ("cron(0 9 * * MON-FRI *)", "exactly one of Day-of-month and Day-of-week"),
             ("cron(0 9 ? * MON-FRI)", "has 5 fields"),
-            ("cron(0 99 ? * MON *)", "cron(0 99"),
+            ("cron(0 99 ? * MON *)", "the Hours field has 99; AWS allows 0 to 23"),
+            ("cron(60 9 ? * MON *)", "the Minutes field has 60"),
+            ("cron(0 9 ? 13 MON *)", "the Month field has 13"),
+            ("cron(0 9 ? * 8 *)", "the Day-of-week field has 8"),
+            ("cron(0 9 ? * MON 99999999999999999999)", "the Year field has 99999999999999999999"),
+            ("cron(0/0 9 ? * MON *)", "step `/0`"),
             ("rate(0 minutes)", "not a whole number from 1 to 1576800"),
             ("rate(1576801 minutes)", "not a whole number from 1 to 1576800"),
             ("rate(18446744073709551 minutes)", "(a period of at most 3 years)"),

@@ -89,6 +89,9 @@ pub fn read_text(file: &Path, max_bytes: u64) -> Result<String, (usize, String)>
     })
 }
 
+/// Trace timestamps within the years a time can name (0001–9999), so their differences fit.
+const TIMESTAMP_RANGE: std::ops::RangeInclusive<i64> = -62_135_596_800..=253_402_300_799;
+
 /// The most buckets a trace may span, first row to last, gaps included: ten million, some 160
 /// MB in memory (a year of one-second buckets is 31.5 million; of one-minute buckets, 525,600).
 const MAX_TRACE_BUCKETS: i64 = 10_000_000;
@@ -135,6 +138,14 @@ pub fn read_trace(file: &Path, key: &str, bucket_s: u64, gaps: GapRule, unit: Tr
         let requests: f64 = record.get(1).unwrap_or("").trim().parse().map_err(|_| {
             problem(file, line, key, format!("requests must be a number, found `{}`", record.get(1).unwrap_or("")))
         })?;
+        if !TIMESTAMP_RANGE.contains(&timestamp) {
+            return Err(problem(
+                file,
+                line,
+                key,
+                format!("timestamp_seconds {timestamp} is outside the years 0001 to 9999"),
+            ));
+        }
         if !requests.is_finite() || requests < 0.0 {
             return Err(problem(file, line, key, format!("requests must be a finite number ≥ 0, found {requests}")));
         }
@@ -143,11 +154,6 @@ pub fn read_trace(file: &Path, key: &str, bucket_s: u64, gaps: GapRule, unit: Tr
     let (Some(first), Some(last)) = (rows.iter().map(|r| r.0).min(), rows.iter().map(|r| r.0).max()) else {
         return Err(problem(file, 0, key, "the trace has no rows".into()));
     };
-    // Timestamps within the years a time can name (0001–9999), so their differences fit.
-    const TIMESTAMP_RANGE: std::ops::RangeInclusive<i64> = -62_135_596_800..=253_402_300_799;
-    if let Some(&(timestamp, _)) = rows.iter().find(|r| !TIMESTAMP_RANGE.contains(&r.0)) {
-        return Err(problem(file, 0, key, format!("timestamp_seconds {timestamp} is outside the years 0001 to 9999")));
-    }
     let bucket = i64::try_from(bucket_s).unwrap_or(i64::MAX);
     let buckets = (last - first) / bucket + 1;
     if buckets > MAX_TRACE_BUCKETS {

@@ -122,10 +122,21 @@ impl fmt::Display for Problem {
         if self.line == 0 {
             return write!(f, "error: {file}: {key}{}", self.message);
         }
+        if self.source_line.is_empty() {
+            return write!(f, "error: {file}:{}: {key}{}", self.line, self.message);
+        }
         writeln!(f, "error: {file}:{}:{}: {key}{}", self.line, self.column, self.message)?;
         let gutter = self.line.to_string().len();
         writeln!(f, "{:gutter$} |", "")?;
-        writeln!(f, "{} | {}", self.line, self.source_line)?;
+        // A long line is shown up to the error and a little past it.
+        const SHOWN: usize = 100;
+        let end = self.column.saturating_add(SHOWN / 2).max(SHOWN);
+        let shown: String = self.source_line.chars().take(end).collect();
+        let cut = if self.source_line.chars().nth(end).is_some() { "…" } else { "" };
+        writeln!(f, "{} | {shown}{cut}", self.line)?;
+        if self.column > end {
+            return Ok(());
+        }
         write!(f, "{:gutter$} | {:>col$}", "", "^", col = self.column)
     }
 }
@@ -277,6 +288,9 @@ impl<'a> Locator<'a> {
 /// - "unknown variant `x`, expected one of …" (a word such as a shape's): the same for values;
 /// - "invalid type: string \"60%\", expected f64": what was found and what is wanted, in words.
 pub fn serde_in_words(message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("missing field `").and_then(|r| r.strip_suffix('`')) {
+        return format!("this table needs the key `{rest}`; scenarios/README.md says what it takes");
+    }
     if let Some(rest) = message.strip_prefix("unknown field `") {
         return closest(rest, "key", 2, 6).unwrap_or_else(|| message.to_owned());
     }
@@ -287,8 +301,10 @@ pub fn serde_in_words(message: &str) -> String {
         && let Some((found, expected)) = rest.split_once(", expected ")
     {
         let found = match found.split_once(' ') {
-            Some(("string", text)) => format!("the text {text}"),
+            Some(("string", text)) => format!("the text {}", crate::scenario::translate::shorten(text)),
             Some(("integer" | "floating", _)) | Some(("boolean", _)) => found.replace('`', ""),
+            _ if found == "map" => "a table".to_owned(),
+            _ if found == "sequence" => "a list".to_owned(),
             _ => found.to_owned(),
         };
         let expected = match expected {
@@ -296,6 +312,11 @@ pub fn serde_in_words(message: &str) -> String {
             "i64" | "u64" | "u32" | "i32" | "usize" => "a whole number",
             "a boolean" | "bool" => "true or false",
             "a string" => "text in quotes",
+            "a sequence" => "a list in [ ]",
+            "variant identifier" => "a word in quotes, one of those scenarios/README.md lists for this key",
+            other if other.starts_with("struct ") || other.starts_with("internally tagged enum ") => {
+                "a table of keys, { key = value, … }"
+            }
             other => other,
         };
         return format!("found {found}; expected {expected}");
@@ -308,6 +329,7 @@ pub fn serde_in_words(message: &str) -> String {
 /// they are at most `listed`, or how many there are.
 fn closest(rest: &str, what: &str, floor: usize, listed: usize) -> Option<String> {
     let (unknown, expected) = rest.split_once('`')?;
+    let unknown = &*crate::scenario::translate::shorten(unknown);
     let allowed: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
     let near = allowed
         .iter()

@@ -70,6 +70,10 @@ pub const STEPS_PER_POLICY: Quota = Quota { max: 20, name: "step adjustments per
 /// requests stays finite.
 pub const MAX_LOAD_RATE: f64 = 1e9;
 
+/// The fewest requests per second a task may serve at 100 % CPU: below it, a task's CPU
+/// utilization (offered ÷ what it serves) would leave every finite range.
+pub const MIN_REQUESTS_PER_TASK: f64 = 0.001;
+
 /// The largest `scaling_adjustment` of a step, either way: ecsim's bound where AWS states none,
 /// 200 times the tasks a service may have, so a percent or a count beyond it changes nothing.
 pub const MAX_STEP_ADJUSTMENT: u64 = 1_000_000;

@@ -158,13 +158,26 @@ const MAX_SCENARIO_BYTES: u64 = 4 << 20;
 /// any other value (arrays included) replaced whole — and validated as a scenario of its own.
 pub fn parse(path: &Path, text: &str, base_dir: &Path, overrides: &Overrides) -> Result<Loaded, ScenarioError> {
     let locator = Locator::new(path, text);
+    // Nothing but comments and blank lines: say so, not that `version` is missing.
+    if toml::from_str::<toml::Table>(text).is_ok_and(|t| t.is_empty()) {
+        let message = "the file is empty; a scenario needs `version = 1`, `name`, `duration`, a [loads.NAME] and a [services.NAME] table (scenarios/quickstart.toml is one)";
+        return Err(ScenarioError::single(locator.at_offset(0, "", message.to_owned())));
+    }
     let mut file: file::ScenarioFile = toml::from_str(text).map_err(|e| {
         if toml::from_str::<toml::Table>(text).is_ok_and(|t| t.contains_key("scenario")) {
             let message = "this is a sweep file (it names a scenario): run it with `ecsim sweep`".to_owned();
             return ScenarioError::single(locator.at(&KeyPath::root().key("scenario"), message));
         }
-        let message = error::serde_in_words(e.message().trim_end());
-        ScenarioError::single(locator.at_offset(e.span().map_or(0, |s| s.start), "", message))
+        let span = e.span().unwrap_or(0..0);
+        let message = match e.message().trim_end() {
+            // TOML's words name no key: the key is where the error points.
+            "duplicate key" => {
+                let key = text.get(span.clone()).unwrap_or("this key").trim();
+                format!("`{}` is set twice in its table; keep one", translate::shorten(key))
+            }
+            other => error::serde_in_words(other),
+        };
+        ScenarioError::single(locator.at_offset(span.start, key_before(text, span.start), message))
     })?;
     let variant_tables = std::mem::take(&mut file.variants);
     let has_sweep = file.sweep.is_some();
@@ -197,6 +210,17 @@ pub fn parse(path: &Path, text: &str, base_dir: &Path, overrides: &Overrides) ->
             base_problems.append(&mut problems);
             Err(ScenarioError { problems: each_once(base_problems) })
         }
+    }
+}
+
+/// The key of the `key = value` line whose value starts at `offset`, or "" when the offset is
+/// not in a value: serde's errors point at the value and name no key.
+fn key_before(text: &str, offset: usize) -> &str {
+    let before = text.get(..offset).unwrap_or("");
+    let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+    match line.split_once('=') {
+        Some((key, _)) if !key.trim().is_empty() && !key.contains(['[', '{', '"']) => key.trim(),
+        _ => "",
     }
 }
 

@@ -11,6 +11,7 @@ mod invalid_input;
 mod invariants;
 mod outputs;
 mod report;
+mod robustness;
 mod runs;
 mod scheduled_and_step;
 mod slurm;

@@ -14,19 +14,14 @@ impl Translator<'_, '_> {
                 .read(file, format!("catalog {} {region}", file.display()), || read_catalog(file, "catalog", region))
             {
                 Ok(types) if types.is_empty() => {
-                    self.problems.push(Problem {
-                        file: file.to_owned(),
-                        line: 0,
-                        column: 0,
-                        key: "catalog".into(),
-                        message: format!("no instance type with region {region} and complete figures"),
-                        source_line: String::new(),
-                    });
+                    let message =
+                        format!("{}: no instance type with region {region} and complete figures", file.display());
+                    self.fail(&KeyPath::root().key("catalog"), message);
                     Catalog::builtin()
                 }
                 Ok(types) => Catalog::builtin().with(types),
                 Err(problem) => {
-                    self.problems.push(problem);
+                    self.data_problem(&KeyPath::root().key("catalog"), problem);
                     Catalog::builtin()
                 }
             },
@@ -218,7 +213,7 @@ impl Translator<'_, '_> {
         let found = match self.data.read(&file, cached, || read_spot_history(&file, &key, instance_type)) {
             Ok(found) => found,
             Err(problem) => {
-                self.problems.push(problem);
+                self.data_problem(path, problem);
                 return None;
             }
         };
@@ -687,7 +682,7 @@ impl Translator<'_, '_> {
             ("memberOf", Some(text)) => match Expression::parse(text) {
                 Ok(expression) => Some(Constraint::MemberOf { expression }),
                 Err(problem) => {
-                    self.fail(&path.key("expression"), format!("\"{text}\": {problem}"));
+                    self.fail(&path.key("expression"), format!("\"{}\": {problem}", shorten(text)));
                     None
                 }
             },

@@ -246,7 +246,7 @@ impl Translator<'_, '_> {
         {
             Ok(values) => values,
             Err(problem) => {
-                self.problems.push(problem);
+                self.data_problem(&path.key("file"), problem);
                 return None;
             }
         };

@@ -6,7 +6,7 @@ mod capacity;
 mod loads;
 mod scaling;
 mod values;
-pub(crate) use values::shorten;
+pub(crate) use values::{number, shorten};
 
 use std::path::{Path, PathBuf};
 
@@ -104,6 +104,16 @@ impl<'a, 'l> Translator<'a, 'l> {
         self.problems.push(self.locator.at(path, message.into()));
     }
 
+    /// A data file's problem: at its row when it has one, else at `path`, the scenario's key
+    /// that names the file, so that every problem has a line.
+    fn data_problem(&mut self, path: &KeyPath, problem: Problem) {
+        if problem.line > 0 {
+            self.problems.push(problem);
+        } else {
+            self.fail(path, format!("{}: {}", problem.file.display(), problem.message));
+        }
+    }
+
     /// A setting that is legal but almost surely not what was meant, with its line and key.
     /// A key a sweep's axis sets is reported at the axis, its message naming the key.
     fn warn(&mut self, path: &KeyPath, message: impl Into<String>) {
@@ -174,7 +184,10 @@ impl<'a, 'l> Translator<'a, 'l> {
         let region = file.region.clone().unwrap_or_else(|| "us-east-1".to_owned());
         let unserved_cost_per_million = file
             .unserved_cost_per_million
-            .and_then(|price| self.non_negative(&root.key("unserved_cost_per_million"), price).map(Some))
+            .and_then(|price| {
+                let path = root.key("unserved_cost_per_million");
+                self.in_range(&path, price, 0.0, 1e6, "dollars per million requests from 0 to 1,000,000").map(Some)
+            })
             .unwrap_or(None);
 
         let mut loads = Vec::new();
@@ -364,7 +377,7 @@ impl<'a, 'l> Translator<'a, 'l> {
             &[("X86_64", CpuArchitecture::X86_64), ("ARM64", CpuArchitecture::Arm64)],
         );
         let requests_per_task = match (file.requests_per_task, &file.load) {
-            (Some(r), _) if r.is_finite() && r > 0.0 => Some(r),
+            (Some(r), _) if (MIN_REQUESTS_PER_TASK..=MAX_LOAD_RATE).contains(&r) => Some(r),
             (None, None) => Some(0.0),
             (None, Some(_)) => {
                 self.fail(&path.key("requests_per_task"), REQUESTS_PER_TASK_MISSING);
@@ -373,7 +386,7 @@ impl<'a, 'l> Translator<'a, 'l> {
             (Some(r), _) => {
                 self.fail(
                     &path.key("requests_per_task"),
-                    format!("found {r}; expected requests per second greater than 0"),
+                    format!("found {}; expected requests per second from 0.001 to 1e9", number(r)),
                 );
                 None
             }
@@ -644,18 +657,15 @@ impl<'a, 'l> Translator<'a, 'l> {
         match self.data.read(file, cached, || read_fargate_rates(file, "prices", region, arch, (os, capacity))) {
             Ok(Some(rates)) => Some(rates),
             Ok(None) => {
-                self.problems.push(Problem {
-                    file: file.to_owned(),
-                    line: 0,
-                    column: 0,
-                    key: "prices".into(),
-                    message: format!("no row with region {region}, os {os}, arch {arch:?}, capacity {capacity}"),
-                    source_line: String::new(),
-                });
+                let message = format!(
+                    "{}: no row with region {region}, os {os}, arch {arch:?}, capacity {capacity}",
+                    file.display()
+                );
+                self.fail(&KeyPath::root().key("prices"), message);
                 None
             }
             Err(problem) => {
-                self.problems.push(problem);
+                self.data_problem(&KeyPath::root().key("prices"), problem);
                 None
             }
         }

@@ -76,15 +76,16 @@ impl Translator<'_, '_> {
                 ),
             );
         }
+        let most = if utilization { 100.0 } else { MAX_LOAD_RATE };
         let target_value = match file.target_value {
-            t if t.is_finite() && t > 0.0 && (!utilization || t <= 100.0) => Some(t),
+            t if t.is_finite() && t > 0.0 && t <= most => Some(t),
             t => {
                 let allowed = if utilization {
                     "a utilization target is a percentage above 0 and at most 100"
                 } else {
-                    "a target above 0"
+                    "a target above 0 and at most 1e9"
                 };
-                self.fail(&path.key("target_value"), format!("found {t}; {allowed}"));
+                self.fail(&path.key("target_value"), format!("found {}; {allowed}", number(t)));
                 None
             }
         };

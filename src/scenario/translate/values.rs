@@ -71,7 +71,7 @@ impl Translator<'_, '_> {
         if value.is_finite() && value >= 0.0 {
             Some(value)
         } else {
-            self.fail(path, format!("found {value}; expected a finite number ≥ 0"));
+            self.fail(path, format!("found {}; expected a finite number ≥ 0", number(value)));
             None
         }
     }
@@ -80,7 +80,7 @@ impl Translator<'_, '_> {
         if value.is_finite() && (low..=high).contains(&value) {
             Some(value)
         } else {
-            self.fail(path, format!("found {value}; expected {allowed}"));
+            self.fail(path, format!("found {}; expected {allowed}", number(value)));
             None
         }
     }
@@ -169,6 +169,16 @@ impl Translator<'_, '_> {
     }
 }
 
+/// `value` as a message shows it: plain decimals, or with an exponent when it is very large
+/// or very small (1e308, not its 309 digits).
+pub(crate) fn number(value: f64) -> String {
+    if value != 0.0 && value.is_finite() && !(1e-6..1e15).contains(&value.abs()) {
+        format!("{value:e}")
+    } else {
+        value.to_string()
+    }
+}
+
 /// `text` cut to a length worth echoing back in a message.
 pub(crate) fn shorten(text: &str) -> std::borrow::Cow<'_, str> {
     const MAX_CHARS: usize = 40;
@@ -179,11 +189,14 @@ pub(crate) fn shorten(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// A month as AWS's pricing pages count it, 730 hours, in place of humantime's 30.44 days
-/// (which is no whole number of minutes): "1 month", "2months", "3mo" → "730h", "1460h", "2190h".
-/// Other units are left to humantime.
+/// (which is no whole number of minutes): "1 month", "2months", "3mo" → "730h", "1460h", "2190h";
+/// and a year as twelve of them, "3y" → "26280h". Other units are left to humantime.
 fn months_as_hours(text: &str) -> std::borrow::Cow<'_, str> {
-    const UNITS: [&str; 4] = ["months", "month", "mo", "M"];
-    if !UNITS.iter().any(|u| text.contains(u)) {
+    // Longest first, so that "months" is not read as "mo" + "nths"; a year is 12 such months,
+    // 8,760 h, the 365 days of an EC2 Reserved Instance year (humantime's is 365.25 days).
+    const UNITS: [(&str, u64); 7] =
+        [("months", 730), ("month", 730), ("mo", 730), ("M", 730), ("years", 8_760), ("year", 8_760), ("y", 8_760)];
+    if !UNITS.iter().any(|(u, _)| text.contains(u)) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::new();
@@ -200,10 +213,10 @@ fn months_as_hours(text: &str) -> std::borrow::Cow<'_, str> {
         let spaced = after.trim_start();
         let unit = UNITS
             .iter()
-            .find(|u| spaced.starts_with(**u) && !spaced[u.len()..].starts_with(|c: char| c.is_ascii_alphabetic()));
+            .find(|(u, _)| spaced.starts_with(u) && !spaced[u.len()..].starts_with(|c: char| c.is_ascii_alphabetic()));
         match (unit, number.parse::<u64>()) {
-            (Some(unit), Ok(n)) if n.checked_mul(730).is_some() => {
-                out.push_str(&format!("{}h", n * 730));
+            (Some((unit, hours)), Ok(n)) if n.checked_mul(*hours).is_some() => {
+                out.push_str(&format!("{}h", n * hours));
                 rest = &spaced[unit.len()..];
             }
             _ => {
@@ -230,6 +243,9 @@ mod tests {
             ("45m", "45m"),
             ("2w", "2w"),
             ("10min", "10min"),
+            ("3y", "26280h"),
+            ("1 year 2 months", "8760h 1460h"),
+            ("2years", "17520h"),
         ] {
             assert_eq!(months_as_hours(text), expected, "{text}");
         }
