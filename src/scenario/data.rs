@@ -259,8 +259,13 @@ pub fn read_fargate_rates(
         let rate = |c: usize, name: &str| -> Result<f64, Problem> {
             let text = record.get(c).unwrap_or("");
             match text.trim().parse::<f64>() {
-                Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
-                _ => Err(problem(file, line, key, format!("{name} must be a price ≥ 0, found `{text}`"))),
+                Ok(v) if (0.0..=1_000.0).contains(&v) => Ok(v),
+                _ => Err(problem(
+                    file,
+                    line,
+                    key,
+                    format!("{name} must be a price from 0 to 1000 an hour, found `{text}`"),
+                )),
             }
         };
         return Ok(Some(FargateRates {
@@ -369,12 +374,26 @@ pub fn read_spot_history(file: &Path, key: &str, instance_type: &str) -> Result<
         if field(c_type) != instance_type {
             continue;
         }
-        let time: i64 = field(c_time).parse().map_err(|_| {
-            problem(file, line, key, format!("timestamp_seconds must be whole seconds, found `{}`", field(c_time)))
+        let time: i64 = field(c_time).parse().ok().filter(|t| TIMESTAMP_RANGE.contains(t)).ok_or_else(|| {
+            let found = field(c_time);
+            problem(
+                file,
+                line,
+                key,
+                format!("timestamp_seconds must be whole seconds in the years 0001 to 9999, found `{found}`"),
+            )
         })?;
-        let price: f64 = field(c_price).parse().ok().filter(|p: &f64| p.is_finite() && *p >= 0.0).ok_or_else(|| {
-            problem(file, line, key, format!("spot_price_usd must be a price ≥ 0, found `{}`", field(c_price)))
-        })?;
+        let price: f64 =
+            field(c_price).parse().ok().filter(|p: &f64| p.is_finite() && (0.0..=100_000.0).contains(p)).ok_or_else(
+                || {
+                    problem(
+                        file,
+                        line,
+                        key,
+                        format!("spot_price_usd must be a price from 0 to 100000 an hour, found `{}`", field(c_price)),
+                    )
+                },
+            )?;
         let zone = field(c_zone).to_owned();
         match zones.iter_mut().find(|(z, _)| *z == zone) {
             Some((_, changes)) => changes.push((time, price)),

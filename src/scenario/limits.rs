@@ -83,6 +83,10 @@ pub const MAX_STEP_ADJUSTMENT: u64 = 1_000_000;
 /// bound, 40 times that, is some minutes of one core.
 pub const MAX_SERVICE_TICKS: u64 = 2_000_000_000;
 
+/// ecsim's bound on the tasks a run can hold at once (the services' `max_capacity` added up):
+/// a few hundred bytes each, so a run stays within some hundreds of MB.
+pub const MAX_TASKS: u64 = 250_000;
+
 /// `n` with thousands separated by commas, as AWS's quota pages write them.
 pub fn thousands(n: u32) -> String {
     let digits = n.to_string();

@@ -7,6 +7,7 @@ mod ec2_invariants;
 mod fargate_spot;
 mod fidelity;
 mod first_hour;
+mod fuzz;
 mod invalid_input;
 mod invariants;
 mod outputs;
@@ -42,6 +43,36 @@ pub fn run_ok(scenario: &Path, out: &Path, extra: &[&str]) {
     args.extend_from_slice(extra);
     let output = ecsim(&args);
     assert!(output.status.success(), "ecsim run {} failed: {}", scenario.display(), stderr(&output));
+}
+
+/// Every file under `dir`, by path relative to it, in sorted order.
+pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let name = path.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                files.push((name, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The `.toml` files in `dir`, sorted.
+pub fn toml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    files
 }
 
 /// Writes `text` into `dir/name` and returns its path.

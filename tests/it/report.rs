@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use serde_json::{Value, json};
 
-use super::{ecsim, root, run_ok, stderr};
+use super::{ecsim, root, run_ok, stderr, toml_files};
 
 /// The chart files (without extension) a folder's `charts/` holds.
 fn charts(dir: &Path) -> Vec<String> {
@@ -78,13 +78,7 @@ fn check_xml(text: &str, name: &str) {
 #[test]
 fn every_example_draws_every_chart_and_plot_draws_them_again() {
     let out = tempfile::tempdir().unwrap();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    files.sort();
-    for file in files {
+    for file in toml_files(&root().join("scenarios")) {
         let name = file.file_stem().unwrap().to_string_lossy().into_owned();
         let dir = out.path().join(&name);
         if name.starts_with("sweep-") {

@@ -124,25 +124,6 @@ fn a_batch_writes_the_same_bytes_on_one_thread_or_four() {
     assert!(files_one.iter().any(|(n, _)| n == "compare-ec2-fargate-spot/comparison.csv"));
 }
 
-/// Every file under `dir`, by path relative to it, in sorted order.
-fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(folder) = pending.pop() {
-        for entry in std::fs::read_dir(folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let name = path.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
-                files.push((name, std::fs::read(&path).unwrap()));
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
 #[test]
 fn a_bad_file_in_a_batch_does_not_lose_the_others() {
     let dir = tempfile::tempdir().unwrap();

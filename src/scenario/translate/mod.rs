@@ -267,6 +267,24 @@ impl<'a, 'l> Translator<'a, 'l> {
                 ),
             );
         }
+        // The most tasks the run can hold at once: each service's highest maximum (a scheduled
+        // action may raise it), a daemon's one per instance.
+        let most_tasks: u64 = services
+            .iter()
+            .map(|s| {
+                let daemon = matches!(&s.launch, Launch::Ec2(p) if p.daemon);
+                let scheduled = s.scheduled_actions.iter().filter_map(|a| a.max_capacity).max().unwrap_or(0);
+                if daemon { instances } else { u64::from(s.max_capacity.max(scheduled)) }
+            })
+            .sum();
+        if most_tasks > MAX_TASKS {
+            self.fail(
+                &root.key("services"),
+                format!(
+                    "the services' max_capacity add up to {most_tasks} tasks; ecsim runs at most {MAX_TASKS} at once: split the services over runs"
+                ),
+            );
+        }
         if let (Some(duration), Some(tick)) = (duration_ms, tick_ms) {
             let service_ticks = (duration / tick).saturating_mul(file.services.len() as u64);
             if service_ticks > MAX_SERVICE_TICKS {
@@ -464,9 +482,17 @@ impl<'a, 'l> Translator<'a, 'l> {
         let memory_use = match &file.memory_use {
             None => Some(MemoryUse::default()),
             Some(m) => {
-                let base_mib = self.non_negative(&path.key("memory_use").key("base"), m.base);
-                let per =
-                    self.non_negative(&path.key("memory_use").key("per_request_per_second"), m.per_request_per_second);
+                // Far above any task's memory (Fargate's largest is 120 GiB), so that the
+                // memory metric stays finite.
+                let base_mib =
+                    self.in_range(&path.key("memory_use").key("base"), m.base, 0.0, 1e6, "MiB from 0 to 1,000,000");
+                let per = self.in_range(
+                    &path.key("memory_use").key("per_request_per_second"),
+                    m.per_request_per_second,
+                    0.0,
+                    1e6,
+                    "MiB per request per second from 0 to 1,000,000",
+                );
                 Some(MemoryUse { base_mib: base_mib?, mib_per_request_per_second: per? })
             }
         };
