@@ -1,4 +1,5 @@
-//! Any bytes as a scenario file: validation must return, every problem must have a line, and a
+//! Any UTF-8 text as a scenario file (reading bytes that are not UTF-8 is tested in
+//! `tests/it/robustness.rs`): validation must return, every problem must have a line, and a
 //! scenario that passes must run to the end with finite figures. Runs are kept short (the
 //! bound on simulated work below), so each input takes milliseconds.
 

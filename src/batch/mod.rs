@@ -86,10 +86,11 @@ impl Batch {
             None => PathBuf::from("output").join(&loaded.scenario.name),
         };
         let mut runs = vec![(loaded.scenario, loaded.warnings, folder.clone())];
-        if !loaded.variants.is_empty() {
+        let compared = !loaded.variants.is_empty();
+        if compared {
+            report::check_comparison_folder(&folder).map_err(|e| e.to_string())?;
             runs[0].2 = folder.join("base");
             runs.extend(loaded.variants.into_iter().map(|v| (v.scenario, v.warnings, folder.join(&v.name))));
-            self.groups.push((folder, self.jobs.len()..self.jobs.len() + runs.len()));
         }
         // Folders compared as a case-insensitive file system (macOS, Windows) would see them.
         let overlap = |a: &Path, b: &Path| {
@@ -106,6 +107,10 @@ impl Batch {
                 ));
             }
             report::check_run_folder(dir).map_err(|e| e.to_string())?;
+        }
+        // Only once every run is accepted, so that a refused scenario leaves no group behind.
+        if compared {
+            self.groups.push((folder, self.jobs.len()..self.jobs.len() + runs.len()));
         }
         self.jobs.extend(runs.into_iter().map(|(scenario, warnings, dir)| Job {
             scenario,

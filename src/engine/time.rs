@@ -9,6 +9,11 @@ pub const MS_PER_SECOND: u64 = 1_000;
 pub const MS_PER_MINUTE: u64 = 60 * MS_PER_SECOND;
 pub const MS_PER_HOUR: u64 = 60 * MS_PER_MINUTE;
 
+/// The longest run, and the longest delay, a scenario may ask for: three years of 8,760
+/// hours (the longest EC2 Reserved Instance or Savings Plan term). Times in a run stay below a
+/// few times this, far from the 2^64 ms where they would wrap.
+pub const LONGEST_RUN_MS: u64 = 3 * 8_760 * MS_PER_HOUR;
+
 /// An instant of simulated time, in milliseconds since the run started.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SimTime(u64);
@@ -24,12 +29,9 @@ impl SimTime {
         self.0
     }
 
-    /// The last instant time can name: later than every run's end, so an event set for it
-    /// never happens.
-    pub const END_OF_TIME: SimTime = SimTime(u64::MAX);
-
-    /// This instant plus `ms` milliseconds, or [`SimTime::END_OF_TIME`] if that is past it:
-    /// time never wraps round to the past.
+    /// This instant plus `ms` milliseconds, or the last instant time can name if that is past
+    /// it (later than every run's end, so what is set for it never happens): time never wraps
+    /// round to the past.
     pub const fn after(self, ms: u64) -> Self {
         SimTime(self.0.saturating_add(ms))
     }

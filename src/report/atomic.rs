@@ -94,8 +94,9 @@ pub const RUN_MARKER: &str = "run.json";
 
 impl StagedFolder {
     /// Whether a run may be written into `target`, before anything runs: its name and parent
-    /// are a folder's, and it is new, empty or an earlier run. Returns its name and parent.
-    pub fn check(target: &Path) -> Result<(String, PathBuf), FolderError> {
+    /// are a folder's, it is no symbolic link, and it is new, empty or an earlier run. Returns
+    /// the target as parent and name (`out/.` as `out`), its name and its parent.
+    pub fn check(target: &Path) -> Result<(PathBuf, String, PathBuf), FolderError> {
         let shown = target.display().to_string();
         let io = |source| FolderError::Io { path: shown.clone(), source };
         let taken = |reason: &str| FolderError::Taken { path: shown.clone(), reason: reason.to_owned() };
@@ -110,12 +111,14 @@ impl StagedFolder {
         if let Some(file) = parent.ancestors().find(|a| a.is_file()) {
             return Err(taken(&format!("{} is a file, not a folder", file.display())));
         }
-        match fs::metadata(target) {
+        let target = parent.join(&name);
+        match fs::symlink_metadata(&target) {
+            Ok(m) if m.file_type().is_symlink() => {
+                Err(taken("it is a symbolic link, which a run would replace; give the folder it points to"))
+            }
             Ok(m) if !m.is_dir() => Err(taken("it is a file, not a folder")),
-            Ok(_) if !replaceable(target).map_err(io)? => Err(taken(&format!(
-                "it holds files but no {RUN_MARKER}, so it is not an ecsim run folder, which ecsim replaces whole; give a new or empty folder"
-            ))),
-            _ => Ok((name, parent)),
+            Ok(_) if !replaceable(&target).map_err(io)? => Err(taken(NOT_A_RUN)),
+            _ => Ok((target, name, parent)),
         }
     }
 
@@ -123,7 +126,7 @@ impl StagedFolder {
         let shown = target.display().to_string();
         let io = |source| FolderError::Io { path: shown.clone(), source };
         let taken = |reason: &str| FolderError::Taken { path: shown.clone(), reason: reason.to_owned() };
-        let (name, parent) = Self::check(target)?;
+        let (target, name, parent) = Self::check(target)?;
         fs::create_dir_all(&parent).map_err(io)?;
         let lock = File::options()
             .create(true)
@@ -138,21 +141,22 @@ impl StagedFolder {
             }
             Err(fs::TryLockError::Error(e)) => return Err(io(e)),
         }
-        // With the lock held no other process writes this folder: whatever an earlier,
-        // killed run left beside it is stale.
+        // With the lock held no other process writes this folder: whatever an earlier, killed
+        // run left beside it is stale. A run killed between the two renames of `publish` left
+        // the folder away as `.old` and its own as `.partial`: the old one is put back.
         for entry in fs::read_dir(&parent).map_err(io)? {
             let entry = entry.map_err(io)?;
             let file = entry.file_name();
-            let left = file.to_str().and_then(|f| f.strip_prefix(&format!(".{name}."))).is_some_and(|rest| {
-                rest.strip_suffix(".partial").or_else(|| rest.strip_suffix(".old")).is_some_and(is_pid)
-            });
-            if left {
+            let Some(rest) = file.to_str().and_then(|f| f.strip_prefix(&format!(".{name}."))) else { continue };
+            if rest.strip_suffix(".old").is_some_and(is_pid) && !target.exists() {
+                fs::rename(entry.path(), &target).map_err(io)?;
+            } else if rest.strip_suffix(".partial").or_else(|| rest.strip_suffix(".old")).is_some_and(is_pid) {
                 fs::remove_dir_all(entry.path()).map_err(io)?;
             }
         }
         let staging = parent.join(format!(".{name}.{}.partial", std::process::id()));
         fs::create_dir(&staging).map_err(io)?;
-        Ok(StagedFolder { target: target.to_owned(), staging, _lock: lock })
+        Ok(StagedFolder { target, staging, _lock: lock })
     }
 
     /// Where the run's files are written until it is published.
@@ -161,16 +165,23 @@ impl StagedFolder {
     }
 
     /// The written folder takes the target's place; an earlier run there is removed. Between
-    /// the two renames the folder is briefly absent, never mixed.
+    /// the two renames the folder is briefly absent, never mixed; if the second fails, the old
+    /// run is put back.
     pub fn publish(self) -> io::Result<()> {
-        if self.target.exists() {
-            let old = self.staging.with_extension("old");
-            fs::rename(&self.target, &old)?;
-            fs::rename(&self.staging, &self.target)?;
-            fs::remove_dir_all(&old)
-        } else {
-            fs::rename(&self.staging, &self.target)
+        if fs::symlink_metadata(&self.target).is_err() {
+            return fs::rename(&self.staging, &self.target);
         }
+        // Checked again under the lock: the folder may have changed while the run ran.
+        if !fs::symlink_metadata(&self.target)?.is_dir() || !replaceable(&self.target)? {
+            return Err(io::Error::other(NOT_A_RUN));
+        }
+        let old = self.staging.with_extension("old");
+        fs::rename(&self.target, &old)?;
+        if let Err(e) = fs::rename(&self.staging, &self.target) {
+            fs::rename(&old, &self.target)?;
+            return Err(e);
+        }
+        fs::remove_dir_all(&old)
     }
 }
 
@@ -182,9 +193,44 @@ impl Drop for StagedFolder {
     }
 }
 
-/// Whether an existing folder may be replaced by a run: it is empty or an ecsim run.
+const NOT_A_RUN: &str = "it holds files but no run.json of ecsim, so it is not an ecsim run folder, which ecsim replaces whole; give a new or empty folder";
+
+/// Whether an existing folder may be replaced by a run: it is empty or an ecsim run (its
+/// `run.json` is ecsim's, naming the version that wrote it).
 fn replaceable(dir: &Path) -> io::Result<bool> {
-    Ok(dir.join(RUN_MARKER).is_file() || fs::read_dir(dir)?.next().is_none())
+    if fs::read_dir(dir)?.next().is_none() {
+        return Ok(true);
+    }
+    let marker = fs::read(dir.join(RUN_MARKER)).unwrap_or_default();
+    let record: Option<serde_json::Value> = serde_json::from_slice(&marker).ok();
+    Ok(record.is_some_and(|r| r.get("ecsim_version").is_some()))
+}
+
+/// Whether the folder of a scenario's variants, which holds a run folder for each and their
+/// `comparison.csv`, may be written: new, empty, or such a folder from an earlier run.
+pub fn check_comparison(dir: &Path) -> Result<(), FolderError> {
+    let taken = |reason: &str| FolderError::Taken { path: dir.display().to_string(), reason: reason.to_owned() };
+    let io = |source| FolderError::Io { path: dir.display().to_string(), source };
+    let Ok(meta) = fs::symlink_metadata(dir) else { return Ok(()) };
+    if meta.file_type().is_symlink() {
+        return Err(taken("it is a symbolic link; give the folder it points to"));
+    }
+    if !meta.is_dir() {
+        return Err(taken("it is a file, not a folder"));
+    }
+    for entry in fs::read_dir(dir).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = name.starts_with('.')
+            || ["comparison.csv", "report.html", "charts"].contains(&name.as_str())
+            || (entry.path().is_dir() && replaceable(&entry.path()).map_err(io)?);
+        if !ours {
+            return Err(taken(&format!(
+                "it holds `{name}`, which is no part of a comparison of runs; a scenario with variants writes a folder of its own: give a new or empty one"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn is_pid(text: &str) -> bool {
@@ -230,5 +276,85 @@ mod tests {
             fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
         names.sort();
         assert_eq!(names, [".other.csv.7.tmp", ".out.csv.x.tmp", "out.csv"]);
+    }
+
+    /// A folder holding an ecsim run: its marker and one file.
+    fn a_run(dir: &Path, contents: &str) {
+        fs::create_dir_all(dir).unwrap();
+        fs::write(dir.join(RUN_MARKER), r#"{ "ecsim_version": "0.1.0" }"#).unwrap();
+        fs::write(dir.join("summary.csv"), contents).unwrap();
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> =
+            fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_published_run_replaces_the_old_one_whole_and_leaves_only_its_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("run");
+        a_run(&target, "old");
+        fs::write(target.join("events-tasks.csv"), "old events").unwrap();
+        let staged = StagedFolder::begin(&target).unwrap();
+        a_run(staged.path(), "new");
+        // Until it is published, the old run is all a reader sees.
+        assert_eq!(fs::read_to_string(target.join("summary.csv")).unwrap(), "old");
+        staged.publish().unwrap();
+        assert_eq!(fs::read_to_string(target.join("summary.csv")).unwrap(), "new");
+        assert!(!target.join("events-tasks.csv").exists(), "a file of the old run is left");
+        assert_eq!(names(dir.path()), [".run.lock", "run"]);
+    }
+
+    #[test]
+    fn what_killed_runs_left_is_cleared_and_an_old_run_moved_away_is_put_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("run");
+        // Killed between the renames of `publish`: the old run away as `.old`, no folder.
+        a_run(&dir.path().join(".run.77.old"), "old");
+        a_run(&dir.path().join(".run.77.partial"), "half");
+        // Not this folder's, or not a pid: left alone.
+        for other in [".run.x.partial", ".runx.1.partial", ".other.5.partial"] {
+            fs::create_dir(dir.path().join(other)).unwrap();
+        }
+        let staged = StagedFolder::begin(&target).unwrap();
+        assert_eq!(fs::read_to_string(target.join("summary.csv")).unwrap(), "old");
+        drop(staged);
+        assert_eq!(names(dir.path()), [".other.5.partial", ".run.lock", ".run.x.partial", ".runx.1.partial", "run"]);
+    }
+
+    #[test]
+    fn a_folder_that_is_not_a_run_is_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("mine");
+        fs::create_dir(&target).unwrap();
+        fs::write(target.join("run.json"), "{ \"mine\": true }").unwrap();
+        assert!(matches!(StagedFolder::check(&target), Err(FolderError::Taken { .. })));
+
+        // A folder that becomes someone else's while the run runs is left as it is.
+        let later = dir.path().join("later");
+        let staged = StagedFolder::begin(&later).unwrap();
+        a_run(staged.path(), "new");
+        fs::create_dir(&later).unwrap();
+        fs::write(later.join("notes.txt"), "mine").unwrap();
+        assert!(staged.publish().is_err());
+        assert_eq!(names(&later), ["notes.txt"]);
+
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("link");
+            std::os::unix::fs::symlink(&later, &link).unwrap();
+            let refused = StagedFolder::check(&link).map(|_| ()).unwrap_err().to_string();
+            assert!(refused.contains("symbolic link"), "{refused}");
+        }
+    }
+
+    #[test]
+    fn a_trailing_dot_names_the_folder_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let (target, name, _) = StagedFolder::check(&dir.path().join("out").join(".")).unwrap();
+        assert_eq!((target, name.as_str()), (dir.path().join("out"), "out"));
     }
 }

@@ -25,11 +25,6 @@ pub use compare::{
     BreakEven, CompareError, Comparison, ComparisonRow, labels_for, read_summaries, run_folders, write_comparison,
 };
 pub use csv_out::{CsvRecorder, Outputs};
-
-/// Whether a run can be written into `dir` (see [`atomic::StagedFolder`]), before it runs.
-pub fn check_run_folder(dir: &Path) -> Result<(), FolderError> {
-    atomic::StagedFolder::check(dir).map(|_| ())
-}
 pub use explain::{ExplainError, explain};
 pub use progress::Progress;
 pub use summary::{ProviderLine, Summary, SummaryLine};
@@ -63,12 +58,7 @@ impl ReportError {
     /// Whether the error is in what the user gave (a folder that is not results, a file that
     /// does not read), not in writing.
     pub fn is_input(&self) -> bool {
-        matches!(
-            self,
-            ReportError::NotResults(_)
-                | ReportError::Chart(charts::ChartError::Read { .. })
-                | ReportError::Folder(atomic::FolderError::Taken { .. })
-        )
+        matches!(self, ReportError::NotResults(_) | ReportError::Chart(charts::ChartError::Read { .. }))
     }
 }
 
@@ -79,6 +69,16 @@ struct RunRecord<'a> {
     seed: u64,
     warnings: &'a [String],
     scenario: &'a Scenario,
+}
+
+/// Whether a run can be written into `dir` (see [`atomic::StagedFolder`]), before it runs.
+pub fn check_run_folder(dir: &Path) -> Result<(), FolderError> {
+    atomic::StagedFolder::check(dir).map(|_| ())
+}
+
+/// Whether the runs of a scenario's variants and their comparison can be written into `dir`.
+pub fn check_comparison_folder(dir: &Path) -> Result<(), FolderError> {
+    atomic::check_comparison(dir)
 }
 
 /// Draws the charts of the run in `dir` from its files (see [`charts`]) and writes its

@@ -14,6 +14,8 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, civil};
 use serde::Serialize;
 
+use crate::engine::LONGEST_RUN_MS;
+
 /// One scheduled action of a service, with its firing times in this run.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScheduledAction {
@@ -27,9 +29,6 @@ pub struct ScheduledAction {
     #[serde(skip)]
     pub fire_times_ms: Vec<u64>,
 }
-
-/// The longest `rate(...)` period: three years, ecsim's longest run.
-pub const MAX_RATE_MS: u64 = 3 * 8_760 * 3_600_000;
 
 /// A parsed schedule expression.
 #[derive(Clone, Debug)]
@@ -61,7 +60,7 @@ impl Schedule {
                 other => return Err(format!("`{other}` is not a unit; expected minute(s), hour(s) or day(s)")),
             };
             // A period longer than the longest run would never fire twice.
-            let longest = MAX_RATE_MS / unit_ms;
+            let longest = LONGEST_RUN_MS / unit_ms;
             let value: u64 =
                 value.parse().ok().filter(|v| (1..=longest).contains(v)).ok_or(format!(
                     "`{value}` is not a whole number from 1 to {longest} (a period of at most 3 years)"
@@ -150,7 +149,8 @@ pub fn fire_times(
             }
         }
         Schedule::Rate(every_ms) => {
-            // Periods are at most MAX_RATE_MS and timestamps within ±2^48 ms: i64 holds the sums.
+            // Periods are at most LONGEST_RUN_MS and timestamps within jiff's years -9999 to
+            // 9999 (about ±3.2e14 ms): i64 holds every sum below.
             let every = i64::try_from(*every_ms).unwrap_or(i64::MAX / 4);
             let origin_ms = start_time.map_or(run.0.as_millisecond() + every, Timestamp::as_millisecond);
             // The first firing at or after `from` on the grid origin + k × every.

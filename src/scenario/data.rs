@@ -85,7 +85,7 @@ pub fn read_text(file: &Path, max_bytes: u64) -> Result<String, (usize, String)>
         let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = 1 + good.iter().filter(|&&b| b == b'\n').count();
         let column = 1 + good.iter().rev().take_while(|&&b| b != b'\n').count();
-        (line, format!("the file is not UTF-8 text: column {column} holds a byte that is no UTF-8 character"))
+        (line, format!("the file is not UTF-8 text: byte {column} of the line is no UTF-8 character"))
     })
 }
 

@@ -3,11 +3,9 @@
 //! size where AWS has none, so that no input can make a run overflow, exhaust memory or run
 //! for hours. Each error names the bound and whether it can be raised.
 
-/// The longest duration a scenario may write, for the run or any delay in it: three years of
-/// 8,760 hours, the longest term of an EC2 Reserved Instance or Savings Plan, and so the
-/// longest horizon a capacity plan prices. Every time in a run stays below a few times this,
-/// far from the 2^64 ms where simulated time would wrap.
-pub const MAX_DURATION_MS: u64 = 3 * 8_760 * 3_600_000;
+/// The longest duration a scenario may write, for the run or any delay in it: three years,
+/// the longest horizon a capacity plan prices ([`LONGEST_RUN_MS`](crate::engine::LONGEST_RUN_MS)).
+pub const MAX_DURATION_MS: u64 = crate::engine::LONGEST_RUN_MS;
 pub const MAX_DURATION_TEXT: &str = "3 years (26,280 h)";
 
 /// A count AWS bounds with a service quota, with the quota's name and whether AWS raises it
@@ -86,6 +84,13 @@ pub const MAX_SERVICE_TICKS: u64 = 2_000_000_000;
 /// ecsim's bound on the tasks a run can hold at once (the services' `max_capacity` added up):
 /// a few hundred bytes each, so a run stays within some hundreds of MB.
 pub const MAX_TASKS: u64 = 250_000;
+
+/// ecsim's bound on the firing times of a scenario's scheduled actions, worked out before the
+/// run: a million, 16 MB (an action at `rate(1 minute)` fires 43,800 times in a month).
+pub const MAX_SCHEDULED_FIRINGS: usize = 1_000_000;
+
+/// ecsim's bound on the trace buckets a scenario's loads hold together: 20 million, 160 MB.
+pub const MAX_TRACE_BUCKETS_IN_SCENARIO: usize = 20_000_000;
 
 /// `n` with thousands separated by commas, as AWS's quota pages write them.
 pub fn thousands(n: u32) -> String {

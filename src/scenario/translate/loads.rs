@@ -250,6 +250,16 @@ impl Translator<'_, '_> {
                 return None;
             }
         };
+        self.trace_buckets += values.len();
+        if self.trace_buckets > MAX_TRACE_BUCKETS_IN_SCENARIO {
+            self.fail(
+                &path.key("file"),
+                format!(
+                    "the scenario's traces hold more than {MAX_TRACE_BUCKETS_IN_SCENARIO} buckets together (each load keeps its own), ecsim's limit; give a longer `bucket` or fewer trace loads"
+                ),
+            );
+            return None;
+        }
         // A bucket's requests over its length, or a rate already.
         let per_second = match unit {
             TraceUnit::PerBucket => scale * MS_PER_SECOND as f64 / bucket_ms as f64,

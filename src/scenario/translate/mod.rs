@@ -88,11 +88,24 @@ pub(super) struct Translator<'a, 'l> {
     /// Whether to work out the warnings of `advice` (a sweep's run, built again from a point
     /// already checked, does without).
     advise: bool,
+    /// What the scenario holds in memory so far, against `limits`: scheduled firing times and
+    /// trace buckets (each load keeps its own scaled copy of a trace).
+    firings: usize,
+    trace_buckets: usize,
 }
 
 impl<'a, 'l> Translator<'a, 'l> {
     pub(super) fn new(locator: &'a Locator<'l>, base_dir: &'a Path, data: &'a DataCache) -> Self {
-        Translator { locator, base_dir, data, problems: Vec::new(), warnings: Vec::new(), advise: true }
+        Translator {
+            locator,
+            base_dir,
+            data,
+            problems: Vec::new(),
+            warnings: Vec::new(),
+            advise: true,
+            firings: 0,
+            trace_buckets: 0,
+        }
     }
 
     /// A translator that leaves out the warnings that take work to find (a load's peak).

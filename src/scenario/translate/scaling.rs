@@ -354,10 +354,20 @@ impl Translator<'_, '_> {
             let (Some(schedule), Some(zone), Some(run)) = (schedule, zone, run) else { continue };
             let (Some(start_time), Some(end_time)) = (settled(start_time), settled(end_time)) else { continue };
             let (Some(min_capacity), Some(max_capacity)) = (settled(min), settled(max)) else { continue };
-            let fire_times_ms = fire_times(&schedule, &zone, run, start_time, end_time)
+            let fire_times_ms: Vec<u64> = fire_times(&schedule, &zone, run, start_time, end_time)
                 .iter()
                 .map(|t| (t.as_millisecond() - run.0.as_millisecond()) as u64)
                 .collect();
+            self.firings += fire_times_ms.len();
+            if self.firings > MAX_SCHEDULED_FIRINGS {
+                self.fail(
+                    &path.key("schedule"),
+                    format!(
+                        "the scenario's scheduled actions fire more than {MAX_SCHEDULED_FIRINGS} times in the run, ecsim's limit; give a longer rate or fewer actions"
+                    ),
+                );
+                break;
+            }
             actions.push(ScheduledAction {
                 name,
                 schedule: action.schedule.clone(),
