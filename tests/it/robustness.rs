@@ -230,3 +230,54 @@ fn a_huge_or_binary_scenario_file_is_refused_without_reading_it_all() {
     assert_eq!(output.status.code(), Some(2), "{err}");
     assert!(err.contains("binary.toml:3: the scenario is not UTF-8 text: byte 5 of the line"), "{err}");
 }
+
+#[test]
+fn a_refused_scenario_with_variants_leaves_the_others_to_run_and_compare() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "sized.toml",
+        r#"version = 1
+name = "sized"
+duration = "10m"
+
+[loads.web]
+shape = "constant"
+value = 100.0
+
+[services.api]
+load = "web"
+cpu = 256
+memory = 512
+requests_per_task = 100.0
+desired_count = 1
+min_capacity = 1
+max_capacity = 4
+
+[variants.bigger.services.api]
+cpu = 512
+memory = 1024
+"#,
+    );
+    let out = dir.path().join("out");
+    // The variants' folder holds a file where the base run's folder belongs.
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("base"), "mine").unwrap();
+    let output = ecsim(&["run", file.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.contains("it holds `base`, which is no part of a comparison of runs"), "{err}");
+    assert_eq!(std::fs::read_to_string(out.join("base")).unwrap(), "mine");
+
+    // Two scenarios with variants and one name: the second is refused, the first runs and is
+    // compared.
+    let twice = dir.path().join("twice");
+    let output =
+        ecsim(&["run", file.to_str().unwrap(), file.to_str().unwrap(), "--out", twice.to_str().unwrap(), "-q"]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.contains("another run already writes to"), "{err}");
+    assert!(twice.join("sized/comparison.csv").exists());
+}
