@@ -1,0 +1,394 @@
+//! One replica service's working state: its tasks, the running integrals of what it serves,
+//! its policies' alarms and its bill.
+//!
+//! Serving is integrated in continuous time between state changes: while `running` tasks
+//! serve a load of `L` requests/s, the service serves `min(L, running × requests_per_task)`
+//! (with a queue, also what waits). The bill is kept in closed form,
+//! `closed + live × now − Σ start`, in whole milliseconds, so no timer runs per second or per task.
+//!
+//! Here: the state and its start. `lifecycle.rs`: a task from launch to STOPPED, placement
+//! and which task a scale-in stops; `serving.rs`: what is served, the metric samples and the
+//! series; `scaling.rs`: the policies' decisions applied; `billing.rs`: the Fargate bill.
+
+use super::cluster::{Cluster, Waiting};
+use super::outcome::{
+    PlacementFailure, Recorder, ScalingEvent, ScheduledEvent, SeriesRow, ServiceSummary, SpotPart, TaskEvent,
+};
+use super::{Event, Rng};
+use crate::capacity::{Share, next_launch, next_stop};
+use crate::config::{FargateLaunch, FargateSpot, Launch, Overflow, ServiceConfig};
+use crate::ecs::TaskState;
+use crate::engine::{EventQueue, MS_PER_HOUR, MS_PER_SECOND, SimTime};
+use crate::placement::{AVAILABILITY_ZONE, Resource, SpreadField, Strategy, keep_greatest};
+use crate::pricing::{
+    FARGATE_MINIMUM_BILLED_MS, FARGATE_WINDOWS_MINIMUM_BILLED_MS, billed_ms, fargate_cost, fargate_extras_hour,
+};
+use crate::scaling::{CapacityView, Direction, Limit, Metric, PolicyKind, PolicyState, Sample, evaluate, may_act};
+use crate::stats::ElasticityTally;
+
+/// The `stoppedReason` of an interrupted Fargate Spot task (reference §5.4).
+const SPOT_INTERRUPTED: &str = "Your Spot Task was interrupted.";
+/// The reason recorded with a task launched on Fargate Spot.
+const ON_FARGATE_SPOT: &str = "FARGATE_SPOT";
+
+struct TaskSlot {
+    number: u64,
+    /// Counts the task's state changes: a timer set in an earlier state is stale.
+    generation: u32,
+    /// Meaningful on Fargate, and on EC2 once placed.
+    az: u32,
+    /// The EC2 instance (cluster index) the task is placed on.
+    instance: Option<u32>,
+    /// Fargate: the strategy item the task counts toward (one past the last: an On-Demand
+    /// fallback outside the strategy), and whether it runs on Fargate Spot.
+    item: u8,
+    spot: bool,
+    state: TaskState,
+    /// Receiving requests: RUNNING, and healthy behind a load balancer.
+    in_service: bool,
+    billing_since: SimTime,
+}
+
+/// What happened over some period: requests offered and served, and the integrals the
+/// metrics need.
+#[derive(Clone, Copy, Default)]
+struct Serving {
+    length_ms: u64,
+    offered: f64,
+    served: f64,
+    /// Requests the running tasks could have served.
+    capacity: f64,
+    running_task_ms: u64,
+    running_spot_task_ms: u64,
+    /// Task-milliseconds of tasks receiving requests.
+    serving_task_ms: u64,
+    /// MiB-seconds used and reserved by running tasks.
+    memory_used: f64,
+    memory_reserved: f64,
+}
+
+impl Serving {
+    fn add(&mut self, other: &Serving) {
+        self.length_ms += other.length_ms;
+        self.offered += other.offered;
+        self.served += other.served;
+        self.capacity += other.capacity;
+        self.running_task_ms += other.running_task_ms;
+        self.running_spot_task_ms += other.running_spot_task_ms;
+        self.serving_task_ms += other.serving_task_ms;
+        self.memory_used += other.memory_used;
+        self.memory_reserved += other.memory_reserved;
+    }
+}
+
+/// Accumulates the current series interval.
+#[derive(Default)]
+struct Interval {
+    start: SimTime,
+    serving: Serving,
+    running_max: u32,
+    running_spot_max: u32,
+    pending_max: u32,
+    cpu_sum: f64,
+    cpu_count: u32,
+    cpu_max: Option<f64>,
+    cost_at_start: f64,
+    spot_cost_at_start: f64,
+    backlog_at_start: f64,
+}
+
+pub(super) struct ServiceState<'a> {
+    index: usize,
+    pub(super) config: &'a ServiceConfig,
+    /// The scenario's Fargate Spot: interruptions and unavailable periods.
+    fargate_spot: &'a FargateSpot,
+    rng: Rng,
+    /// Draws for the `random` placement strategy.
+    placement_rng: Rng,
+    slots: Vec<TaskSlot>,
+    free_slots: Vec<u32>,
+    /// Slots of the tasks not stopping, per availability zone, in launch order; EC2 tasks
+    /// once placed.
+    active_by_az: Vec<Vec<u32>>,
+    /// EC2 tasks waiting in PROVISIONING for an instance, in launch order.
+    unplaced: Vec<u32>,
+    /// A placement failure is recorded until a launch succeeds again.
+    failing: bool,
+    desired: u32,
+    /// The scalable target's range: scheduled actions move it.
+    min_capacity: u32,
+    max_capacity: u32,
+    /// Every scheduled action's firing, `(ms from start, action)`, in time then file order,
+    /// and the next one due.
+    schedule: Vec<(u64, usize)>,
+    next_action: usize,
+    running: u32,
+    /// RUNNING tasks on Fargate Spot.
+    running_spot: u32,
+    /// RUNNING tasks that receive requests (all of them without a load balancer).
+    serving: u32,
+    /// PROVISIONING or PENDING.
+    pending: u32,
+    load_rps: f64,
+    /// With container CPU shares (EC2): the mean over the serving tasks of the CPU each gets
+    /// over the CPU it reserved, at least 1 (`cpu_shares`); 1 otherwise.
+    cpu_boost: f64,
+    /// Requests per second one task takes at the policy's target: the tasks the load demands
+    /// are the load over it (none without a load).
+    demand_per_task: Option<f64>,
+    demand: u32,
+    elasticity: ElasticityTally,
+    /// Requests waiting (with `overflow = "queue"`).
+    backlog: f64,
+    integrated_to: SimTime,
+    this_tick: Serving,
+    this_minute: Serving,
+    interval: Interval,
+    /// Fargate billing in closed form, On-Demand [0] and Spot [1].
+    closed_billed_ms: [u64; 2],
+    live_billing: [u64; 2],
+    live_billing_start_sum: [u64; 2],
+    /// Fargate: active tasks per strategy item (and the fallback).
+    tasks_per_item: Vec<u32>,
+    /// The strategy's shares, item by item (Fargate: then the On-Demand fallback, base and
+    /// weight 0; a launch type: one item).
+    shares: Vec<Share>,
+    /// Draws for Fargate Spot interruptions.
+    spot_rng: Rng,
+    /// Interrupted Spot tasks whose replacements are not RUNNING yet, and whether the current
+    /// tick has seen one.
+    awaiting_replacement: u32,
+    replacing_in_tick: bool,
+    /// Interrupted Spot tasks the scheduler has not launched a replacement for yet.
+    replacements_owed: u32,
+    policies: Vec<PolicyState>,
+    /// Some alarm watches memory: only then are memory integrals kept.
+    watches_memory: bool,
+    /// Per policy: the limit that held its last recorded no-op, so a policy held at a limit
+    /// minute after minute is recorded once.
+    held: Vec<Option<(Direction, Limit)>>,
+    last_scale_out: Option<SimTime>,
+    last_scale_in: Option<SimTime>,
+    summary: ServiceSummary,
+}
+
+impl<'a> ServiceState<'a> {
+    /// `zones`: the zones the service's tasks spread over.
+    pub(super) fn new(
+        index: usize,
+        (config, fargate_spot): (&'a ServiceConfig, &'a FargateSpot),
+        [rng, placement_rng, spot_rng]: [Rng; 3],
+        zones: usize,
+    ) -> Self {
+        let policies: Vec<PolicyState> = config.policies.iter().map(PolicyState::new).collect();
+        let shares: Vec<Share> = match &config.launch {
+            Launch::Fargate(fargate) => {
+                fargate.strategy.iter().map(|(_, share)| *share).chain([Share { base: 0, weight: 0 }]).collect()
+            }
+            Launch::Ec2(placement) if placement.providers.is_empty() => vec![Share { base: 0, weight: 1 }],
+            Launch::Ec2(placement) => placement.providers.iter().map(|(_, share)| *share).collect(),
+        };
+        let mut schedule: Vec<(u64, usize)> = config
+            .scheduled_actions
+            .iter()
+            .enumerate()
+            .flat_map(|(action, a)| a.fire_times_ms.iter().map(move |&t| (t, action)))
+            .collect();
+        schedule.sort_unstable();
+        let watches_memory =
+            policies.iter().flat_map(|p| &p.alarms).any(|alarm| alarm.config().metric == Metric::MemoryUtilization);
+        ServiceState {
+            index,
+            config,
+            fargate_spot,
+            rng,
+            placement_rng,
+            slots: Vec::new(),
+            free_slots: Vec::new(),
+            active_by_az: vec![Vec::new(); zones],
+            unplaced: Vec::new(),
+            failing: false,
+            desired: if config.is_daemon() { 0 } else { config.desired_count },
+            min_capacity: config.min_capacity,
+            max_capacity: config.max_capacity,
+            schedule,
+            next_action: 0,
+            running: 0,
+            running_spot: 0,
+            serving: 0,
+            pending: 0,
+            load_rps: 0.0,
+            cpu_boost: 1.0,
+            demand_per_task: demand_per_task(config),
+            demand: 0,
+            elasticity: ElasticityTally::default(),
+            backlog: 0.0,
+            integrated_to: SimTime::ZERO,
+            this_tick: Serving::default(),
+            this_minute: Serving::default(),
+            interval: Interval::default(),
+            closed_billed_ms: [0; 2],
+            live_billing: [0; 2],
+            live_billing_start_sum: [0; 2],
+            tasks_per_item: vec![0; shares.len()],
+            shares,
+            spot_rng,
+            awaiting_replacement: 0,
+            replacing_in_tick: false,
+            replacements_owed: 0,
+            held: vec![None; policies.len()],
+            policies,
+            watches_memory,
+            last_scale_out: None,
+            last_scale_in: None,
+            summary: ServiceSummary {
+                peak_desired: if config.is_daemon() { 0 } else { config.desired_count },
+                ..ServiceSummary::default()
+            },
+        }
+    }
+
+    /// The service is up when the run starts: `desired_count` tasks RUNNING at time zero,
+    /// billed from time zero. On EC2, as many as the instances hold; the scheduler launches the
+    /// rest at once.
+    pub(super) fn start<R: Recorder>(
+        &mut self,
+        next_number: &mut u64,
+        recorder: &mut R,
+        queue: &mut EventQueue<Event>,
+        cluster: &mut Cluster,
+    ) {
+        if self.config.is_daemon() {
+            return;
+        }
+        for _ in 0..self.desired {
+            let instance = match &self.config.launch {
+                Launch::Fargate(_) => None,
+                Launch::Ec2(placement) => {
+                    let provider = self.next_provider(placement);
+                    match cluster.choose_instance(self.index, provider, &mut self.placement_rng) {
+                        Ok(instance) => Some(instance),
+                        Err(_) => break,
+                    }
+                }
+            };
+            self.start_running(instance, next_number, recorder, queue, cluster);
+        }
+    }
+
+    /// A daemon task on an instance registered at time zero, RUNNING from the start.
+    pub(super) fn start_daemon<R: Recorder>(
+        &mut self,
+        instance: u32,
+        next_number: &mut u64,
+        recorder: &mut R,
+        queue: &mut EventQueue<Event>,
+        cluster: &mut Cluster,
+    ) {
+        if cluster.fits_daemon(instance, self.index) {
+            self.desired += 1;
+            self.summary.peak_desired = self.desired;
+            self.start_running(Some(instance), next_number, recorder, queue, cluster);
+        }
+    }
+
+    fn start_running<R: Recorder>(
+        &mut self,
+        instance: Option<u32>,
+        next_number: &mut u64,
+        recorder: &mut R,
+        queue: &mut EventQueue<Event>,
+        cluster: &mut Cluster,
+    ) {
+        let slot = self.new_task(SimTime::ZERO, TaskState::Running, instance, next_number, recorder, cluster);
+        self.schedule_interruption(SimTime::ZERO, slot, queue);
+        self.start_billing(slot, SimTime::ZERO);
+        self.slots[slot as usize].in_service = true;
+        self.running += 1;
+        self.running_spot += u32::from(self.slots[slot as usize].spot);
+        self.serving += 1;
+        self.summary.peak_running = self.running;
+        self.interval.running_max = self.running;
+        self.interval.running_spot_max = self.running_spot;
+    }
+
+    pub(super) fn index(&self) -> usize {
+        self.index
+    }
+
+    pub(super) fn running(&self) -> u32 {
+        self.running
+    }
+
+    /// Tasks taking requests: RUNNING, and healthy behind a load balancer.
+    pub(super) fn serving(&self) -> u32 {
+        self.serving
+    }
+
+    pub(super) fn placement_rng(&mut self) -> &mut Rng {
+        &mut self.placement_rng
+    }
+
+    pub(super) fn set_load(&mut self, rps: f64) {
+        self.load_rps = rps;
+        if let Some(per_task) = self.demand_per_task {
+            self.demand = (rps / per_task).ceil().min(f64::from(u32::MAX)) as u32;
+        }
+    }
+
+    /// The tasks the load demands now.
+    pub(super) fn demand(&self) -> u32 {
+        self.demand
+    }
+
+    /// What its serving tasks ask of their instances' CPU, for `cpu_shares`: each task's CPU
+    /// units and the units it would use to serve an even share of the load and the queue
+    /// over the next `tick_ms`, and the instance of each serving task.
+    pub(super) fn cpu_wanted(&self, tick_ms: u64) -> Option<(u32, f64, impl Iterator<Item = u32> + '_)> {
+        if self.serving == 0 || self.config.ec2().is_none() {
+            return None;
+        }
+        let wanted_rps = self.load_rps + self.backlog * MS_PER_SECOND as f64 / tick_ms as f64;
+        // A service without a load (a daemon, `requests_per_task` 0) wants no CPU.
+        let per_task = if self.config.requests_per_task > 0.0 {
+            wanted_rps / f64::from(self.serving) / self.config.requests_per_task * f64::from(self.config.cpu)
+        } else {
+            0.0
+        };
+        let instances = self.slots.iter().filter(|t| t.in_service).filter_map(|t| t.instance);
+        Some((self.config.cpu, per_task, instances))
+    }
+
+    /// Sets the CPU its serving tasks get over what they reserved, from `now` on.
+    pub(super) fn set_cpu_boost(&mut self, now: SimTime, boost: f64) {
+        self.integrate(now);
+        self.cpu_boost = boost;
+    }
+}
+
+/// Requests per second one task of `config` takes at its first target-tracking policy's
+/// target: at CPU target T %, `requests_per_task × T / 100`; at T ALB requests per target
+/// (a minute's count), T / 60; at T requests per task, T; for any other metric, or without
+/// target tracking, `requests_per_task` (the load at 100 % of the tasks). `None` without a
+/// load (a daemon's tasks are demanded by the instances, not a load).
+fn demand_per_task(config: &ServiceConfig) -> Option<f64> {
+    config.load?;
+    let target = config.policies.iter().find_map(|p| match &p.kind {
+        PolicyKind::TargetTracking(t) => Some(t),
+        PolicyKind::StepScaling(_) => None,
+    });
+    let per_task = match target {
+        Some(t) if t.metric == Metric::CpuUtilization => config.requests_per_task * t.target_value / 100.0,
+        Some(t) if t.metric == Metric::AlbRequestCountPerTarget => t.target_value / 60.0,
+        Some(t) if t.metric == Metric::RequestsPerTask => t.target_value,
+        _ => config.requests_per_task,
+    };
+    (per_task > 0.0).then_some(per_task)
+}
+
+mod billing;
+mod lifecycle;
+mod scaling;
+mod serving;
+#[cfg(test)]
+mod tests;

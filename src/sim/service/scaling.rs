@@ -1,0 +1,126 @@
+//! Policy application: the service's alarms evaluated over its samples, the decisions applied
+//! to its desired count (cooldowns, limits), and the scheduled actions that move its range.
+
+use super::*;
+
+impl ServiceState<'_> {
+    pub(in crate::sim) fn evaluate_policies<R: Recorder>(&mut self, now: SimTime, recorder: &mut R) {
+        // No alarm in ALARM, the common minute: nothing to evaluate.
+        if !may_act(&self.policies, self.running) {
+            self.held.fill(None);
+            return;
+        }
+        let view = CapacityView {
+            now,
+            running: self.running,
+            desired: self.desired,
+            min_capacity: self.min_capacity,
+            max_capacity: self.max_capacity,
+            last_scale_out: self.last_scale_out,
+            last_scale_in: self.last_scale_in,
+        };
+        let decisions = evaluate(&self.config.policies, &self.policies, self.config.suspension, &view);
+        if decisions.is_empty() {
+            self.held.fill(None);
+            return;
+        }
+        for (policy, held) in self.held.iter_mut().enumerate() {
+            let now_held = decisions
+                .iter()
+                .find(|d| d.policy == policy && d.new_desired == self.desired)
+                .and_then(|d| d.limited_by.map(|l| (d.direction, l)));
+            let repeated = now_held.is_some() && now_held == *held;
+            *held = now_held;
+            for decision in decisions.iter().filter(|d| d.policy == policy) {
+                if repeated && decision.new_desired == self.desired {
+                    continue; // the same hold as last minute: recorded then
+                }
+                let alarm = &self.policies[policy].alarms[decision.alarm];
+                recorder.scaling(&ScalingEvent {
+                    at: now,
+                    service: self.index,
+                    decision: *decision,
+                    datapoints: alarm.datapoints().iter().copied().collect(),
+                    running: self.running,
+                    desired_before: self.desired,
+                });
+            }
+        }
+        let Some(winner) = decisions.iter().find(|d| d.won) else { return };
+        self.desired = winner.new_desired;
+        self.summary.peak_desired = self.summary.peak_desired.max(self.desired);
+        self.policies[winner.policy].last_activity = Some((now, winner.direction, winner.base));
+        match winner.direction {
+            Direction::Out => {
+                self.summary.scale_outs += 1;
+                self.last_scale_out = Some(now);
+                // "if another alarm triggers a scale-out activity during the scale-in cooldown
+                // period, Application Auto Scaling scales out the target immediately. In this
+                // case, the scale-in cooldown period stops and doesn't complete." (§1.4)
+                self.last_scale_in = None;
+            }
+            Direction::In => {
+                self.summary.scale_ins += 1;
+                self.last_scale_in = Some(now);
+            }
+        }
+    }
+
+    pub(in crate::sim) fn schedule_next_action(&self, queue: &mut EventQueue<Event>) {
+        if let Some(&(at, _)) = self.schedule.get(self.next_action) {
+            queue.schedule(SimTime::from_millis(at), Event::Scheduled { service: self.index as u32 });
+        }
+    }
+
+    /// A `Scheduled` event: runs the actions due now (unless this instant's tick already did),
+    /// lets the scheduler act, and queues the next firing.
+    pub(in crate::sim) fn run_scheduled<R: Recorder>(
+        &mut self,
+        now: SimTime,
+        next_number: &mut u64,
+        recorder: &mut R,
+        queue: &mut EventQueue<Event>,
+        cluster: &mut Cluster,
+    ) {
+        self.run_due_actions(now, recorder);
+        self.reconcile(now, next_number, recorder, queue, cluster);
+        self.schedule_next_action(queue);
+    }
+
+    /// Runs the scheduled actions due now, in file order: each sets the min and/or max
+    /// capacity and moves the desired count into the new range at once, whatever the cooldowns
+    /// (§3). A new min above the current max raises the max with it, and the other way round.
+    /// The tick calls this too, before the policies decide, so that actions due at a tick
+    /// always come first, however their event was queued.
+    pub(in crate::sim) fn run_due_actions<R: Recorder>(&mut self, now: SimTime, recorder: &mut R) {
+        while let Some(&(at, action)) = self.schedule.get(self.next_action)
+            && at <= now.as_millis()
+        {
+            self.next_action += 1;
+            if self.config.suspension.scheduled_scaling_suspended {
+                continue;
+            }
+            let settings = &self.config.scheduled_actions[action];
+            if let Some(min) = settings.min_capacity {
+                self.min_capacity = min;
+                self.max_capacity = self.max_capacity.max(min);
+            }
+            if let Some(max) = settings.max_capacity {
+                self.max_capacity = max;
+                self.min_capacity = self.min_capacity.min(max);
+            }
+            let before = self.desired;
+            self.desired = self.desired.clamp(self.min_capacity, self.max_capacity);
+            self.summary.peak_desired = self.summary.peak_desired.max(self.desired);
+            recorder.scheduled(&ScheduledEvent {
+                at: now,
+                service: self.index,
+                action,
+                desired_before: before,
+                desired_after: self.desired,
+                min_capacity: self.min_capacity,
+                max_capacity: self.max_capacity,
+            });
+        }
+    }
+}
