@@ -288,6 +288,9 @@ impl<'a> Locator<'a> {
 /// - "unknown variant `x`, expected one of …" (a word such as a shape's): the same for values;
 /// - "invalid type: string \"60%\", expected f64": what was found and what is wanted, in words.
 pub fn serde_in_words(message: &str) -> String {
+    if message == "recursion limit" || message.starts_with("cannot recurse further") {
+        return "tables or lists nested deeper than a scenario reads; a scenario nests a few levels".to_owned();
+    }
     if let Some(rest) = message.strip_prefix("missing field `").and_then(|r| r.strip_suffix('`')) {
         return format!("this table needs the key `{rest}`; scenarios/README.md says what it takes");
     }
