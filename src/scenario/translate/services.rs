@@ -39,32 +39,7 @@ impl Translator<'_, '_> {
                 (strategy.is_some() && !fargate_strategy) || file.launch_type.as_deref() == Some("EC2")
             }
         };
-        let load = match &file.load {
-            Some(load_name) => match scenario.loads.get_index_of(load_name) {
-                Some(index) => Some(Some(index)),
-                None => {
-                    let known: Vec<&str> = scenario.loads.keys().map(String::as_str).collect();
-                    let known = if known.is_empty() {
-                        "none are defined".to_owned()
-                    } else {
-                        format!("defined loads: {}", known.join(", "))
-                    };
-                    self.fail(
-                        &path.key("load"),
-                        format!("found \"{load_name}\", which is not a load in this file ({known})"),
-                    );
-                    None
-                }
-            },
-            None if daemon == Some(true) => Some(None),
-            None => {
-                self.fail(
-                    path,
-                    "a service needs `load = \"NAME\"`, one of the [loads.NAME] tables (only a DAEMON may have none)",
-                );
-                None
-            }
-        };
+        let load = self.service_load(path, file, scenario, daemon);
         let (cpu, memory) = if on_ec2 {
             (self.ec2_cpu(&path.key("cpu"), file.cpu), self.ec2_memory(&path.key("memory"), file.memory))
         } else {
@@ -76,62 +51,8 @@ impl Translator<'_, '_> {
             file.cpu_architecture.as_deref().unwrap_or("X86_64"),
             &[("X86_64", CpuArchitecture::X86_64), ("ARM64", CpuArchitecture::Arm64)],
         );
-        let requests_per_task = match (file.requests_per_task, &file.load) {
-            (Some(r), _) if (MIN_REQUESTS_PER_TASK..=MAX_LOAD_RATE).contains(&r) => Some(r),
-            (None, None) => Some(0.0),
-            (None, Some(_)) => {
-                self.fail(&path.key("requests_per_task"), REQUESTS_PER_TASK_MISSING);
-                None
-            }
-            (Some(r), _) => {
-                self.fail(
-                    &path.key("requests_per_task"),
-                    format!("found {}; expected requests per second from 0.001 to 1e9", number(r)),
-                );
-                None
-            }
-        };
-        let (desired, min, max) = if daemon == Some(true) {
-            for (key, given) in [
-                ("desired_count", file.desired_count.is_some()),
-                ("min_capacity", file.min_capacity.is_some()),
-                ("max_capacity", file.max_capacity.is_some()),
-                ("target_tracking", !file.target_tracking.is_empty()),
-                ("step_scaling", !file.step_scaling.is_empty()),
-                ("scheduled_actions", !file.scheduled_actions.is_empty()),
-            ] {
-                if given {
-                    self.fail(&path.key(key), "a DAEMON service runs one task on every instance that satisfies its constraints: it has no task count and no auto scaling (§7)");
-                }
-            }
-            (Some(0), Some(0), Some(0))
-        } else {
-            let mut required = |key: &str, value: Option<i64>| match value {
-                Some(v) => self.count_within(&path.key(key), v, TASKS_PER_SERVICE),
-                None => {
-                    self.fail(path, format!("a REPLICA service needs `{key}`"));
-                    None
-                }
-            };
-            (
-                required("desired_count", file.desired_count),
-                required("min_capacity", file.min_capacity),
-                required("max_capacity", file.max_capacity),
-            )
-        };
-        if let (Some(min), Some(max)) = (min, max) {
-            if min > max {
-                self.fail(
-                    &path.key("min_capacity"),
-                    format!("found {min}, greater than max_capacity ({max}); expected min_capacity ≤ max_capacity"),
-                );
-            } else if let Some(d) = desired.filter(|d| !(min..=max).contains(d)) {
-                self.fail(
-                    &path.key("desired_count"),
-                    format!("found {d}; expected a count within [min_capacity, max_capacity] = [{min}, {max}]"),
-                );
-            }
-        }
+        let requests_per_task = self.requests_per_task(path, file);
+        let (desired, min, max) = self.task_counts(path, file, daemon);
         let provisioning = self.delay(&path.key("provisioning"), file.provisioning.as_ref(), 0);
         let startup = self.delay(&path.key("startup"), file.startup.as_ref(), DEFAULT_STARTUP_MS);
         let stop_timeout_ms =
@@ -161,23 +82,7 @@ impl Translator<'_, '_> {
                 None
             }
         };
-        let memory_use = match &file.memory_use {
-            None => Some(MemoryUse::default()),
-            Some(m) => {
-                // Far above any task's memory (Fargate's largest is 120 GiB), so that the
-                // memory metric stays finite.
-                let base_mib =
-                    self.in_range(&path.key("memory_use").key("base"), m.base, 0.0, 1e6, "MiB from 0 to 1,000,000");
-                let per = self.in_range(
-                    &path.key("memory_use").key("per_request_per_second"),
-                    m.per_request_per_second,
-                    0.0,
-                    1e6,
-                    "MiB per request per second from 0 to 1,000,000",
-                );
-                Some(MemoryUse { base_mib: base_mib?, mib_per_request_per_second: per? })
-            }
-        };
+        let memory_use = self.memory_use(path, file);
         let overflow = self.choice(
             &path.key("overflow"),
             file.overflow.as_deref().unwrap_or("drop"),
@@ -213,42 +118,7 @@ impl Translator<'_, '_> {
                 "min_capacity is 0 and a policy tracks CPU or memory utilization; with no running task there is no datapoint, so (as in AWS) such a policy cannot scale it out from zero",
             );
         }
-        let windows = match file.operating_system_family.as_deref().unwrap_or("LINUX") {
-            "LINUX" => Some(false),
-            family if WINDOWS_FAMILIES.contains(&family) => Some(true),
-            family => {
-                self.fail(
-                    &path.key("operating_system_family"),
-                    format!("found \"{family}\"; expected \"LINUX\" or one of {}", WINDOWS_FAMILIES.join(", ")),
-                );
-                None
-            }
-        };
-        let storage_gib = match file.ephemeral_storage {
-            None => Some(INCLUDED_EPHEMERAL_STORAGE_GIB),
-            Some(gib) if (21..=200).contains(&gib) => Some(gib as u32),
-            Some(gib) => {
-                self.fail(
-                    &path.key("ephemeral_storage"),
-                    format!("found {gib}; Fargate ephemeral storage is 21 to 200 GiB (20 GiB is included without it)"),
-                );
-                None
-            }
-        };
-        if on_ec2 {
-            if windows == Some(true) {
-                self.fail(
-                    &path.key("operating_system_family"),
-                    "ecsim's EC2 instances run Linux; Windows tasks run on Fargate here",
-                );
-            }
-            if file.ephemeral_storage.is_some() {
-                self.fail(
-                    &path.key("ephemeral_storage"),
-                    "ephemeral storage is a Fargate setting; on EC2 the instance's volume holds it",
-                );
-            }
-        }
+        let (windows, storage_gib) = self.operating_system_and_storage(path, file, on_ec2);
         let shares = match &strategy {
             Some((items, strategy_path)) => self.strategy_shares(strategy_path, items),
             None => Some(vec![(false, Share { base: 0, weight: 1 })]),
@@ -405,5 +275,180 @@ impl Translator<'_, '_> {
             healthy_threshold_count: threshold as u32,
             deregistration_delay_ms: delay?,
         })
+    }
+
+    /// The load a service serves (an index into the scenario's loads), or none for a daemon.
+    fn service_load(
+        &mut self,
+        path: &KeyPath,
+        file: &ServiceFile,
+        scenario: &ScenarioFile,
+        daemon: Option<bool>,
+    ) -> Option<Option<usize>> {
+        match &file.load {
+            Some(load_name) => match scenario.loads.get_index_of(load_name) {
+                Some(index) => Some(Some(index)),
+                None => {
+                    let known: Vec<&str> = scenario.loads.keys().map(String::as_str).collect();
+                    let known = if known.is_empty() {
+                        "none are defined".to_owned()
+                    } else {
+                        format!("defined loads: {}", known.join(", "))
+                    };
+                    self.fail(
+                        &path.key("load"),
+                        format!("found \"{load_name}\", which is not a load in this file ({known})"),
+                    );
+                    None
+                }
+            },
+            None if daemon == Some(true) => Some(None),
+            None => {
+                self.fail(
+                    path,
+                    "a service needs `load = \"NAME\"`, one of the [loads.NAME] tables (only a DAEMON may have none)",
+                );
+                None
+            }
+        }
+    }
+
+    /// Requests per second one task serves at 100 % CPU; 0 for a service without a load.
+    fn requests_per_task(&mut self, path: &KeyPath, file: &ServiceFile) -> Option<f64> {
+        match (file.requests_per_task, &file.load) {
+            (Some(r), _) if (MIN_REQUESTS_PER_TASK..=MAX_LOAD_RATE).contains(&r) => Some(r),
+            (None, None) => Some(0.0),
+            (None, Some(_)) => {
+                self.fail(&path.key("requests_per_task"), REQUESTS_PER_TASK_MISSING);
+                None
+            }
+            (Some(r), _) => {
+                self.fail(
+                    &path.key("requests_per_task"),
+                    format!("found {}; expected requests per second from 0.001 to 1e9", number(r)),
+                );
+                None
+            }
+        }
+    }
+
+    /// A replica service's desired count and its scalable target's range (a daemon has none:
+    /// its tasks follow the instances), each within AWS's quota of tasks per service.
+    fn task_counts(
+        &mut self,
+        path: &KeyPath,
+        file: &ServiceFile,
+        daemon: Option<bool>,
+    ) -> (Option<u32>, Option<u32>, Option<u32>) {
+        let (desired, min, max) = if daemon == Some(true) {
+            for (key, given) in [
+                ("desired_count", file.desired_count.is_some()),
+                ("min_capacity", file.min_capacity.is_some()),
+                ("max_capacity", file.max_capacity.is_some()),
+                ("target_tracking", !file.target_tracking.is_empty()),
+                ("step_scaling", !file.step_scaling.is_empty()),
+                ("scheduled_actions", !file.scheduled_actions.is_empty()),
+            ] {
+                if given {
+                    self.fail(&path.key(key), "a DAEMON service runs one task on every instance that satisfies its constraints: it has no task count and no auto scaling (§7)");
+                }
+            }
+            (Some(0), Some(0), Some(0))
+        } else {
+            let mut required = |key: &str, value: Option<i64>| match value {
+                Some(v) => self.count_within(&path.key(key), v, TASKS_PER_SERVICE),
+                None => {
+                    self.fail(path, format!("a REPLICA service needs `{key}`"));
+                    None
+                }
+            };
+            (
+                required("desired_count", file.desired_count),
+                required("min_capacity", file.min_capacity),
+                required("max_capacity", file.max_capacity),
+            )
+        };
+        if let (Some(min), Some(max)) = (min, max) {
+            if min > max {
+                self.fail(
+                    &path.key("min_capacity"),
+                    format!("found {min}, greater than max_capacity ({max}); expected min_capacity ≤ max_capacity"),
+                );
+            } else if let Some(d) = desired.filter(|d| !(min..=max).contains(d)) {
+                self.fail(
+                    &path.key("desired_count"),
+                    format!("found {d}; expected a count within [min_capacity, max_capacity] = [{min}, {max}]"),
+                );
+            }
+        }
+        (desired, min, max)
+    }
+
+    /// How much memory a task uses: a base and a part per request per second it serves.
+    fn memory_use(&mut self, path: &KeyPath, file: &ServiceFile) -> Option<MemoryUse> {
+        match &file.memory_use {
+            None => Some(MemoryUse::default()),
+            Some(m) => {
+                // Far above any task's memory (Fargate's largest is 120 GiB), so that the
+                // memory metric stays finite.
+                let base_mib =
+                    self.in_range(&path.key("memory_use").key("base"), m.base, 0.0, 1e6, "MiB from 0 to 1,000,000");
+                let per = self.in_range(
+                    &path.key("memory_use").key("per_request_per_second"),
+                    m.per_request_per_second,
+                    0.0,
+                    1e6,
+                    "MiB per request per second from 0 to 1,000,000",
+                );
+                Some(MemoryUse { base_mib: base_mib?, mib_per_request_per_second: per? })
+            }
+        }
+    }
+
+    /// Whether the task runs Windows, and its Fargate ephemeral storage in GiB: both Fargate
+    /// settings, refused on EC2.
+    fn operating_system_and_storage(
+        &mut self,
+        path: &KeyPath,
+        file: &ServiceFile,
+        on_ec2: bool,
+    ) -> (Option<bool>, Option<u32>) {
+        let windows = match file.operating_system_family.as_deref().unwrap_or("LINUX") {
+            "LINUX" => Some(false),
+            family if WINDOWS_FAMILIES.contains(&family) => Some(true),
+            family => {
+                self.fail(
+                    &path.key("operating_system_family"),
+                    format!("found \"{family}\"; expected \"LINUX\" or one of {}", WINDOWS_FAMILIES.join(", ")),
+                );
+                None
+            }
+        };
+        let storage_gib = match file.ephemeral_storage {
+            None => Some(INCLUDED_EPHEMERAL_STORAGE_GIB),
+            Some(gib) if (21..=200).contains(&gib) => Some(gib as u32),
+            Some(gib) => {
+                self.fail(
+                    &path.key("ephemeral_storage"),
+                    format!("found {gib}; Fargate ephemeral storage is 21 to 200 GiB (20 GiB is included without it)"),
+                );
+                None
+            }
+        };
+        if on_ec2 {
+            if windows == Some(true) {
+                self.fail(
+                    &path.key("operating_system_family"),
+                    "ecsim's EC2 instances run Linux; Windows tasks run on Fargate here",
+                );
+            }
+            if file.ephemeral_storage.is_some() {
+                self.fail(
+                    &path.key("ephemeral_storage"),
+                    "ephemeral storage is a Fargate setting; on EC2 the instance's volume holds it",
+                );
+            }
+        }
+        (windows, storage_gib)
     }
 }
