@@ -104,7 +104,7 @@ fn without_null(schema: &mut serde_json::Value) {
 /// Whether the file at `path` declares a sweep: a `[sweep]` table, or a sweep file's
 /// `scenario` key. A file that cannot be read or parsed does not (loading it says why).
 pub fn declares_sweep(path: &Path) -> bool {
-    let table = std::fs::read_to_string(path).ok().and_then(|text| toml::from_str::<toml::Table>(&text).ok());
+    let table = read(path, "scenario").ok().and_then(|text| toml::from_str::<toml::Table>(&text).ok());
     table.is_some_and(|t| t.contains_key("sweep") || t.contains_key("scenario"))
 }
 
@@ -113,7 +113,7 @@ pub fn declares_sweep(path: &Path) -> bool {
 /// written is placed at the deepest table on its path that is. For warnings about a run's
 /// results, which come after the scenario was read.
 pub fn locate_key(file: &Path, variant: Option<&str>, key: &str) -> String {
-    let (Ok(text), Ok(path)) = (std::fs::read_to_string(file), KeyPath::parse(key)) else {
+    let (Ok(text), Ok(path)) = (read(file, "scenario"), KeyPath::parse(key)) else {
         return format!("`{key}`");
     };
     let base = Locator::new(file, &text);
