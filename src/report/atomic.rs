@@ -113,12 +113,12 @@ impl StagedFolder {
         }
         let target = parent.join(&name);
         match fs::symlink_metadata(&target) {
-            Ok(m) if m.file_type().is_symlink() => {
-                Err(taken("it is a symbolic link, which a run would replace; give the folder it points to"))
-            }
-            Ok(m) if !m.is_dir() => Err(taken("it is a file, not a folder")),
-            Ok(_) if !replaceable(&target).map_err(io)? => Err(taken(NOT_A_RUN)),
-            _ => Ok((target, name, parent)),
+            Ok(m) => match not_a_folder(&m) {
+                Some(why) => Err(taken(why)),
+                None if !replaceable(&target).map_err(io)? => Err(taken(NOT_A_RUN)),
+                None => Ok((target, name, parent)),
+            },
+            Err(_) => Ok((target, name, parent)),
         }
     }
 
@@ -172,7 +172,7 @@ impl StagedFolder {
             return fs::rename(&self.staging, &self.target);
         }
         // Checked again under the lock: the folder may have changed while the run ran.
-        if !fs::symlink_metadata(&self.target)?.is_dir() || !replaceable(&self.target)? {
+        if not_a_folder(&fs::symlink_metadata(&self.target)?).is_some() || !replaceable(&self.target)? {
             return Err(io::Error::other(NOT_A_RUN));
         }
         let old = self.staging.with_extension("old");
@@ -195,13 +195,30 @@ impl Drop for StagedFolder {
 
 const NOT_A_RUN: &str = "it holds files but no run.json of ecsim, so it is not an ecsim run folder, which ecsim replaces whole; give a new or empty folder";
 
+/// Why an existing path cannot hold ecsim's folder: a symbolic link (replacing it would leave
+/// the folder it points to as it was) or a file.
+fn not_a_folder(meta: &fs::Metadata) -> Option<&'static str> {
+    if meta.file_type().is_symlink() {
+        Some("it is a symbolic link, which a run would replace; give the folder it points to")
+    } else if !meta.is_dir() {
+        Some("it is a file, not a folder")
+    } else {
+        None
+    }
+}
+
 /// Whether an existing folder may be replaced by a run: it is empty or an ecsim run (its
 /// `run.json` is ecsim's, naming the version that wrote it).
 fn replaceable(dir: &Path) -> io::Result<bool> {
     if fs::read_dir(dir)?.next().is_none() {
         return Ok(true);
     }
-    let marker = fs::read(dir.join(RUN_MARKER)).unwrap_or_default();
+    // Read no further than ecsim's own run.json could be: a larger one is no ecsim marker.
+    const MOST_MARKER_BYTES: u64 = 64 << 20;
+    let mut marker = Vec::new();
+    if let Ok(file) = File::open(dir.join(RUN_MARKER)) {
+        io::Read::read_to_end(&mut io::Read::take(file, MOST_MARKER_BYTES), &mut marker)?;
+    }
     let record: Option<serde_json::Value> = serde_json::from_slice(&marker).ok();
     Ok(record.is_some_and(|r| r.get("ecsim_version").is_some()))
 }
@@ -212,11 +229,8 @@ pub fn check_comparison(dir: &Path) -> Result<(), FolderError> {
     let taken = |reason: &str| FolderError::Taken { path: dir.display().to_string(), reason: reason.to_owned() };
     let io = |source| FolderError::Io { path: dir.display().to_string(), source };
     let Ok(meta) = fs::symlink_metadata(dir) else { return Ok(()) };
-    if meta.file_type().is_symlink() {
-        return Err(taken("it is a symbolic link; give the folder it points to"));
-    }
-    if !meta.is_dir() {
-        return Err(taken("it is a file, not a folder"));
+    if let Some(why) = not_a_folder(&meta) {
+        return Err(taken(why));
     }
     for entry in fs::read_dir(dir).map_err(io)? {
         let entry = entry.map_err(io)?;
