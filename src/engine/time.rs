@@ -9,9 +9,8 @@ pub const MS_PER_SECOND: u64 = 1_000;
 pub const MS_PER_MINUTE: u64 = 60 * MS_PER_SECOND;
 pub const MS_PER_HOUR: u64 = 60 * MS_PER_MINUTE;
 
-/// The longest run, and the longest delay, a scenario may ask for: three years of 8,760
-/// hours (the longest EC2 Reserved Instance or Savings Plan term). Times in a run stay below a
-/// few times this, far from the 2^64 ms where they would wrap.
+/// The longest run, and the longest delay, that may be simulated: three years of 8,760 hours.
+/// Times in a run stay below a few times this, far from the 2^64 ms where they would wrap.
 pub const LONGEST_RUN_MS: u64 = 3 * 8_760 * MS_PER_HOUR;
 
 /// An instant of simulated time, in milliseconds since the run started.

@@ -3,8 +3,9 @@
 //! size where AWS has none, so that no input can make a run overflow, exhaust memory or run
 //! for hours. Each error names the bound and whether it can be raised.
 
-/// The longest duration a scenario may write, for the run or any delay in it: three years,
-/// the longest horizon a capacity plan prices ([`LONGEST_RUN_MS`](crate::engine::LONGEST_RUN_MS)).
+/// The longest duration a scenario may write, for the run or any delay in it: three years
+/// ([`LONGEST_RUN_MS`](crate::engine::LONGEST_RUN_MS)), the longest term of an EC2 Reserved
+/// Instance or Savings Plan, and so the longest horizon a capacity plan prices.
 pub const MAX_DURATION_MS: u64 = crate::engine::LONGEST_RUN_MS;
 pub const MAX_DURATION_TEXT: &str = "3 years (26,280 h)";
 
