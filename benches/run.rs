@@ -14,8 +14,8 @@ use ecsim::placement::{
 };
 use ecsim::scenario::{self, Overrides};
 use ecsim::sim::{
-    self, GroupScalingEvent, InstanceEvent, PlacementFailure, ProviderRow, Recorder, ScalingEvent, ScheduledEvent,
-    SeriesRow, TaskEvent,
+    self, DeploymentEvent, GroupScalingEvent, InstanceEvent, PlacementFailure, ProviderRow, Recorder, ScalingEvent,
+    ScheduledEvent, SeriesRow, TaskEvent,
 };
 
 fn scenario_path(name: &str) -> std::path::PathBuf {
@@ -69,6 +69,9 @@ impl Recorder for Counter {
         self.0 += 1;
     }
     fn scheduled(&mut self, _: &ScheduledEvent) {
+        self.0 += 1;
+    }
+    fn deployment(&mut self, _: &DeploymentEvent) {
         self.0 += 1;
     }
     fn series(&mut self, _: &SeriesRow) {

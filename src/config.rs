@@ -98,6 +98,99 @@ pub struct ServiceConfig {
     pub policies: Vec<Policy>,
     pub scheduled_actions: Vec<ScheduledAction>,
     pub suspension: Suspension,
+    /// Rolling deployments of new revisions, in file order (reference §8).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deployments: Vec<Deployment>,
+    /// Desired counts set by hand (`UpdateService`), in file order (reference §1.7).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub updates: Vec<ServiceUpdate>,
+}
+
+/// A rolling deployment (the ECS deployment controller) of a new revision of the service's
+/// task definition, started at each of its firing times (reference §8.1, §8.2).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Deployment {
+    pub name: String,
+    /// `at` as written, or the schedule expression.
+    pub when: String,
+    /// The lower bound on healthy tasks and the upper bound on RUNNING and PENDING tasks, as
+    /// percentages of the desired count (rounded up and down: [`DeploymentBounds`]).
+    pub minimum_healthy_percent: u32,
+    pub maximum_percent: u32,
+    /// Failed health checks of a new task are ignored this long after it enters RUNNING.
+    pub health_check_grace_period_ms: u64,
+    /// The new revision's PENDING → RUNNING (image pull and start-up).
+    pub startup: Delay,
+    /// The share of the new revision's tasks that fail, and when.
+    pub failing_share: f64,
+    pub failure: TaskFailure,
+    pub circuit_breaker: Option<CircuitBreaker>,
+    /// When it starts, in milliseconds from the run's start, ascending.
+    #[serde(skip)]
+    pub fire_times_ms: Vec<u64>,
+}
+
+/// How a failing task of a new revision fails.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskFailure {
+    /// It never becomes healthy: behind a load balancer it reaches RUNNING and fails its
+    /// health checks, and is stopped once the grace period and the checks' unhealthy
+    /// threshold have passed; without one its essential container exits at the end of
+    /// PENDING, before RUNNING.
+    NeverHealthy,
+    /// It becomes healthy and its essential container exits after this long in RUNNING.
+    After(Delay),
+}
+
+/// The deployment circuit breaker (reference §8.2).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct CircuitBreaker {
+    /// Roll back to the last completed deployment when this one fails.
+    pub rollback: bool,
+    /// A task of the new revision that becomes healthy resets the failure count (the API's
+    /// `resetOnHealthyTask`, default true).
+    pub reset_on_healthy_task: bool,
+    /// Failures that fail the deployment; `None`: AWS's rule from the desired count
+    /// ([`circuit_breaker_threshold`]).
+    pub threshold: Option<u32>,
+}
+
+/// The failure threshold of the deployment circuit breaker for a desired count: half of it,
+/// rounded up, at least 10 and at most 200 ("1 → 10, 25 → 13, 400 → 200", reference §8.2, from
+/// the ECS developer guide's deployment-circuit-breaker page).
+pub fn circuit_breaker_threshold(desired: u32) -> u32 {
+    desired.div_ceil(2).clamp(10, 200)
+}
+
+/// What a rolling deployment allows at a desired count (reference §8.1): at least
+/// `ceil(desired × minimum_healthy_percent / 100)` healthy tasks and at most
+/// `floor(desired × maximum_percent / 100)` RUNNING or PENDING ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeploymentBounds {
+    pub minimum_healthy: u32,
+    pub maximum: u32,
+}
+
+impl Deployment {
+    pub fn bounds(&self, desired: u32) -> DeploymentBounds {
+        let of = |percent: u32| u64::from(desired) * u64::from(percent);
+        DeploymentBounds {
+            minimum_healthy: of(self.minimum_healthy_percent).div_ceil(100) as u32,
+            maximum: (of(self.maximum_percent) / 100) as u32,
+        }
+    }
+}
+
+/// A desired count set as `UpdateService` sets it, outside the scaling policies (reference
+/// §1.7): it may lie outside the scalable target's range until the next scaling activity.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ServiceUpdate {
+    pub name: String,
+    pub when: String,
+    pub desired_count: u32,
+    #[serde(skip)]
+    pub fire_times_ms: Vec<u64>,
 }
 
 impl Ec2Placement {
@@ -144,6 +237,8 @@ pub struct LoadBalancer {
     /// (default 30 s × 5 = 150 s, reference §8.3).
     pub health_check_interval_ms: u64,
     pub healthy_threshold_count: u32,
+    /// Consecutive failed checks that make a target unhealthy (ALB default 2, reference §8.3).
+    pub unhealthy_threshold_count: u32,
     /// A deregistered task keeps its connections (and its bill) this long before it is stopped
     /// (default 300 s).
     pub deregistration_delay_ms: u64,
@@ -152,6 +247,11 @@ pub struct LoadBalancer {
 impl LoadBalancer {
     pub fn time_to_healthy_ms(&self) -> u64 {
         self.health_check_interval_ms * u64::from(self.healthy_threshold_count)
+    }
+
+    /// From registration, how long a target that fails every check takes to be found unhealthy.
+    pub fn time_to_unhealthy_ms(&self) -> u64 {
+        self.health_check_interval_ms * u64::from(self.unhealthy_threshold_count)
     }
 }
 

@@ -13,8 +13,8 @@ use crate::config::{Launch, Scenario};
 use crate::engine::SimTime;
 use crate::scaling::{AlarmConfig, Comparison, Direction};
 use crate::sim::{
-    GroupScalingEvent, InstanceEvent, PlacementFailure, ProviderRow, Recorder, ScalingEvent, ScheduledEvent, SeriesRow,
-    TaskEvent,
+    DeploymentEvent, DeploymentStep, GroupScalingEvent, InstanceEvent, PlacementFailure, ProviderRow, Recorder,
+    ScalingEvent, ScheduledEvent, SeriesRow, TaskEvent, Timed,
 };
 
 /// The files a run streams, each with columns that mean something on every one of its rows.
@@ -56,6 +56,28 @@ pub const SCHEDULED_EVENTS_HEADER: [&str; 9] = [
     "desired_after",
     "min_capacity",
     "max_capacity",
+];
+
+/// Rolling deployments' steps (written when a service deploys).
+pub const DEPLOYMENT_EVENTS: &str = "events-deployments.csv";
+pub const DEPLOYMENT_EVENTS_HEADER: [&str; 17] = [
+    "time_s",
+    "timestamp",
+    "service",
+    "deployment",
+    "number",
+    "rollback",
+    "step",
+    "launched",
+    "stopped",
+    "desired",
+    "minimum_healthy",
+    "maximum",
+    "new_tasks",
+    "old_tasks",
+    "healthy",
+    "failures",
+    "failure_threshold",
 ];
 
 /// EC2 instances' lifecycle (with EC2 capacity only, as the next two).
@@ -353,6 +375,11 @@ impl Outputs {
 }
 
 /// Whether a run has EC2 capacity, and so the files about instances and groups.
+/// Whether any service of `scenario` deploys.
+pub fn deploys(scenario: &Scenario) -> bool {
+    scenario.services.iter().any(|s| !s.deployments.is_empty())
+}
+
 pub fn uses_ec2(scenario: &Scenario) -> bool {
     !scenario.providers.is_empty() || scenario.services.iter().any(|s| matches!(s.launch, Launch::Ec2(_)))
 }
@@ -362,6 +389,7 @@ struct Files {
     tasks: Option<AtomicFile>,
     scaling: Option<AtomicFile>,
     scheduled: Option<AtomicFile>,
+    deployments: Option<AtomicFile>,
     instances: Option<AtomicFile>,
     groups: Option<AtomicFile>,
     placement: Option<AtomicFile>,
@@ -375,6 +403,7 @@ impl Files {
             self.tasks,
             self.scaling,
             self.scheduled,
+            self.deployments,
             self.instances,
             self.groups,
             self.placement,
@@ -428,6 +457,7 @@ impl<'a> CsvRecorder<'a> {
             tasks: open(TASK_EVENTS, &TASK_EVENTS_HEADER, events)?,
             scaling: open(SCALING_EVENTS, &SCALING_EVENTS_HEADER, events)?,
             scheduled: open(SCHEDULED_EVENTS, &SCHEDULED_EVENTS_HEADER, events)?,
+            deployments: open(DEPLOYMENT_EVENTS, &DEPLOYMENT_EVENTS_HEADER, events && deploys(scenario))?,
             instances: open(INSTANCE_EVENTS, &INSTANCE_EVENTS_HEADER, events && ec2)?,
             groups: open(GROUP_EVENTS, &GROUP_EVENTS_HEADER, events && ec2)?,
             placement: open(PLACEMENT_EVENTS, &PLACEMENT_EVENTS_HEADER, events && ec2)?,
@@ -564,15 +594,57 @@ impl Recorder for CsvRecorder<'_> {
         if self.files.scheduled.is_none() {
             return;
         }
-        let action = &self.scenario.services[event.service].scheduled_actions[event.action];
+        let service = &self.scenario.services[event.service];
+        let (name, schedule) = match event.what {
+            Timed::Action(a) => {
+                let action = &service.scheduled_actions[a];
+                (&action.name, format!("{} {}", action.schedule, action.timezone))
+            }
+            Timed::Update(u) => (&service.updates[u].name, service.updates[u].when.clone()),
+        };
         self.begin_service(event.at, event.service);
-        self.line.field(csv_field(&action.name));
-        self.line.field(csv_field(&format!("{} {}", action.schedule, action.timezone)));
+        self.line.field(csv_field(name));
+        self.line.field(csv_field(&schedule));
         self.line.int(event.desired_before);
         self.line.int(event.desired_after);
         self.line.int(event.min_capacity);
         self.line.int(event.max_capacity);
         self.finish(|f| &mut f.scheduled);
+    }
+
+    fn deployment(&mut self, event: &DeploymentEvent) {
+        if self.files.deployments.is_none() {
+            return;
+        }
+        let name = &self.scenario.services[event.service].deployments[event.deployment].name;
+        self.begin_service(event.at, event.service);
+        self.line.field(csv_field(name));
+        self.line.int(event.number);
+        self.line.text(if event.rollback { "true" } else { "false" });
+        let (step, launched, stopped) = match event.step {
+            DeploymentStep::Started => ("started", 0, 0),
+            DeploymentStep::Replaced { launched, stopped } => ("replaced", launched, stopped),
+            DeploymentStep::TaskFailed => ("task_failed", 0, 0),
+            DeploymentStep::Failed => ("failed", 0, 0),
+            DeploymentStep::Completed => ("completed", 0, 0),
+            DeploymentStep::Superseded => ("superseded", 0, 0),
+        };
+        self.line.text(step);
+        self.line.int(launched);
+        self.line.int(stopped);
+        for count in
+            [event.desired, event.minimum_healthy, event.maximum, event.new_tasks, event.old_tasks, event.healthy]
+        {
+            self.line.int(count);
+        }
+        match event.threshold {
+            Some(threshold) => {
+                self.line.int(event.failures);
+                self.line.int(threshold);
+            }
+            None => self.line.empty(2),
+        }
+        self.finish(|f| &mut f.deployments);
     }
 
     fn instance(&mut self, event: &InstanceEvent) {

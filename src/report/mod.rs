@@ -32,8 +32,8 @@ pub use summary::{ProviderLine, Summary, SummaryLine};
 use crate::config::Scenario;
 use crate::engine::SimTime;
 use crate::sim::{
-    self, GroupScalingEvent, InstanceEvent, PlacementFailure, ProviderRow, Recorder, RunOutcome, ScalingEvent,
-    ScheduledEvent, SeriesRow, TaskEvent,
+    self, DeploymentEvent, GroupScalingEvent, InstanceEvent, PlacementFailure, ProviderRow, Recorder, RunOutcome,
+    ScalingEvent, ScheduledEvent, SeriesRow, TaskEvent,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -197,6 +197,11 @@ pub fn run_into(
             .map_err(|source| ReportError::Csv { path: shown.clone(), source })?;
         files.push(("instances.csv", instances));
     }
+    if csv_out::deploys(scenario) {
+        let deployments = summary::deployments_csv(scenario, &outcome.deployments)
+            .map_err(|source| ReportError::Csv { path: shown.clone(), source })?;
+        files.push(("deployments.csv", deployments));
+    }
     // The marker of a run folder, last.
     files.push((atomic::RUN_MARKER, pretty_json(&record)));
     for (name, contents) in files {
@@ -218,6 +223,7 @@ enum Record {
     Task(TaskEvent),
     Scaling(ScalingEvent),
     Scheduled(ScheduledEvent),
+    Deployment(DeploymentEvent),
     Series(SeriesRow),
     Instance(InstanceEvent),
     GroupScaling(GroupScalingEvent),
@@ -231,6 +237,7 @@ impl Record {
             Record::Task(e) => to.task(&e),
             Record::Scaling(e) => to.scaling(&e),
             Record::Scheduled(e) => to.scheduled(&e),
+            Record::Deployment(e) => to.deployment(&e),
             Record::Series(r) => to.series(&r),
             Record::Instance(e) => to.instance(&e),
             Record::GroupScaling(e) => to.group_scaling(&e),
@@ -273,6 +280,9 @@ impl Recorder for Batching<'_> {
     }
     fn scheduled(&mut self, event: &ScheduledEvent) {
         self.push(Record::Scheduled(event.clone()));
+    }
+    fn deployment(&mut self, event: &DeploymentEvent) {
+        self.push(Record::Deployment(event.clone()));
     }
     fn series(&mut self, row: &SeriesRow) {
         if row.end > self.reached {

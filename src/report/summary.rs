@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::rounding;
 use crate::config::{Launch, Scenario};
 use crate::engine::MS_PER_HOUR;
-use crate::sim::{InstanceSummary, ProviderSummary, RunOutcome, ServiceSummary};
+use crate::sim::{DeploymentSummary, InstanceSummary, ProviderSummary, RunOutcome, ServiceSummary};
 use crate::stats::Elasticity;
 
 /// One line of the summary: a service, or the total over all services.
@@ -511,6 +511,67 @@ pub fn instances_csv(scenario: &Scenario, instances: &[InstanceSummary]) -> csv:
             billed_s: seconds(i.billed_ms),
             cost_usd: rounding::round(i.cost_usd, rounding::DOLLARS),
             spot_interrupted: i.spot_interrupted,
+        }
+    }))
+}
+
+/// One row of `deployments.csv`: a deployment's course and what its surge cost.
+#[derive(Serialize)]
+struct DeploymentLine<'a> {
+    service: &'a str,
+    deployment: &'a str,
+    number: u32,
+    started_s: f64,
+    /// Empty for a deployment still in progress at the end.
+    ended_s: Option<f64>,
+    outcome: &'static str,
+    peak_extra_tasks: u32,
+    extra_task_seconds: f64,
+    peak_extra_instances: u32,
+    extra_instance_seconds: f64,
+    surge_cost_usd: f64,
+    unserved_requests: f64,
+    failed_tasks: u32,
+}
+
+const DEPLOYMENTS_HEADER: [&str; 13] = [
+    "service",
+    "deployment",
+    "number",
+    "started_s",
+    "ended_s",
+    "outcome",
+    "peak_extra_tasks",
+    "extra_task_seconds",
+    "peak_extra_instances",
+    "extra_instance_seconds",
+    "surge_cost_usd",
+    "unserved_requests",
+    "failed_tasks",
+];
+
+/// `deployments.csv`: every start of a deployment, per service in start order.
+pub fn deployments_csv(scenario: &Scenario, deployments: &[DeploymentSummary]) -> csv::Result<Vec<u8>> {
+    if deployments.is_empty() {
+        return Ok(format!("{}\n", DEPLOYMENTS_HEADER.join(",")).into_bytes());
+    }
+    let seconds = |ms: f64| rounding::round(ms / 1000.0, 3);
+    rounding::plain_csv(deployments.iter().map(|d| {
+        let service = &scenario.services[d.service];
+        DeploymentLine {
+            service: &service.name,
+            deployment: &service.deployments[d.deployment].name,
+            number: d.number,
+            started_s: seconds(d.started.as_millis() as f64),
+            ended_s: d.ended.map(|t| seconds(t.as_millis() as f64)),
+            outcome: d.outcome.as_str(),
+            peak_extra_tasks: d.peak_extra_tasks,
+            extra_task_seconds: seconds(d.extra_task_ms as f64),
+            peak_extra_instances: d.peak_extra_instances,
+            extra_instance_seconds: seconds(d.extra_instance_ms as f64),
+            surge_cost_usd: rounding::round(d.surge_cost_usd, rounding::DOLLARS),
+            unserved_requests: rounding::round(d.unserved_requests, rounding::REQUESTS),
+            failed_tasks: d.failed_tasks,
         }
     }))
 }

@@ -349,6 +349,51 @@ pub struct ServiceFile {
     pub step_scaling: Vec<StepScalingFile>,
     #[serde(default)]
     pub scheduled_actions: Vec<ScheduledActionFile>,
+    #[serde(default)]
+    pub deployments: Vec<DeploymentFile>,
+    #[serde(default)]
+    pub updates: Vec<UpdateFile>,
+}
+
+/// A rolling deployment: once `at` a time from the run's start, or on a `schedule` as a
+/// scheduled action has.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentFile {
+    pub name: Option<String>,
+    pub at: Option<String>,
+    pub schedule: Option<String>,
+    pub timezone: Option<String>,
+    pub start_time: Option<String>,
+    pub end_time: Option<String>,
+    pub minimum_healthy_percent: Option<i64>,
+    pub maximum_percent: Option<i64>,
+    pub health_check_grace_period: Option<String>,
+    pub startup: Option<DelayFile>,
+    pub failing_share: Option<f64>,
+    pub fail_after: Option<DelayFile>,
+    pub circuit_breaker: Option<CircuitBreakerFile>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CircuitBreakerFile {
+    pub rollback: Option<bool>,
+    pub reset_on_healthy_task: Option<bool>,
+    pub threshold: Option<i64>,
+}
+
+/// A desired count set by hand (`UpdateService`), once `at` a time or on a `schedule`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateFile {
+    pub name: Option<String>,
+    pub at: Option<String>,
+    pub schedule: Option<String>,
+    pub timezone: Option<String>,
+    pub start_time: Option<String>,
+    pub end_time: Option<String>,
+    pub desired_count: i64,
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -368,6 +413,7 @@ pub struct ScheduledActionFile {
 pub struct LoadBalancerFile {
     pub health_check_interval: Option<String>,
     pub healthy_threshold_count: Option<i64>,
+    pub unhealthy_threshold_count: Option<i64>,
     pub deregistration_delay: Option<String>,
 }
 

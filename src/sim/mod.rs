@@ -20,9 +20,9 @@ mod outcome;
 mod service;
 
 pub use outcome::{
-    Discard, GroupScalingEvent, InstanceEvent, InstanceSummary, MemoryRecorder, PlacementFailure, ProviderRow,
-    ProviderSummary, Recorder, RunOutcome, ScalingEvent, ScheduledEvent, SeriesRow, ServiceSummary, SpotPart,
-    TaskEvent,
+    DeploymentEvent, DeploymentStep, DeploymentSummary, Discard, GroupScalingEvent, InstanceEvent, InstanceSummary,
+    MemoryRecorder, Outcome, PlacementFailure, ProviderRow, ProviderSummary, Recorder, RunOutcome, ScalingEvent,
+    ScheduledEvent, SeriesRow, ServiceSummary, SpotPart, TaskEvent, Timed,
 };
 
 use std::collections::BTreeMap;
@@ -38,8 +38,10 @@ pub fn run<R: Recorder>(scenario: &Scenario, recorder: &mut R) -> RunOutcome {
     let mut queue = EventQueue::new();
     let mut world = World::new(scenario, recorder, &mut queue);
     engine::run_until(&mut world, &mut queue, SimTime::from_millis(scenario.duration_ms));
+    let end = SimTime::from_millis(scenario.duration_ms);
     RunOutcome {
         services: world.services.iter().map(|s| s.summary(scenario.duration_ms, &world.cluster)).collect(),
+        deployments: world.services.iter().flat_map(|s| s.deployments(end, &world.cluster)).collect(),
         providers: world.cluster.summaries(scenario.duration_ms),
         instances: world.cluster.instance_summaries(scenario.duration_ms),
         peak_running_tasks: world.peak_running_tasks,
@@ -62,6 +64,8 @@ enum Event {
     SpotNotice { instance: u32 },
     /// EC2 takes the Spot instance back.
     SpotTermination { instance: u32 },
+    /// A failing task of a new revision fails its health checks, or its container exits.
+    TaskFails { service: u32, slot: u32, generation: u32 },
     /// AWS takes a Fargate Spot task back.
     SpotTaskInterruption { service: u32, slot: u32, generation: u32 },
     /// The next change of a zone's Spot price history.
@@ -103,7 +107,7 @@ impl<'a, R: Recorder> World<'a, R> {
                     Some(_) => Cluster::zone_count(scenario),
                     None => config.availability_zones as usize,
                 };
-                let purposes = ["startup", "placement", "fargate-spot"];
+                let purposes = ["startup", "placement", "fargate-spot", "deployment"];
                 let rngs = purposes.map(|purpose| stream(scenario.seed, &format!("{purpose}:{}", config.name)));
                 ServiceState::new(index, (config, &scenario.fargate_spot), rngs, zones)
             })
@@ -219,6 +223,9 @@ impl<'a, R: Recorder> World<'a, R> {
             }
         }
         self.cluster.sample_tick();
+        for service in &mut self.services {
+            service.count_surge_instances(&self.cluster, now);
+        }
         let running: u32 = self.services.iter().map(ServiceState::running).sum();
         self.peak_running_tasks = self.peak_running_tasks.max(running);
         if closes_series {
@@ -230,7 +237,7 @@ impl<'a, R: Recorder> World<'a, R> {
         self.sample_loads(now);
         self.share_idle_cpu(now);
         for service in &mut self.services {
-            service.run_due_actions(now, self.recorder);
+            service.run_due(now, self.recorder, &self.cluster);
             if closes_datapoint {
                 service.evaluate_policies(now, self.recorder);
             }
@@ -334,14 +341,19 @@ impl<R: Recorder> Model for World<'_, R> {
                 queue,
                 &mut self.cluster,
             ),
-            Event::TaskTimer { service, slot, generation } => self.services[service as usize].task_timer(
-                now,
-                slot,
-                generation,
-                self.recorder,
-                queue,
-                &mut self.cluster,
-            ),
+            Event::TaskTimer { service, slot, generation } => {
+                let service = &mut self.services[service as usize];
+                service.task_timer(now, slot, generation, self.recorder, queue, &mut self.cluster);
+                // A deployment moves on as its tasks become healthy and the old ones stop.
+                if service.deploying() {
+                    service.reconcile(now, &mut self.next_task_number, self.recorder, queue, &mut self.cluster);
+                }
+            }
+            Event::TaskFails { service, slot, generation } => {
+                let service = &mut self.services[service as usize];
+                service.task_fails(now, (slot, generation), self.recorder, queue, &mut self.cluster);
+                service.reconcile(now, &mut self.next_task_number, self.recorder, queue, &mut self.cluster);
+            }
             Event::InstanceTimer { instance, generation } => {
                 self.cluster.instance_timer(now, instance, generation, self.recorder, queue)
             }

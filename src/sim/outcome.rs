@@ -110,18 +110,118 @@ pub struct ScalingEvent {
     pub desired_before: u32,
 }
 
-/// A scheduled action set the service's capacity range.
+/// What set a service's capacity at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Timed {
+    /// A scheduled action (index into the service's), setting the range.
+    Action(usize),
+    /// An update of the desired count (index into the service's updates).
+    Update(usize),
+}
+
+/// A scheduled action set the service's capacity range, or an update its desired count.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScheduledEvent {
     pub at: SimTime,
     pub service: usize,
-    /// Index into the service's scheduled actions.
-    pub action: usize,
+    pub what: Timed,
     pub desired_before: u32,
     pub desired_after: u32,
     /// The range after the action.
     pub min_capacity: u32,
     pub max_capacity: u32,
+}
+
+/// A step of a rolling deployment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeploymentStep {
+    /// The deployment began (or, with `rollback`, its rollback).
+    Started,
+    /// The scheduler launched new tasks and stopped old ones.
+    Replaced { launched: u32, stopped: u32 },
+    /// A task of the new revision failed.
+    TaskFailed,
+    /// The circuit breaker's failure count reached its threshold.
+    Failed,
+    /// Every task runs the revision and is healthy, and no other task is left.
+    Completed,
+    /// Another deployment began before this one ended.
+    Superseded,
+}
+
+/// A rolling deployment moved on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeploymentEvent {
+    pub at: SimTime,
+    pub service: usize,
+    /// Index into the service's deployments, and the run-wide number of this start of it.
+    pub deployment: usize,
+    pub number: u32,
+    /// Whether the scheduler is rolling back to the last completed revision.
+    pub rollback: bool,
+    pub step: DeploymentStep,
+    pub desired: u32,
+    /// The bounds at the desired count: healthy tasks at least, RUNNING and PENDING at most.
+    pub minimum_healthy: u32,
+    pub maximum: u32,
+    /// Tasks of the revision being deployed and of others, RUNNING or PENDING, and the healthy
+    /// ones of all.
+    pub new_tasks: u32,
+    pub old_tasks: u32,
+    pub healthy: u32,
+    /// The circuit breaker's failure count and threshold (none without a circuit breaker).
+    pub failures: u32,
+    pub threshold: Option<u32>,
+}
+
+/// How a deployment ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Completed,
+    /// It failed and its rollback to the last completed revision completed.
+    RolledBack,
+    /// It failed without a rollback, or its rollback was still going when the run ended.
+    Failed,
+    Superseded,
+    /// Still going when the run ended.
+    InProgress,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Completed => "completed",
+            Outcome::RolledBack => "rolled_back",
+            Outcome::Failed => "failed",
+            Outcome::Superseded => "superseded",
+            Outcome::InProgress => "in_progress",
+        }
+    }
+}
+
+/// One deployment start over its whole course.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeploymentSummary {
+    pub service: usize,
+    pub deployment: usize,
+    pub number: u32,
+    pub started: SimTime,
+    pub ended: Option<SimTime>,
+    pub outcome: Outcome,
+    /// Tasks beyond the desired count (alive in any state before STOPPED): the most at once
+    /// and their integral in milliseconds.
+    pub peak_extra_tasks: u32,
+    pub extra_task_ms: u64,
+    /// EC2: instances billing beyond those at the start, the most at once (seen at the ticks)
+    /// and the instance-milliseconds beyond the start's count (net: fewer count against).
+    pub peak_extra_instances: u32,
+    pub extra_instance_ms: i64,
+    /// What the surge cost: Fargate, the extra task time at the task's On-Demand price; EC2,
+    /// the service's capacity providers' bill beyond their rate at the start.
+    pub surge_cost_usd: f64,
+    /// Requests lost in the ticks the deployment overlapped.
+    pub unserved_requests: f64,
+    pub failed_tasks: u32,
 }
 
 /// One service over one series interval `[start, end)`.
@@ -173,6 +273,7 @@ pub trait Recorder {
     fn task(&mut self, event: &TaskEvent);
     fn scaling(&mut self, event: &ScalingEvent);
     fn scheduled(&mut self, event: &ScheduledEvent);
+    fn deployment(&mut self, event: &DeploymentEvent);
     fn series(&mut self, row: &SeriesRow);
     fn instance(&mut self, event: &InstanceEvent);
     fn group_scaling(&mut self, event: &GroupScalingEvent);
@@ -187,6 +288,7 @@ impl Recorder for Discard {
     fn task(&mut self, _: &TaskEvent) {}
     fn scaling(&mut self, _: &ScalingEvent) {}
     fn scheduled(&mut self, _: &ScheduledEvent) {}
+    fn deployment(&mut self, _: &DeploymentEvent) {}
     fn series(&mut self, _: &SeriesRow) {}
     fn instance(&mut self, _: &InstanceEvent) {}
     fn group_scaling(&mut self, _: &GroupScalingEvent) {}
@@ -200,6 +302,7 @@ pub struct MemoryRecorder {
     pub tasks: Vec<TaskEvent>,
     pub scaling: Vec<ScalingEvent>,
     pub scheduled: Vec<ScheduledEvent>,
+    pub deployments: Vec<DeploymentEvent>,
     pub series: Vec<SeriesRow>,
     pub instances: Vec<InstanceEvent>,
     pub group_scaling: Vec<GroupScalingEvent>,
@@ -216,6 +319,9 @@ impl Recorder for MemoryRecorder {
     }
     fn scheduled(&mut self, event: &ScheduledEvent) {
         self.scheduled.push(event.clone());
+    }
+    fn deployment(&mut self, event: &DeploymentEvent) {
+        self.deployments.push(event.clone());
     }
     fn series(&mut self, row: &SeriesRow) {
         self.series.push(row.clone());
@@ -333,6 +439,8 @@ pub struct RunOutcome {
     pub services: Vec<ServiceSummary>,
     pub providers: Vec<ProviderSummary>,
     pub instances: Vec<InstanceSummary>,
+    /// Every deployment start, in service then start order.
+    pub deployments: Vec<DeploymentSummary>,
     /// The most tasks RUNNING at once over all services, as seen at the ticks.
     pub peak_running_tasks: u32,
 }

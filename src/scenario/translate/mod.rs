@@ -4,9 +4,11 @@
 mod advice;
 mod capacity;
 mod loads;
+mod operations;
 mod scaling;
 mod services;
 mod values;
+use operations::When;
 pub(crate) use values::{number, shorten};
 
 use std::path::{Path, PathBuf};
@@ -23,11 +25,12 @@ use super::limits::*;
 use crate::capacity::{GroupCombination, ManagedScaling, ScaleInReading, Share, SplitRule};
 use crate::catalog::{Catalog, InstanceType};
 use crate::config::{
-    AsgProvider, CpuLimit, Ec2Placement, FargateLaunch, FargateSpot, Launch, LoadBalancer, LoadConfig, MemoryUse,
-    NetworkMode, Overflow, ProviderType, Scenario, ServiceConfig, Spot, SpotPrice,
+    AsgProvider, CircuitBreaker, CpuLimit, Deployment, Ec2Placement, FargateLaunch, FargateSpot, Launch, LoadBalancer,
+    LoadConfig, MemoryUse, NetworkMode, Overflow, ProviderType, Scenario, ServiceConfig, ServiceUpdate, Spot,
+    SpotPrice, TaskFailure,
 };
 use crate::ecs::fargate::{VALID_CPU_UNITS, valid_memory_mib};
-use crate::engine::{Hazard, MS_PER_MINUTE, MS_PER_SECOND};
+use crate::engine::{Delay, Hazard, MS_PER_MINUTE, MS_PER_SECOND};
 use crate::load::{Load, Noise, Shape, Trace};
 use crate::placement::{Constraint, Expression, Resource, SpreadField, Strategy};
 use crate::pricing::{

@@ -314,23 +314,14 @@ impl Translator<'_, '_> {
         }
         for (i, action) in file.scheduled_actions.iter().enumerate() {
             let path = path.key("scheduled_actions").index(i);
-            let schedule = match Schedule::parse(&action.schedule) {
-                Ok(schedule) => Some(schedule),
-                Err(problem) => {
-                    self.fail(&path.key("schedule"), problem);
-                    None
-                }
+            let when = When {
+                at: None,
+                schedule: Some(&action.schedule),
+                timezone: action.timezone.as_deref(),
+                start_time: action.start_time.as_deref(),
+                end_time: action.end_time.as_deref(),
             };
-            let zone_name = action.timezone.as_deref().unwrap_or("UTC");
-            let zone = match jiff::tz::TimeZone::get(zone_name) {
-                Ok(zone) => Some(zone),
-                Err(_) => {
-                    self.fail(&path.key("timezone"), format!("found \"{zone_name}\", which is not an IANA time zone; expected e.g. \"America/New_York\" or \"Etc/GMT+9\""));
-                    None
-                }
-            };
-            let start_time = action.start_time.as_deref().map(|t| self.timestamp(&path.key("start_time"), t));
-            let end_time = action.end_time.as_deref().map(|t| self.timestamp(&path.key("end_time"), t));
+            let fire_times_ms = self.firings(&path, &when, run);
             let min = action.min_capacity.map(|m| self.count_within(&path.key("min_capacity"), m, TASKS_PER_SERVICE));
             let max = action.max_capacity.map(|m| self.count_within(&path.key("max_capacity"), m, TASKS_PER_SERVICE));
             if min.is_none() && max.is_none() {
@@ -351,27 +342,15 @@ impl Translator<'_, '_> {
                     format!("a second action named \"{name}\"; action names are unique per service"),
                 );
             }
-            let (Some(schedule), Some(zone), Some(run)) = (schedule, zone, run) else { continue };
-            let (Some(start_time), Some(end_time)) = (settled(start_time), settled(end_time)) else { continue };
-            let (Some(min_capacity), Some(max_capacity)) = (settled(min), settled(max)) else { continue };
-            let fire_times_ms: Vec<u64> = fire_times(&schedule, &zone, run, start_time, end_time)
-                .iter()
-                .map(|t| (t.as_millisecond() - run.0.as_millisecond()) as u64)
-                .collect();
-            self.firings += fire_times_ms.len();
-            if self.firings > MAX_SCHEDULED_FIRINGS {
-                self.fail(
-                    &path.key("schedule"),
-                    format!(
-                        "the scenario's scheduled actions fire more than {MAX_SCHEDULED_FIRINGS} times in the run, ecsim's limit; give a longer rate or fewer actions"
-                    ),
-                );
-                break;
-            }
+            let (Some(fire_times_ms), Some(min_capacity), Some(max_capacity)) =
+                (fire_times_ms, settled(min), settled(max))
+            else {
+                continue;
+            };
             actions.push(ScheduledAction {
                 name,
                 schedule: action.schedule.clone(),
-                timezone: zone_name.to_owned(),
+                timezone: action.timezone.clone().unwrap_or_else(|| "UTC".to_owned()),
                 min_capacity,
                 max_capacity,
                 fire_times_ms,

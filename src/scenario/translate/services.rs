@@ -101,6 +101,8 @@ impl Translator<'_, '_> {
         let load_balancer = file.load_balancer.as_ref().map(|lb| self.load_balancer(&path.key("load_balancer"), lb));
         let policies = self.policies(path, file);
         let scheduled_actions = self.scheduled_actions(path, file, run.window);
+        let deployments = self.deployments(path, file, run.window, daemon, startup.as_ref());
+        let updates = self.updates(path, file, run.window, daemon);
         let tracks = |metric: Metric| policies.iter().flat_map(|p| p.alarms()).any(|alarm| alarm.metric == metric);
         if tracks(Metric::AlbRequestCountPerTarget) && file.load_balancer.is_none() {
             self.fail(
@@ -183,6 +185,8 @@ impl Translator<'_, '_> {
                 dynamic_scaling_out_suspended: file.dynamic_scaling_out_suspended.unwrap_or(false),
                 scheduled_scaling_suspended: file.scheduled_scaling_suspended.unwrap_or(false),
             },
+            deployments: deployments?,
+            updates: updates?,
         })
     }
 
@@ -265,14 +269,21 @@ impl Translator<'_, '_> {
         };
         let interval = within("health_check_interval", file.health_check_interval.as_deref(), 30, (5, 300));
         let delay = within("deregistration_delay", file.deregistration_delay.as_deref(), 300, (0, 3600));
-        let threshold = file.healthy_threshold_count.unwrap_or(5);
-        if !(2..=10).contains(&threshold) {
-            self.fail(&path.key("healthy_threshold_count"), format!("found {threshold}; expected 2 to 10"));
-            return None;
-        }
+        let mut threshold = |key: &str, value: Option<i64>, default: u32| match value {
+            None => Some(default),
+            Some(t) if (2..=10).contains(&t) => Some(t as u32),
+            Some(t) => {
+                self.fail(&path.key(key), format!("found {t}; expected 2 to 10"));
+                None
+            }
+        };
+        // ALB target group defaults: HealthyThresholdCount 5, UnhealthyThresholdCount 2 (§8.3).
+        let healthy = threshold("healthy_threshold_count", file.healthy_threshold_count, 5);
+        let unhealthy = threshold("unhealthy_threshold_count", file.unhealthy_threshold_count, 2);
         Some(LoadBalancer {
             health_check_interval_ms: interval?,
-            healthy_threshold_count: threshold as u32,
+            healthy_threshold_count: healthy?,
+            unhealthy_threshold_count: unhealthy?,
             deregistration_delay_ms: delay?,
         })
     }

@@ -412,5 +412,6 @@ mod groups;
 mod instances;
 mod placement;
 mod series;
+pub(super) use series::Bill;
 #[cfg(test)]
 mod tests;

@@ -160,3 +160,28 @@ impl<'a> Cluster<'a> {
             .collect()
     }
 }
+
+/// Where the EC2 bill of some capacity providers stands at a moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Bill {
+    pub usd: f64,
+    pub usd_per_ms: f64,
+    /// Instances billing, and the instance-milliseconds billed so far.
+    pub instances: u64,
+    pub instance_ms: u64,
+}
+
+impl Cluster<'_> {
+    /// The bill of the capacity providers `service`'s tasks may use, at `now` (none on Fargate).
+    pub fn bill_for(&self, service: usize, now: SimTime) -> Bill {
+        let Some(placement) = self.scenario.services[service].ec2() else { return Bill::default() };
+        let mut bill = Bill::default();
+        for (_, p) in self.providers.iter().enumerate().filter(|&(index, _)| placement.may_use(index)) {
+            bill.usd += p.cost.at(now);
+            bill.usd_per_ms += p.cost.rate;
+            bill.instances += p.billed_live;
+            bill.instance_ms += p.billed_closed_ms + p.billed_live * now.as_millis() - p.billed_start_sum;
+        }
+        bill
+    }
+}

@@ -18,6 +18,10 @@ impl ServiceState<'_> {
         if self.config.is_daemon() {
             return;
         }
+        if self.deploying.in_progress() {
+            self.roll(now, next_number, recorder, queue, cluster);
+            return;
+        }
         let active = self.running + self.pending;
         for _ in active..self.desired {
             if !self.launch(now, next_number, recorder, queue, cluster) {
@@ -185,12 +189,7 @@ impl ServiceState<'_> {
         self.replacements_owed += 1;
         self.replacing_in_tick = true;
         self.forget(slot);
-        self.integrate(now);
-        self.running -= 1;
-        self.running_spot -= u32::from(self.slots[slot as usize].spot);
-        if std::mem::take(&mut self.slots[slot as usize].in_service) {
-            self.serving -= 1;
-        }
+        self.leave_running(now, slot);
         self.transition_because(now, slot, TaskState::Stopping, Some(SPOT_INTERRUPTED), recorder, cluster);
         self.schedule_timer(now.after(self.config.stop_timeout_ms), slot, queue);
     }
@@ -263,6 +262,9 @@ impl ServiceState<'_> {
             spot,
             state,
             in_service: false,
+            healthy: false,
+            revision: self.deploying.revision(),
+            fails: self.deploying.draw_failure(self.config),
             billing_since: now,
         };
         let slot = match self.free_slots.pop() {
@@ -287,6 +289,8 @@ impl ServiceState<'_> {
             *count += 1;
         }
         self.summary.tasks_launched += 1;
+        self.live += 1;
+        self.note_surge(now);
         let instance = instance.map(|i| cluster.instance_number(i));
         recorder.task(&TaskEvent {
             at: now,
@@ -310,15 +314,33 @@ impl ServiceState<'_> {
     /// instance with the most of the resource free, spread the fullest zone or instance. The
     /// newest task of those left stops.
     pub(super) fn choose_task_to_stop(&self, cluster: &Cluster) -> u32 {
-        if let Some(&slot) = self.unplaced.last() {
-            return slot;
+        self.choose_task_to_stop_among(cluster, |_| true).expect("an active task to stop")
+    }
+
+    /// The task a scale-in would stop among the active tasks `among` accepts (a deployment's
+    /// old or new tasks), if any.
+    pub(super) fn choose_task_to_stop_among(
+        &self,
+        cluster: &Cluster,
+        among: impl Fn(&TaskSlot) -> bool,
+    ) -> Option<u32> {
+        if let Some(&slot) = self.unplaced.iter().rev().find(|&&s| among(&self.slots[s as usize])) {
+            return Some(slot);
         }
-        let mut candidates: Vec<u32> = self.active_by_az.iter().flatten().copied().collect();
+        let mut candidates: Vec<u32> =
+            self.active_by_az.iter().flatten().copied().filter(|&s| among(&self.slots[s as usize])).collect();
         // A strategy first gives up a task of the item most over its share (On-Demand tasks
         // launched as a fallback from Spot, with no share, first).
         if self.shares.len() > 1 {
             let item = next_stop(self.config.strategy_split, &self.shares, &self.tasks_per_item) as u8;
-            candidates.retain(|&s| self.slots[s as usize].item == item);
+            let of_item: Vec<u32> =
+                candidates.iter().copied().filter(|&s| self.slots[s as usize].item == item).collect();
+            if !of_item.is_empty() || candidates.is_empty() {
+                candidates = of_item;
+            }
+        }
+        if candidates.is_empty() {
+            return None;
         }
         let starting: Vec<u32> =
             candidates.iter().copied().filter(|&s| self.slots[s as usize].state != TaskState::Running).collect();
@@ -356,7 +378,7 @@ impl ServiceState<'_> {
                 }
             }
         }
-        *candidates.iter().max_by_key(|&&s| self.slots[s as usize].number).expect("an active task to stop")
+        candidates.iter().copied().max_by_key(|&s| self.slots[s as usize].number)
     }
 
     /// Stops one active task: a launch still starting stops at once; a RUNNING task is
@@ -369,28 +391,35 @@ impl ServiceState<'_> {
         queue: &mut EventQueue<Event>,
         cluster: &mut Cluster,
     ) {
+        self.stop_task_because(now, slot, None, recorder, queue, cluster);
+    }
+
+    pub(super) fn stop_task_because<R: Recorder>(
+        &mut self,
+        now: SimTime,
+        slot: u32,
+        reason: Option<&'static str>,
+        recorder: &mut R,
+        queue: &mut EventQueue<Event>,
+        cluster: &mut Cluster,
+    ) {
         self.forget(slot);
         match self.slots[slot as usize].state {
             TaskState::Provisioning | TaskState::Pending => {
                 self.pending -= 1;
-                self.finish(now, slot, recorder, cluster);
+                self.finish(now, slot, reason, recorder, cluster);
             }
             TaskState::Running => {
-                self.integrate(now);
-                self.running -= 1;
-                self.running_spot -= u32::from(self.slots[slot as usize].spot);
-                if std::mem::take(&mut self.slots[slot as usize].in_service) {
-                    self.serving -= 1;
-                }
+                self.leave_running(now, slot);
                 // Behind a load balancer the task is deregistered first and drains for the
                 // deregistration delay; then SIGTERM, and the stop timeout.
                 match self.config.load_balancer {
                     Some(lb) => {
-                        self.transition(now, slot, TaskState::Deactivating, recorder, cluster);
+                        self.transition_because(now, slot, TaskState::Deactivating, reason, recorder, cluster);
                         self.schedule_timer(now.after(lb.deregistration_delay_ms), slot, queue);
                     }
                     None => {
-                        self.transition(now, slot, TaskState::Stopping, recorder, cluster);
+                        self.transition_because(now, slot, TaskState::Stopping, reason, recorder, cluster);
                         self.schedule_timer(now.after(self.config.stop_timeout_ms), slot, queue);
                     }
                 }
@@ -414,8 +443,29 @@ impl ServiceState<'_> {
         }
     }
 
+    /// Leaves RUNNING (for DEACTIVATING, STOPPING or STOPPED): no longer serving or healthy.
+    pub(super) fn leave_running(&mut self, now: SimTime, slot: u32) {
+        self.integrate(now);
+        self.running -= 1;
+        let task = &mut self.slots[slot as usize];
+        self.running_spot -= u32::from(task.spot);
+        if std::mem::take(&mut task.in_service) {
+            self.serving -= 1;
+        }
+        if std::mem::take(&mut task.healthy) {
+            self.healthy -= 1;
+        }
+    }
+
     /// STOPPED: the bill closes, the instance gets its resources back, the slot is free.
-    pub(super) fn finish<R: Recorder>(&mut self, now: SimTime, slot: u32, recorder: &mut R, cluster: &mut Cluster) {
+    pub(super) fn finish<R: Recorder>(
+        &mut self,
+        now: SimTime,
+        slot: u32,
+        reason: Option<&'static str>,
+        recorder: &mut R,
+        cluster: &mut Cluster,
+    ) {
         let task = &self.slots[slot as usize];
         let billed = task.state != TaskState::Provisioning;
         match task.instance {
@@ -429,8 +479,10 @@ impl ServiceState<'_> {
         if billed {
             self.stop_billing(slot, now);
         }
-        self.transition(now, slot, TaskState::Stopped, recorder, cluster);
+        self.transition_because(now, slot, TaskState::Stopped, reason, recorder, cluster);
         self.free(slot);
+        self.live -= 1;
+        self.note_surge(now);
     }
 
     /// The task's instance is draining: the task stops as in a scale-in, and the scheduler
@@ -464,12 +516,7 @@ impl ServiceState<'_> {
             }
             TaskState::Running => {
                 self.forget(slot);
-                self.integrate(now);
-                self.running -= 1;
-                self.running_spot -= u32::from(self.slots[slot as usize].spot);
-                if std::mem::take(&mut self.slots[slot as usize].in_service) {
-                    self.serving -= 1;
-                }
+                self.leave_running(now, slot);
             }
             TaskState::Deactivating | TaskState::Stopping => {}
             TaskState::Stopped => unreachable!("a stopped task is on no instance"),
@@ -477,7 +524,7 @@ impl ServiceState<'_> {
         if self.config.is_daemon() {
             self.desired -= 1;
         }
-        self.finish(now, slot, recorder, cluster);
+        self.finish(now, slot, None, recorder, cluster);
     }
 
     /// A task's timed state has ended.
@@ -498,12 +545,17 @@ impl ServiceState<'_> {
             TaskState::Provisioning => {
                 self.start_billing(slot, now);
                 self.transition(now, slot, TaskState::Pending, recorder, cluster);
-                let delay = self.config.startup.sample(&mut self.rng);
+                let delay =
+                    self.deploying.startup(self.config, self.slots[slot as usize].revision).sample(&mut self.rng);
                 self.schedule_timer(now.after(delay), slot, queue);
             }
             TaskState::Pending => {
-                self.integrate(now);
                 self.pending -= 1;
+                if self.exits_at_start(slot) {
+                    self.fail_task(now, slot, recorder, queue, cluster);
+                    return;
+                }
+                self.integrate(now);
                 self.running += 1;
                 self.running_spot += u32::from(self.slots[slot as usize].spot);
                 self.summary.peak_running = self.summary.peak_running.max(self.running);
@@ -512,21 +564,22 @@ impl ServiceState<'_> {
                 self.transition(now, slot, TaskState::Running, recorder, cluster);
                 self.awaiting_replacement = self.awaiting_replacement.saturating_sub(1);
                 self.schedule_interruption(now, slot, queue);
-                match self.config.load_balancer {
-                    Some(lb) => self.schedule_timer(now.after(lb.time_to_healthy_ms()), slot, queue),
-                    None => self.enter_service(slot),
-                }
+                self.await_health(now, slot, queue);
             }
             TaskState::Running => {
-                // The load balancer's health checks have passed.
-                self.integrate(now);
-                self.enter_service(slot);
+                // The load balancer's health checks have passed (or, without one, the 40 s a
+                // deployment waits for).
+                if self.config.load_balancer.is_some() {
+                    self.integrate(now);
+                    self.enter_service(slot);
+                }
+                self.become_healthy(slot);
             }
             TaskState::Deactivating => {
                 self.transition(now, slot, TaskState::Stopping, recorder, cluster);
                 self.schedule_timer(now.after(self.config.stop_timeout_ms), slot, queue);
             }
-            TaskState::Stopping => self.finish(now, slot, recorder, cluster),
+            TaskState::Stopping => self.finish(now, slot, None, recorder, cluster),
             TaskState::Stopped => unreachable!("no timer runs for a stopped task"),
         }
     }

@@ -8,11 +8,13 @@
 //!
 //! Here: the state and its start. `lifecycle.rs`: a task from launch to STOPPED, placement
 //! and which task a scale-in stops; `serving.rs`: what is served, the metric samples and the
-//! series; `scaling.rs`: the policies' decisions applied; `billing.rs`: the Fargate bill.
+//! series; `scaling.rs`: the policies' decisions applied, scheduled actions and updates;
+//! `deployment.rs`: rolling deployments and the circuit breaker; `billing.rs`: the Fargate bill.
 
 use super::cluster::{Cluster, Waiting};
 use super::outcome::{
-    PlacementFailure, Recorder, ScalingEvent, ScheduledEvent, SeriesRow, ServiceSummary, SpotPart, TaskEvent,
+    DeploymentEvent, DeploymentStep, DeploymentSummary, Outcome, PlacementFailure, Recorder, ScalingEvent,
+    ScheduledEvent, SeriesRow, ServiceSummary, SpotPart, TaskEvent, Timed,
 };
 use super::{Event, Rng};
 use crate::capacity::{Share, next_launch, next_stop};
@@ -25,6 +27,7 @@ use crate::pricing::{
 };
 use crate::scaling::{CapacityView, Direction, Limit, Metric, PolicyKind, PolicyState, Sample, evaluate, may_act};
 use crate::stats::ElasticityTally;
+use deployment::Deploying;
 
 /// The `stoppedReason` of an interrupted Fargate Spot task (reference §5.4).
 const SPOT_INTERRUPTED: &str = "Your Spot Task was interrupted.";
@@ -46,6 +49,13 @@ struct TaskSlot {
     state: TaskState,
     /// Receiving requests: RUNNING, and healthy behind a load balancer.
     in_service: bool,
+    /// Counts toward a deployment's minimum healthy: healthy behind a load balancer, else 40 s
+    /// after RUNNING (reference §8.1); tracked for services that deploy.
+    healthy: bool,
+    /// The revision of the task definition it runs (0: the service's own), and whether it is
+    /// one of that revision's failing tasks.
+    revision: u32,
+    fails: bool,
     billing_since: SimTime,
 }
 
@@ -118,11 +128,18 @@ pub(super) struct ServiceState<'a> {
     /// The scalable target's range: scheduled actions move it.
     min_capacity: u32,
     max_capacity: u32,
-    /// Every scheduled action's firing, `(ms from start, action)`, in time then file order,
-    /// and the next one due.
-    schedule: Vec<(u64, usize)>,
-    next_action: usize,
+    /// Every scheduled action's, update's and deployment's firing, `(ms from start, what)`, in
+    /// time order (at one instant: actions, updates, deployments, each in file order), and the
+    /// next one due.
+    timetable: Vec<(u64, Due)>,
+    next_due: usize,
+    /// Rolling deployments: the revision launches run, what each revision is, the deployment
+    /// in progress and those ended.
+    deploying: Deploying,
     running: u32,
+    /// Tasks not STOPPED, in any state, and the healthy ones (with deployments).
+    live: u32,
+    healthy: u32,
     /// RUNNING tasks on Fargate Spot.
     running_spot: u32,
     /// RUNNING tasks that receive requests (all of them without a load balancer).
@@ -177,7 +194,7 @@ impl<'a> ServiceState<'a> {
     pub(super) fn new(
         index: usize,
         (config, fargate_spot): (&'a ServiceConfig, &'a FargateSpot),
-        [rng, placement_rng, spot_rng]: [Rng; 3],
+        [rng, placement_rng, spot_rng, deploy_rng]: [Rng; 4],
         zones: usize,
     ) -> Self {
         let policies: Vec<PolicyState> = config.policies.iter().map(PolicyState::new).collect();
@@ -188,13 +205,15 @@ impl<'a> ServiceState<'a> {
             Launch::Ec2(placement) if placement.providers.is_empty() => vec![Share { base: 0, weight: 1 }],
             Launch::Ec2(placement) => placement.providers.iter().map(|(_, share)| *share).collect(),
         };
-        let mut schedule: Vec<(u64, usize)> = config
-            .scheduled_actions
-            .iter()
-            .enumerate()
-            .flat_map(|(action, a)| a.fire_times_ms.iter().map(move |&t| (t, action)))
+        let actions = config.scheduled_actions.iter().map(|a| &a.fire_times_ms);
+        let updates = config.updates.iter().map(|u| &u.fire_times_ms);
+        let deployments = config.deployments.iter().map(|d| &d.fire_times_ms);
+        let mut timetable: Vec<(u64, Due)> = (actions.enumerate().map(|(i, t)| (t, Due::Timed(Timed::Action(i)))))
+            .chain(updates.enumerate().map(|(i, t)| (t, Due::Timed(Timed::Update(i)))))
+            .chain(deployments.enumerate().map(|(i, t)| (t, Due::Deployment(i))))
+            .flat_map(|(times, due)| times.iter().map(move |&t| (t, due)))
             .collect();
-        schedule.sort_unstable();
+        timetable.sort_unstable();
         let watches_memory =
             policies.iter().flat_map(|p| &p.alarms).any(|alarm| alarm.config().metric == Metric::MemoryUtilization);
         ServiceState {
@@ -211,9 +230,12 @@ impl<'a> ServiceState<'a> {
             desired: if config.is_daemon() { 0 } else { config.desired_count },
             min_capacity: config.min_capacity,
             max_capacity: config.max_capacity,
-            schedule,
-            next_action: 0,
+            timetable,
+            next_due: 0,
+            deploying: Deploying::new(deploy_rng),
             running: 0,
+            live: 0,
+            healthy: 0,
             running_spot: 0,
             serving: 0,
             pending: 0,
@@ -304,6 +326,8 @@ impl<'a> ServiceState<'a> {
         self.schedule_interruption(SimTime::ZERO, slot, queue);
         self.start_billing(slot, SimTime::ZERO);
         self.slots[slot as usize].in_service = true;
+        self.slots[slot as usize].healthy = true;
+        self.healthy += 1;
         self.running += 1;
         self.running_spot += u32::from(self.slots[slot as usize].spot);
         self.serving += 1;
@@ -386,7 +410,15 @@ fn demand_per_task(config: &ServiceConfig) -> Option<f64> {
     (per_task > 0.0).then_some(per_task)
 }
 
+/// What is due on a service's timetable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Due {
+    Timed(Timed),
+    Deployment(usize),
+}
+
 mod billing;
+mod deployment;
 mod lifecycle;
 mod scaling;
 mod serving;

@@ -1,5 +1,7 @@
 //! Policy application: the service's alarms evaluated over its samples, the decisions applied
-//! to its desired count (cooldowns, limits), and the scheduled actions that move its range.
+//! to its desired count (cooldowns, limits, scale-in suspended while a deployment runs), and the
+//! timetable: scheduled actions that move its range, updates that set its desired count, the
+//! starts of deployments.
 
 use super::*;
 
@@ -19,7 +21,11 @@ impl ServiceState<'_> {
             last_scale_out: self.last_scale_out,
             last_scale_in: self.last_scale_in,
         };
-        let decisions = evaluate(&self.config.policies, &self.policies, self.config.suspension, &view);
+        // "Application Auto Scaling turns off scale-in processes while Amazon ECS deployments
+        // are in progress" (§1.8).
+        let mut suspension = self.config.suspension;
+        suspension.dynamic_scaling_in_suspended |= self.deploying.in_progress();
+        let decisions = evaluate(&self.config.policies, &self.policies, suspension, &view);
         if decisions.is_empty() {
             self.held.fill(None);
             return;
@@ -48,6 +54,7 @@ impl ServiceState<'_> {
         }
         let Some(winner) = decisions.iter().find(|d| d.won) else { return };
         self.desired = winner.new_desired;
+        self.note_surge(now);
         self.summary.peak_desired = self.summary.peak_desired.max(self.desired);
         self.policies[winner.policy].last_activity = Some((now, winner.direction, winner.base));
         match winner.direction {
@@ -67,12 +74,12 @@ impl ServiceState<'_> {
     }
 
     pub(in crate::sim) fn schedule_next_action(&self, queue: &mut EventQueue<Event>) {
-        if let Some(&(at, _)) = self.schedule.get(self.next_action) {
+        if let Some(&(at, _)) = self.timetable.get(self.next_due) {
             queue.schedule(SimTime::from_millis(at), Event::Scheduled { service: self.index as u32 });
         }
     }
 
-    /// A `Scheduled` event: runs the actions due now (unless this instant's tick already did),
+    /// A `Scheduled` event: runs what is due now (unless this instant's tick already did),
     /// lets the scheduler act, and queues the next firing.
     pub(in crate::sim) fn run_scheduled<R: Recorder>(
         &mut self,
@@ -82,45 +89,66 @@ impl ServiceState<'_> {
         queue: &mut EventQueue<Event>,
         cluster: &mut Cluster,
     ) {
-        self.run_due_actions(now, recorder);
+        self.run_due(now, recorder, cluster);
         self.reconcile(now, next_number, recorder, queue, cluster);
         self.schedule_next_action(queue);
     }
 
-    /// Runs the scheduled actions due now, in file order: each sets the min and/or max
-    /// capacity and moves the desired count into the new range at once, whatever the cooldowns
-    /// (§3). A new min above the current max raises the max with it, and the other way round.
-    /// The tick calls this too, before the policies decide, so that actions due at a tick
-    /// always come first, however their event was queued.
-    pub(in crate::sim) fn run_due_actions<R: Recorder>(&mut self, now: SimTime, recorder: &mut R) {
-        while let Some(&(at, action)) = self.schedule.get(self.next_action)
+    /// Runs what the timetable has due now: scheduled actions, updates of the desired count and
+    /// the starts of deployments. The tick calls this too, before the policies decide, so that
+    /// what is due at a tick always comes first, however its event was queued.
+    pub(in crate::sim) fn run_due<R: Recorder>(&mut self, now: SimTime, recorder: &mut R, cluster: &Cluster) {
+        while let Some(&(at, due)) = self.timetable.get(self.next_due)
             && at <= now.as_millis()
         {
-            self.next_action += 1;
-            if self.config.suspension.scheduled_scaling_suspended {
-                continue;
+            self.next_due += 1;
+            match due {
+                Due::Timed(Timed::Action(action)) => self.run_action(now, action, recorder),
+                Due::Timed(Timed::Update(update)) => self.update(now, update, recorder),
+                Due::Deployment(deployment) => self.start_deployment(now, deployment, recorder, cluster),
             }
-            let settings = &self.config.scheduled_actions[action];
-            if let Some(min) = settings.min_capacity {
-                self.min_capacity = min;
-                self.max_capacity = self.max_capacity.max(min);
-            }
-            if let Some(max) = settings.max_capacity {
-                self.max_capacity = max;
-                self.min_capacity = self.min_capacity.min(max);
-            }
-            let before = self.desired;
-            self.desired = self.desired.clamp(self.min_capacity, self.max_capacity);
-            self.summary.peak_desired = self.summary.peak_desired.max(self.desired);
-            recorder.scheduled(&ScheduledEvent {
-                at: now,
-                service: self.index,
-                action,
-                desired_before: before,
-                desired_after: self.desired,
-                min_capacity: self.min_capacity,
-                max_capacity: self.max_capacity,
-            });
         }
+    }
+
+    /// A scheduled action sets the min and/or max capacity and moves the desired count into the
+    /// new range at once, whatever the cooldowns (§3). A new min above the current max raises
+    /// the max with it, and the other way round.
+    fn run_action<R: Recorder>(&mut self, now: SimTime, action: usize, recorder: &mut R) {
+        if self.config.suspension.scheduled_scaling_suspended {
+            return;
+        }
+        let settings = &self.config.scheduled_actions[action];
+        if let Some(min) = settings.min_capacity {
+            self.min_capacity = min;
+            self.max_capacity = self.max_capacity.max(min);
+        }
+        if let Some(max) = settings.max_capacity {
+            self.max_capacity = max;
+            self.min_capacity = self.min_capacity.min(max);
+        }
+        let desired = self.desired.clamp(self.min_capacity, self.max_capacity);
+        self.set_desired(now, Timed::Action(action), desired, recorder);
+    }
+
+    /// `UpdateService` sets the desired count as given, even outside the scalable target's
+    /// range: the next scaling activity moves it into range first (§1.7, `scaling::evaluate`).
+    fn update<R: Recorder>(&mut self, now: SimTime, update: usize, recorder: &mut R) {
+        self.set_desired(now, Timed::Update(update), self.config.updates[update].desired_count, recorder);
+    }
+
+    fn set_desired<R: Recorder>(&mut self, now: SimTime, what: Timed, desired: u32, recorder: &mut R) {
+        let before = self.desired;
+        self.desired = desired;
+        self.summary.peak_desired = self.summary.peak_desired.max(self.desired);
+        self.note_surge(now);
+        recorder.scheduled(&ScheduledEvent {
+            at: now,
+            service: self.index,
+            what,
+            desired_before: before,
+            desired_after: self.desired,
+            min_capacity: self.min_capacity,
+            max_capacity: self.max_capacity,
+        });
     }
 }

@@ -1,0 +1,268 @@
+//! What an operator does to a service at a time: rolling deployments of a new revision
+//! (reference §8) and desired counts set by hand (§1.7), and when each happens, once `at` a
+//! time from the run's start or on a schedule as scheduled actions have (§3).
+
+use super::*;
+
+/// The deployment defaults of a REPLICA service (reference §8.1).
+const DEFAULT_MINIMUM_HEALTHY_PERCENT: u32 = 100;
+const DEFAULT_MAXIMUM_PERCENT: u32 = 200;
+/// ecsim's bound on `maximum_percent` (AWS states none): ten times the desired count keeps a
+/// deployment's tasks within a run's bounds.
+const MAXIMUM_PERCENT_LIMIT: i64 = 1000;
+
+/// When something happens, as its table says it: `at` a time from the run's start, or a
+/// schedule expression with its time zone and its start and end.
+pub(super) struct When<'f> {
+    pub(super) at: Option<&'f str>,
+    pub(super) schedule: Option<&'f str>,
+    pub(super) timezone: Option<&'f str>,
+    pub(super) start_time: Option<&'f str>,
+    pub(super) end_time: Option<&'f str>,
+}
+
+impl When<'_> {
+    /// The time as written: the offset, or the expression.
+    fn written(&self) -> String {
+        self.at.map_or_else(|| self.schedule.unwrap_or_default().to_owned(), |at| format!("at {at}"))
+    }
+}
+
+impl Translator<'_, '_> {
+    /// The firing times of `when` within `run` (its start and end), in milliseconds from the
+    /// start, ascending; every schedule of the scenario counts towards ecsim's bound on firings.
+    pub(super) fn firings(
+        &mut self,
+        path: &KeyPath,
+        when: &When,
+        run: Option<(jiff::Timestamp, jiff::Timestamp)>,
+    ) -> Option<Vec<u64>> {
+        let times = match (when.at, when.schedule) {
+            (Some(_), Some(_)) | (None, None) => {
+                self.fail(path, "give either `at` (a time from the run's start, e.g. \"6h\") or `schedule` (at(…), rate(…) or cron(…)), not both");
+                return None;
+            }
+            (Some(at), None) => {
+                let at_ms = self.duration(&path.key("at"), at)?;
+                let (start, end) = run?;
+                let length = (end.as_millisecond() - start.as_millisecond()) as u64;
+                if at_ms >= length {
+                    self.fail(&path.key("at"), format!("found \"{at}\", at or after the run's end"));
+                    return None;
+                }
+                vec![at_ms]
+            }
+            (_, schedule) => self.schedule_firings(path, when, schedule.unwrap_or_default(), run)?,
+        };
+        self.firings += times.len();
+        if self.firings > MAX_SCHEDULED_FIRINGS {
+            self.fail(
+                &path.key(if when.at.is_some() { "at" } else { "schedule" }),
+                format!(
+                    "the scenario's schedules fire more than {MAX_SCHEDULED_FIRINGS} times in the run, ecsim's limit; give a longer rate or fewer actions"
+                ),
+            );
+            return None;
+        }
+        Some(times)
+    }
+
+    fn schedule_firings(
+        &mut self,
+        path: &KeyPath,
+        when: &When,
+        expression: &str,
+        run: Option<(jiff::Timestamp, jiff::Timestamp)>,
+    ) -> Option<Vec<u64>> {
+        let schedule = match Schedule::parse(expression) {
+            Ok(schedule) => Some(schedule),
+            Err(problem) => {
+                self.fail(&path.key("schedule"), problem);
+                None
+            }
+        };
+        let zone_name = when.timezone.unwrap_or("UTC");
+        let zone = match jiff::tz::TimeZone::get(zone_name) {
+            Ok(zone) => Some(zone),
+            Err(_) => {
+                self.fail(&path.key("timezone"), format!("found \"{zone_name}\", which is not an IANA time zone; expected e.g. \"America/New_York\" or \"Etc/GMT+9\""));
+                None
+            }
+        };
+        let start_time = when.start_time.map(|t| self.timestamp(&path.key("start_time"), t));
+        let end_time = when.end_time.map(|t| self.timestamp(&path.key("end_time"), t));
+        let (schedule, zone, run) = (schedule?, zone?, run?);
+        let (start_time, end_time) = (settled(start_time)?, settled(end_time)?);
+        Some(
+            fire_times(&schedule, &zone, run, start_time, end_time)
+                .iter()
+                .map(|t| (t.as_millisecond() - run.0.as_millisecond()) as u64)
+                .collect(),
+        )
+    }
+
+    /// A name of its own among a service's `kind`s: the one given, else `PREFIX-I`.
+    fn operation_name(
+        &mut self,
+        path: &KeyPath,
+        given: Option<&str>,
+        prefix: &str,
+        i: usize,
+        taken: &[&str],
+    ) -> String {
+        let name = given.map_or_else(|| format!("{prefix}-{i}"), str::to_owned);
+        if taken.contains(&name.as_str()) {
+            self.fail(&path.key("name"), format!("a second {prefix} named \"{name}\"; names are unique per service"));
+        }
+        name
+    }
+
+    /// The service's rolling deployments (reference §8.1, §8.2).
+    pub(super) fn deployments(
+        &mut self,
+        path: &KeyPath,
+        file: &ServiceFile,
+        run: Option<(jiff::Timestamp, jiff::Timestamp)>,
+        daemon: Option<bool>,
+        service_startup: Option<&Delay>,
+    ) -> Option<Vec<Deployment>> {
+        let mut deployments = Vec::new();
+        let mut complete = true;
+        for (i, d) in file.deployments.iter().enumerate() {
+            let path = path.key("deployments").index(i);
+            if daemon == Some(true) {
+                self.fail(&path, "ecsim models rolling deployments of REPLICA services; a DAEMON service's deployment (one task per instance, 0 % / 100 % by default) is not modelled");
+                return None;
+            }
+            let when = When {
+                at: d.at.as_deref(),
+                schedule: d.schedule.as_deref(),
+                timezone: d.timezone.as_deref(),
+                start_time: d.start_time.as_deref(),
+                end_time: d.end_time.as_deref(),
+            };
+            let fire_times_ms = self.firings(&path, &when, run);
+            let minimum = self.percent(
+                &path.key("minimum_healthy_percent"),
+                d.minimum_healthy_percent,
+                DEFAULT_MINIMUM_HEALTHY_PERCENT,
+                (0, 100),
+            );
+            let maximum = self.percent(
+                &path.key("maximum_percent"),
+                d.maximum_percent,
+                DEFAULT_MAXIMUM_PERCENT,
+                (100, MAXIMUM_PERCENT_LIMIT),
+            );
+            if minimum == Some(100) && maximum == Some(100) {
+                self.warn(&path.key("maximum_percent"), "minimum_healthy_percent and maximum_percent are both 100, so (as on AWS) the deployment can neither stop an old task nor start a new one: it never proceeds");
+            }
+            let grace = self.optional_duration(
+                &path.key("health_check_grace_period"),
+                d.health_check_grace_period.as_deref(),
+                0,
+            );
+            // The new revision starts as the service's tasks do unless it says otherwise.
+            let startup = match &d.startup {
+                None => service_startup.cloned(),
+                Some(delay) => self.delay(&path.key("startup"), Some(delay), 0),
+            };
+            let failing_share = self.in_range(
+                &path.key("failing_share"),
+                d.failing_share.unwrap_or(0.0),
+                0.0,
+                1.0,
+                "a share from 0 to 1 of the new revision's tasks",
+            );
+            let failure = match &d.fail_after {
+                None => Some(TaskFailure::NeverHealthy),
+                Some(delay) => self.delay(&path.key("fail_after"), Some(delay), 0).map(TaskFailure::After),
+            };
+            let circuit_breaker = d.circuit_breaker.as_ref().map(|cb| {
+                let threshold = cb
+                    .threshold
+                    .map(|t| self.count_within(&path.key("circuit_breaker").key("threshold"), t, TASKS_PER_SERVICE));
+                Some(CircuitBreaker {
+                    rollback: cb.rollback.unwrap_or(false),
+                    reset_on_healthy_task: cb.reset_on_healthy_task.unwrap_or(true),
+                    threshold: settled(threshold)?,
+                })
+            });
+            let taken: Vec<&str> = deployments.iter().map(|d: &Deployment| d.name.as_str()).collect();
+            let name = self.operation_name(&path, d.name.as_deref(), "deployment", i, &taken);
+            let (Some(fire_times_ms), Some(minimum), Some(maximum), Some(grace), Some(startup)) =
+                (fire_times_ms, minimum, maximum, grace, startup)
+            else {
+                complete = false;
+                continue;
+            };
+            let (Some(failing_share), Some(failure), Some(circuit_breaker)) =
+                (failing_share, failure, settled(circuit_breaker))
+            else {
+                complete = false;
+                continue;
+            };
+            deployments.push(Deployment {
+                name,
+                when: when.written(),
+                minimum_healthy_percent: minimum,
+                maximum_percent: maximum,
+                health_check_grace_period_ms: grace,
+                startup,
+                failing_share,
+                failure,
+                circuit_breaker,
+                fire_times_ms,
+            });
+        }
+        complete.then_some(deployments)
+    }
+
+    /// A whole percentage within `(lo, hi)`, or `default`.
+    fn percent(&mut self, path: &KeyPath, value: Option<i64>, default: u32, (lo, hi): (i64, i64)) -> Option<u32> {
+        match value {
+            None => Some(default),
+            Some(v) if (lo..=hi).contains(&v) => Some(v as u32),
+            Some(v) => {
+                self.fail(path, format!("found {v}; expected a whole percentage from {lo} to {hi}"));
+                None
+            }
+        }
+    }
+
+    /// Desired counts set by hand, as `UpdateService` sets them (reference §1.7).
+    pub(super) fn updates(
+        &mut self,
+        path: &KeyPath,
+        file: &ServiceFile,
+        run: Option<(jiff::Timestamp, jiff::Timestamp)>,
+        daemon: Option<bool>,
+    ) -> Option<Vec<ServiceUpdate>> {
+        let mut updates = Vec::new();
+        let mut complete = true;
+        for (i, u) in file.updates.iter().enumerate() {
+            let path = path.key("updates").index(i);
+            if daemon == Some(true) {
+                self.fail(&path, "a DAEMON service runs one task per instance and has no desired count to set");
+                return None;
+            }
+            let when = When {
+                at: u.at.as_deref(),
+                schedule: u.schedule.as_deref(),
+                timezone: u.timezone.as_deref(),
+                start_time: u.start_time.as_deref(),
+                end_time: u.end_time.as_deref(),
+            };
+            let fire_times_ms = self.firings(&path, &when, run);
+            let desired = self.count_within(&path.key("desired_count"), u.desired_count, TASKS_PER_SERVICE);
+            let taken: Vec<&str> = updates.iter().map(|u: &ServiceUpdate| u.name.as_str()).collect();
+            let name = self.operation_name(&path, u.name.as_deref(), "update", i, &taken);
+            let (Some(fire_times_ms), Some(desired_count)) = (fire_times_ms, desired) else {
+                complete = false;
+                continue;
+            };
+            updates.push(ServiceUpdate { name, when: when.written(), desired_count, fire_times_ms });
+        }
+        complete.then_some(updates)
+    }
+}

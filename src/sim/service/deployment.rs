@@ -1,0 +1,452 @@
+//! Rolling deployments, as the ECS deployment controller runs them (reference §8).
+//!
+//! A deployment makes a new revision. While it is in progress the scheduler keeps the tasks
+//! RUNNING or PENDING (PROVISIONING too) at most `maximum_percent` of the desired count, rounded
+//! down, and the healthy ones at least `minimum_healthy_percent`, rounded up: it stops old
+//! tasks while the minimum allows (starting ones first), and launches new ones while the
+//! maximum allows, until every task runs the new revision, is healthy, and no old task is left
+//! in any state. A task is healthy once its load balancer's checks pass, or without one 40 s
+//! after RUNNING. Scale-in is suspended meanwhile (`scaling.rs`).
+//!
+//! A share of the revision's tasks may fail: never healthy (behind a load balancer stopped once
+//! the grace period and the unhealthy threshold have passed; without one the essential
+//! container exits before RUNNING), or exiting after a delay in RUNNING. Each failure of the
+//! revision being deployed counts toward the circuit breaker; a healthy task resets the count
+//! (`reset_on_healthy_task`). At the threshold the deployment fails and, with `rollback`, the
+//! same rules bring back the last completed revision.
+//!
+//! Where AWS is silent (scenarios/README.md, "Deployments"): tasks draining (DEACTIVATING,
+//! STOPPING) count toward neither bound; a rollback keeps tasks that still run the revision it
+//! returns to; after a failure without rollback, replacements run the last completed revision.
+
+use super::*;
+use crate::config::{Deployment, TaskFailure};
+use crate::engine::Delay;
+use crate::sim::cluster::Bill;
+
+/// Without a load balancer or container health checks, a task counts toward the minimum
+/// healthy "40 seconds after a task reaches a RUNNING state" (reference §8.1).
+const HEALTHY_AFTER_RUNNING_MS: u64 = 40 * MS_PER_SECOND;
+/// The `stoppedReason`s of a failing task (ECS's own words).
+const CONTAINER_EXITED: &str = "Essential container in task exited";
+const FAILED_HEALTH_CHECKS: &str = "Task failed ELB health checks";
+
+/// A service's revisions and its deployments.
+pub(super) struct Deploying {
+    /// Draws which of a failing revision's tasks fail.
+    rng: Rng,
+    /// The revision launches run.
+    revision: u32,
+    /// Per revision, the deployment that made it (`None`: the service's own, revision 0).
+    revisions: Vec<Option<usize>>,
+    last_completed: u32,
+    rollout: Option<Rollout>,
+    ended: Vec<DeploymentSummary>,
+}
+
+/// The deployment in progress.
+struct Rollout {
+    deployment: usize,
+    number: u32,
+    /// The revision it brings in: the new one, or in a rollback the last completed one.
+    revision: u32,
+    rollback: bool,
+    threshold: Option<u32>,
+    failures: u32,
+    failed_tasks: u32,
+    started: SimTime,
+    /// Tasks beyond the desired count now, since when, and so far.
+    extra_tasks: u32,
+    since: SimTime,
+    extra_task_ms: u64,
+    peak_extra_tasks: u32,
+    peak_extra_instances: u32,
+    bill_at_start: Bill,
+    unserved: f64,
+}
+
+impl Deploying {
+    pub(super) fn new(rng: Rng) -> Self {
+        Deploying { rng, revision: 0, revisions: vec![None], last_completed: 0, rollout: None, ended: Vec::new() }
+    }
+
+    pub(super) fn in_progress(&self) -> bool {
+        self.rollout.is_some()
+    }
+
+    /// Requests a tick in the deployment's course left unserved.
+    pub(super) fn add_unserved(&mut self, requests: f64) {
+        if let Some(rollout) = &mut self.rollout {
+            rollout.unserved += requests.max(0.0);
+        }
+    }
+
+    pub(super) fn revision(&self) -> u32 {
+        self.revision
+    }
+
+    /// The deployment that made `revision` (none for the service's own).
+    fn made<'c>(&self, config: &'c ServiceConfig, revision: u32) -> Option<&'c Deployment> {
+        self.revisions[revision as usize].map(|d| &config.deployments[d])
+    }
+
+    /// PENDING → RUNNING of a task of `revision`.
+    pub(super) fn startup<'c>(&self, config: &'c ServiceConfig, revision: u32) -> &'c Delay {
+        self.made(config, revision).map_or(&config.startup, |d| &d.startup)
+    }
+
+    /// Whether a task launched now fails, drawn from its revision's failing share.
+    pub(super) fn draw_failure(&mut self, config: &ServiceConfig) -> bool {
+        match self.made(config, self.revision) {
+            Some(d) if d.failing_share > 0.0 => rand::Rng::random::<f64>(&mut self.rng) < d.failing_share,
+            _ => false,
+        }
+    }
+}
+
+impl ServiceState<'_> {
+    /// Whether a deployment is in progress.
+    pub(in crate::sim) fn deploying(&self) -> bool {
+        self.deploying.in_progress()
+    }
+
+    fn made_by(&self, slot: u32) -> Option<&Deployment> {
+        self.deploying.made(self.config, self.slots[slot as usize].revision)
+    }
+
+    /// A failing task without a load balancer that never becomes healthy: its essential
+    /// container exits as it starts.
+    pub(super) fn exits_at_start(&self, slot: u32) -> bool {
+        self.slots[slot as usize].fails
+            && self.config.load_balancer.is_none()
+            && self.made_by(slot).is_some_and(|d| d.failure == TaskFailure::NeverHealthy)
+    }
+
+    /// A task has reached RUNNING: it waits for its health checks (a failing one for the checks
+    /// to fail), or without a load balancer serves at once and counts as healthy after 40 s
+    /// (timed only for a service that deploys).
+    pub(super) fn await_health(&mut self, now: SimTime, slot: u32, queue: &mut EventQueue<Event>) {
+        let failure =
+            if self.slots[slot as usize].fails { self.made_by(slot).map(|d| d.failure.clone()) } else { None };
+        let grace = self.made_by(slot).map_or(0, |d| d.health_check_grace_period_ms);
+        match self.config.load_balancer {
+            Some(lb) if failure == Some(TaskFailure::NeverHealthy) => {
+                let found = now.after(grace.max(lb.time_to_unhealthy_ms()));
+                self.schedule_failure(found, slot, queue);
+            }
+            Some(lb) => self.schedule_timer(now.after(lb.time_to_healthy_ms()), slot, queue),
+            None => {
+                self.enter_service(slot);
+                if !self.config.deployments.is_empty() {
+                    self.schedule_timer(now.after(HEALTHY_AFTER_RUNNING_MS), slot, queue);
+                }
+            }
+        }
+        if let Some(TaskFailure::After(delay)) = failure {
+            let exits = now.after(delay.sample(&mut self.rng));
+            self.schedule_failure(exits, slot, queue);
+        }
+    }
+
+    fn schedule_failure(&self, at: SimTime, slot: u32, queue: &mut EventQueue<Event>) {
+        let generation = self.slots[slot as usize].generation;
+        queue.schedule(at, Event::TaskFails { service: self.index as u32, slot, generation });
+    }
+
+    pub(super) fn become_healthy(&mut self, slot: u32) {
+        let task = &mut self.slots[slot as usize];
+        if std::mem::replace(&mut task.healthy, true) {
+            return;
+        }
+        self.healthy += 1;
+        let revision = task.revision;
+        if let Some(rollout) = &mut self.deploying.rollout
+            && rollout.revision == revision
+            && self.config.deployments[rollout.deployment].circuit_breaker.is_some_and(|cb| cb.reset_on_healthy_task)
+        {
+            rollout.failures = 0;
+        }
+    }
+
+    /// A `TaskFails` event: a failing task's health checks have failed, or its container exited.
+    pub(in crate::sim) fn task_fails<R: Recorder>(
+        &mut self,
+        now: SimTime,
+        (slot, generation): (u32, u32),
+        recorder: &mut R,
+        queue: &mut EventQueue<Event>,
+        cluster: &mut Cluster,
+    ) {
+        let task = &self.slots[slot as usize];
+        if task.generation != generation || task.state != TaskState::Running {
+            return;
+        }
+        self.fail_task(now, slot, recorder, queue, cluster);
+    }
+
+    /// A failing task stops: from PENDING or RUNNING when its container exits, through its load
+    /// balancer's deregistration when its health checks failed. It counts toward the circuit
+    /// breaker if it runs the revision being deployed.
+    pub(super) fn fail_task<R: Recorder>(
+        &mut self,
+        now: SimTime,
+        slot: u32,
+        recorder: &mut R,
+        queue: &mut EventQueue<Event>,
+        cluster: &mut Cluster,
+    ) {
+        let revision = self.slots[slot as usize].revision;
+        let unhealthy = self.made_by(slot).is_some_and(|d| d.failure == TaskFailure::NeverHealthy);
+        match self.slots[slot as usize].state {
+            TaskState::Running if unhealthy && self.config.load_balancer.is_some() => {
+                self.stop_task_because(now, slot, Some(FAILED_HEALTH_CHECKS), recorder, queue, cluster);
+            }
+            TaskState::Running => {
+                self.forget(slot);
+                self.leave_running(now, slot);
+                self.finish(now, slot, Some(CONTAINER_EXITED), recorder, cluster);
+            }
+            // From PENDING (already counted out of the pending tasks).
+            _ => {
+                self.forget(slot);
+                self.finish(now, slot, Some(CONTAINER_EXITED), recorder, cluster);
+            }
+        }
+        let Some(rollout) = &mut self.deploying.rollout else { return };
+        if rollout.revision != revision {
+            return;
+        }
+        rollout.failures += 1;
+        rollout.failed_tasks += 1;
+        self.record_step(now, DeploymentStep::TaskFailed, recorder);
+        let rollout = self.deploying.rollout.as_ref().expect("in progress");
+        if rollout.threshold.is_some_and(|t| rollout.failures >= t) {
+            self.trip(now, recorder, cluster);
+        }
+    }
+
+    /// The circuit breaker's count has reached its threshold: the deployment fails, and rolls
+    /// back to the last completed revision if it may.
+    fn trip<R: Recorder>(&mut self, now: SimTime, recorder: &mut R, cluster: &Cluster) {
+        self.record_step(now, DeploymentStep::Failed, recorder);
+        let last_completed = self.deploying.last_completed;
+        let rollout = self.deploying.rollout.as_mut().expect("in progress");
+        let deployment = &self.config.deployments[rollout.deployment];
+        let may_roll_back = deployment.circuit_breaker.is_some_and(|cb| cb.rollback) && !rollout.rollback;
+        self.deploying.revision = last_completed;
+        if may_roll_back && rollout.revision != last_completed {
+            rollout.rollback = true;
+            rollout.revision = last_completed;
+            rollout.failures = 0;
+            self.record_step(now, DeploymentStep::Started, recorder);
+        } else {
+            self.end_deployment(now, Outcome::Failed, cluster);
+        }
+    }
+
+    /// A deployment of `deployment` starts now: a new revision, launched from now on. One still
+    /// in progress is superseded.
+    pub(super) fn start_deployment<R: Recorder>(
+        &mut self,
+        now: SimTime,
+        deployment: usize,
+        recorder: &mut R,
+        cluster: &Cluster,
+    ) {
+        if self.deploying.rollout.is_some() {
+            self.record_step(now, DeploymentStep::Superseded, recorder);
+            self.end_deployment(now, Outcome::Superseded, cluster);
+        }
+        let revision = self.deploying.revisions.len() as u32;
+        self.deploying.revisions.push(Some(deployment));
+        self.deploying.revision = revision;
+        let number = self.deploying.ended.len() as u32 + 1;
+        let threshold = self.config.deployments[deployment]
+            .circuit_breaker
+            .map(|cb| cb.threshold.unwrap_or_else(|| crate::config::circuit_breaker_threshold(self.desired)));
+        self.deploying.rollout = Some(Rollout {
+            deployment,
+            number,
+            revision,
+            rollback: false,
+            threshold,
+            failures: 0,
+            failed_tasks: 0,
+            started: now,
+            extra_tasks: 0,
+            since: now,
+            extra_task_ms: 0,
+            peak_extra_tasks: 0,
+            peak_extra_instances: 0,
+            bill_at_start: cluster.bill_for(self.index, now),
+            unserved: 0.0,
+        });
+        self.note_surge(now);
+        self.record_step(now, DeploymentStep::Started, recorder);
+    }
+
+    /// Tasks RUNNING or PENDING of the revision being deployed and of others, the healthy ones
+    /// of the revision, and the others' tasks alive in any state.
+    fn census(&self, revision: u32) -> (u32, u32, u32, u32) {
+        let (mut new, mut old, mut new_healthy, mut old_alive) = (0, 0, 0, 0);
+        for task in self.slots.iter().filter(|t| t.state != TaskState::Stopped) {
+            let active = matches!(task.state, TaskState::Provisioning | TaskState::Pending | TaskState::Running);
+            if task.revision == revision {
+                new += u32::from(active);
+                new_healthy += u32::from(task.healthy);
+            } else {
+                old += u32::from(active);
+                old_alive += 1;
+            }
+        }
+        (new, old, new_healthy, old_alive)
+    }
+
+    /// One step of the deployment in progress: old tasks stopped as the minimum allows, extra
+    /// new ones beyond the desired count stopped, new ones launched as the maximum allows; then
+    /// whether it is complete.
+    pub(super) fn roll<R: Recorder>(
+        &mut self,
+        now: SimTime,
+        next_number: &mut u64,
+        recorder: &mut R,
+        queue: &mut EventQueue<Event>,
+        cluster: &mut Cluster,
+    ) {
+        let Some(rollout) = &self.deploying.rollout else { return };
+        let revision = rollout.revision;
+        let bounds = self.config.deployments[rollout.deployment].bounds(self.desired);
+        let (mut launched, mut stopped) = (0, 0);
+        // Old tasks: those not healthy first, then healthy ones while the minimum allows.
+        loop {
+            let healthy_may_go = self.healthy > bounds.minimum_healthy;
+            let old = |t: &TaskSlot| t.revision != revision && (healthy_may_go || !t.healthy);
+            let Some(slot) = self.choose_task_to_stop_among(cluster, old) else { break };
+            self.stop_task(now, slot, recorder, queue, cluster);
+            stopped += 1;
+        }
+        let (mut new, old, _, _) = self.census(revision);
+        while new > self.desired {
+            let Some(slot) = self.choose_task_to_stop_among(cluster, |t| t.revision == revision) else { break };
+            self.stop_task(now, slot, recorder, queue, cluster);
+            stopped += 1;
+            new -= 1;
+        }
+        while new < self.desired && new + old < bounds.maximum {
+            if !self.launch(now, next_number, recorder, queue, cluster) {
+                break;
+            }
+            launched += 1;
+            new += 1;
+        }
+        if launched + stopped > 0 {
+            self.record_step(now, DeploymentStep::Replaced { launched, stopped }, recorder);
+        }
+        let (new, _, new_healthy, old_alive) = self.census(revision);
+        if old_alive == 0 && new == self.desired && new_healthy >= self.desired {
+            let rollout = self.deploying.rollout.as_ref().expect("in progress");
+            let outcome = if rollout.rollback { Outcome::RolledBack } else { Outcome::Completed };
+            if !rollout.rollback {
+                self.deploying.last_completed = revision;
+            }
+            self.record_step(now, DeploymentStep::Completed, recorder);
+            self.end_deployment(now, outcome, cluster);
+        }
+    }
+
+    /// Keeps the deployment's count of tasks beyond the desired count up to date: call after
+    /// every change of the tasks alive or of the desired count.
+    pub(super) fn note_surge(&mut self, now: SimTime) {
+        let Some(rollout) = &mut self.deploying.rollout else { return };
+        rollout.extra_task_ms += u64::from(rollout.extra_tasks) * now.since(rollout.since);
+        rollout.since = now;
+        rollout.extra_tasks = self.live.saturating_sub(self.desired);
+        rollout.peak_extra_tasks = rollout.peak_extra_tasks.max(rollout.extra_tasks);
+    }
+
+    /// At a tick, on EC2: the instances beyond those at the deployment's start.
+    pub(in crate::sim) fn count_surge_instances(&mut self, cluster: &Cluster, now: SimTime) {
+        let Some(rollout) = &mut self.deploying.rollout else { return };
+        if self.config.ec2().is_none() {
+            return;
+        }
+        let instances = cluster.bill_for(self.index, now).instances;
+        let extra = instances.saturating_sub(rollout.bill_at_start.instances);
+        rollout.peak_extra_instances = rollout.peak_extra_instances.max(extra as u32);
+    }
+
+    fn end_deployment(&mut self, now: SimTime, outcome: Outcome, cluster: &Cluster) {
+        self.note_surge(now);
+        let summary = self.deployment_summary(now, outcome, cluster);
+        self.deploying.ended.push(summary);
+        self.deploying.rollout = None;
+    }
+
+    /// The deployment in progress summed up at `now`.
+    fn deployment_summary(&self, now: SimTime, outcome: Outcome, cluster: &Cluster) -> DeploymentSummary {
+        let rollout = self.deploying.rollout.as_ref().expect("in progress");
+        let extra_task_ms = rollout.extra_task_ms + u64::from(rollout.extra_tasks) * now.since(rollout.since);
+        let length = now.since(rollout.started);
+        let start = rollout.bill_at_start;
+        let (extra_instance_ms, surge_cost_usd) = match &self.config.launch {
+            Launch::Fargate(fargate) => {
+                let (cpu, memory) = fargate_cost(extra_task_ms, self.config.cpu, self.config.memory, fargate.rates);
+                let (license, storage) = fargate_extras_hour(self.config.cpu, fargate.windows, fargate.storage_gib);
+                let extras = (license + storage) * extra_task_ms as f64 / MS_PER_HOUR as f64;
+                (0, cpu + memory + extras)
+            }
+            Launch::Ec2(_) => {
+                let end = cluster.bill_for(self.index, now);
+                let instance_ms = end.instance_ms as i64 - start.instance_ms as i64;
+                let expected = (start.instances * length) as i64;
+                (instance_ms - expected, end.usd - start.usd - start.usd_per_ms * length as f64)
+            }
+        };
+        DeploymentSummary {
+            service: self.index,
+            deployment: rollout.deployment,
+            number: rollout.number,
+            started: rollout.started,
+            ended: (outcome != Outcome::InProgress).then_some(now),
+            outcome,
+            peak_extra_tasks: rollout.peak_extra_tasks,
+            extra_task_ms,
+            peak_extra_instances: rollout.peak_extra_instances,
+            extra_instance_ms,
+            surge_cost_usd,
+            unserved_requests: rollout.unserved,
+            failed_tasks: rollout.failed_tasks,
+        }
+    }
+
+    /// Every deployment of the run, those still going summed up at `end`.
+    pub(in crate::sim) fn deployments(&self, end: SimTime, cluster: &Cluster) -> Vec<DeploymentSummary> {
+        let mut all = self.deploying.ended.clone();
+        if self.deploying.rollout.is_some() {
+            all.push(self.deployment_summary(end, Outcome::InProgress, cluster));
+        }
+        all
+    }
+
+    fn record_step<R: Recorder>(&self, now: SimTime, step: DeploymentStep, recorder: &mut R) {
+        let Some(rollout) = &self.deploying.rollout else { return };
+        let bounds = self.config.deployments[rollout.deployment].bounds(self.desired);
+        let (new, old, _, _) = self.census(rollout.revision);
+        recorder.deployment(&DeploymentEvent {
+            at: now,
+            service: self.index,
+            deployment: rollout.deployment,
+            number: rollout.number,
+            rollback: rollout.rollback,
+            step,
+            desired: self.desired,
+            minimum_healthy: bounds.minimum_healthy,
+            maximum: bounds.maximum,
+            new_tasks: new,
+            old_tasks: old,
+            healthy: self.healthy,
+            failures: rollout.failures,
+            threshold: rollout.threshold,
+        });
+    }
+}
