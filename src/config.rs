@@ -393,3 +393,61 @@ pub struct ProviderType {
     /// awsvpc tasks the instance holds: max ENIs − 1, or the trunked limit.
     pub awsvpc_tasks: u32,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deployment(minimum_healthy_percent: u32, maximum_percent: u32) -> Deployment {
+        Deployment {
+            name: "d".into(),
+            when: "at 1h".into(),
+            minimum_healthy_percent,
+            maximum_percent,
+            health_check_grace_period_ms: 0,
+            startup: Delay::Fixed { ms: 0 },
+            failing_share: 0.0,
+            failure: TaskFailure::NeverHealthy,
+            circuit_breaker: None,
+            fire_times_ms: Vec::new(),
+        }
+    }
+
+    /// AWS's own examples (reference §8.1, from the developer guide's rolling update page) and
+    /// the edges of the rounding: the minimum rounds up, the maximum down.
+    #[test]
+    fn deployment_bounds_round_the_minimum_up_and_the_maximum_down() {
+        let bounds = |min, max, desired| {
+            let b = deployment(min, max).bounds(desired);
+            (b.minimum_healthy, b.maximum)
+        };
+        // "min 50 % of 4 → can stop 2 first": at least 2 healthy.
+        assert_eq!(bounds(50, 200, 4).0, 2);
+        // "min 75 % of 2 → ceil(1.5) = 2 → can stop none".
+        assert_eq!(bounds(75, 200, 2).0, 2);
+        // "max 200 % of 4 → may start 4 new before stopping old": 8 at most.
+        assert_eq!(bounds(100, 200, 4).1, 8);
+        // "max 125 % of 3 → floor(3.75) = 3 → can start none".
+        assert_eq!(bounds(100, 125, 3).1, 3);
+        // 50 % of 3 is 1.5: at least 2; 150 % of 3 is 4.5: at most 4.
+        assert_eq!(bounds(50, 150, 3), (2, 4));
+        // Exact products are not moved: 100 % of 20 is 20, 200 % of 20 is 40, 50 % of 20 is 10.
+        assert_eq!(bounds(100, 200, 20), (20, 40));
+        assert_eq!(bounds(50, 100, 20), (10, 20));
+        // 1 % of 1 rounds up to a whole task; 199 % of 1 rounds down to one.
+        assert_eq!(bounds(1, 199, 1), (1, 1));
+        assert_eq!(bounds(0, 100, 0), (0, 0));
+        // At AWS's largest desired count nothing overflows: 5,000 × 1,000 % = 50,000.
+        assert_eq!(bounds(100, 1000, 5000), (5000, 50_000));
+    }
+
+    /// "Threshold = clamp(ceil(0.5 × desiredCount), 10, 200)", with AWS's examples 1 → 10,
+    /// 25 → 13, 400 → 200, 800 → 200 (reference §8.2).
+    #[test]
+    fn the_circuit_breaker_threshold_is_half_the_desired_count_within_10_and_200() {
+        for (desired, threshold) in [(0, 10), (1, 10), (20, 10), (21, 11), (25, 13), (399, 200), (400, 200), (800, 200)]
+        {
+            assert_eq!(circuit_breaker_threshold(desired), threshold, "desired {desired}");
+        }
+    }
+}

@@ -194,6 +194,9 @@ pub fn explain(dir: &Path, service: &str, at: &str) -> Result<String, ExplainErr
         let waiting = tasks.values().filter(|(state, unplaced)| state == "PROVISIONING" && *unplaced).count();
         capacity_story(&mut story, dir, service, waiting, &groups, t)?;
     }
+    if dir.join(csv_out::DEPLOYMENT_EVENTS).exists() {
+        deployment_story(&mut story, dir, service, t)?;
+    }
 
     let Some(last) = decisions.iter().rev().map(seconds).find(|&s| s <= t) else {
         let _ = writeln!(story, "No scaling decision was taken for {service} up to then.");
@@ -222,6 +225,86 @@ pub fn explain(dir: &Path, service: &str, at: &str) -> Result<String, ExplainErr
         let _ = writeln!(story, "The next decision came at {} ({} s): {by}.", next["timestamp"], next["time_s"]);
     }
     Ok(story)
+}
+
+/// The columns of `deployments.csv` the story tells.
+const DEPLOYMENT_COLUMNS: [&str; 9] = [
+    "ended_s",
+    "outcome",
+    "peak_extra_tasks",
+    "extra_task_seconds",
+    "peak_extra_instances",
+    "extra_instance_seconds",
+    "surge_cost_usd",
+    "unserved_requests",
+    "failed_tasks",
+];
+
+/// The service's latest deployment started by `t`: its bounds, where it stood at `t` (tasks of
+/// the new revision and of the old, healthy ones, the circuit breaker's count), how it ended
+/// and what its surge cost (from `deployments.csv`).
+fn deployment_story(story: &mut String, dir: &Path, service: &str, t: f64) -> Result<(), ExplainError> {
+    let steps = read_until(&dir.join(csv_out::DEPLOYMENT_EVENTS), t, |row| &row["service"] == service)?;
+    let Some(start) =
+        steps.iter().rev().find(|r| seconds(r) <= t && r["step"] == "started" && r["rollback"] == "false")
+    else {
+        return Ok(());
+    };
+    let (name, number) = (&start["deployment"], &start["number"]);
+    let this = |r: &&Row| &r["deployment"] == name && &r["number"] == number;
+    let _ = writeln!(
+        story,
+        "Deployment {name} #{number} started at {} ({} s): at a desired count of {}, at least {} healthy task(s) and at most {} RUNNING or PENDING.",
+        start["timestamp"], start["time_s"], start["desired"], start["minimum_healthy"], start["maximum"]
+    );
+    if let Some(now) = steps.iter().filter(this).rev().find(|r| seconds(r) <= t) {
+        let breaker = if now["failure_threshold"].is_empty() {
+            String::new()
+        } else {
+            format!("; circuit breaker {} of {} failures", now["failures"], now["failure_threshold"])
+        };
+        let phase = if now["rollback"] == "true" { "rolling back: " } else { "" };
+        let _ = writeln!(
+            story,
+            "At {} ({} s), its latest step ({phase}{}): {} task(s) of the revision it brings, {} of others, {} healthy{breaker}.",
+            now["timestamp"], now["time_s"], now["step"], now["new_tasks"], now["old_tasks"], now["healthy"]
+        );
+    }
+    if let Some(next) = steps.iter().filter(this).find(|r| seconds(r) > t) {
+        let _ =
+            writeln!(story, "Its next step came at {} ({} s): {}.", next["timestamp"], next["time_s"], next["step"]);
+    }
+    let path = dir.join("deployments.csv");
+    if path.exists() {
+        let fail = |reason: String| ExplainError::Read { file: path.display().to_string(), reason };
+        let mut reader = csv::Reader::from_path(&path).map_err(|e| fail(e.to_string()))?;
+        let rows: Vec<Row> = reader.deserialize().collect::<Result<_, _>>().map_err(|e| fail(e.to_string()))?;
+        let field = |d: &Row, key: &str| d.get(key).cloned().unwrap_or_default();
+        let found = rows.iter().find(|d| {
+            field(d, "service") == service && &field(d, "deployment") == name && &field(d, "number") == number
+        });
+        if let Some(d) = found {
+            let d: Row = DEPLOYMENT_COLUMNS.iter().map(|&k| (k.to_owned(), field(d, k))).collect();
+            let ended = if d["ended_s"].is_empty() {
+                "was still going at the end of the run".to_owned()
+            } else {
+                format!("ended at {} s", d["ended_s"])
+            };
+            let _ = writeln!(
+                story,
+                "It {ended}, {}: at most {} task(s) beyond the desired count ({} task-seconds), {} instance(s) beyond those at its start ({} instance-seconds), surge cost {} USD, {} requests unserved, {} task(s) of the new revision failed.",
+                d["outcome"].replace('_', " "),
+                d["peak_extra_tasks"],
+                d["extra_task_seconds"],
+                d["peak_extra_instances"],
+                d["extra_instance_seconds"],
+                d["surge_cost_usd"],
+                d["unserved_requests"],
+                d["failed_tasks"]
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The resolved configuration of `service` in `run.json`'s scenario.

@@ -10,6 +10,7 @@ mod first_hour;
 mod fuzz;
 mod invalid_input;
 mod invariants;
+mod operations;
 mod outputs;
 mod report;
 mod robustness;

@@ -179,9 +179,14 @@ impl Translator<'_, '_> {
                 Some(delay) => self.delay(&path.key("fail_after"), Some(delay), 0).map(TaskFailure::After),
             };
             let circuit_breaker = d.circuit_breaker.as_ref().map(|cb| {
-                let threshold = cb
-                    .threshold
-                    .map(|t| self.count_within(&path.key("circuit_breaker").key("threshold"), t, TASKS_PER_SERVICE));
+                let at = path.key("circuit_breaker").key("threshold");
+                let threshold = cb.threshold.map(|t| match self.count_within(&at, t, TASKS_PER_SERVICE) {
+                    Some(0) => {
+                        self.fail(&at, "found 0; the fewest failures that can fail a deployment is 1");
+                        None
+                    }
+                    counted => counted,
+                });
                 Some(CircuitBreaker {
                     rollback: cb.rollback.unwrap_or(false),
                     reset_on_healthy_task: cb.reset_on_healthy_task.unwrap_or(true),

@@ -1,0 +1,368 @@
+//! Operations that move capacity: rolling deployments (reference §8), the circuit breaker and
+//! its rollback, scale-in suspended meanwhile (§1.8), and desired counts set by hand (§1.7),
+//! each run from a scenario file and checked against a timeline worked out by hand.
+
+use crate::*;
+
+type Row = std::collections::BTreeMap<String, String>;
+
+/// Four 0.5 vCPU / 1 GB Fargate tasks serving 100 requests/s, held at 4: PROVISIONING 10 s,
+/// PENDING 50 s, stop timeout 30 s, no load balancer (a task counts as healthy 40 s after
+/// RUNNING). `extra` is appended: the deployment, or a load balancer.
+fn four_tasks(extra: &str) -> String {
+    format!(
+        r#"version = 1
+name = "four"
+start = "2026-01-05T00:00:00Z"
+duration = "30m"
+seed = 1
+
+[loads.web]
+shape = "constant"
+value = 100.0
+
+[services.api]
+load = "web"
+cpu = 512
+memory = 1024
+requests_per_task = 100.0
+desired_count = 4
+min_capacity = 4
+max_capacity = 4
+provisioning = "10s"
+startup = "50s"
+stop_timeout = "30s"
+{extra}"#
+    )
+}
+
+fn run(dir: &Path, text: &str) -> PathBuf {
+    let scenario = write(dir, "scenario.toml", text);
+    let out = dir.join("out");
+    run_ok(&scenario, &out, &["--no-charts"]);
+    out
+}
+
+/// The task state changes from `from_s` on, as (second, task, from, to, reason).
+fn task_changes(out: &Path, from_s: u64) -> Vec<(u64, u64, String, String, String)> {
+    read_csv(&out.join("events-tasks.csv"))
+        .into_iter()
+        .filter(|r| r["time_s"].parse::<u64>().unwrap() >= from_s)
+        .map(|r| {
+            let time = r["time_s"].parse().unwrap();
+            (time, r["task"].parse().unwrap(), r["from_state"].clone(), r["to_state"].clone(), r["reason"].clone())
+        })
+        .collect()
+}
+
+/// At `time_s`, the tasks that went `from` → `to`.
+fn tasks_at(changes: &[(u64, u64, String, String, String)], time_s: u64, from: &str, to: &str) -> Vec<u64> {
+    let mut tasks: Vec<u64> =
+        changes.iter().filter(|c| c.0 == time_s && c.2 == from && c.3 == to).map(|c| c.1).collect();
+    tasks.sort_unstable();
+    tasks
+}
+
+fn only_deployment(out: &Path) -> Row {
+    let rows = read_csv(&out.join("deployments.csv"));
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    rows.into_iter().next().unwrap()
+}
+
+/// 50 % / 100 % of 4: at least ceil(2) healthy, at most floor(4) RUNNING or PENDING. At 5:00 two
+/// old tasks stop (SIGTERM, STOPPED 30 s later) and two new ones start in the room: PENDING at
+/// 5:10, RUNNING at 6:00, healthy at 6:40. Then 4 are healthy, so the last two old ones stop and
+/// two more new ones start (RUNNING 7:40, healthy 8:20): the deployment completes at 8:20.
+/// Tasks beyond the 4 desired: the two old ones stopping, 5:00–5:30 and 6:40–7:10, 120 s.
+#[test]
+fn at_50_100_a_deployment_stops_two_old_tasks_then_starts_two_new_ones_minute_by_minute() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        dir.path(),
+        &four_tasks("[[services.api.deployments]]\nat = \"5m\"\nminimum_healthy_percent = 50\nmaximum_percent = 100\n"),
+    );
+    let changes = task_changes(&out, 300);
+    let stopped_first = tasks_at(&changes, 300, "RUNNING", "STOPPING");
+    assert_eq!(stopped_first.len(), 2, "{changes:?}");
+    assert_eq!(tasks_at(&changes, 300, "", "PROVISIONING"), vec![5, 6]);
+    assert_eq!(tasks_at(&changes, 310, "PROVISIONING", "PENDING"), vec![5, 6]);
+    assert_eq!(tasks_at(&changes, 330, "STOPPING", "STOPPED"), stopped_first);
+    assert_eq!(tasks_at(&changes, 360, "PENDING", "RUNNING"), vec![5, 6]);
+    let stopped_second = tasks_at(&changes, 400, "RUNNING", "STOPPING");
+    let mut old: Vec<u64> = stopped_first.iter().chain(&stopped_second).copied().collect();
+    old.sort_unstable();
+    assert_eq!(old, vec![1, 2, 3, 4], "every old task stops once");
+    assert_eq!(tasks_at(&changes, 400, "", "PROVISIONING"), vec![7, 8]);
+    assert_eq!(tasks_at(&changes, 460, "PENDING", "RUNNING"), vec![7, 8]);
+    assert!(changes.iter().all(|c| c.0 <= 460), "nothing after the last new tasks are RUNNING: {changes:?}");
+
+    let d = only_deployment(&out);
+    assert_eq!((d["outcome"].as_str(), d["started_s"].as_str(), d["ended_s"].as_str()), ("completed", "300", "500"));
+    assert_eq!((d["peak_extra_tasks"].as_str(), d["extra_task_seconds"].as_str()), ("2", "120"));
+    let surge: f64 = d["surge_cost_usd"].parse().unwrap();
+    assert!(rounded_close(surge, 120.0 * HALF_VCPU_1GB_PER_SECOND), "{surge}");
+    assert_eq!(d["unserved_requests"], "0", "two tasks serve the 100 requests/s");
+}
+
+/// 100 % / 200 %: four new tasks start at once (RUNNING 6:00, healthy 6:40); then 8 are
+/// healthy, so all four old ones stop (STOPPED 7:10) and the deployment completes at 7:10.
+/// Four extra tasks from 5:00 to 7:10: 520 task-seconds.
+#[test]
+fn at_100_200_the_new_tasks_start_first_and_the_old_ones_stop_once_they_are_healthy() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), &four_tasks("[[services.api.deployments]]\nat = \"5m\"\n"));
+    let changes = task_changes(&out, 300);
+    assert_eq!(tasks_at(&changes, 300, "", "PROVISIONING"), vec![5, 6, 7, 8]);
+    assert!(tasks_at(&changes, 300, "RUNNING", "STOPPING").is_empty(), "the minimum keeps all four");
+    assert_eq!(tasks_at(&changes, 400, "RUNNING", "STOPPING"), vec![1, 2, 3, 4]);
+    assert_eq!(tasks_at(&changes, 430, "STOPPING", "STOPPED"), vec![1, 2, 3, 4]);
+    let d = only_deployment(&out);
+    assert_eq!((d["outcome"].as_str(), d["ended_s"].as_str()), ("completed", "430"));
+    assert_eq!((d["peak_extra_tasks"].as_str(), d["extra_task_seconds"].as_str()), ("4", "520"));
+    let surge: f64 = d["surge_cost_usd"].parse().unwrap();
+    assert!(rounded_close(surge, 520.0 * HALF_VCPU_1GB_PER_SECOND), "{surge}");
+}
+
+/// A revision whose every task fails its load balancer's health checks (checks every 10 s,
+/// unhealthy after 2: 20 s; a 60 s grace period), with the circuit breaker and rollback. Its
+/// threshold for 4 tasks is max(ceil(4 / 2), 10) = 10. New tasks launched at 5:00 are RUNNING
+/// at 6:00 and found failing at 7:00 (the grace period, longer than the 20 s): 4 failures, 4
+/// replacements; the same at 9:00 (8) and at 11:00 the 9th and the 10th trip the breaker. The
+/// rollback keeps the 4 old tasks, which run the last completed revision, and stops the new
+/// ones left (deregistered 30 s, SIGTERM 30 s): rolled back at 12:00.
+#[test]
+fn a_failing_revision_trips_the_circuit_breaker_at_its_threshold_and_rolls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let deployment = r#"load_balancer = { health_check_interval = "10s", healthy_threshold_count = 3, deregistration_delay = "30s" }
+
+[[services.api.deployments]]
+at = "5m"
+failing_share = 1.0
+health_check_grace_period = "60s"
+circuit_breaker = { rollback = true }
+"#;
+    let out = run(dir.path(), &four_tasks(deployment));
+    let steps = read_csv(&out.join("events-deployments.csv"));
+    let failures: Vec<(u64, u32)> = steps
+        .iter()
+        .filter(|s| s["step"] == "task_failed")
+        .map(|s| (s["time_s"].parse().unwrap(), s["failures"].parse().unwrap()))
+        .collect();
+    let expected: Vec<(u64, u32)> =
+        [420, 420, 420, 420, 540, 540, 540, 540, 660, 660].into_iter().zip(1..=10).collect();
+    assert_eq!(failures, expected);
+    assert!(steps.iter().all(|s| s["failure_threshold"] == "10"));
+    let failed = steps.iter().position(|s| s["step"] == "failed").expect("the breaker trips");
+    assert_eq!(steps[failed]["time_s"], "660");
+    assert_eq!((steps[failed + 1]["step"].as_str(), steps[failed + 1]["rollback"].as_str()), ("started", "true"));
+    let d = only_deployment(&out);
+    assert_eq!(
+        (d["outcome"].as_str(), d["ended_s"].as_str(), d["failed_tasks"].as_str()),
+        ("rolled_back", "720", "10")
+    );
+    let reasons = task_changes(&out, 0).into_iter().filter(|c| c.4 == "Task failed ELB health checks").count();
+    assert_eq!(reasons, 10);
+    let old_stopped = task_changes(&out, 0).into_iter().any(|c| c.1 <= 4 && c.3 == "STOPPED");
+    assert!(!old_stopped, "the old tasks were never stopped: the minimum of 100 % kept them");
+
+    // `ecsim explain` tells where the deployment stood at 10:00 (the failures of 9:00 were the
+    // latest) and how it ended.
+    let told = ecsim(&["explain", out.to_str().unwrap(), "--service", "api", "--at", "10m"]);
+    assert!(told.status.success(), "{}", stderr(&told));
+    let story = String::from_utf8(told.stdout).unwrap();
+    assert!(story.contains("circuit breaker 8 of 10 failures"), "{story}");
+    assert!(story.contains("Its next step came at 2026-01-05T00:11:00Z (660 s): task_failed"), "{story}");
+    assert!(story.contains("It ended at 720 s, rolled back"), "{story}");
+}
+
+/// Without rollback the deployment fails at the threshold and the service goes on with the
+/// last completed revision; a larger service's threshold is half its desired count.
+#[test]
+fn without_rollback_the_deployment_fails_and_a_larger_service_has_a_higher_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = four_tasks(
+        "[[services.api.deployments]]\nat = \"5m\"\nfailing_share = 1.0\ncircuit_breaker = { rollback = false }\n",
+    )
+    .replace(
+        "desired_count = 4\nmin_capacity = 4\nmax_capacity = 4",
+        "desired_count = 25\nmin_capacity = 25\nmax_capacity = 25",
+    )
+    .replace("value = 100.0", "value = 1000.0");
+    let out = run(dir.path(), &text);
+    let steps = read_csv(&out.join("events-deployments.csv"));
+    // 25 tasks: ceil(12.5) = 13 (AWS's example).
+    assert!(steps.iter().all(|s| s["failure_threshold"] == "13"));
+    // Without a load balancer a task that never becomes healthy exits as it starts: all 25
+    // new ones at 6:00 (stage 1), 13 of them trip the breaker.
+    let failed: Vec<&Row> = steps.iter().filter(|s| s["step"] == "failed").collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!((failed[0]["time_s"].as_str(), failed[0]["failures"].as_str()), ("360", "13"));
+    let d = only_deployment(&out);
+    assert_eq!((d["outcome"].as_str(), d["ended_s"].as_str()), ("failed", "360"));
+    let exited = task_changes(&out, 0).iter().filter(|c| c.4 == "Essential container in task exited").count();
+    assert_eq!(exited, 25, "every new task launched at 5:00 exits at 6:00");
+    let summary = summary(&out);
+    assert_eq!(summary["services"][0]["peak_running_tasks"], 25, "the old tasks served throughout");
+}
+
+/// A service at 50 % CPU whose load falls to a quarter at 10:00, when a deployment starts whose
+/// new revision takes 30 minutes to start. Its scale-in alarm (15 datapoints below 45 %) is in
+/// ALARM from about 25:00, but "Application Auto Scaling turns off scale-in processes while
+/// Amazon ECS deployments are in progress": the first scale-in comes after the deployment.
+#[test]
+fn scale_in_waits_for_the_deployment_to_end() {
+    let service = |deployment: &str| {
+        format!(
+            r#"version = 1
+name = "suspended"
+start = "2026-01-05T00:00:00Z"
+duration = "90m"
+seed = 1
+
+[loads.web]
+shape = "step"
+steps = [{{ at = "0s", value = 400.0 }}, {{ at = "10m", value = 100.0 }}]
+
+[services.api]
+load = "web"
+cpu = 512
+memory = 1024
+requests_per_task = 100.0
+desired_count = 8
+min_capacity = 1
+max_capacity = 20
+startup = "30s"
+
+[[services.api.target_tracking]]
+metric = "cpu"
+target_value = 50.0
+{deployment}"#
+        )
+    };
+    let first_scale_in = |out: &Path| -> u64 {
+        read_csv(&out.join("events-scaling.csv"))
+            .iter()
+            .find(|r| r["event"] == "scale_in" && r["won"] == "true")
+            .map(|r| r["time_s"].parse().unwrap())
+            .expect("a scale-in")
+    };
+    let plain = tempfile::tempdir().unwrap();
+    let without = first_scale_in(&run(plain.path(), &service("")));
+    assert!((24 * 60..=27 * 60).contains(&without), "15 minutes after the fall: {without}");
+
+    let deploying = tempfile::tempdir().unwrap();
+    let out = run(deploying.path(), &service("[[services.api.deployments]]\nat = \"10m\"\nstartup = \"30m\"\n"));
+    let d = only_deployment(&out);
+    assert_eq!(d["outcome"], "completed");
+    let ended: u64 = d["ended_s"].parse().unwrap();
+    // Launched at 10:00, RUNNING at 40:00, healthy at 40:40; the old tasks then stop (30 s).
+    assert_eq!(ended, 40 * 60 + 40 + 30);
+    let with = first_scale_in(&out);
+    assert!(with >= ended, "no scale-in before the deployment ended at {ended}: {with}");
+    let held: Vec<Row> = read_csv(&out.join("events-scaling.csv"))
+        .into_iter()
+        .filter(|r| r["event"] == "scale_in" && r["time_s"].parse::<u64>().unwrap() < ended)
+        .collect();
+    assert!(held.iter().all(|r| r["desired_after"] == r["desired_before"]), "{held:?}");
+}
+
+/// A service at its maximum of 6 (60 % CPU, its scale-out held there) set to 10 by an update
+/// at 5:00. A scale-out "does not adjust the desired count" above the maximum; at 36 % CPU the
+/// scale-in alarm fires and the new count, ceil(10 × 36 / 50) = 8, is clamped to the maximum:
+/// "scales the desired count to the maximum capacity value and then continues to scale in".
+#[test]
+fn a_desired_count_set_above_the_maximum_is_scaled_in_to_the_maximum() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"version = 1
+name = "above-max"
+start = "2026-01-05T00:00:00Z"
+duration = "60m"
+seed = 1
+
+[loads.web]
+shape = "constant"
+value = 360.0
+
+[services.api]
+load = "web"
+cpu = 512
+memory = 1024
+requests_per_task = 100.0
+desired_count = 6
+min_capacity = 2
+max_capacity = 6
+startup = "30s"
+
+[[services.api.target_tracking]]
+metric = "cpu"
+target_value = 50.0
+
+[[services.api.updates]]
+name = "by-hand"
+at = "5m"
+desired_count = 10
+"#;
+    let out = run(dir.path(), text);
+    let updates = read_csv(&out.join("events-scheduled.csv"));
+    assert_eq!(updates.len(), 1);
+    assert_eq!(
+        (updates[0]["action"].as_str(), updates[0]["desired_before"].as_str(), updates[0]["desired_after"].as_str()),
+        ("by-hand", "6", "10")
+    );
+    let scaling = read_csv(&out.join("events-scaling.csv"));
+    let after: Vec<&Row> = scaling.iter().filter(|r| r["time_s"].parse::<u64>().unwrap() > 300).collect();
+    let first_in = after.iter().find(|r| r["event"] == "scale_in").expect("a scale-in");
+    assert_eq!(
+        (first_in["desired_before"].as_str(), first_in["proposed"].as_str(), first_in["desired_after"].as_str()),
+        ("10", "8", "6")
+    );
+    assert_eq!(first_in["limited_by"], "max_capacity");
+    assert!(after.iter().all(|r| r["event"] != "scale_out" || r["desired_after"] == r["desired_before"]));
+}
+
+/// Set to 1 below its minimum of 4, the service's one task runs at 100 % CPU; the scale-out
+/// alarm "scales the desired count up to the minimum capacity value and then continues to scale
+/// out as required": ceil(1 × 100 / 50) = 2 is below the minimum, so 4.
+#[test]
+fn a_desired_count_set_below_the_minimum_is_scaled_out_to_the_minimum() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"version = 1
+name = "below-min"
+start = "2026-01-05T00:00:00Z"
+duration = "30m"
+seed = 1
+
+[loads.web]
+shape = "constant"
+value = 300.0
+
+[services.api]
+load = "web"
+cpu = 512
+memory = 1024
+requests_per_task = 100.0
+desired_count = 6
+min_capacity = 4
+max_capacity = 10
+startup = "30s"
+
+[[services.api.target_tracking]]
+metric = "cpu"
+target_value = 50.0
+
+[[services.api.updates]]
+at = "5m"
+desired_count = 1
+"#;
+    let out = run(dir.path(), text);
+    let scaling = read_csv(&out.join("events-scaling.csv"));
+    let first_out = scaling
+        .iter()
+        .find(|r| r["event"] == "scale_out" && r["time_s"].parse::<u64>().unwrap() > 300)
+        .expect("a scale-out");
+    assert_eq!(
+        (first_out["desired_before"].as_str(), first_out["proposed"].as_str(), first_out["desired_after"].as_str()),
+        ("1", "2", "4")
+    );
+    assert_eq!(first_out["limited_by"], "min_capacity");
+}
