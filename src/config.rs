@@ -362,6 +362,23 @@ pub struct AsgProvider {
     pub attributes: Vec<(String, String)>,
     /// Spot instances instead of On-Demand.
     pub spot: Option<Spot>,
+    /// EC2 Auto Scaling scheduled actions, in file order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scheduled_actions: Vec<GroupScheduledAction>,
+}
+
+/// An EC2 Auto Scaling scheduled action (`PutScheduledUpdateGroupAction`): at each firing it
+/// sets the group's minimum, maximum and desired capacity, those it gives; managed scaling
+/// goes on within the new range.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GroupScheduledAction {
+    pub name: String,
+    pub when: String,
+    pub min_size: Option<u32>,
+    pub max_size: Option<u32>,
+    pub desired_capacity: Option<u32>,
+    #[serde(skip)]
+    pub fire_times_ms: Vec<u64>,
 }
 
 /// A group of Spot instances (reference §6.1).

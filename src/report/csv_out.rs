@@ -96,7 +96,7 @@ pub const INSTANCE_EVENTS_HEADER: [&str; 9] = [
 
 /// The Auto Scaling groups' managed-scaling decisions.
 pub const GROUP_EVENTS: &str = "events-groups.csv";
-pub const GROUP_EVENTS_HEADER: [&str; 16] = [
+pub const GROUP_EVENTS_HEADER: [&str; 17] = [
     "time_s",
     "timestamp",
     "provider",
@@ -113,6 +113,7 @@ pub const GROUP_EVENTS_HEADER: [&str; 16] = [
     "changed",
     "min_size",
     "max_size",
+    "scheduled_action",
 ];
 
 /// Launches that found no room on any instance.
@@ -670,11 +671,15 @@ impl Recorder for CsvRecorder<'_> {
         }
         let provider = &self.scenario.providers[event.provider];
         self.begin_provider(event.at, event.provider);
-        self.line.text(match event.direction {
-            Direction::Out => "group_scale_out",
-            Direction::In => "group_scale_in",
+        self.line.text(match (event.action, event.direction) {
+            (Some(_), _) => "scheduled_action",
+            (None, Direction::Out) => "group_scale_out",
+            (None, Direction::In) => "group_scale_in",
         });
-        self.line.fixed(event.reservation, 4);
+        match event.reservation {
+            Some(reservation) => self.line.fixed(reservation, 4),
+            None => self.line.empty(1),
+        }
         self.line.int(provider.managed_scaling.map_or(100, |m| m.target_capacity));
         self.line.int(event.instances);
         self.line.int(event.empty);
@@ -687,8 +692,12 @@ impl Recorder for CsvRecorder<'_> {
             None => self.line.empty(1),
         }
         self.line.text(if event.desired_after != event.desired_before { "true" } else { "false" });
-        self.line.int(provider.min_size);
-        self.line.int(provider.max_size);
+        self.line.int(event.min_size);
+        self.line.int(event.max_size);
+        match event.action {
+            Some(action) => self.line.field(csv_field(&provider.scheduled_actions[action].name)),
+            None => self.line.empty(1),
+        }
         self.finish(|f| &mut f.groups);
     }
 

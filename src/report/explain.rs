@@ -344,6 +344,20 @@ fn capacity_story(
         read_until(&dir.join(csv_out::GROUP_EVENTS), t, |row| groups.iter().any(|g| g == &row["provider"]))?;
     for group in groups {
         let Some(row) = decisions.iter().rev().find(|r| r["provider"] == *group && seconds(r) <= t) else { continue };
+        if row["event"] == "scheduled_action" {
+            let _ = writeln!(
+                story,
+                "Capacity provider {group}, latest decision at {} ({} s): its scheduled action {} set min_size {}, max_size {}, and the desired capacity from {} to {} instances.",
+                row["timestamp"],
+                row["time_s"],
+                row["scheduled_action"],
+                row["min_size"],
+                row["max_size"],
+                row["desired_before"],
+                row["desired_after"]
+            );
+            continue;
+        }
         let effect = if row["changed"] == "false" {
             format!(
                 "it wanted {} instances but {} held it at {}",

@@ -90,6 +90,20 @@ impl Schedule {
         }
         Err(format!("`{text}` is not a schedule; expected at(...), rate(...) or cron(...)"))
     }
+
+    /// An EC2 Auto Scaling `Recurrence`: Unix cron, five fields (Minutes Hours Day-of-month
+    /// Month Day-of-week, 0 or 7 = Sunday), e.g. `0 9 * * 1-5`.
+    pub fn parse_recurrence(text: &str) -> Result<Schedule, String> {
+        let fields = text.split_whitespace().count();
+        if fields != 5 {
+            return Err(format!(
+                "`{text}` has {fields} fields; a recurrence is Unix cron with 5: Minutes Hours Day-of-month Month Day-of-week"
+            ));
+        }
+        let parser = CronParser::builder().seconds(Seconds::Disallowed).year(Year::Disallowed).build();
+        let pattern = parser.parse(text).map_err(|e| format!("`{text}`: {e}"))?;
+        Ok(Schedule::Cron(Box::new(pattern)))
+    }
 }
 
 /// AWS's ranges of the six cron fields, checked number by number so that a message can name

@@ -174,6 +174,24 @@ pub struct CapacityProviderFile {
     #[serde(default)]
     pub attributes: IndexMap<String, String>,
     pub spot: Option<SpotFile>,
+    #[serde(default)]
+    pub scheduled_actions: Vec<GroupActionFile>,
+}
+
+/// An EC2 Auto Scaling scheduled action: once at `start_time` (or `at` a time from the run's
+/// start), or on a Unix cron `recurrence` from `start_time` to `end_time`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GroupActionFile {
+    pub name: Option<String>,
+    pub at: Option<String>,
+    pub recurrence: Option<String>,
+    pub time_zone: Option<String>,
+    pub start_time: Option<String>,
+    pub end_time: Option<String>,
+    pub min_size: Option<i64>,
+    pub max_size: Option<i64>,
+    pub desired_capacity: Option<i64>,
 }
 
 #[derive(Deserialize, JsonSchema)]

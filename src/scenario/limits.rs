@@ -61,6 +61,10 @@ pub const POLICIES_PER_TARGET: Quota =
 /// adjustable.
 pub const SCHEDULED_ACTIONS_PER_TARGET: Quota =
     Quota { max: 200, name: "scheduled actions per scalable target", adjustable: false };
+/// Amazon EC2 Auto Scaling quotas, "Scheduled actions per Auto Scaling group": 125, which
+/// "cannot be changed" (docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-quotas.html).
+pub const GROUP_SCHEDULED_ACTIONS: Quota =
+    Quota { max: 125, name: "scheduled actions per Auto Scaling group", adjustable: false };
 /// Application Auto Scaling quotas, "Step adjustments per scaling policy": 20, adjustable.
 pub const STEPS_PER_POLICY: Quota = Quota { max: 20, name: "step adjustments per scaling policy", adjustable: true };
 

@@ -55,6 +55,8 @@ enum Event {
     Tick,
     /// A service's next scheduled actions are due.
     Scheduled { service: u32 },
+    /// The next Auto Scaling group scheduled actions are due.
+    GroupScheduled,
     /// A task reaches the end of its current timed state (PROVISIONING, PENDING or STOPPING).
     /// `generation` tells a stale event from one for the task now in that slot.
     TaskTimer { service: u32, slot: u32, generation: u32 },
@@ -148,6 +150,7 @@ impl<'a, R: Recorder> World<'a, R> {
         for service in &mut world.services {
             service.reconcile(SimTime::ZERO, &mut world.next_task_number, world.recorder, queue, &mut world.cluster);
         }
+        world.schedule_group_actions(queue);
         world.settle(SimTime::ZERO, queue);
         world.share_idle_cpu(SimTime::ZERO);
         queue.schedule(SimTime::from_millis(tick), Event::Tick);
@@ -244,9 +247,16 @@ impl<'a, R: Recorder> World<'a, R> {
             service.reconcile(now, &mut self.next_task_number, self.recorder, queue, &mut self.cluster);
         }
         self.place_waiting(now, queue);
+        self.cluster.run_group_actions(now, self.recorder, queue);
         self.cluster.scale(now, closes_datapoint, self.recorder, queue);
         self.settle(now, queue);
         queue.schedule(now.after(tick_ms), Event::Tick);
+    }
+
+    fn schedule_group_actions(&self, queue: &mut EventQueue<Event>) {
+        if let Some(at) = self.cluster.next_group_action() {
+            queue.schedule(SimTime::from_millis(at), Event::GroupScheduled);
+        }
     }
 
     /// Tries the tasks waiting for capacity, oldest first, where room has appeared. Once a task
@@ -341,6 +351,10 @@ impl<R: Recorder> Model for World<'_, R> {
                 queue,
                 &mut self.cluster,
             ),
+            Event::GroupScheduled => {
+                self.cluster.run_group_actions(now, self.recorder, queue);
+                self.schedule_group_actions(queue);
+            }
             Event::TaskTimer { service, slot, generation } => {
                 let service = &mut self.services[service as usize];
                 service.task_timer(now, slot, generation, self.recorder, queue, &mut self.cluster);

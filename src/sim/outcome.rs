@@ -49,8 +49,10 @@ pub struct GroupScalingEvent {
     pub at: SimTime,
     pub provider: usize,
     pub direction: crate::scaling::Direction,
-    /// CapacityProviderReservation, %.
-    pub reservation: f64,
+    /// A scheduled action of the group (index into its actions) rather than managed scaling.
+    pub action: Option<usize>,
+    /// CapacityProviderReservation, % (managed scaling's decisions).
+    pub reservation: Option<f64>,
     /// N: instances launched and not draining.
     pub instances: u32,
     /// Instances running no non-daemon task.
@@ -62,6 +64,9 @@ pub struct GroupScalingEvent {
     pub desired_after: u32,
     /// `instance_warmup`, `max_size` or `min_size`.
     pub limited_by: Option<&'static str>,
+    /// The group's size limits after the decision.
+    pub min_size: u32,
+    pub max_size: u32,
 }
 
 /// A task could not be placed.

@@ -366,3 +366,77 @@ desired_count = 1
     );
     assert_eq!(first_out["limited_by"], "min_capacity");
 }
+
+/// AWS's own EC2 examples of per-second billing with a 60-second minimum (reference §6.1): an
+/// instance that lives 20 s is billed 60 s, one that lives 3 min 40 s is billed 220 s. Two
+/// m6i.large instances ($0.096 an hour) start at 10:00 (no pending or boot time, so billing
+/// starts at launch) by a scheduled action of their group; one is taken away at 10:20 by a
+/// second action lowering max_size to 1, the other at 13:40 by a third lowering it to 0.
+#[test]
+fn group_scheduled_actions_make_instances_that_bill_at_least_a_minute() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"version = 1
+name = "instance-minimum"
+start = "2026-01-05T00:00:00Z"
+duration = "30m"
+seed = 1
+
+[loads.none]
+shape = "constant"
+value = 0.0
+
+[capacity_providers.group]
+instance_types = ["m6i.large"]
+min_size = 0
+max_size = 2
+desired_capacity = 0
+pending = "0s"
+boot = "0s"
+
+[[capacity_providers.group.scheduled_actions]]
+name = "up"
+at = "10m"
+desired_capacity = 2
+
+[[capacity_providers.group.scheduled_actions]]
+name = "down-one"
+start_time = "2026-01-05T00:10:20Z"
+max_size = 1
+
+[[capacity_providers.group.scheduled_actions]]
+name = "down-all"
+at = "13m40s"
+max_size = 0
+
+[services.idle]
+load = "none"
+capacity_provider_strategy = [{ capacity_provider = "group" }]
+cpu = 256
+memory = 512
+requests_per_task = 100.0
+desired_count = 0
+min_capacity = 0
+max_capacity = 1
+"#;
+    let out = run(dir.path(), text);
+    let mut instances: Vec<(String, String, String)> = read_csv(&out.join("instances.csv"))
+        .into_iter()
+        .map(|r| (r["terminated_s"].clone(), r["billed_s"].clone(), r["cost_usd"].clone()))
+        .collect();
+    instances.sort();
+    let cost = |seconds: f64| format!("{}", (0.096 * seconds / 3600.0 * 1e6).round() / 1e6);
+    assert_eq!(
+        instances,
+        vec![("620".to_owned(), "60".to_owned(), cost(60.0)), ("820".to_owned(), "220".to_owned(), cost(220.0)),]
+    );
+    let actions: Vec<(String, String, String, String)> = read_csv(&out.join("events-groups.csv"))
+        .into_iter()
+        .map(|r| {
+            (r["time_s"].clone(), r["scheduled_action"].clone(), r["desired_after"].clone(), r["max_size"].clone())
+        })
+        .collect();
+    let expected = [("600", "up", "2", "2"), ("620", "down-one", "1", "1"), ("820", "down-all", "0", "0")];
+    let expected: Vec<(String, String, String, String)> =
+        expected.iter().map(|(a, b, c, d)| (a.to_string(), b.to_string(), c.to_string(), d.to_string())).collect();
+    assert_eq!(actions, expected);
+}

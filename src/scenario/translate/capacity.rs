@@ -42,6 +42,7 @@ impl Translator<'_, '_> {
         name: &str,
         file: &CapacityProviderFile,
         catalog: &Catalog,
+        run: Option<(jiff::Timestamp, jiff::Timestamp)>,
     ) -> Option<AsgProvider> {
         if matches!(name, "FARGATE" | "FARGATE_SPOT") {
             self.fail(path, format!("\"{name}\" is a reserved Fargate capacity provider name; name your Auto Scaling group provider otherwise"));
@@ -144,6 +145,7 @@ impl Translator<'_, '_> {
             }
             _ => Some(None),
         };
+        let scheduled_actions = self.group_actions(path, file, run);
         let (share, reserved_memory) = (share?, reserved_memory?);
         let instance_types = types
             .into_iter()
@@ -170,6 +172,7 @@ impl Translator<'_, '_> {
             managed_draining: file.managed_draining.unwrap_or(true),
             attributes: file.attributes.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             spot: spot?,
+            scheduled_actions: scheduled_actions?,
         })
     }
 

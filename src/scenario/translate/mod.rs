@@ -25,9 +25,9 @@ use super::limits::*;
 use crate::capacity::{GroupCombination, ManagedScaling, ScaleInReading, Share, SplitRule};
 use crate::catalog::{Catalog, InstanceType};
 use crate::config::{
-    AsgProvider, CircuitBreaker, CpuLimit, Deployment, Ec2Placement, FargateLaunch, FargateSpot, Launch, LoadBalancer,
-    LoadConfig, MemoryUse, NetworkMode, Overflow, ProviderType, Scenario, ServiceConfig, ServiceUpdate, Spot,
-    SpotPrice, TaskFailure,
+    AsgProvider, CircuitBreaker, CpuLimit, Deployment, Ec2Placement, FargateLaunch, FargateSpot, GroupScheduledAction,
+    Launch, LoadBalancer, LoadConfig, MemoryUse, NetworkMode, Overflow, ProviderType, Scenario, ServiceConfig,
+    ServiceUpdate, Spot, SpotPrice, TaskFailure,
 };
 use crate::ecs::fargate::{VALID_CPU_UNITS, valid_memory_mib};
 use crate::engine::{Delay, Hazard, MS_PER_MINUTE, MS_PER_SECOND};
@@ -244,7 +244,9 @@ impl<'a, 'l> Translator<'a, 'l> {
         let providers: Vec<Option<AsgProvider>> = file
             .capacity_providers
             .iter()
-            .map(|(name, provider)| self.provider(&root.key("capacity_providers").key(name), name, provider, &catalog))
+            .map(|(name, provider)| {
+                self.provider(&root.key("capacity_providers").key(name), name, provider, &catalog, run.window)
+            })
             .collect();
         let mut services = Vec::new();
         for (name, service_file) in &file.services {

@@ -16,6 +16,10 @@ const MAXIMUM_PERCENT_LIMIT: i64 = 1000;
 pub(super) struct When<'f> {
     pub(super) at: Option<&'f str>,
     pub(super) schedule: Option<&'f str>,
+    /// EC2 Auto Scaling's Unix cron, for a group's scheduled actions, which may also run once
+    /// at a `start_time` alone.
+    pub(super) recurrence: Option<&'f str>,
+    pub(super) group: bool,
     pub(super) timezone: Option<&'f str>,
     pub(super) start_time: Option<&'f str>,
     pub(super) end_time: Option<&'f str>,
@@ -24,7 +28,12 @@ pub(super) struct When<'f> {
 impl When<'_> {
     /// The time as written: the offset, or the expression.
     fn written(&self) -> String {
-        self.at.map_or_else(|| self.schedule.unwrap_or_default().to_owned(), |at| format!("at {at}"))
+        match (self.at, self.schedule, self.recurrence, self.start_time) {
+            (Some(at), ..) => format!("at {at}"),
+            (_, Some(schedule), ..) => schedule.to_owned(),
+            (_, _, Some(recurrence), _) => format!("recurrence {recurrence}"),
+            (.., start) => format!("at {}", start.unwrap_or_default()),
+        }
     }
 }
 
@@ -37,12 +46,19 @@ impl Translator<'_, '_> {
         when: &When,
         run: Option<(jiff::Timestamp, jiff::Timestamp)>,
     ) -> Option<Vec<u64>> {
-        let times = match (when.at, when.schedule) {
-            (Some(_), Some(_)) | (None, None) => {
-                self.fail(path, "give either `at` (a time from the run's start, e.g. \"6h\") or `schedule` (at(…), rate(…) or cron(…)), not both");
+        let group = when.group;
+        let expected = if group {
+            "give `at` (a time from the run's start, e.g. \"10m\"), `start_time` alone (once, an RFC 3339 time) or a `recurrence` (Unix cron, e.g. \"0 9 * * 1-5\")"
+        } else {
+            "give either `at` (a time from the run's start, e.g. \"6h\") or `schedule` (at(…), rate(…) or cron(…))"
+        };
+        let scheduled = when.schedule.or(when.recurrence);
+        let times = match (when.at, scheduled) {
+            (Some(_), _) if scheduled.is_some() || when.start_time.is_some() || when.end_time.is_some() => {
+                self.fail(path, format!("`at` is a time of its own; {expected}, not both"));
                 return None;
             }
-            (Some(at), None) => {
+            (Some(at), _) => {
                 let at_ms = self.duration(&path.key("at"), at)?;
                 let (start, end) = run?;
                 let length = (end.as_millisecond() - start.as_millisecond()) as u64;
@@ -52,12 +68,30 @@ impl Translator<'_, '_> {
                 }
                 vec![at_ms]
             }
-            (_, schedule) => self.schedule_firings(path, when, schedule.unwrap_or_default(), run)?,
+            (None, Some(expression)) => self.schedule_firings(path, when, expression, run)?,
+            (None, None) if group && when.start_time.is_some() => {
+                // EC2 Auto Scaling: a start time without a recurrence runs the action once.
+                let at = self.timestamp(&path.key("start_time"), when.start_time.unwrap_or_default())?;
+                let (start, end) = run?;
+                if !(start..end).contains(&at) {
+                    self.fail(&path.key("start_time"), format!("found {at}, outside the run ({start} to {end})"));
+                    return None;
+                }
+                vec![(at.as_millisecond() - start.as_millisecond()) as u64]
+            }
+            (None, None) => {
+                self.fail(path, expected);
+                return None;
+            }
         };
         self.firings += times.len();
         if self.firings > MAX_SCHEDULED_FIRINGS {
             self.fail(
-                &path.key(if when.at.is_some() { "at" } else { "schedule" }),
+                &path.key(match (when.at, when.recurrence) {
+                    (Some(_), _) => "at",
+                    (_, Some(_)) => "recurrence",
+                    _ => "schedule",
+                }),
                 format!(
                     "the scenario's schedules fire more than {MAX_SCHEDULED_FIRINGS} times in the run, ecsim's limit; give a longer rate or fewer actions"
                 ),
@@ -74,10 +108,14 @@ impl Translator<'_, '_> {
         expression: &str,
         run: Option<(jiff::Timestamp, jiff::Timestamp)>,
     ) -> Option<Vec<u64>> {
-        let schedule = match Schedule::parse(expression) {
+        let (key, parsed) = match when.recurrence {
+            Some(recurrence) => ("recurrence", Schedule::parse_recurrence(recurrence)),
+            None => ("schedule", Schedule::parse(expression)),
+        };
+        let schedule = match parsed {
             Ok(schedule) => Some(schedule),
             Err(problem) => {
-                self.fail(&path.key("schedule"), problem);
+                self.fail(&path.key(key), problem);
                 None
             }
         };
@@ -85,7 +123,7 @@ impl Translator<'_, '_> {
         let zone = match jiff::tz::TimeZone::get(zone_name) {
             Ok(zone) => Some(zone),
             Err(_) => {
-                self.fail(&path.key("timezone"), format!("found \"{zone_name}\", which is not an IANA time zone; expected e.g. \"America/New_York\" or \"Etc/GMT+9\""));
+                self.fail(&path.key(if when.recurrence.is_some() { "time_zone" } else { "timezone" }), format!("found \"{zone_name}\", which is not an IANA time zone; expected e.g. \"America/New_York\" or \"Etc/GMT+9\""));
                 None
             }
         };
@@ -137,6 +175,8 @@ impl Translator<'_, '_> {
             let when = When {
                 at: d.at.as_deref(),
                 schedule: d.schedule.as_deref(),
+                recurrence: None,
+                group: false,
                 timezone: d.timezone.as_deref(),
                 start_time: d.start_time.as_deref(),
                 end_time: d.end_time.as_deref(),
@@ -254,6 +294,8 @@ impl Translator<'_, '_> {
             let when = When {
                 at: u.at.as_deref(),
                 schedule: u.schedule.as_deref(),
+                recurrence: None,
+                group: false,
                 timezone: u.timezone.as_deref(),
                 start_time: u.start_time.as_deref(),
                 end_time: u.end_time.as_deref(),
@@ -269,5 +311,83 @@ impl Translator<'_, '_> {
             updates.push(ServiceUpdate { name, when: when.written(), desired_count, fire_times_ms });
         }
         complete.then_some(updates)
+    }
+}
+
+impl Translator<'_, '_> {
+    /// An Auto Scaling group's scheduled actions (`PutScheduledUpdateGroupAction`): each sets
+    /// some of min, max and desired, within the cluster's instance quota and consistent with
+    /// each other.
+    pub(super) fn group_actions(
+        &mut self,
+        path: &KeyPath,
+        file: &CapacityProviderFile,
+        run: Option<(jiff::Timestamp, jiff::Timestamp)>,
+    ) -> Option<Vec<GroupScheduledAction>> {
+        let mut actions = Vec::new();
+        let mut complete = true;
+        if !self.list_within(
+            &path.key("scheduled_actions"),
+            file.scheduled_actions.len(),
+            "scheduled actions",
+            GROUP_SCHEDULED_ACTIONS,
+        ) {
+            return None;
+        }
+        for (i, a) in file.scheduled_actions.iter().enumerate() {
+            let path = path.key("scheduled_actions").index(i);
+            let when = When {
+                at: a.at.as_deref(),
+                schedule: None,
+                recurrence: a.recurrence.as_deref(),
+                group: true,
+                timezone: a.time_zone.as_deref(),
+                start_time: a.start_time.as_deref(),
+                end_time: a.end_time.as_deref(),
+            };
+            let fire_times_ms = self.firings(&path, &when, run);
+            let mut size = |key: &str, value: Option<i64>| match value {
+                None => Some(None),
+                Some(v) => self.count_within(&path.key(key), v, INSTANCES_PER_CLUSTER).map(Some),
+            };
+            let (min, max, desired) = (
+                size("min_size", a.min_size),
+                size("max_size", a.max_size),
+                size("desired_capacity", a.desired_capacity),
+            );
+            if a.min_size.is_none() && a.max_size.is_none() && a.desired_capacity.is_none() {
+                self.fail(&path, "a scheduled action sets min_size, max_size, desired_capacity or several of them");
+            }
+            if let (Some(Some(lo)), Some(Some(hi))) = (min, max)
+                && lo > hi
+            {
+                self.fail(&path.key("min_size"), format!("found {lo}, greater than the action's max_size ({hi})"));
+            }
+            if let Some(Some(d)) = desired
+                && (min.flatten().is_some_and(|lo| d < lo) || max.flatten().is_some_and(|hi| d > hi))
+            {
+                self.fail(
+                    &path.key("desired_capacity"),
+                    format!("found {d}, outside the action's own min_size and max_size"),
+                );
+            }
+            let taken: Vec<&str> = actions.iter().map(|a: &GroupScheduledAction| a.name.as_str()).collect();
+            let name = self.operation_name(&path, a.name.as_deref(), "scheduled-action", i, &taken);
+            let (Some(fire_times_ms), Some(min_size), Some(max_size), Some(desired_capacity)) =
+                (fire_times_ms, min, max, desired)
+            else {
+                complete = false;
+                continue;
+            };
+            actions.push(GroupScheduledAction {
+                name,
+                when: when.written(),
+                min_size,
+                max_size,
+                desired_capacity,
+                fire_times_ms,
+            });
+        }
+        complete.then_some(actions)
     }
 }

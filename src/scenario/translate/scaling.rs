@@ -317,6 +317,8 @@ impl Translator<'_, '_> {
             let when = When {
                 at: None,
                 schedule: Some(&action.schedule),
+                recurrence: None,
+                group: false,
                 timezone: action.timezone.as_deref(),
                 start_time: action.start_time.as_deref(),
                 end_time: action.end_time.as_deref(),

@@ -56,10 +56,10 @@ impl<'a> Cluster<'a> {
                 .any(|&i| now.since(self.instances[i as usize].launched_at) < settings.instance_warmup_period_ms);
         let (new_desired, limited_by) = if warming && wanted > desired {
             (desired, Some("instance_warmup"))
-        } else if wanted > p.config.max_size {
-            (p.config.max_size.max(desired.min(p.config.max_size)), Some("max_size"))
-        } else if wanted < p.config.min_size {
-            (p.config.min_size, Some("min_size"))
+        } else if wanted > p.max_size {
+            (p.max_size.max(desired.min(p.max_size)), Some("max_size"))
+        } else if wanted < p.min_size {
+            (p.min_size, Some("min_size"))
         } else {
             (wanted, None)
         };
@@ -79,7 +79,8 @@ impl<'a> Cluster<'a> {
             at: now,
             provider,
             direction,
-            reservation: value,
+            action: None,
+            reservation: Some(value),
             instances: running,
             empty,
             waiting_tasks,
@@ -87,7 +88,57 @@ impl<'a> Cluster<'a> {
             proposed,
             desired_after: new_desired,
             limited_by,
+            min_size: p.min_size,
+            max_size: p.max_size,
         });
+    }
+
+    /// When the next group scheduled action is due, in milliseconds from the start.
+    pub fn next_group_action(&self) -> Option<u64> {
+        self.timetable.get(self.next_due).map(|&(at, _, _)| at)
+    }
+
+    /// Runs the group scheduled actions due now, in time, provider and file order: each sets
+    /// the limits it gives and the desired capacity, the one it gives or the current one moved
+    /// into the new range ("the minimum, maximum, and desired capacity", EC2 Auto Scaling's
+    /// PutScheduledUpdateGroupAction); then the group moves toward it. The tick runs them too,
+    /// before managed scaling decides.
+    pub fn run_group_actions<R: Recorder>(&mut self, now: SimTime, recorder: &mut R, queue: &mut EventQueue<Event>) {
+        while let Some(&(at, provider, action)) = self.timetable.get(self.next_due)
+            && at <= now.as_millis()
+        {
+            self.next_due += 1;
+            let settings = &self.providers[provider].config.scheduled_actions[action];
+            let p = &mut self.providers[provider];
+            if let Some(min) = settings.min_size {
+                p.min_size = min;
+                p.max_size = p.max_size.max(min);
+            }
+            if let Some(max) = settings.max_size {
+                p.max_size = max;
+                p.min_size = p.min_size.min(max);
+            }
+            let before = p.desired;
+            p.desired = settings.desired_capacity.unwrap_or(before).clamp(p.min_size, p.max_size);
+            let (running, waiting_tasks) = (p.in_service.len() as u32, p.waiting_by_service.iter().sum());
+            recorder.group_scaling(&GroupScalingEvent {
+                at: now,
+                provider,
+                direction: if p.desired >= before { Direction::Out } else { Direction::In },
+                action: Some(action),
+                reservation: None,
+                instances: running,
+                empty: 0,
+                waiting_tasks,
+                desired_before: before,
+                proposed: p.desired,
+                desired_after: p.desired,
+                limited_by: None,
+                min_size: p.min_size,
+                max_size: p.max_size,
+            });
+            self.move_to_desired(provider, now, recorder, queue);
+        }
     }
 
     /// The scale-out estimate: waiting tasks grouped by identical needs, binpacked on the

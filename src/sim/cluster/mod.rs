@@ -105,6 +105,9 @@ pub(super) struct Waiting {
 struct ProviderState<'a> {
     config: &'a AsgProvider,
     desired: u32,
+    /// The group's size limits: its own, until a scheduled action sets others.
+    min_size: u32,
+    max_size: u32,
     /// Launched and not draining: pending, booting or ACTIVE, in launch order.
     in_service: Vec<u32>,
     /// ACTIVE instances: where tasks are placed.
@@ -197,6 +200,10 @@ pub(super) struct Cluster<'a> {
     zone_names: Vec<String>,
     next_number: u64,
     work: Work,
+    /// Every group scheduled action's firing, `(ms from start, provider, action)`, in time,
+    /// provider and file order, and the next one due.
+    timetable: Vec<(u64, usize, usize)>,
+    next_due: usize,
 }
 
 /// The cluster as one service's placement sees it.
@@ -253,6 +260,8 @@ impl<'a> Cluster<'a> {
                 .map(|(provider, config)| ProviderState {
                     config,
                     desired: config.desired_capacity,
+                    min_size: config.min_size,
+                    max_size: config.max_size,
                     in_service: Vec::new(),
                     active: ActiveInstances::new(Self::smallest_task(scenario, provider)),
                     draining: 0,
@@ -295,6 +304,23 @@ impl<'a> Cluster<'a> {
             zone_names: (b'a'..).take(zones).map(|l| format!("{}{}", scenario.region, char::from(l))).collect(),
             next_number: 1,
             work: Work::default(),
+            timetable: {
+                let mut timetable: Vec<(u64, usize, usize)> = scenario
+                    .providers
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(p, config)| {
+                        config
+                            .scheduled_actions
+                            .iter()
+                            .enumerate()
+                            .flat_map(move |(a, action)| action.fire_times_ms.iter().map(move |&t| (t, p, a)))
+                    })
+                    .collect();
+                timetable.sort_unstable();
+                timetable
+            },
+            next_due: 0,
         }
     }
 
