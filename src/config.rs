@@ -104,6 +104,55 @@ pub struct ServiceConfig {
     /// Desired counts set by hand (`UpdateService`), in file order (reference §1.7).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub updates: Vec<ServiceUpdate>,
+    /// A job's standalone tasks, `None` for a service: then the desired count, load and
+    /// policies above are unused (0, none, none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job: Option<Job>,
+}
+
+/// Standalone tasks started by `RunTask`: by a schedule (EventBridge Scheduler) or by
+/// arrivals (S3 uploads, through EventBridge), `count` tasks at a time, each exiting after its
+/// run time once RUNNING.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Job {
+    /// Tasks per `RunTask` (at most 10, ECS's `count`).
+    pub count: u32,
+    pub run_time: Delay,
+    pub trigger: JobTrigger,
+    pub retry: Retry,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobTrigger {
+    /// EventBridge Scheduler: the schedule as written and its firing times (ms from start).
+    Schedule {
+        schedule: String,
+        #[serde(skip)]
+        fire_times_ms: Vec<u64>,
+    },
+    /// A Poisson process whose rate, per second, is a load's (index into the loads), drawn
+    /// each tick.
+    Arrivals { load: usize },
+}
+
+/// EventBridge's retry policy for a `RunTask` that found no capacity: retries with
+/// exponential backoff (from `first_delay_ms`, doubling, at most `maximum_delay_ms`) until
+/// `maximum_retry_attempts` are made or the event is older than `maximum_event_age_ms`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Retry {
+    pub maximum_retry_attempts: u32,
+    pub maximum_event_age_ms: u64,
+    pub first_delay_ms: u64,
+    pub maximum_delay_ms: u64,
+}
+
+impl Retry {
+    /// The wait before retry `attempt` (1 for the first).
+    pub fn delay_ms(&self, attempt: u32) -> u64 {
+        let doubled = self.first_delay_ms.saturating_mul(1u64 << attempt.saturating_sub(1).min(40));
+        doubled.min(self.maximum_delay_ms)
+    }
 }
 
 /// A rolling deployment (the ECS deployment controller) of a new revision of the service's
@@ -210,6 +259,10 @@ impl ServiceConfig {
 
     pub fn is_daemon(&self) -> bool {
         self.ec2().is_some_and(|p| p.daemon)
+    }
+
+    pub fn is_job(&self) -> bool {
+        self.job.is_some()
     }
 
     /// MiB a task reserves on an instance: `memoryReservation` (soft) if set, else `memory`.

@@ -197,6 +197,11 @@ pub fn run_into(
             .map_err(|source| ReportError::Csv { path: shown.clone(), source })?;
         files.push(("instances.csv", instances));
     }
+    if scenario.services.iter().any(|s| s.is_job()) {
+        let jobs =
+            summary::jobs_csv(scenario, &outcome).map_err(|source| ReportError::Csv { path: shown.clone(), source })?;
+        files.push(("jobs.csv", jobs));
+    }
     if csv_out::deploys(scenario) {
         let deployments = summary::deployments_csv(scenario, &outcome.deployments)
             .map_err(|source| ReportError::Csv { path: shown.clone(), source })?;

@@ -576,6 +576,40 @@ pub fn deployments_csv(scenario: &Scenario, deployments: &[DeploymentSummary]) -
     }))
 }
 
+/// One row of `jobs.csv`: a job's starts, its tasks' fates, their wait and their cost.
+#[derive(Serialize)]
+struct JobLine<'a> {
+    job: &'a str,
+    starts: u64,
+    tasks_started: u64,
+    tasks_completed: u64,
+    tasks_failed_to_place: u64,
+    retries: u64,
+    /// From the first `RunTask` to RUNNING, over the tasks that got there; empty if none did.
+    mean_wait_s: Option<f64>,
+    task_hours: f64,
+    cost_usd: f64,
+}
+
+/// `jobs.csv`: every job of the run, in file order.
+pub fn jobs_csv(scenario: &Scenario, outcome: &RunOutcome) -> csv::Result<Vec<u8>> {
+    rounding::plain_csv(scenario.services.iter().zip(&outcome.services).filter_map(|(config, s)| {
+        let job = s.job.as_ref()?;
+        Some(JobLine {
+            job: &config.name,
+            starts: job.starts,
+            tasks_started: job.tasks_started,
+            tasks_completed: job.tasks_completed,
+            tasks_failed_to_place: job.tasks_failed_to_place,
+            retries: job.retries,
+            mean_wait_s: (job.tasks_running_reached > 0)
+                .then(|| rounding::round(job.wait_ms as f64 / job.tasks_running_reached as f64 / 1000.0, 3)),
+            task_hours: rounding::round(s.running_task_ms as f64 / MS_PER_HOUR as f64, rounding::HOURS),
+            cost_usd: rounding::round(s.cost_usd(), rounding::DOLLARS),
+        })
+    }))
+}
+
 /// A simulated span in words: "7 days", "2 days 4 hours", "40 minutes".
 pub(super) fn span(seconds: f64) -> String {
     let total = seconds.max(0.0).round() as u64;

@@ -61,7 +61,7 @@ pub struct SweepOnlyFile {
 }
 
 /// A scenario: its loads and the services that serve them, with their capacity.
-#[derive(Deserialize, JsonSchema)]
+#[derive(Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
     pub version: i64,
@@ -83,6 +83,8 @@ pub struct ScenarioFile {
     pub cluster: Option<ClusterFile>,
     #[serde(default)]
     pub services: IndexMap<String, ServiceFile>,
+    #[serde(default)]
+    pub jobs: IndexMap<String, JobFile>,
     /// `[variants.NAME]`: each overrides parts of the rest of the file (read by `scenario::parse`).
     #[serde(default)]
     #[schemars(with = "IndexMap<String, serde_json::Map<String, serde_json::Value>>")]
@@ -93,7 +95,7 @@ pub struct ScenarioFile {
 }
 
 /// `[sweep]`: the axes, how they move together, and the runs of each point.
-#[derive(Deserialize, JsonSchema)]
+#[derive(Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SweepFile {
     pub replications: Option<i64>,
@@ -104,7 +106,7 @@ pub struct SweepFile {
 }
 
 /// One axis: a key of the scenario and its values, listed or as a range.
-#[derive(Deserialize, JsonSchema)]
+#[derive(Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AxisFile {
     pub key: String,
@@ -120,14 +122,14 @@ pub struct AxisFile {
 }
 
 /// The cluster: its default capacity provider strategy.
-#[derive(Deserialize, JsonSchema)]
+#[derive(Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClusterFile {
     pub default_capacity_provider_strategy: Option<Vec<StrategyItemFile>>,
 }
 
 /// Fargate Spot for the whole scenario.
-#[derive(Deserialize, JsonSchema)]
+#[derive(Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FargateSpotFile {
     pub price: Option<f64>,
@@ -139,7 +141,7 @@ pub struct FargateSpotFile {
     pub fallback_to_on_demand: Option<bool>,
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StormFile {
     pub start: String,
@@ -147,7 +149,7 @@ pub struct StormFile {
     pub interruptions_per_task_hour: f64,
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PeriodFile {
     pub start: String,
@@ -155,7 +157,7 @@ pub struct PeriodFile {
 }
 
 /// An Auto Scaling group capacity provider.
-#[derive(Deserialize, JsonSchema)]
+#[derive(Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CapacityProviderFile {
     pub instance_types: Vec<String>,
@@ -180,7 +182,7 @@ pub struct CapacityProviderFile {
 
 /// An EC2 Auto Scaling scheduled action: once at `start_time` (or `at` a time from the run's
 /// start), or on a Unix cron `recurrence` from `start_time` to `end_time`.
-#[derive(Deserialize, JsonSchema)]
+#[derive(Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GroupActionFile {
     pub name: Option<String>,
@@ -194,7 +196,7 @@ pub struct GroupActionFile {
     pub desired_capacity: Option<i64>,
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SpotFile {
     pub price: Option<f64>,
@@ -203,7 +205,7 @@ pub struct SpotFile {
     pub instance_draining: Option<bool>,
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ManagedScalingFile {
     pub target_capacity: Option<i64>,
@@ -215,7 +217,7 @@ pub struct ManagedScalingFile {
     pub scale_in_pace: Option<i64>,
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StrategyItemFile {
     pub capacity_provider: String,
@@ -223,7 +225,7 @@ pub struct StrategyItemFile {
     pub weight: Option<i64>,
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlacementStrategyFile {
     #[serde(rename = "type")]
@@ -231,7 +233,7 @@ pub struct PlacementStrategyFile {
     pub field: Option<String>,
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlacementConstraintFile {
     #[serde(rename = "type")]
@@ -241,7 +243,7 @@ pub struct PlacementConstraintFile {
 
 /// A load shape. `noise` is accepted on every shape so that the error for noise on a part
 /// of a sum or product can say where noise belongs.
-#[derive(Deserialize, JsonSchema)]
+#[derive(Clone, Deserialize, JsonSchema)]
 #[serde(tag = "shape", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ShapeFile {
     Constant {
@@ -311,14 +313,14 @@ impl ShapeFile {
     }
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepFile {
     pub at: String,
     pub value: f64,
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Clone, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum NoiseFile {
     Normal { sd: f64 },
@@ -326,7 +328,7 @@ pub enum NoiseFile {
     LogNormal { sigma: f64 },
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceFile {
     pub load: Option<String>,
@@ -375,7 +377,7 @@ pub struct ServiceFile {
 
 /// A rolling deployment: once `at` a time from the run's start, or on a `schedule` as a
 /// scheduled action has.
-#[derive(Deserialize, JsonSchema)]
+#[derive(Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeploymentFile {
     pub name: Option<String>,
@@ -393,7 +395,7 @@ pub struct DeploymentFile {
     pub circuit_breaker: Option<CircuitBreakerFile>,
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CircuitBreakerFile {
     pub rollback: Option<bool>,
@@ -401,8 +403,49 @@ pub struct CircuitBreakerFile {
     pub threshold: Option<i64>,
 }
 
+/// Standalone tasks (`RunTask`) started by a schedule (EventBridge Scheduler) or by arrivals
+/// (S3 uploads through EventBridge), `count` at a time, each running for `run_time`.
+#[derive(Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JobFile {
+    pub launch_type: Option<String>,
+    pub capacity_provider_strategy: Option<Vec<StrategyItemFile>>,
+    pub network_mode: Option<String>,
+    #[serde(default)]
+    pub placement_strategy: Vec<PlacementStrategyFile>,
+    #[serde(default)]
+    pub placement_constraints: Vec<PlacementConstraintFile>,
+    pub cpu: i64,
+    pub memory: i64,
+    pub cpu_architecture: Option<String>,
+    pub operating_system_family: Option<String>,
+    pub ephemeral_storage: Option<i64>,
+    pub memory_reservation: Option<i64>,
+    pub provisioning: Option<DelayFile>,
+    pub startup: Option<DelayFile>,
+    pub count: Option<i64>,
+    pub run_time: DelayFile,
+    pub schedule: Option<String>,
+    pub timezone: Option<String>,
+    pub start_time: Option<String>,
+    pub end_time: Option<String>,
+    /// A load whose rate is the arrivals per second (a `trace` load of upload times).
+    pub arrivals: Option<String>,
+    pub retry: Option<RetryFile>,
+}
+
+/// EventBridge's retry policy for a target that fails.
+#[derive(Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetryFile {
+    pub maximum_retry_attempts: Option<i64>,
+    pub maximum_event_age: Option<String>,
+    pub first_delay: Option<String>,
+    pub maximum_delay: Option<String>,
+}
+
 /// A desired count set by hand (`UpdateService`), once `at` a time or on a `schedule`.
-#[derive(Deserialize, JsonSchema)]
+#[derive(Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateFile {
     pub name: Option<String>,
@@ -414,7 +457,7 @@ pub struct UpdateFile {
     pub desired_count: i64,
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduledActionFile {
     pub name: Option<String>,
@@ -426,7 +469,7 @@ pub struct ScheduledActionFile {
     pub max_capacity: Option<i64>,
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoadBalancerFile {
     pub health_check_interval: Option<String>,
@@ -435,14 +478,14 @@ pub struct LoadBalancerFile {
     pub deregistration_delay: Option<String>,
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MemoryUseFile {
     pub base: f64,
     pub per_request_per_second: f64,
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepScalingFile {
     pub name: Option<String>,
@@ -454,7 +497,7 @@ pub struct StepScalingFile {
     pub alarm: AlarmFile,
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepAdjustmentFile {
     pub metric_interval_lower_bound: Option<f64>,
@@ -462,7 +505,7 @@ pub struct StepAdjustmentFile {
     pub scaling_adjustment: i64,
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AlarmFile {
     pub metric: String,
@@ -475,7 +518,7 @@ pub struct AlarmFile {
     pub treat_missing_data: Option<String>,
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetTrackingFile {
     pub name: Option<String>,
@@ -491,12 +534,13 @@ pub struct TargetTrackingFile {
 }
 
 /// A delay: `"45s"`, or a table naming a distribution.
+#[derive(Clone)]
 pub enum DelayFile {
     Fixed(String),
     Distribution(DistributionFile),
 }
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Clone, Deserialize, JsonSchema)]
 #[serde(tag = "distribution", rename_all = "snake_case", deny_unknown_fields)]
 pub enum DistributionFile {
     Uniform { min: String, max: String },

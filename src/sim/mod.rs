@@ -66,8 +66,11 @@ enum Event {
     SpotNotice { instance: u32 },
     /// EC2 takes the Spot instance back.
     SpotTermination { instance: u32 },
-    /// A failing task of a new revision fails its health checks, or its container exits.
-    TaskFails { service: u32, slot: u32, generation: u32 },
+    /// A task's essential container exits (a job's task has done its work, a failing
+    /// revision's task crashes) or its health checks fail.
+    TaskExits { service: u32, slot: u32, generation: u32 },
+    /// A job's `RunTask` that found no capacity is due to be retried.
+    JobRetry { service: u32 },
     /// AWS takes a Fargate Spot task back.
     SpotTaskInterruption { service: u32, slot: u32, generation: u32 },
     /// The next change of a zone's Spot price history.
@@ -109,7 +112,7 @@ impl<'a, R: Recorder> World<'a, R> {
                     Some(_) => Cluster::zone_count(scenario),
                     None => config.availability_zones as usize,
                 };
-                let purposes = ["startup", "placement", "fargate-spot", "deployment"];
+                let purposes = ["startup", "placement", "fargate-spot", "deployment", "arrivals"];
                 let rngs = purposes.map(|purpose| stream(scenario.seed, &format!("{purpose}:{}", config.name)));
                 ServiceState::new(index, (config, &scenario.fargate_spot), rngs, zones)
             })
@@ -202,6 +205,7 @@ impl<'a, R: Recorder> World<'a, R> {
         }
         for service in &mut self.services {
             service.set_load(service.config.load.map_or(0.0, |load| self.load_rates[load]));
+            service.job_arrivals(now, &self.load_rates, tick);
         }
         if !self.scenario.providers.is_empty() {
             self.demanded.clear();
@@ -299,7 +303,8 @@ impl<'a, R: Recorder> World<'a, R> {
             for instance in work.drain {
                 for (service, slot) in self.cluster.tasks_on(instance) {
                     let service = &mut self.services[service as usize];
-                    if !service.config.is_daemon() {
+                    // Standalone tasks are not moved by draining: the instance waits for them.
+                    if !service.config.is_daemon() && !service.config.is_job() {
                         service.evict(now, slot, self.recorder, queue, &mut self.cluster);
                         replace = true;
                     }
@@ -363,9 +368,13 @@ impl<R: Recorder> Model for World<'_, R> {
                     service.reconcile(now, &mut self.next_task_number, self.recorder, queue, &mut self.cluster);
                 }
             }
-            Event::TaskFails { service, slot, generation } => {
+            Event::TaskExits { service, slot, generation } => {
                 let service = &mut self.services[service as usize];
-                service.task_fails(now, (slot, generation), self.recorder, queue, &mut self.cluster);
+                service.task_exits(now, (slot, generation), self.recorder, queue, &mut self.cluster);
+                service.reconcile(now, &mut self.next_task_number, self.recorder, queue, &mut self.cluster);
+            }
+            Event::JobRetry { service } => {
+                let service = &mut self.services[service as usize];
                 service.reconcile(now, &mut self.next_task_number, self.recorder, queue, &mut self.cluster);
             }
             Event::InstanceTimer { instance, generation } => {

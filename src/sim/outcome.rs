@@ -387,6 +387,26 @@ pub struct ServiceSummary {
     pub demanded_task_ms: u64,
     /// RUNNING tasks against the tasks demanded; none for a service without a load.
     pub elasticity: Option<Elasticity>,
+    /// A job's own totals; none for a service.
+    pub job: Option<JobSummary>,
+}
+
+/// A job's totals over the run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct JobSummary {
+    /// `RunTask`s made: schedule firings or arrivals.
+    pub starts: u64,
+    /// Tasks launched (placed, or waiting in PROVISIONING for capacity).
+    pub tasks_started: u64,
+    /// Tasks that ran their course and exited.
+    pub tasks_completed: u64,
+    /// Tasks no attempt could place before the retries ran out.
+    pub tasks_failed_to_place: u64,
+    /// `RunTask`s retried.
+    pub retries: u64,
+    /// From each task's first `RunTask` to RUNNING, summed over the tasks that got there.
+    pub wait_ms: u64,
+    pub tasks_running_reached: u64,
 }
 
 impl ServiceSummary {

@@ -440,3 +440,127 @@ max_capacity = 1
         expected.iter().map(|(a, b, c, d)| (a.to_string(), b.to_string(), c.to_string(), d.to_string())).collect();
     assert_eq!(actions, expected);
 }
+
+/// An hourly job (EventBridge Scheduler, `rate(1 hour)`) on Fargate for 30 days: 719 starts
+/// (the first an hour in, none at the end). Each 0.5 vCPU / 1 GB task is billed from PENDING
+/// (10 s provisioning is not billed) to its exit: 20 s of image pull, then a run time uniform
+/// on 2–10 minutes, mean 360 s and standard deviation 480 / √12 = 138.6 s. The bill's
+/// expectation is 719 × 380 s × the per-second price; over 719 draws the sum's sd is
+/// √719 × 138.6 s, and the run stays within 4 sd of it (plus a second per task of rounding up).
+#[test]
+fn a_jobs_cost_follows_its_run_time_distributions_mean() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"version = 1
+name = "hourly"
+start = "2026-01-05T00:00:00Z"
+duration = "30d"
+seed = 3
+
+[loads.web]
+shape = "constant"
+value = 100.0
+
+[services.web]
+load = "web"
+cpu = 256
+memory = 512
+requests_per_task = 100.0
+desired_count = 1
+min_capacity = 1
+max_capacity = 1
+
+[jobs.report]
+cpu = 512
+memory = 1024
+schedule = "rate(1 hour)"
+provisioning = "10s"
+startup = "20s"
+run_time = { distribution = "uniform", min = "2m", max = "10m" }
+"#;
+    let out = run(dir.path(), text);
+    let jobs = read_csv(&out.join("jobs.csv"));
+    assert_eq!(jobs.len(), 1);
+    let job = &jobs[0];
+    for key in ["starts", "tasks_started", "tasks_completed"] {
+        assert_eq!(job[key], "719", "{key}");
+    }
+    assert_eq!((job["tasks_failed_to_place"].as_str(), job["mean_wait_s"].as_str()), ("0", "30"));
+    let cost: f64 = job["cost_usd"].parse().unwrap();
+    let expected = 719.0 * 380.0 * HALF_VCPU_1GB_PER_SECOND;
+    let bound = (4.0 * 719f64.sqrt() * 480.0 / 12f64.sqrt() + 719.0) * HALF_VCPU_1GB_PER_SECOND;
+    assert!((cost - expected).abs() <= bound, "{cost} against {expected} ± {bound}");
+    // The job's tasks are in the run's bill, beside the service's.
+    let summary = summary(&out);
+    let total = summary["total"]["cost_usd"].as_f64().unwrap();
+    let web = summary["services"][0]["cost_usd"].as_f64().unwrap();
+    assert!(rounded_close(total, web + cost), "{total} = {web} + {cost}");
+}
+
+/// A job whose tasks find no room on the one instance of a group without managed scaling (a
+/// service holds all its CPU): the RunTask fails at 10:00 and EventBridge retries it after 1,
+/// 2 and 4 minutes (its first delay, doubling); after the third retry it gives up, and the 3
+/// tasks count as failed to place. With `maximum_event_age = "2m"` it gives up sooner: the
+/// second retry would come 3 minutes after the event.
+#[test]
+fn a_job_that_finds_no_capacity_is_retried_then_fails_as_eventbridge_would() {
+    let job = |retry: &str| {
+        format!(
+            r#"version = 1
+name = "job-fail"
+start = "2026-01-05T00:00:00Z"
+duration = "1h"
+seed = 3
+
+[loads.web]
+shape = "constant"
+value = 100.0
+
+[capacity_providers.group]
+instance_types = ["m6i.large"]
+min_size = 1
+max_size = 1
+desired_capacity = 1
+
+[services.web]
+load = "web"
+capacity_provider_strategy = [{{ capacity_provider = "group" }}]
+network_mode = "bridge"
+cpu = 2048
+memory = 1024
+requests_per_task = 1000.0
+desired_count = 1
+min_capacity = 1
+max_capacity = 1
+
+[jobs.batch]
+capacity_provider_strategy = [{{ capacity_provider = "group" }}]
+network_mode = "bridge"
+cpu = 512
+memory = 1024
+count = 3
+schedule = "at(2026-01-05T00:10:00)"
+run_time = "5m"
+retry = {{ {retry} }}
+"#
+        )
+    };
+    for (retry, retries) in [("maximum_retry_attempts = 3", "3"), ("maximum_event_age = \"2m\"", "1")] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = run(dir.path(), &job(retry));
+        let jobs = read_csv(&out.join("jobs.csv"));
+        let j = &jobs[0];
+        assert_eq!(
+            (
+                j["starts"].as_str(),
+                j["tasks_started"].as_str(),
+                j["retries"].as_str(),
+                j["tasks_failed_to_place"].as_str()
+            ),
+            ("1", "0", retries, "3"),
+            "{retry}"
+        );
+        let failures = read_csv(&out.join("events-placement.csv"));
+        assert_eq!(failures[0]["time_s"], "600");
+        assert_eq!(failures[0]["service"], "batch");
+    }
+}

@@ -3,6 +3,7 @@
 
 mod advice;
 mod capacity;
+mod jobs;
 mod loads;
 mod operations;
 mod scaling;
@@ -17,17 +18,17 @@ use super::Overrides;
 use super::data::{DataCache, GapRule, TraceUnit, read_catalog, read_fargate_rates, read_spot_history, read_trace};
 use super::error::{KeyPath, Locator, Problem};
 use super::file::{
-    AlarmFile, CapacityProviderFile, FargateSpotFile, LoadBalancerFile, ManagedScalingFile, NoiseFile,
-    PlacementConstraintFile, PlacementStrategyFile, ScenarioFile, ServiceFile, ShapeFile, SpotFile, StepScalingFile,
-    StrategyItemFile, TargetTrackingFile,
+    AlarmFile, CapacityProviderFile, FargateSpotFile, JobFile, LoadBalancerFile, ManagedScalingFile, NoiseFile,
+    PlacementConstraintFile, PlacementStrategyFile, RetryFile, ScenarioFile, ServiceFile, ShapeFile, SpotFile,
+    StepScalingFile, StrategyItemFile, TargetTrackingFile,
 };
 use super::limits::*;
 use crate::capacity::{GroupCombination, ManagedScaling, ScaleInReading, Share, SplitRule};
 use crate::catalog::{Catalog, InstanceType};
 use crate::config::{
     AsgProvider, CircuitBreaker, CpuLimit, Deployment, Ec2Placement, FargateLaunch, FargateSpot, GroupScheduledAction,
-    Launch, LoadBalancer, LoadConfig, MemoryUse, NetworkMode, Overflow, ProviderType, Scenario, ServiceConfig,
-    ServiceUpdate, Spot, SpotPrice, TaskFailure,
+    Job, JobTrigger, Launch, LoadBalancer, LoadConfig, MemoryUse, NetworkMode, Overflow, ProviderType, Retry, Scenario,
+    ServiceConfig, ServiceUpdate, Spot, SpotPrice, TaskFailure,
 };
 use crate::ecs::fargate::{VALID_CPU_UNITS, valid_memory_mib};
 use crate::engine::{Delay, Hazard, MS_PER_MINUTE, MS_PER_SECOND};
@@ -251,8 +252,20 @@ impl<'a, 'l> Translator<'a, 'l> {
         let mut services = Vec::new();
         for (name, service_file) in &file.services {
             let path = root.key("services").key(name);
-            if let Some(service) = self.service(&path, name, service_file, &file, &run, &providers) {
+            if let Some(service) = self.service(&path, name, service_file, &file, (&run, &providers), false) {
                 services.push(service);
+            }
+        }
+        for (name, job_file) in &file.jobs {
+            let path = root.key("jobs").key(name);
+            if file.services.contains_key(name) {
+                self.fail(
+                    &path,
+                    format!("a service is named \"{name}\" too; a job's name must differ from every service's"),
+                );
+            }
+            if let Some(job) = self.job(&path, name, job_file, &file, &run, (&providers, &loads)) {
+                services.push(job);
             }
         }
         let on_spot =

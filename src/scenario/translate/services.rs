@@ -11,8 +11,8 @@ impl Translator<'_, '_> {
         name: &str,
         file: &ServiceFile,
         scenario: &ScenarioFile,
-        run: &Run,
-        providers: &[Option<AsgProvider>],
+        (run, providers): (&Run, &[Option<AsgProvider>]),
+        job: bool,
     ) -> Option<ServiceConfig> {
         let daemon = self.choice(
             &path.key("scheduling_strategy"),
@@ -39,7 +39,7 @@ impl Translator<'_, '_> {
                 (strategy.is_some() && !fargate_strategy) || file.launch_type.as_deref() == Some("EC2")
             }
         };
-        let load = self.service_load(path, file, scenario, daemon);
+        let load = if job { Some(None) } else { self.service_load(path, file, scenario, daemon) };
         let (cpu, memory) = if on_ec2 {
             (self.ec2_cpu(&path.key("cpu"), file.cpu), self.ec2_memory(&path.key("memory"), file.memory))
         } else {
@@ -187,6 +187,7 @@ impl Translator<'_, '_> {
             },
             deployments: deployments?,
             updates: updates?,
+            job: None,
         })
     }
 

@@ -52,6 +52,7 @@ impl ServiceState<'_> {
             cost_storage_usd,
             spot_cost_usd,
             elasticity: self.demand_per_task.map(|_| self.elasticity.metrics(end_ms)),
+            job: self.config.job.as_ref().map(|_| self.jobbing.summary.clone()),
             ..self.summary.clone()
         }
     }

@@ -28,7 +28,7 @@ use crate::sim::cluster::Bill;
 /// healthy "40 seconds after a task reaches a RUNNING state" (reference §8.1).
 const HEALTHY_AFTER_RUNNING_MS: u64 = 40 * MS_PER_SECOND;
 /// The `stoppedReason`s of a failing task (ECS's own words).
-const CONTAINER_EXITED: &str = "Essential container in task exited";
+pub(super) const CONTAINER_EXITED: &str = "Essential container in task exited";
 const FAILED_HEALTH_CHECKS: &str = "Task failed ELB health checks";
 
 /// A service's revisions and its deployments.
@@ -132,7 +132,7 @@ impl ServiceState<'_> {
         match self.config.load_balancer {
             Some(lb) if failure == Some(TaskFailure::NeverHealthy) => {
                 let found = now.after(grace.max(lb.time_to_unhealthy_ms()));
-                self.schedule_failure(found, slot, queue);
+                self.schedule_exit(found, slot, queue);
             }
             Some(lb) => self.schedule_timer(now.after(lb.time_to_healthy_ms()), slot, queue),
             None => {
@@ -144,13 +144,13 @@ impl ServiceState<'_> {
         }
         if let Some(TaskFailure::After(delay)) = failure {
             let exits = now.after(delay.sample(&mut self.rng));
-            self.schedule_failure(exits, slot, queue);
+            self.schedule_exit(exits, slot, queue);
         }
     }
 
-    fn schedule_failure(&self, at: SimTime, slot: u32, queue: &mut EventQueue<Event>) {
+    pub(super) fn schedule_exit(&self, at: SimTime, slot: u32, queue: &mut EventQueue<Event>) {
         let generation = self.slots[slot as usize].generation;
-        queue.schedule(at, Event::TaskFails { service: self.index as u32, slot, generation });
+        queue.schedule(at, Event::TaskExits { service: self.index as u32, slot, generation });
     }
 
     pub(super) fn become_healthy(&mut self, slot: u32) {
@@ -168,8 +168,9 @@ impl ServiceState<'_> {
         }
     }
 
-    /// A `TaskFails` event: a failing task's health checks have failed, or its container exited.
-    pub(in crate::sim) fn task_fails<R: Recorder>(
+    /// A `TaskExits` event: a job's task has done its work, or a failing task's health checks
+    /// have failed or its container exited.
+    pub(in crate::sim) fn task_exits<R: Recorder>(
         &mut self,
         now: SimTime,
         (slot, generation): (u32, u32),
@@ -179,6 +180,10 @@ impl ServiceState<'_> {
     ) {
         let task = &self.slots[slot as usize];
         if task.generation != generation || task.state != TaskState::Running {
+            return;
+        }
+        if self.config.is_job() {
+            self.job_task_done(now, slot, recorder, cluster);
             return;
         }
         self.fail_task(now, slot, recorder, queue, cluster);

@@ -18,6 +18,10 @@ impl ServiceState<'_> {
         if self.config.is_daemon() {
             return;
         }
+        if self.config.is_job() {
+            self.run_job_tasks(now, next_number, recorder, queue, cluster);
+            return;
+        }
         if self.deploying.in_progress() {
             self.roll(now, next_number, recorder, queue, cluster);
             return;
@@ -265,6 +269,7 @@ impl ServiceState<'_> {
             healthy: false,
             revision: self.deploying.revision(),
             fails: self.deploying.draw_failure(self.config),
+            requested: self.requested.unwrap_or(now),
             billing_since: now,
         };
         let slot = match self.free_slots.pop() {
@@ -565,6 +570,9 @@ impl ServiceState<'_> {
                 self.awaiting_replacement = self.awaiting_replacement.saturating_sub(1);
                 self.schedule_interruption(now, slot, queue);
                 self.await_health(now, slot, queue);
+                if self.config.is_job() {
+                    self.job_task_running(now, slot, queue);
+                }
             }
             TaskState::Running => {
                 // The load balancer's health checks have passed (or, without one, the 40 s a

@@ -28,6 +28,7 @@ use crate::pricing::{
 use crate::scaling::{CapacityView, Direction, Limit, Metric, PolicyKind, PolicyState, Sample, evaluate, may_act};
 use crate::stats::ElasticityTally;
 use deployment::Deploying;
+use job::Jobbing;
 
 /// The `stoppedReason` of an interrupted Fargate Spot task (reference §5.4).
 const SPOT_INTERRUPTED: &str = "Your Spot Task was interrupted.";
@@ -56,6 +57,8 @@ struct TaskSlot {
     /// one of that revision's failing tasks.
     revision: u32,
     fails: bool,
+    /// When it was asked for: its launch, or a job's first `RunTask`.
+    requested: SimTime,
     billing_since: SimTime,
 }
 
@@ -136,6 +139,10 @@ pub(super) struct ServiceState<'a> {
     /// Rolling deployments: the revision launches run, what each revision is, the deployment
     /// in progress and those ended.
     deploying: Deploying,
+    /// A job's requests and totals (unused for a service), and the first `RunTask` of the
+    /// launch under way.
+    jobbing: Jobbing,
+    requested: Option<SimTime>,
     running: u32,
     /// Tasks not STOPPED, in any state, and the healthy ones (with deployments).
     live: u32,
@@ -194,7 +201,7 @@ impl<'a> ServiceState<'a> {
     pub(super) fn new(
         index: usize,
         (config, fargate_spot): (&'a ServiceConfig, &'a FargateSpot),
-        [rng, placement_rng, spot_rng, deploy_rng]: [Rng; 4],
+        [rng, placement_rng, spot_rng, deploy_rng, arrival_rng]: [Rng; 5],
         zones: usize,
     ) -> Self {
         let policies: Vec<PolicyState> = config.policies.iter().map(PolicyState::new).collect();
@@ -205,12 +212,19 @@ impl<'a> ServiceState<'a> {
             Launch::Ec2(placement) if placement.providers.is_empty() => vec![Share { base: 0, weight: 1 }],
             Launch::Ec2(placement) => placement.providers.iter().map(|(_, share)| *share).collect(),
         };
-        let actions = config.scheduled_actions.iter().map(|a| &a.fire_times_ms);
-        let updates = config.updates.iter().map(|u| &u.fire_times_ms);
-        let deployments = config.deployments.iter().map(|d| &d.fire_times_ms);
+        let actions = config.scheduled_actions.iter().map(|a| a.fire_times_ms.as_slice());
+        let updates = config.updates.iter().map(|u| u.fire_times_ms.as_slice());
+        let deployments = config.deployments.iter().map(|d| d.fire_times_ms.as_slice());
+        let job_starts = match &config.job {
+            Some(crate::config::Job { trigger: crate::config::JobTrigger::Schedule { fire_times_ms, .. }, .. }) => {
+                fire_times_ms.as_slice()
+            }
+            _ => &[],
+        };
         let mut timetable: Vec<(u64, Due)> = (actions.enumerate().map(|(i, t)| (t, Due::Timed(Timed::Action(i)))))
             .chain(updates.enumerate().map(|(i, t)| (t, Due::Timed(Timed::Update(i)))))
             .chain(deployments.enumerate().map(|(i, t)| (t, Due::Deployment(i))))
+            .chain(std::iter::once((job_starts, Due::JobStart)))
             .flat_map(|(times, due)| times.iter().map(move |&t| (t, due)))
             .collect();
         timetable.sort_unstable();
@@ -233,6 +247,8 @@ impl<'a> ServiceState<'a> {
             timetable,
             next_due: 0,
             deploying: Deploying::new(deploy_rng),
+            jobbing: Jobbing::new(arrival_rng),
+            requested: None,
             running: 0,
             live: 0,
             healthy: 0,
@@ -415,10 +431,12 @@ fn demand_per_task(config: &ServiceConfig) -> Option<f64> {
 enum Due {
     Timed(Timed),
     Deployment(usize),
+    JobStart,
 }
 
 mod billing;
 mod deployment;
+mod job;
 mod lifecycle;
 mod scaling;
 mod serving;

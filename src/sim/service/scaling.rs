@@ -106,6 +106,7 @@ impl ServiceState<'_> {
                 Due::Timed(Timed::Action(action)) => self.run_action(now, action, recorder),
                 Due::Timed(Timed::Update(update)) => self.update(now, update, recorder),
                 Due::Deployment(deployment) => self.start_deployment(now, deployment, recorder, cluster),
+                Due::JobStart => self.start_job(now),
             }
         }
     }

@@ -39,6 +39,7 @@ mod tests_support {
             suspension: crate::scaling::Suspension::default(),
             deployments: Vec::new(),
             updates: Vec::new(),
+            job: None,
         }
     }
 
@@ -62,7 +63,7 @@ mod tests_support {
     }
 
     pub fn service(config: &ServiceConfig) -> ServiceState<'_> {
-        let rngs = ["t", "p", "s", "d"].map(|purpose| crate::engine::stream(1, purpose));
+        let rngs = ["t", "p", "s", "d", "a"].map(|purpose| crate::engine::stream(1, purpose));
         static NO_SPOT: FargateSpot = FargateSpot { interruptions: None, unavailable: Vec::new(), fallback: false };
         ServiceState::new(0, (config, &NO_SPOT), rngs, 3)
     }
