@@ -34,6 +34,19 @@ pub struct Scenario {
     /// Auto Scaling group capacity providers: the cluster's EC2 instances.
     pub providers: Vec<AsgProvider>,
     pub fargate_spot: FargateSpot,
+    /// Availability Zones lost for a while, in file order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub outages: Vec<Outage>,
+}
+
+/// An Availability Zone unavailable over `[start_ms, end_ms)` (ms from the run's start): its
+/// instances and tasks are lost when it goes, and nothing launches there until it returns.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Outage {
+    /// The zone's index: 0 for the region's `a` zone.
+    pub zone: u32,
+    pub start_ms: u64,
+    pub end_ms: u64,
 }
 
 /// Fargate Spot capacity (reference §5.4): how often AWS takes a task back, and when there is

@@ -202,6 +202,11 @@ pub fn run_into(
             summary::jobs_csv(scenario, &outcome).map_err(|source| ReportError::Csv { path: shown.clone(), source })?;
         files.push(("jobs.csv", jobs));
     }
+    if !scenario.outages.is_empty() {
+        let outages = summary::outages_csv(scenario, &outcome)
+            .map_err(|source| ReportError::Csv { path: shown.clone(), source })?;
+        files.push(("outages.csv", outages));
+    }
     if csv_out::deploys(scenario) {
         let deployments = summary::deployments_csv(scenario, &outcome.deployments)
             .map_err(|source| ReportError::Csv { path: shown.clone(), source })?;

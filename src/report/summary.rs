@@ -610,6 +610,53 @@ pub fn jobs_csv(scenario: &Scenario, outcome: &RunOutcome) -> csv::Result<Vec<u8
     }))
 }
 
+/// One row of `outages.csv`: a service's or a group's course through an outage.
+#[derive(Serialize)]
+struct OutageLine<'a> {
+    outage: usize,
+    zone: String,
+    start_s: f64,
+    end_s: f64,
+    kind: &'static str,
+    name: &'a str,
+    lost: u32,
+    /// Empty if it never got back to its count before the outage.
+    recovery_s: Option<f64>,
+    unserved_requests: f64,
+    /// Over the outage's span; empty if the zone was still lost when the run ended.
+    cost_usd: Option<f64>,
+}
+
+/// `outages.csv`: per outage (numbered from 1 in file order), each service's row, then each
+/// capacity provider's.
+pub fn outages_csv(scenario: &Scenario, outcome: &RunOutcome) -> csv::Result<Vec<u8>> {
+    if outcome.outages.is_empty() {
+        let header = "outage,zone,start_s,end_s,kind,name,lost,recovery_s,unserved_requests,cost_usd";
+        return Ok(format!("{header}\n").into_bytes());
+    }
+    let seconds = |ms: u64| rounding::round(ms as f64 / 1000.0, 3);
+    rounding::plain_csv(outcome.outages.iter().map(|o| {
+        let outage = &scenario.outages[o.outage];
+        let (kind, name) = if o.provider {
+            ("provider", scenario.providers[o.index].name.as_str())
+        } else {
+            ("service", scenario.services[o.index].name.as_str())
+        };
+        OutageLine {
+            outage: o.outage + 1,
+            zone: format!("{}{}", scenario.region, char::from(b'a' + outage.zone as u8)),
+            start_s: seconds(outage.start_ms),
+            end_s: seconds(outage.end_ms),
+            kind,
+            name,
+            lost: o.lost,
+            recovery_s: o.recovery_ms.map(seconds),
+            unserved_requests: rounding::round(o.unserved_requests, rounding::REQUESTS),
+            cost_usd: o.cost_usd.map(|c| rounding::round(c, rounding::DOLLARS)),
+        }
+    }))
+}
+
 /// A simulated span in words: "7 days", "2 days 4 hours", "40 minutes".
 pub(super) fn span(seconds: f64) -> String {
     let total = seconds.max(0.0).round() as u64;

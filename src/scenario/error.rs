@@ -291,6 +291,11 @@ pub fn serde_in_words(message: &str) -> String {
     if message == "recursion limit" || message.starts_with("cannot recurse further") {
         return "tables or lists nested deeper than a scenario reads; a scenario nests a few levels".to_owned();
     }
+    // TOML's integers are 64-bit signed; a larger literal is no TOML integer.
+    if message == "u64 value was too large" || message.contains("number too large") {
+        return "an integer beyond TOML's, which are whole numbers from -9223372036854775808 to 9223372036854775807"
+            .to_owned();
+    }
     if let Some(rest) = message.strip_prefix("missing field `").and_then(|r| r.strip_suffix('`')) {
         return format!("this table needs the key `{rest}`; scenarios/README.md says what it takes");
     }

@@ -85,6 +85,8 @@ pub struct ScenarioFile {
     pub services: IndexMap<String, ServiceFile>,
     #[serde(default)]
     pub jobs: IndexMap<String, JobFile>,
+    #[serde(default)]
+    pub outages: Vec<OutageFile>,
     /// `[variants.NAME]`: each overrides parts of the rest of the file (read by `scenario::parse`).
     #[serde(default)]
     #[schemars(with = "IndexMap<String, serde_json::Map<String, serde_json::Value>>")]
@@ -432,6 +434,16 @@ pub struct JobFile {
     /// A load whose rate is the arrivals per second (a `trace` load of upload times).
     pub arrivals: Option<String>,
     pub retry: Option<RetryFile>,
+}
+
+/// An Availability Zone lost: `zone = "us-east-1b"` (or `"b"`), from `start` (a time from the
+/// run's start) for `length`.
+#[derive(Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutageFile {
+    pub zone: String,
+    pub start: String,
+    pub length: String,
 }
 
 /// EventBridge's retry policy for a target that fails.

@@ -153,32 +153,41 @@ fn read(path: &Path, what: &str) -> Result<String, ScenarioError> {
 /// quota per cluster) take; parsing holds several copies of a file in memory.
 const MAX_SCENARIO_BYTES: u64 = 4 << 20;
 
+/// A TOML error in the file's words, at the place it points to.
+fn toml_problem(locator: &Locator, text: &str, e: &toml::de::Error) -> ScenarioError {
+    let span = e.span().unwrap_or(0..0);
+    let message = match e.message().trim_end() {
+        // TOML's words name no key: the key is where the error points.
+        "duplicate key" => {
+            let key = text.get(span.clone()).unwrap_or("this key").trim();
+            format!("`{}` is set twice in its table; keep one", translate::shorten(key))
+        }
+        other => error::serde_in_words(other),
+    };
+    ScenarioError::single(locator.at_offset(span.start, key_before(text, span.start), message))
+}
+
 /// Validates scenario `text`, as if read from `path`; relative data paths start at `base_dir`.
 /// Each `[variants.NAME]` table is merged over the rest of the document — tables key by key,
 /// any other value (arrays included) replaced whole — and validated as a scenario of its own.
 pub fn parse(path: &Path, text: &str, base_dir: &Path, overrides: &Overrides) -> Result<Loaded, ScenarioError> {
     let locator = Locator::new(path, text);
+    // TOML's own reading of the text, which the typed one may be laxer than (an integer above
+    // 2^63 − 1 is no TOML integer): an error in either is the file's.
+    let document = toml::from_str::<toml::Table>(text);
     // Nothing but comments and blank lines: say so, not that `version` is missing.
-    if toml::from_str::<toml::Table>(text).is_ok_and(|t| t.is_empty()) {
+    if document.as_ref().is_ok_and(|t| t.is_empty()) {
         let message = "the file is empty; a scenario needs `version = 1`, `name`, `duration`, a [loads.NAME] and a [services.NAME] table (scenarios/quickstart.toml is one)";
         return Err(ScenarioError::single(locator.at_offset(0, "", message.to_owned())));
     }
     let mut file: file::ScenarioFile = toml::from_str(text).map_err(|e| {
-        if toml::from_str::<toml::Table>(text).is_ok_and(|t| t.contains_key("scenario")) {
+        if document.as_ref().is_ok_and(|t| t.contains_key("scenario")) {
             let message = "this is a sweep file (it names a scenario): run it with `ecsim sweep`".to_owned();
             return ScenarioError::single(locator.at(&KeyPath::root().key("scenario"), message));
         }
-        let span = e.span().unwrap_or(0..0);
-        let message = match e.message().trim_end() {
-            // TOML's words name no key: the key is where the error points.
-            "duplicate key" => {
-                let key = text.get(span.clone()).unwrap_or("this key").trim();
-                format!("`{}` is set twice in its table; keep one", translate::shorten(key))
-            }
-            other => error::serde_in_words(other),
-        };
-        ScenarioError::single(locator.at_offset(span.start, key_before(text, span.start), message))
+        toml_problem(&locator, text, &e)
     })?;
+    let mut document = document.map_err(|e| toml_problem(&locator, text, &e))?;
     let variant_tables = std::mem::take(&mut file.variants);
     let has_sweep = file.sweep.is_some();
     let mut problems = Vec::new();
@@ -186,7 +195,6 @@ pub fn parse(path: &Path, text: &str, base_dir: &Path, overrides: &Overrides) ->
     let base = translate::Translator::new(&locator, base_dir, &data).scenario(file, overrides);
     let mut variants = Vec::new();
     if !variant_tables.is_empty() {
-        let mut document: toml::Table = toml::from_str(text).expect("parsed above");
         document.remove("variants");
         document.remove("sweep");
         for (name, table) in &variant_tables {

@@ -16,13 +16,14 @@
 //! new instances get their daemon tasks and then the tasks waiting for room.
 
 mod cluster;
+mod outage;
 mod outcome;
 mod service;
 
 pub use outcome::{
     DeploymentEvent, DeploymentStep, DeploymentSummary, Discard, GroupScalingEvent, InstanceEvent, InstanceSummary,
-    MemoryRecorder, Outcome, PlacementFailure, ProviderRow, ProviderSummary, Recorder, RunOutcome, ScalingEvent,
-    ScheduledEvent, SeriesRow, ServiceSummary, SpotPart, TaskEvent, Timed,
+    MemoryRecorder, OutageSummary, Outcome, PlacementFailure, ProviderRow, ProviderSummary, Recorder, RunOutcome,
+    ScalingEvent, ScheduledEvent, SeriesRow, ServiceSummary, SpotPart, TaskEvent, Timed,
 };
 
 use std::collections::BTreeMap;
@@ -31,6 +32,7 @@ use crate::config::{CpuLimit, Scenario};
 use crate::ecs::cpu_shares;
 use crate::engine::{self, EventQueue, MS_PER_MINUTE, Model, Rng, SimTime, stream};
 use cluster::Cluster;
+use outage::Outages;
 use service::ServiceState;
 
 /// Runs `scenario` to its end.
@@ -42,6 +44,7 @@ pub fn run<R: Recorder>(scenario: &Scenario, recorder: &mut R) -> RunOutcome {
     RunOutcome {
         services: world.services.iter().map(|s| s.summary(scenario.duration_ms, &world.cluster)).collect(),
         deployments: world.services.iter().flat_map(|s| s.deployments(end, &world.cluster)).collect(),
+        outages: world.outages.summaries(),
         providers: world.cluster.summaries(scenario.duration_ms),
         instances: world.cluster.instance_summaries(scenario.duration_ms),
         peak_running_tasks: world.peak_running_tasks,
@@ -54,27 +57,61 @@ enum Event {
     /// The metric tick for every service at once.
     Tick,
     /// A service's next scheduled actions are due.
-    Scheduled { service: u32 },
+    Scheduled {
+        service: u32,
+    },
     /// The next Auto Scaling group scheduled actions are due.
     GroupScheduled,
     /// A task reaches the end of its current timed state (PROVISIONING, PENDING or STOPPING).
     /// `generation` tells a stale event from one for the task now in that slot.
-    TaskTimer { service: u32, slot: u32, generation: u32 },
+    TaskTimer {
+        service: u32,
+        slot: u32,
+        generation: u32,
+    },
     /// An EC2 instance reaches the end of its current timed state (pending, booting).
-    InstanceTimer { instance: u32, generation: u32 },
+    InstanceTimer {
+        instance: u32,
+        generation: u32,
+    },
     /// A Spot instance gets its two-minute interruption notice.
-    SpotNotice { instance: u32 },
+    SpotNotice {
+        instance: u32,
+    },
     /// EC2 takes the Spot instance back.
-    SpotTermination { instance: u32 },
+    SpotTermination {
+        instance: u32,
+    },
     /// A task's essential container exits (a job's task has done its work, a failing
     /// revision's task crashes) or its health checks fail.
-    TaskExits { service: u32, slot: u32, generation: u32 },
+    TaskExits {
+        service: u32,
+        slot: u32,
+        generation: u32,
+    },
     /// A job's `RunTask` that found no capacity is due to be retried.
-    JobRetry { service: u32 },
+    JobRetry {
+        service: u32,
+    },
+    /// An Availability Zone goes, and comes back (index into the scenario's outages).
+    ZoneDown {
+        outage: u32,
+    },
+    ZoneUp {
+        outage: u32,
+    },
     /// AWS takes a Fargate Spot task back.
-    SpotTaskInterruption { service: u32, slot: u32, generation: u32 },
+    SpotTaskInterruption {
+        service: u32,
+        slot: u32,
+        generation: u32,
+    },
     /// The next change of a zone's Spot price history.
-    SpotPrice { provider: u32, zone: u32, change: u32 },
+    SpotPrice {
+        provider: u32,
+        zone: u32,
+        change: u32,
+    },
 }
 
 struct World<'a, R> {
@@ -98,6 +135,7 @@ struct World<'a, R> {
     /// and each service's serving tasks when the CPU was last shared out.
     shares_cpu: bool,
     shared_serving: Vec<u32>,
+    outages: Outages<'a>,
 }
 
 impl<'a, R: Recorder> World<'a, R> {
@@ -133,7 +171,15 @@ impl<'a, R: Recorder> World<'a, R> {
             demanded: Vec::new(),
             shares_cpu: scenario.services.iter().any(|s| s.cpu_limit == CpuLimit::ContainerShares),
             shared_serving: Vec::new(),
+            outages: Outages::new(&scenario.outages),
         };
+        for (outage, o) in scenario.outages.iter().enumerate() {
+            let outage = outage as u32;
+            queue.schedule(SimTime::from_millis(o.start_ms), Event::ZoneDown { outage });
+            if o.end_ms < scenario.duration_ms {
+                queue.schedule(SimTime::from_millis(o.end_ms), Event::ZoneUp { outage });
+            }
+        }
         world.sample_loads(SimTime::ZERO);
         // The instances the groups start with are registered at time zero, with their daemon
         // tasks RUNNING; then every service's initial tasks.
@@ -233,6 +279,7 @@ impl<'a, R: Recorder> World<'a, R> {
         for service in &mut self.services {
             service.count_surge_instances(&self.cluster, now);
         }
+        self.outages.tick(now, &self.services, &self.cluster);
         let running: u32 = self.services.iter().map(ServiceState::running).sum();
         self.peak_running_tasks = self.peak_running_tasks.max(running);
         if closes_series {
@@ -255,6 +302,36 @@ impl<'a, R: Recorder> World<'a, R> {
         self.cluster.scale(now, closes_datapoint, self.recorder, queue);
         self.settle(now, queue);
         queue.schedule(now.after(tick_ms), Event::Tick);
+    }
+
+    /// A zone goes: its instances with their tasks, and the Fargate tasks there; services
+    /// replace what they lost in the zones left and the groups launch instances there.
+    fn zone_down(&mut self, now: SimTime, outage: usize, queue: &mut EventQueue<Event>) {
+        let zone = self.outages.zone(outage);
+        let before: Vec<(u32, u32, f64)> = self
+            .services
+            .iter()
+            .map(|s| (s.running(), s.tasks_in_zone(zone), s.cost_now(now, &self.cluster)))
+            .collect();
+        let instances_before: Vec<u32> =
+            (0..self.scenario.providers.len()).map(|p| self.cluster.provider_now(p, now).0).collect();
+        let instances_lost = self.cluster.zone_down(zone);
+        let mut services = before;
+        for (service, entry) in self.services.iter_mut().zip(&mut services) {
+            entry.1 += service.zone_lost(now, zone, self.recorder, &mut self.cluster);
+        }
+        self.settle(now, queue);
+        self.cluster.scale(now, false, self.recorder, queue);
+        for service in &mut self.services {
+            service.reconcile(now, &mut self.next_task_number, self.recorder, queue, &mut self.cluster);
+        }
+        self.outages.begin(outage, now, (&services, &self.cluster), &instances_lost, &instances_before);
+    }
+
+    fn zone_up(&mut self, now: SimTime, outage: usize) {
+        self.cluster.zone_up(self.outages.zone(outage));
+        let costs: Vec<f64> = self.services.iter().map(|s| s.cost_now(now, &self.cluster)).collect();
+        self.outages.end(outage, now, &costs, &self.cluster);
     }
 
     fn schedule_group_actions(&self, queue: &mut EventQueue<Event>) {
@@ -356,6 +433,8 @@ impl<R: Recorder> Model for World<'_, R> {
                 queue,
                 &mut self.cluster,
             ),
+            Event::ZoneDown { outage } => self.zone_down(now, outage as usize, queue),
+            Event::ZoneUp { outage } => self.zone_up(now, outage as usize),
             Event::GroupScheduled => {
                 self.cluster.run_group_actions(now, self.recorder, queue);
                 self.schedule_group_actions(queue);

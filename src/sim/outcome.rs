@@ -229,6 +229,27 @@ pub struct DeploymentSummary {
     pub failed_tasks: u32,
 }
 
+/// A service's or a group's course through one outage.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutageSummary {
+    /// Index into the scenario's outages.
+    pub outage: usize,
+    /// A capacity provider's row (instances) rather than a service's (tasks); `index` into
+    /// the scenario's providers or services.
+    pub provider: bool,
+    pub index: usize,
+    /// Tasks (a service's) or instances (a provider's) lost when the zone went.
+    pub lost: u32,
+    /// From the zone's loss until as many tasks RUNNING (instances ACTIVE) as just before, seen
+    /// at the ticks; none if never.
+    pub recovery_ms: Option<u64>,
+    /// Requests lost in the ticks until then.
+    pub unserved_requests: f64,
+    /// The cost of the outage's span (a service's allocated cost, a provider's bill); none if
+    /// the zone had not returned when the run ended.
+    pub cost_usd: Option<f64>,
+}
+
 /// One service over one series interval `[start, end)`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SeriesRow {
@@ -466,6 +487,8 @@ pub struct RunOutcome {
     pub instances: Vec<InstanceSummary>,
     /// Every deployment start, in service then start order.
     pub deployments: Vec<DeploymentSummary>,
+    /// Per outage that began: each service's course, then each provider's.
+    pub outages: Vec<OutageSummary>,
     /// The most tasks RUNNING at once over all services, as seen at the ticks.
     pub peak_running_tasks: u32,
 }

@@ -564,3 +564,114 @@ retry = {{ {retry} }}
         assert_eq!(failures[0]["service"], "batch");
     }
 }
+
+/// Six Fargate tasks spread over three zones, two in each, held at 6. us-east-1b is lost from
+/// 10:00 to 30:00: its two tasks stop at once, and their replacements start in the zones left
+/// (the fewest first: a, then c), RUNNING after the default 45 s start-up: back to 6 at the
+/// 11:00 tick. Nothing is placed in b until it returns.
+#[test]
+fn tasks_lost_in_a_zone_are_replaced_outside_it_and_none_go_there_until_it_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = four_tasks("[[outages]]\nzone = \"us-east-1b\"\nstart = \"10m\"\nlength = \"20m\"\n")
+        .replace(
+            "desired_count = 4\nmin_capacity = 4\nmax_capacity = 4",
+            "desired_count = 6\nmin_capacity = 6\nmax_capacity = 6",
+        )
+        .replace("provisioning = \"10s\"\nstartup = \"50s\"\n", "");
+    let out = run(dir.path(), &text);
+    let events = read_csv(&out.join("events-tasks.csv"));
+    let in_b = |r: &&Row| r["availability_zone"] == "us-east-1b";
+    let lost: Vec<&Row> = events.iter().filter(in_b).filter(|r| r["time_s"] == "600").collect();
+    assert_eq!(lost.len(), 2, "{lost:?}");
+    assert!(lost.iter().all(|r| r["to_state"] == "STOPPED"));
+    let in_outage = |r: &Row| -> bool {
+        let t: f64 = r["time_s"].parse().unwrap();
+        (600.0..1800.0).contains(&t)
+    };
+    let placed_in_b: Vec<&Row> =
+        events.iter().filter(|r| in_outage(r) && in_b(r) && r["to_state"] != "STOPPED").collect();
+    assert!(placed_in_b.is_empty(), "{placed_in_b:?}");
+    let mut launched: Vec<String> = events
+        .iter()
+        .filter(|r| r["time_s"] == "600" && r["from_state"].is_empty())
+        .map(|r| r["availability_zone"].clone())
+        .collect();
+    launched.sort();
+    assert_eq!(launched, vec!["us-east-1a", "us-east-1c"]);
+    let rows = read_csv(&out.join("outages.csv"));
+    let service = rows.iter().find(|r| r["kind"] == "service").unwrap();
+    assert_eq!((service["lost"].as_str(), service["recovery_s"].as_str()), ("2", "60"));
+    assert_eq!((service["start_s"].as_str(), service["end_s"].as_str()), ("600", "1800"));
+}
+
+/// The same on EC2: three m6i.xlarge instances, one per zone, without managed scaling, and six
+/// 1-vCPU tasks spread over them. When us-east-1b goes, its instance goes with its two tasks;
+/// the group launches a replacement in a zone left, and the tasks are placed on the instances
+/// in a and c, which have room. No instance is launched in b, and no task placed there, until it
+/// returns.
+#[test]
+fn on_ec2_a_lost_zone_takes_its_instances_and_nothing_launches_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"version = 1
+name = "zone-ec2"
+start = "2026-01-05T00:00:00Z"
+duration = "40m"
+seed = 1
+
+[loads.web]
+shape = "constant"
+value = 300.0
+
+[[outages]]
+zone = "b"
+start = "10m"
+length = "20m"
+
+[capacity_providers.group]
+instance_types = ["m6i.xlarge"]
+min_size = 0
+max_size = 6
+desired_capacity = 3
+
+[services.api]
+load = "web"
+capacity_provider_strategy = [{ capacity_provider = "group" }]
+network_mode = "bridge"
+placement_strategy = [{ type = "spread", field = "attribute:ecs.availability-zone" }]
+cpu = 1024
+memory = 2048
+requests_per_task = 100.0
+desired_count = 6
+min_capacity = 6
+max_capacity = 6
+"#;
+    let out = run(dir.path(), text);
+    let in_outage = |r: &Row| -> bool {
+        let t: f64 = r["time_s"].parse().unwrap();
+        (600.0..1800.0).contains(&t)
+    };
+    let instances = read_csv(&out.join("events-instances.csv"));
+    let lost: Vec<&Row> = instances.iter().filter(|r| r["to_state"] == "terminated").collect();
+    assert_eq!(lost.len(), 1);
+    assert_eq!(
+        (lost[0]["time_s"].as_str(), lost[0]["availability_zone"].as_str(), lost[0]["reason"].as_str()),
+        ("600", "us-east-1b", "its Availability Zone became unavailable")
+    );
+    let launched: Vec<&Row> = instances.iter().filter(|r| in_outage(r) && r["from_state"].is_empty()).collect();
+    assert_eq!(launched.len(), 1, "one replacement: {launched:?}");
+    assert_ne!(launched[0]["availability_zone"], "us-east-1b");
+    let tasks = read_csv(&out.join("events-tasks.csv"));
+    let stopped_in_b = tasks.iter().filter(|r| r["time_s"] == "600" && r["to_state"] == "STOPPED").count();
+    assert_eq!(stopped_in_b, 2);
+    let placed_in_b: Vec<&Row> = tasks
+        .iter()
+        .filter(|r| in_outage(r) && r["availability_zone"] == "us-east-1b" && r["to_state"] != "STOPPED")
+        .collect();
+    assert!(placed_in_b.is_empty(), "{placed_in_b:?}");
+    let rows = read_csv(&out.join("outages.csv"));
+    let service = rows.iter().find(|r| r["kind"] == "service").unwrap();
+    assert_eq!(service["lost"], "2");
+    assert!(!service["recovery_s"].is_empty(), "the two tasks were replaced");
+    let provider = rows.iter().find(|r| r["kind"] == "provider").unwrap();
+    assert_eq!(provider["lost"], "1");
+}

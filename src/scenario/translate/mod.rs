@@ -19,16 +19,16 @@ use super::data::{DataCache, GapRule, TraceUnit, read_catalog, read_fargate_rate
 use super::error::{KeyPath, Locator, Problem};
 use super::file::{
     AlarmFile, CapacityProviderFile, FargateSpotFile, JobFile, LoadBalancerFile, ManagedScalingFile, NoiseFile,
-    PlacementConstraintFile, PlacementStrategyFile, RetryFile, ScenarioFile, ServiceFile, ShapeFile, SpotFile,
-    StepScalingFile, StrategyItemFile, TargetTrackingFile,
+    OutageFile, PlacementConstraintFile, PlacementStrategyFile, RetryFile, ScenarioFile, ServiceFile, ShapeFile,
+    SpotFile, StepScalingFile, StrategyItemFile, TargetTrackingFile,
 };
 use super::limits::*;
 use crate::capacity::{GroupCombination, ManagedScaling, ScaleInReading, Share, SplitRule};
 use crate::catalog::{Catalog, InstanceType};
 use crate::config::{
     AsgProvider, CircuitBreaker, CpuLimit, Deployment, Ec2Placement, FargateLaunch, FargateSpot, GroupScheduledAction,
-    Job, JobTrigger, Launch, LoadBalancer, LoadConfig, MemoryUse, NetworkMode, Overflow, ProviderType, Retry, Scenario,
-    ServiceConfig, ServiceUpdate, Spot, SpotPrice, TaskFailure,
+    Job, JobTrigger, Launch, LoadBalancer, LoadConfig, MemoryUse, NetworkMode, Outage, Overflow, ProviderType, Retry,
+    Scenario, ServiceConfig, ServiceUpdate, Spot, SpotPrice, TaskFailure,
 };
 use crate::ecs::fargate::{VALID_CPU_UNITS, valid_memory_mib};
 use crate::engine::{Delay, Hazard, MS_PER_MINUTE, MS_PER_SECOND};
@@ -331,6 +331,7 @@ impl<'a, 'l> Translator<'a, 'l> {
             }
         }
 
+        let outages = self.outages(&root.key("outages"), &file.outages, (&region, duration_ms), &services, &providers);
         if !self.problems.is_empty() {
             return Err(self.problems);
         }
@@ -348,6 +349,7 @@ impl<'a, 'l> Translator<'a, 'l> {
             services,
             providers: providers.into_iter().map(|p| p.expect("checked")).collect(),
             fargate_spot: fargate_spot.map(|(_, spot)| spot).unwrap_or_default(),
+            outages: outages.expect("checked"),
         };
         if self.advise {
             self.advise(&file, &scenario);

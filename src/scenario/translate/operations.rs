@@ -391,3 +391,70 @@ impl Translator<'_, '_> {
         complete.then_some(actions)
     }
 }
+
+impl Translator<'_, '_> {
+    /// The zones lost for a while: each a zone the run uses (`us-east-1b`, or `b`), within the
+    /// run, and not overlapping another outage of the same zone.
+    pub(super) fn outages(
+        &mut self,
+        path: &KeyPath,
+        files: &[OutageFile],
+        (region, duration_ms): (&str, Option<u64>),
+        services: &[ServiceConfig],
+        providers: &[Option<AsgProvider>],
+    ) -> Option<Vec<Outage>> {
+        // The most zones anything spans: a Fargate service's, or a group's.
+        let zones = services
+            .iter()
+            .filter(|s| s.ec2().is_none())
+            .map(|s| s.availability_zones)
+            .chain(providers.iter().flatten().map(|p| p.availability_zones))
+            .max()
+            .unwrap_or(1);
+        let mut outages: Vec<Outage> = Vec::new();
+        let mut complete = true;
+        for (i, file) in files.iter().enumerate() {
+            let path = path.index(i);
+            let letter = file.zone.strip_prefix(region).unwrap_or(&file.zone);
+            let zone = match letter.as_bytes() {
+                [l @ b'a'..=b'z'] if u32::from(l - b'a') < zones => Some(u32::from(l - b'a')),
+                _ => {
+                    let last = char::from(b'a' + zones as u8 - 1);
+                    self.fail(
+                        &path.key("zone"),
+                        format!(
+                            "found \"{}\"; the run's zones are {region}a to {region}{last} (or \"a\" to \"{last}\")",
+                            file.zone
+                        ),
+                    );
+                    None
+                }
+            };
+            let start = self.duration(&path.key("start"), &file.start);
+            let length = self.positive_duration(&path.key("length"), &file.length);
+            let (Some(zone), Some(start_ms), Some(length), Some(duration)) = (zone, start, length, duration_ms) else {
+                complete = false;
+                continue;
+            };
+            if start_ms >= duration {
+                self.fail(&path.key("start"), format!("found \"{}\", at or after the run's end", file.start));
+                complete = false;
+                continue;
+            }
+            let end_ms = start_ms.saturating_add(length);
+            if outages.iter().any(|o| o.zone == zone && o.start_ms < end_ms && start_ms < o.end_ms) {
+                self.fail(
+                    &path,
+                    format!(
+                        "this outage of {region}{} overlaps an earlier one of the same zone",
+                        char::from(b'a' + zone as u8)
+                    ),
+                );
+                complete = false;
+                continue;
+            }
+            outages.push(Outage { zone, start_ms, end_ms });
+        }
+        complete.then_some(outages)
+    }
+}

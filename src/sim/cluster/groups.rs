@@ -203,7 +203,9 @@ impl<'a> Cluster<'a> {
         recorder: &mut R,
         queue: &mut EventQueue<Event>,
     ) {
-        while (self.providers[provider].in_service.len() as u32) < self.providers[provider].desired {
+        let zones = self.providers[provider].config.availability_zones as usize;
+        let all_lost = self.down[..zones].iter().all(|&down| down);
+        while !all_lost && (self.providers[provider].in_service.len() as u32) < self.providers[provider].desired {
             let instance = self.launch(provider, now, InstanceState::Pending, recorder);
             let p = &mut self.providers[provider];
             let delay = p.config.pending.sample(&mut p.rng);

@@ -13,11 +13,13 @@ impl<'a> Cluster<'a> {
     ) -> u32 {
         let services = &self.scenario.services;
         let p = &self.providers[provider];
-        // The ASG balances zones: the zone with the fewest of its instances, the first on a tie.
+        // The ASG balances zones: the zone with the fewest of its instances, the first on a tie;
+        // a zone lost to an outage gets none.
         let zones = p.config.availability_zones;
         let az = (0..zones)
+            .filter(|&z| !self.down[z as usize])
             .min_by_key(|&z| p.in_service.iter().filter(|&&i| self.instances[i as usize].az == z).count())
-            .unwrap_or(0);
+            .expect("a zone to launch in (the group waits while all are lost)");
         let kind = &p.config.instance_types[0];
         let rate = p.prices[az as usize] / MS_PER_HOUR as f64;
         let weight =
@@ -143,6 +145,36 @@ impl<'a> Cluster<'a> {
             });
         }
         queue.schedule(now.after(SPOT_NOTICE_MS), Event::SpotTermination { instance });
+    }
+
+    /// An Availability Zone is lost: every instance there goes at once, with whatever runs on
+    /// it, and none launches there until it returns. The instances lost, per provider.
+    pub fn zone_down(&mut self, zone: u32) -> Vec<u32> {
+        self.down[zone as usize] = true;
+        let mut lost = vec![0; self.providers.len()];
+        for (index, i) in self.instances.iter().enumerate() {
+            if i.az == zone && i.state != InstanceState::Terminated {
+                lost[i.provider as usize] += 1;
+                self.work.terminate.push(index as u32);
+            }
+        }
+        lost
+    }
+
+    pub fn zone_up(&mut self, zone: u32) {
+        self.down[zone as usize] = false;
+    }
+
+    pub fn zone_is_down(&self, zone: u32) -> bool {
+        self.down[zone as usize]
+    }
+
+    /// A provider's ACTIVE instances and its bill up to `now`.
+    pub fn provider_now(&self, provider: usize, now: SimTime) -> (u32, f64) {
+        let p = &self.providers[provider];
+        let active =
+            p.in_service.iter().filter(|&&i| self.instances[i as usize].state == InstanceState::Active).count();
+        (active as u32, p.cost.at(now))
     }
 
     /// EC2 takes the Spot instance back: whatever still runs on it stops.
@@ -347,7 +379,11 @@ impl<'a> Cluster<'a> {
         i.service_tasks = Vec::new();
         i.eligible = Vec::new();
         i.terminated_at = Some(now);
-        let reason = if i.interrupted { "Spot interruption" } else { "the group scaled in" };
+        let reason = match (i.interrupted, self.down[i.az as usize]) {
+            (true, _) => "Spot interruption",
+            (false, true) => "its Availability Zone became unavailable",
+            (false, false) => "the group scaled in",
+        };
         self.transition(now, instance, InstanceState::Terminated, reason, recorder);
     }
 }

@@ -204,6 +204,8 @@ pub(super) struct Cluster<'a> {
     /// provider and file order, and the next one due.
     timetable: Vec<(u64, usize, usize)>,
     next_due: usize,
+    /// Per zone (the most any Fargate service or group spans): lost to an outage now.
+    down: Vec<bool>,
 }
 
 /// The cluster as one service's placement sees it.
@@ -321,6 +323,7 @@ impl<'a> Cluster<'a> {
                 timetable
             },
             next_due: 0,
+            down: vec![false; 26],
         }
     }
 

@@ -50,6 +50,10 @@ impl ServiceState<'_> {
         cluster: &mut Cluster,
     ) -> bool {
         let instance = match &self.config.launch {
+            // Every zone of the service lost: nowhere to launch until one returns.
+            Launch::Fargate(_) if (0..self.active_by_az.len() as u32).all(|az| cluster.zone_is_down(az)) => {
+                return false;
+            }
             Launch::Fargate(_) => None,
             Launch::Ec2(placement) => {
                 let provider = self.next_provider(placement);
@@ -234,10 +238,14 @@ impl ServiceState<'_> {
         cluster: &mut Cluster,
     ) -> u32 {
         let az = match (&self.config.launch, instance) {
-            // Fargate spreads a service's tasks across zones: the zone with the fewest goes first.
-            (Launch::Fargate(_), _) => {
-                Some((0..self.active_by_az.len()).min_by_key(|&az| self.active_by_az[az].len()).unwrap_or(0) as u32)
-            }
+            // Fargate spreads a service's tasks across zones: the zone with the fewest goes first;
+            // none goes to a zone lost to an outage (`launch` checks that one is left).
+            (Launch::Fargate(_), _) => Some(
+                (0..self.active_by_az.len())
+                    .filter(|&az| !cluster.zone_is_down(az as u32))
+                    .min_by_key(|&az| self.active_by_az[az].len())
+                    .unwrap_or(0) as u32,
+            ),
             (Launch::Ec2(_), Some(instance)) => Some(cluster.instance_az(instance)),
             (Launch::Ec2(_), None) => None,
         };
@@ -504,6 +512,36 @@ impl ServiceState<'_> {
         {
             self.stop_task(now, slot, recorder, queue, cluster);
         }
+    }
+
+    /// A zone is lost: the service's Fargate tasks there are gone at once (those on EC2 go with
+    /// their instances). The tasks lost.
+    pub(in crate::sim) fn zone_lost<R: Recorder>(
+        &mut self,
+        now: SimTime,
+        zone: u32,
+        recorder: &mut R,
+        cluster: &mut Cluster,
+    ) -> u32 {
+        if self.config.ec2().is_some() {
+            return 0;
+        }
+        let lost: Vec<u32> = (0..self.slots.len() as u32)
+            .filter(|&s| self.slots[s as usize].az == zone && self.slots[s as usize].state != TaskState::Stopped)
+            .collect();
+        for &slot in &lost {
+            self.kill(now, slot, recorder, cluster);
+        }
+        lost.len() as u32
+    }
+
+    /// The EC2 tasks of the service in `zone`, alive in any state (lost with their instances).
+    pub(in crate::sim) fn tasks_in_zone(&self, zone: u32) -> u32 {
+        let on_ec2 = self.config.ec2().is_some();
+        self.slots
+            .iter()
+            .filter(|t| on_ec2 && t.instance.is_some() && t.az == zone && t.state != TaskState::Stopped)
+            .count() as u32
     }
 
     /// The task's instance is terminating: the task is gone at once, whatever its state.

@@ -164,6 +164,8 @@ pub(super) struct ServiceState<'a> {
     elasticity: ElasticityTally,
     /// Requests waiting (with `overflow = "queue"`).
     backlog: f64,
+    /// What the last tick left unserved.
+    tick_unserved: f64,
     integrated_to: SimTime,
     this_tick: Serving,
     this_minute: Serving,
@@ -261,6 +263,7 @@ impl<'a> ServiceState<'a> {
             demand: 0,
             elasticity: ElasticityTally::default(),
             backlog: 0.0,
+            tick_unserved: 0.0,
             integrated_to: SimTime::ZERO,
             this_tick: Serving::default(),
             this_minute: Serving::default(),
@@ -358,6 +361,17 @@ impl<'a> ServiceState<'a> {
 
     pub(super) fn running(&self) -> u32 {
         self.running
+    }
+
+    /// Requests the last tick left unserved.
+    pub(super) fn tick_unserved(&self) -> f64 {
+        self.tick_unserved
+    }
+
+    /// The service's cost up to `now` (its Fargate bill, or its share of the instances).
+    pub(super) fn cost_now(&self, now: SimTime, cluster: &Cluster) -> f64 {
+        let (cpu, memory, storage) = self.cost_at(now, cluster);
+        cpu + memory + storage
     }
 
     /// Tasks taking requests: RUNNING, and healthy behind a load balancer.

@@ -58,6 +58,7 @@ impl ServiceState<'_> {
         }
         // What the tick left unserved, beyond floating-point noise.
         let unserved = tick.offered - tick.served;
+        self.tick_unserved = unserved.max(0.0);
         self.deploying.add_unserved(unserved);
         let short = unserved > 1e-9 * tick.offered;
         if short || self.backlog > 0.0 {

@@ -59,6 +59,7 @@ mod tests_support {
             services: Vec::new(),
             providers: Vec::new(),
             fargate_spot: FargateSpot::default(),
+            outages: Vec::new(),
         }
     }
 
