@@ -30,6 +30,7 @@ fn whole_run(c: &mut Criterion) {
         ("1 service x 30 days", "services-1.toml"),
         ("100 services x 30 days", "services-100.toml"),
         ("100 services x 30 days, target tracking + step + scheduled", "services-100-all-policies.toml"),
+        ("100 services x 30 days, a daily deployment each", "services-100-deployments.toml"),
         ("EC2: 20 services x 30 days on 100-300 instances, managed scaling + binpack", "ec2-services-20.toml"),
     ] {
         let out = tempfile::tempdir().unwrap();
@@ -92,18 +93,23 @@ impl Recorder for Counter {
 }
 
 fn simulation_only(c: &mut Criterion) {
-    let loaded = scenario::load(&scenario_path("services-100.toml"), &Overrides::default()).unwrap();
     let mut group = c.benchmark_group("simulation_only");
     group.sample_size(10);
-    group.bench_function("100 services x 30 days", |b| {
-        b.iter(|| {
-            let mut counter = Counter(0);
-            let outcome = sim::run(&loaded.scenario, &mut counter);
-            // 100 services × 720 hourly series rows, plus every task and scaling record.
-            assert!(counter.0 > 72_000 && outcome.services.len() == 100);
-            black_box(outcome)
-        })
-    });
+    for (label, file) in [
+        ("100 services x 30 days", "services-100.toml"),
+        ("100 services x 30 days, a daily deployment each", "services-100-deployments.toml"),
+    ] {
+        let loaded = scenario::load(&scenario_path(file), &Overrides::default()).unwrap();
+        group.bench_function(label, |b| {
+            b.iter(|| {
+                let mut counter = Counter(0);
+                let outcome = sim::run(&loaded.scenario, &mut counter);
+                // 100 services × 720 hourly series rows, plus every task and scaling record.
+                assert!(counter.0 > 72_000 && outcome.services.len() == 100);
+                black_box(outcome)
+            })
+        });
+    }
     group.finish();
 }
 

@@ -227,19 +227,6 @@ pub fn explain(dir: &Path, service: &str, at: &str) -> Result<String, ExplainErr
     Ok(story)
 }
 
-/// The columns of `deployments.csv` the story tells.
-const DEPLOYMENT_COLUMNS: [&str; 9] = [
-    "ended_s",
-    "outcome",
-    "peak_extra_tasks",
-    "extra_task_seconds",
-    "peak_extra_instances",
-    "extra_instance_seconds",
-    "surge_cost_usd",
-    "unserved_requests",
-    "failed_tasks",
-];
-
 /// The service's latest deployment started by `t`: its bounds, where it stood at `t` (tasks of
 /// the new revision and of the old, healthy ones, the circuit breaker's count), how it ended
 /// and what its surge cost (from `deployments.csv`).
@@ -284,7 +271,7 @@ fn deployment_story(story: &mut String, dir: &Path, service: &str, t: f64) -> Re
             field(d, "service") == service && &field(d, "deployment") == name && &field(d, "number") == number
         });
         if let Some(d) = found {
-            let d: Row = DEPLOYMENT_COLUMNS.iter().map(|&k| (k.to_owned(), field(d, k))).collect();
+            let d: Row = super::summary::DEPLOYMENTS_HEADER.iter().map(|&k| (k.to_owned(), field(d, k))).collect();
             let ended = if d["ended_s"].is_empty() {
                 "was still going at the end of the run".to_owned()
             } else {

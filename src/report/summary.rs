@@ -534,7 +534,7 @@ struct DeploymentLine<'a> {
     failed_tasks: u32,
 }
 
-const DEPLOYMENTS_HEADER: [&str; 13] = [
+pub(super) const DEPLOYMENTS_HEADER: [&str; 13] = [
     "service",
     "deployment",
     "number",

@@ -441,9 +441,9 @@ impl<R: Recorder> Model for World<'_, R> {
             }
             Event::TaskTimer { service, slot, generation } => {
                 let service = &mut self.services[service as usize];
-                service.task_timer(now, slot, generation, self.recorder, queue, &mut self.cluster);
+                let moved = service.task_timer(now, slot, generation, self.recorder, queue, &mut self.cluster);
                 // A deployment moves on as its tasks become healthy and the old ones stop.
-                if service.deploying() {
+                if moved && service.deploying() {
                     service.reconcile(now, &mut self.next_task_number, self.recorder, queue, &mut self.cluster);
                 }
             }

@@ -266,31 +266,28 @@ target_value = 50.0
     assert!(held.iter().all(|r| r["desired_after"] == r["desired_before"]), "{held:?}");
 }
 
-/// A service at its maximum of 6 (60 % CPU, its scale-out held there) set to 10 by an update
-/// at 5:00. A scale-out "does not adjust the desired count" above the maximum; at 36 % CPU the
-/// scale-in alarm fires and the new count, ceil(10 × 36 / 50) = 8, is clamped to the maximum:
-/// "scales the desired count to the maximum capacity value and then continues to scale in".
-#[test]
-fn a_desired_count_set_above_the_maximum_is_scaled_in_to_the_maximum() {
-    let dir = tempfile::tempdir().unwrap();
-    let text = r#"version = 1
-name = "above-max"
+/// A service of 0.5 vCPU tasks serving 100 requests/s each, CPU target tracking at 50 %, a
+/// constant `load`, `(desired, min, max)` tasks, and an update at 5:00 setting `update`.
+fn updated(load: f64, (desired, min, max): (u32, u32, u32), update: u32) -> String {
+    format!(
+        r#"version = 1
+name = "updated"
 start = "2026-01-05T00:00:00Z"
 duration = "60m"
 seed = 1
 
 [loads.web]
 shape = "constant"
-value = 360.0
+value = {load:.1}
 
 [services.api]
 load = "web"
 cpu = 512
 memory = 1024
 requests_per_task = 100.0
-desired_count = 6
-min_capacity = 2
-max_capacity = 6
+desired_count = {desired}
+min_capacity = {min}
+max_capacity = {max}
 startup = "30s"
 
 [[services.api.target_tracking]]
@@ -300,18 +297,36 @@ target_value = 50.0
 [[services.api.updates]]
 name = "by-hand"
 at = "5m"
-desired_count = 10
-"#;
-    let out = run(dir.path(), text);
+desired_count = {update}
+"#
+    )
+}
+
+/// The first decision of `event` after the update at 5:00, and every decision after it.
+fn after_update(out: &Path, event: &str) -> (Row, Vec<Row>) {
+    let after: Vec<Row> = read_csv(&out.join("events-scaling.csv"))
+        .into_iter()
+        .filter(|r| r["time_s"].parse::<u64>().unwrap() > 300)
+        .collect();
+    let first = after.iter().find(|r| r["event"] == event).cloned().unwrap_or_else(|| panic!("a {event}"));
+    (first, after)
+}
+
+/// A service at its maximum of 6 (60 % CPU, its scale-out held there) set to 10 by an update
+/// at 5:00. A scale-out "does not adjust the desired count" above the maximum; at 36 % CPU the
+/// scale-in alarm fires and the new count, ceil(10 × 36 / 50) = 8, is clamped to the maximum:
+/// "scales the desired count to the maximum capacity value and then continues to scale in".
+#[test]
+fn a_desired_count_set_above_the_maximum_is_scaled_in_to_the_maximum() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), &updated(360.0, (6, 2, 6), 10));
     let updates = read_csv(&out.join("events-scheduled.csv"));
     assert_eq!(updates.len(), 1);
     assert_eq!(
         (updates[0]["action"].as_str(), updates[0]["desired_before"].as_str(), updates[0]["desired_after"].as_str()),
         ("by-hand", "6", "10")
     );
-    let scaling = read_csv(&out.join("events-scaling.csv"));
-    let after: Vec<&Row> = scaling.iter().filter(|r| r["time_s"].parse::<u64>().unwrap() > 300).collect();
-    let first_in = after.iter().find(|r| r["event"] == "scale_in").expect("a scale-in");
+    let (first_in, after) = after_update(&out, "scale_in");
     assert_eq!(
         (first_in["desired_before"].as_str(), first_in["proposed"].as_str(), first_in["desired_after"].as_str()),
         ("10", "8", "6")
@@ -326,40 +341,8 @@ desired_count = 10
 #[test]
 fn a_desired_count_set_below_the_minimum_is_scaled_out_to_the_minimum() {
     let dir = tempfile::tempdir().unwrap();
-    let text = r#"version = 1
-name = "below-min"
-start = "2026-01-05T00:00:00Z"
-duration = "30m"
-seed = 1
-
-[loads.web]
-shape = "constant"
-value = 300.0
-
-[services.api]
-load = "web"
-cpu = 512
-memory = 1024
-requests_per_task = 100.0
-desired_count = 6
-min_capacity = 4
-max_capacity = 10
-startup = "30s"
-
-[[services.api.target_tracking]]
-metric = "cpu"
-target_value = 50.0
-
-[[services.api.updates]]
-at = "5m"
-desired_count = 1
-"#;
-    let out = run(dir.path(), text);
-    let scaling = read_csv(&out.join("events-scaling.csv"));
-    let first_out = scaling
-        .iter()
-        .find(|r| r["event"] == "scale_out" && r["time_s"].parse::<u64>().unwrap() > 300)
-        .expect("a scale-out");
+    let out = run(dir.path(), &updated(300.0, (6, 4, 10), 1));
+    let (first_out, _) = after_update(&out, "scale_out");
     assert_eq!(
         (first_out["desired_before"].as_str(), first_out["proposed"].as_str(), first_out["desired_after"].as_str()),
         ("1", "2", "4")

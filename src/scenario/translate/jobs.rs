@@ -34,15 +34,7 @@ impl Translator<'_, '_> {
         let run_time = self.delay(&path.key("run_time"), Some(&file.run_time), 0);
         let trigger = match (&file.schedule, &file.arrivals) {
             (Some(schedule), None) => {
-                let when = When {
-                    at: None,
-                    schedule: Some(schedule),
-                    recurrence: None,
-                    group: false,
-                    timezone: file.timezone.as_deref(),
-                    start_time: file.start_time.as_deref(),
-                    end_time: file.end_time.as_deref(),
-                };
+                let when = When::scheduled(None, Some(schedule), [&file.timezone, &file.start_time, &file.end_time]);
                 self.firings(path, &when, run.window)
                     .map(|fire_times_ms| JobTrigger::Schedule { schedule: schedule.clone(), fire_times_ms })
             }

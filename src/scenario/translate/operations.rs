@@ -25,7 +25,25 @@ pub(super) struct When<'f> {
     pub(super) end_time: Option<&'f str>,
 }
 
-impl When<'_> {
+impl<'f> When<'f> {
+    /// Once `at`, or on an Application Auto Scaling or EventBridge `schedule` within its
+    /// `[timezone, start_time, end_time]`.
+    pub(super) fn scheduled(
+        at: Option<&'f str>,
+        schedule: Option<&'f str>,
+        [timezone, start_time, end_time]: [&'f Option<String>; 3],
+    ) -> Self {
+        When {
+            at,
+            schedule,
+            recurrence: None,
+            group: false,
+            timezone: timezone.as_deref(),
+            start_time: start_time.as_deref(),
+            end_time: end_time.as_deref(),
+        }
+    }
+
     /// The time as written: the offset, or the expression.
     fn written(&self) -> String {
         match (self.at, self.schedule, self.recurrence, self.start_time) {
@@ -172,15 +190,8 @@ impl Translator<'_, '_> {
                 self.fail(&path, "ecsim models rolling deployments of REPLICA services; a DAEMON service's deployment (one task per instance, 0 % / 100 % by default) is not modelled");
                 return None;
             }
-            let when = When {
-                at: d.at.as_deref(),
-                schedule: d.schedule.as_deref(),
-                recurrence: None,
-                group: false,
-                timezone: d.timezone.as_deref(),
-                start_time: d.start_time.as_deref(),
-                end_time: d.end_time.as_deref(),
-            };
+            let when =
+                When::scheduled(d.at.as_deref(), d.schedule.as_deref(), [&d.timezone, &d.start_time, &d.end_time]);
             let fire_times_ms = self.firings(&path, &when, run);
             let minimum = self.percent(
                 &path.key("minimum_healthy_percent"),
@@ -291,15 +302,8 @@ impl Translator<'_, '_> {
                 self.fail(&path, "a DAEMON service runs one task per instance and has no desired count to set");
                 return None;
             }
-            let when = When {
-                at: u.at.as_deref(),
-                schedule: u.schedule.as_deref(),
-                recurrence: None,
-                group: false,
-                timezone: u.timezone.as_deref(),
-                start_time: u.start_time.as_deref(),
-                end_time: u.end_time.as_deref(),
-            };
+            let when =
+                When::scheduled(u.at.as_deref(), u.schedule.as_deref(), [&u.timezone, &u.start_time, &u.end_time]);
             let fire_times_ms = self.firings(&path, &when, run);
             let desired = self.count_within(&path.key("desired_count"), u.desired_count, TASKS_PER_SERVICE);
             let taken: Vec<&str> = updates.iter().map(|u: &ServiceUpdate| u.name.as_str()).collect();

@@ -314,15 +314,8 @@ impl Translator<'_, '_> {
         }
         for (i, action) in file.scheduled_actions.iter().enumerate() {
             let path = path.key("scheduled_actions").index(i);
-            let when = When {
-                at: None,
-                schedule: Some(&action.schedule),
-                recurrence: None,
-                group: false,
-                timezone: action.timezone.as_deref(),
-                start_time: action.start_time.as_deref(),
-                end_time: action.end_time.as_deref(),
-            };
+            let when =
+                When::scheduled(None, Some(&action.schedule), [&action.timezone, &action.start_time, &action.end_time]);
             let fire_times_ms = self.firings(&path, &when, run);
             let min = action.min_capacity.map(|m| self.count_within(&path.key("min_capacity"), m, TASKS_PER_SERVICE));
             let max = action.max_capacity.map(|m| self.count_within(&path.key("max_capacity"), m, TASKS_PER_SERVICE));

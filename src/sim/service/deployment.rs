@@ -31,6 +31,17 @@ const HEALTHY_AFTER_RUNNING_MS: u64 = 40 * MS_PER_SECOND;
 pub(super) const CONTAINER_EXITED: &str = "Essential container in task exited";
 const FAILED_HEALTH_CHECKS: &str = "Task failed ELB health checks";
 
+/// Tasks of a deployment's revision and of others: RUNNING or PENDING (PROVISIONING too),
+/// healthy, and (the others') alive in any state.
+#[derive(Default)]
+struct Census {
+    new: u32,
+    new_healthy: u32,
+    old: u32,
+    old_healthy: u32,
+    old_alive: u32,
+}
+
 /// A service's revisions and its deployments.
 pub(super) struct Deploying {
     /// Draws which of a failing revision's tasks fail.
@@ -223,7 +234,7 @@ impl ServiceState<'_> {
         }
         rollout.failures += 1;
         rollout.failed_tasks += 1;
-        self.record_step(now, DeploymentStep::TaskFailed, recorder);
+        self.record(now, DeploymentStep::TaskFailed, recorder);
         let rollout = self.deploying.rollout.as_ref().expect("in progress");
         if rollout.threshold.is_some_and(|t| rollout.failures >= t) {
             self.trip(now, recorder, cluster);
@@ -233,7 +244,7 @@ impl ServiceState<'_> {
     /// The circuit breaker's count has reached its threshold: the deployment fails, and rolls
     /// back to the last completed revision if it may.
     fn trip<R: Recorder>(&mut self, now: SimTime, recorder: &mut R, cluster: &Cluster) {
-        self.record_step(now, DeploymentStep::Failed, recorder);
+        self.record(now, DeploymentStep::Failed, recorder);
         let last_completed = self.deploying.last_completed;
         let rollout = self.deploying.rollout.as_mut().expect("in progress");
         let deployment = &self.config.deployments[rollout.deployment];
@@ -243,7 +254,7 @@ impl ServiceState<'_> {
             rollout.rollback = true;
             rollout.revision = last_completed;
             rollout.failures = 0;
-            self.record_step(now, DeploymentStep::Started, recorder);
+            self.record(now, DeploymentStep::Started, recorder);
         } else {
             self.end_deployment(now, Outcome::Failed, cluster);
         }
@@ -259,7 +270,7 @@ impl ServiceState<'_> {
         cluster: &Cluster,
     ) {
         if self.deploying.rollout.is_some() {
-            self.record_step(now, DeploymentStep::Superseded, recorder);
+            self.record(now, DeploymentStep::Superseded, recorder);
             self.end_deployment(now, Outcome::Superseded, cluster);
         }
         let revision = self.deploying.revisions.len() as u32;
@@ -287,24 +298,24 @@ impl ServiceState<'_> {
             unserved: 0.0,
         });
         self.note_surge(now);
-        self.record_step(now, DeploymentStep::Started, recorder);
+        self.record(now, DeploymentStep::Started, recorder);
     }
 
-    /// Tasks RUNNING or PENDING of the revision being deployed and of others, the healthy ones
-    /// of the revision, and the others' tasks alive in any state.
-    fn census(&self, revision: u32) -> (u32, u32, u32, u32) {
-        let (mut new, mut old, mut new_healthy, mut old_alive) = (0, 0, 0, 0);
+    /// Where a deployment of `revision` stands: one pass over the tasks.
+    fn census(&self, revision: u32) -> Census {
+        let mut census = Census::default();
         for task in self.slots.iter().filter(|t| t.state != TaskState::Stopped) {
             let active = matches!(task.state, TaskState::Provisioning | TaskState::Pending | TaskState::Running);
             if task.revision == revision {
-                new += u32::from(active);
-                new_healthy += u32::from(task.healthy);
+                census.new += u32::from(active);
+                census.new_healthy += u32::from(task.healthy);
             } else {
-                old += u32::from(active);
-                old_alive += 1;
+                census.old += u32::from(active);
+                census.old_healthy += u32::from(task.healthy);
+                census.old_alive += 1;
             }
         }
-        (new, old, new_healthy, old_alive)
+        census
     }
 
     /// One step of the deployment in progress: old tasks stopped as the minimum allows, extra
@@ -321,40 +332,53 @@ impl ServiceState<'_> {
         let Some(rollout) = &self.deploying.rollout else { return };
         let revision = rollout.revision;
         let bounds = self.config.deployments[rollout.deployment].bounds(self.desired);
+        let mut census = self.census(revision);
         let (mut launched, mut stopped) = (0, 0);
-        // Old tasks: those not healthy first, then healthy ones while the minimum allows.
-        loop {
-            let healthy_may_go = self.healthy > bounds.minimum_healthy;
+        // Old tasks: those not healthy first, then healthy ones while the minimum allows. Each
+        // stop of a healthy one takes one from the healthy count; the others free.
+        let mut healthy_spare = self.healthy.saturating_sub(bounds.minimum_healthy).min(census.old_healthy);
+        let mut unhealthy = census.old - census.old_healthy.min(census.old);
+        while unhealthy + healthy_spare > 0 {
+            let healthy_may_go = healthy_spare > 0;
             let old = |t: &TaskSlot| t.revision != revision && (healthy_may_go || !t.healthy);
             let Some(slot) = self.choose_task_to_stop_among(cluster, old) else { break };
+            if self.slots[slot as usize].healthy {
+                healthy_spare -= 1;
+            } else {
+                unhealthy = unhealthy.saturating_sub(1);
+            }
             self.stop_task(now, slot, recorder, queue, cluster);
+            census.old -= 1;
             stopped += 1;
         }
-        let (mut new, old, _, _) = self.census(revision);
-        while new > self.desired {
+        while census.new > self.desired {
             let Some(slot) = self.choose_task_to_stop_among(cluster, |t| t.revision == revision) else { break };
             self.stop_task(now, slot, recorder, queue, cluster);
             stopped += 1;
-            new -= 1;
+            census.new -= 1;
         }
-        while new < self.desired && new + old < bounds.maximum {
+        while census.new < self.desired && census.new + census.old < bounds.maximum {
             if !self.launch(now, next_number, recorder, queue, cluster) {
                 break;
             }
             launched += 1;
-            new += 1;
+            census.new += 1;
         }
         if launched + stopped > 0 {
-            self.record_step(now, DeploymentStep::Replaced { launched, stopped }, recorder);
+            self.record_step(now, DeploymentStep::Replaced { launched, stopped }, (census.new, census.old), recorder);
         }
-        let (new, _, new_healthy, old_alive) = self.census(revision);
-        if old_alive == 0 && new == self.desired && new_healthy >= self.desired {
+        // Complete: no old task left in any state, and the desired count of new ones healthy.
+        if census.old > 0 || census.new != self.desired || census.new_healthy < self.desired {
+            return;
+        }
+        let census = self.census(revision);
+        if census.old_alive == 0 && census.new == self.desired && census.new_healthy >= self.desired {
             let rollout = self.deploying.rollout.as_ref().expect("in progress");
             let outcome = if rollout.rollback { Outcome::RolledBack } else { Outcome::Completed };
             if !rollout.rollback {
                 self.deploying.last_completed = revision;
             }
-            self.record_step(now, DeploymentStep::Completed, recorder);
+            self.record_step(now, DeploymentStep::Completed, (census.new, census.old), recorder);
             self.end_deployment(now, outcome, cluster);
         }
     }
@@ -433,10 +457,17 @@ impl ServiceState<'_> {
         all
     }
 
-    fn record_step<R: Recorder>(&self, now: SimTime, step: DeploymentStep, recorder: &mut R) {
+    fn record<R: Recorder>(&self, now: SimTime, step: DeploymentStep, recorder: &mut R) {
+        let Some(rollout) = &self.deploying.rollout else { return };
+        let census = self.census(rollout.revision);
+        self.record_step(now, step, (census.new, census.old), recorder);
+    }
+
+    /// Records a step, with the tasks RUNNING or PENDING of the revision and of others.
+    fn record_step<R: Recorder>(&self, now: SimTime, step: DeploymentStep, counts: (u32, u32), recorder: &mut R) {
         let Some(rollout) = &self.deploying.rollout else { return };
         let bounds = self.config.deployments[rollout.deployment].bounds(self.desired);
-        let (new, old, _, _) = self.census(rollout.revision);
+        let (new, old) = counts;
         recorder.deployment(&DeploymentEvent {
             at: now,
             service: self.index,

@@ -570,7 +570,8 @@ impl ServiceState<'_> {
         self.finish(now, slot, None, recorder, cluster);
     }
 
-    /// A task's timed state has ended.
+    /// A task's timed state has ended. Whether a deployment may move on: a task became healthy
+    /// or stopped (a start or a deregistration changes neither bound).
     pub(in crate::sim) fn task_timer<R: Recorder>(
         &mut self,
         now: SimTime,
@@ -579,10 +580,10 @@ impl ServiceState<'_> {
         recorder: &mut R,
         queue: &mut EventQueue<Event>,
         cluster: &mut Cluster,
-    ) {
+    ) -> bool {
         let task = &self.slots[slot as usize];
         if task.generation != generation {
-            return; // set in an earlier state: the task has moved on since
+            return false; // set in an earlier state: the task has moved on since
         }
         match task.state {
             TaskState::Provisioning => {
@@ -591,12 +592,13 @@ impl ServiceState<'_> {
                 let delay =
                     self.deploying.startup(self.config, self.slots[slot as usize].revision).sample(&mut self.rng);
                 self.schedule_timer(now.after(delay), slot, queue);
+                false
             }
             TaskState::Pending => {
                 self.pending -= 1;
                 if self.exits_at_start(slot) {
                     self.fail_task(now, slot, recorder, queue, cluster);
-                    return;
+                    return true;
                 }
                 self.integrate(now);
                 self.running += 1;
@@ -611,6 +613,7 @@ impl ServiceState<'_> {
                 if self.config.is_job() {
                     self.job_task_running(now, slot, queue);
                 }
+                false
             }
             TaskState::Running => {
                 // The load balancer's health checks have passed (or, without one, the 40 s a
@@ -620,12 +623,17 @@ impl ServiceState<'_> {
                     self.enter_service(slot);
                 }
                 self.become_healthy(slot);
+                true
             }
             TaskState::Deactivating => {
                 self.transition(now, slot, TaskState::Stopping, recorder, cluster);
                 self.schedule_timer(now.after(self.config.stop_timeout_ms), slot, queue);
+                false
             }
-            TaskState::Stopping => self.finish(now, slot, None, recorder, cluster),
+            TaskState::Stopping => {
+                self.finish(now, slot, None, recorder, cluster);
+                true
+            }
             TaskState::Stopped => unreachable!("no timer runs for a stopped task"),
         }
     }
