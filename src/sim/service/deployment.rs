@@ -31,15 +31,14 @@ const HEALTHY_AFTER_RUNNING_MS: u64 = 40 * MS_PER_SECOND;
 pub(super) const CONTAINER_EXITED: &str = "Essential container in task exited";
 const FAILED_HEALTH_CHECKS: &str = "Task failed ELB health checks";
 
-/// Tasks of a deployment's revision and of others: RUNNING or PENDING (PROVISIONING too),
-/// healthy, and (the others') alive in any state.
+/// Tasks of a deployment's revision and of others, RUNNING or PENDING (PROVISIONING too), and
+/// the healthy ones.
 #[derive(Default)]
 struct Census {
     new: u32,
     new_healthy: u32,
     old: u32,
     old_healthy: u32,
-    old_alive: u32,
 }
 
 /// A service's revisions and its deployments.
@@ -301,21 +300,26 @@ impl ServiceState<'_> {
         self.record(now, DeploymentStep::Started, recorder);
     }
 
-    /// Where a deployment of `revision` stands: one pass over the tasks.
+    /// Where a deployment of `revision` stands among the tasks not stopping (a healthy task is
+    /// RUNNING): one pass over the scheduler's lists.
     fn census(&self, revision: u32) -> Census {
         let mut census = Census::default();
-        for task in self.slots.iter().filter(|t| t.state != TaskState::Stopped) {
-            let active = matches!(task.state, TaskState::Provisioning | TaskState::Pending | TaskState::Running);
+        for &slot in self.active_by_az.iter().flatten().chain(&self.unplaced) {
+            let task = &self.slots[slot as usize];
             if task.revision == revision {
-                census.new += u32::from(active);
+                census.new += 1;
                 census.new_healthy += u32::from(task.healthy);
             } else {
-                census.old += u32::from(active);
+                census.old += 1;
                 census.old_healthy += u32::from(task.healthy);
-                census.old_alive += 1;
             }
         }
         census
+    }
+
+    /// Whether a task of a revision other than `revision` is alive in any state (stopping too).
+    fn others_alive(&self, revision: u32) -> bool {
+        self.slots.iter().any(|t| t.state != TaskState::Stopped && t.revision != revision)
     }
 
     /// One step of the deployment in progress: old tasks stopped as the minimum allows, extra
@@ -353,6 +357,7 @@ impl ServiceState<'_> {
         }
         while census.new > self.desired {
             let Some(slot) = self.choose_task_to_stop_among(cluster, |t| t.revision == revision) else { break };
+            census.new_healthy -= u32::from(self.slots[slot as usize].healthy);
             self.stop_task(now, slot, recorder, queue, cluster);
             stopped += 1;
             census.new -= 1;
@@ -371,8 +376,7 @@ impl ServiceState<'_> {
         if census.old > 0 || census.new != self.desired || census.new_healthy < self.desired {
             return;
         }
-        let census = self.census(revision);
-        if census.old_alive == 0 && census.new == self.desired && census.new_healthy >= self.desired {
+        if !self.others_alive(revision) {
             let rollout = self.deploying.rollout.as_ref().expect("in progress");
             let outcome = if rollout.rollback { Outcome::RolledBack } else { Outcome::Completed };
             if !rollout.rollback {
