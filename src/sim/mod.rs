@@ -291,7 +291,7 @@ impl<'a, R: Recorder> World<'a, R> {
         self.sample_loads(now);
         self.share_idle_cpu(now);
         for service in &mut self.services {
-            service.run_due(now, self.recorder, &self.cluster);
+            service.run_due(now, (self.recorder, queue), &self.cluster);
             if closes_datapoint {
                 service.evaluate_policies(now, self.recorder);
             }

@@ -147,7 +147,9 @@ impl ServiceState<'_> {
             Some(lb) => self.schedule_timer(now.after(lb.time_to_healthy_ms()), slot, queue),
             None => {
                 self.enter_service(slot);
-                if !self.config.deployments.is_empty() {
+                // Timed only while a deployment needs to know; one starting later works out
+                // the tasks already RUNNING (`count_healthy`).
+                if self.deploying.in_progress() {
                     self.schedule_timer(now.after(HEALTHY_AFTER_RUNNING_MS), slot, queue);
                 }
             }
@@ -265,7 +267,7 @@ impl ServiceState<'_> {
         &mut self,
         now: SimTime,
         deployment: usize,
-        recorder: &mut R,
+        (recorder, queue): (&mut R, &mut EventQueue<Event>),
         cluster: &Cluster,
     ) {
         if self.deploying.rollout.is_some() {
@@ -297,6 +299,7 @@ impl ServiceState<'_> {
             unserved: 0.0,
         });
         self.note_surge(now);
+        self.count_healthy(now, queue);
         self.record(now, DeploymentStep::Started, recorder);
     }
 
@@ -384,6 +387,27 @@ impl ServiceState<'_> {
             }
             self.record_step(now, DeploymentStep::Completed, (census.new, census.old), recorder);
             self.end_deployment(now, outcome, cluster);
+        }
+    }
+
+    /// As a deployment starts, without a load balancer: the RUNNING tasks that have run 40 s
+    /// are healthy, the others will be when they have.
+    fn count_healthy(&mut self, now: SimTime, queue: &mut EventQueue<Event>) {
+        if self.config.load_balancer.is_some() {
+            return;
+        }
+        let running: Vec<u32> = self.active_by_az.iter().flatten().copied().collect();
+        for slot in running {
+            let task = &self.slots[slot as usize];
+            if task.state != TaskState::Running || task.healthy {
+                continue;
+            }
+            let healthy_at = task.running_since.after(HEALTHY_AFTER_RUNNING_MS);
+            if healthy_at <= now {
+                self.become_healthy(slot);
+            } else {
+                self.schedule_timer(healthy_at, slot, queue);
+            }
         }
     }
 

@@ -278,6 +278,7 @@ impl ServiceState<'_> {
             revision: self.deploying.revision(),
             fails: self.deploying.draw_failure(self.config),
             requested: self.requested.unwrap_or(now),
+            running_since: now,
             billing_since: now,
         };
         let slot = match self.free_slots.pop() {
@@ -607,6 +608,7 @@ impl ServiceState<'_> {
                 self.interval.running_max = self.interval.running_max.max(self.running);
                 self.interval.running_spot_max = self.interval.running_spot_max.max(self.running_spot);
                 self.transition(now, slot, TaskState::Running, recorder, cluster);
+                self.slots[slot as usize].running_since = now;
                 self.awaiting_replacement = self.awaiting_replacement.saturating_sub(1);
                 self.schedule_interruption(now, slot, queue);
                 self.await_health(now, slot, queue);

@@ -57,8 +57,9 @@ struct TaskSlot {
     /// one of that revision's failing tasks.
     revision: u32,
     fails: bool,
-    /// When it was asked for: its launch, or a job's first `RunTask`.
+    /// When it was asked for: its launch, or a job's first `RunTask`; when it reached RUNNING.
     requested: SimTime,
+    running_since: SimTime,
     billing_since: SimTime,
 }
 

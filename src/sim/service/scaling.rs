@@ -89,7 +89,7 @@ impl ServiceState<'_> {
         queue: &mut EventQueue<Event>,
         cluster: &mut Cluster,
     ) {
-        self.run_due(now, recorder, cluster);
+        self.run_due(now, (recorder, queue), cluster);
         self.reconcile(now, next_number, recorder, queue, cluster);
         self.schedule_next_action(queue);
     }
@@ -97,7 +97,12 @@ impl ServiceState<'_> {
     /// Runs what the timetable has due now: scheduled actions, updates of the desired count and
     /// the starts of deployments. The tick calls this too, before the policies decide, so that
     /// what is due at a tick always comes first, however its event was queued.
-    pub(in crate::sim) fn run_due<R: Recorder>(&mut self, now: SimTime, recorder: &mut R, cluster: &Cluster) {
+    pub(in crate::sim) fn run_due<R: Recorder>(
+        &mut self,
+        now: SimTime,
+        (recorder, queue): (&mut R, &mut EventQueue<Event>),
+        cluster: &Cluster,
+    ) {
         while let Some(&(at, due)) = self.timetable.get(self.next_due)
             && at <= now.as_millis()
         {
@@ -105,7 +110,7 @@ impl ServiceState<'_> {
             match due {
                 Due::Timed(Timed::Action(action)) => self.run_action(now, action, recorder),
                 Due::Timed(Timed::Update(update)) => self.update(now, update, recorder),
-                Due::Deployment(deployment) => self.start_deployment(now, deployment, recorder, cluster),
+                Due::Deployment(deployment) => self.start_deployment(now, deployment, (recorder, queue), cluster),
                 Due::JobStart => self.start_job(now),
             }
         }
