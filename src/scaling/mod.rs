@@ -16,7 +16,7 @@ use serde::Serialize;
 
 pub use alarm::{Alarm, AlarmConfig, AlarmState, Comparison, MAX_EVALUATION_PERIODS, MissingData};
 pub use metric::{Metric, Sample, Statistic};
-pub use scheduled::{Schedule, ScheduledAction, fire_times};
+pub use scheduled::{Schedule, ScheduledAction, fire_times, reranged};
 pub use step::{AdjustmentType, Aggregation, StepAdjustment, StepScaling, check_steps, find_step, stepped_capacity};
 pub use target_tracking::{
     DEFAULT_COOLDOWN_MS, DEFAULT_SCALE_IN_DATAPOINTS, DEFAULT_SCALE_IN_THRESHOLD_RATIO, DEFAULT_SCALE_OUT_DATAPOINTS,

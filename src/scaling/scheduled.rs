@@ -30,6 +30,14 @@ pub struct ScheduledAction {
     pub fire_times_ms: Vec<u64>,
 }
 
+/// A capacity range `(min, max)` after a scheduled action sets `min`, `max` or both: a new
+/// minimum above the current maximum raises the maximum with it, and the other way round
+/// (an Application Auto Scaling action on a service, an EC2 Auto Scaling one on a group).
+pub fn reranged((low, high): (u32, u32), min: Option<u32>, max: Option<u32>) -> (u32, u32) {
+    let (low, high) = min.map_or((low, high), |min| (min, high.max(min)));
+    max.map_or((low, high), |max| (low.min(max), max))
+}
+
 /// A parsed schedule expression.
 #[derive(Clone, Debug)]
 pub enum Schedule {
@@ -199,6 +207,17 @@ pub fn fire_times(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// "sets the MinCapacity and MaxCapacity to what is specified" (reference §3), the other
+    /// limit following one that crosses it.
+    #[test]
+    fn a_new_limit_that_crosses_the_other_moves_it_too() {
+        assert_eq!(reranged((2, 10), Some(4), None), (4, 10));
+        assert_eq!(reranged((2, 10), Some(12), None), (12, 12));
+        assert_eq!(reranged((5, 10), None, Some(3)), (3, 3));
+        assert_eq!(reranged((5, 10), Some(1), Some(2)), (1, 2));
+        assert_eq!(reranged((5, 10), None, None), (5, 10));
+    }
 
     fn ts(text: &str) -> Timestamp {
         text.parse().unwrap()

@@ -110,14 +110,8 @@ impl<'a> Cluster<'a> {
             self.next_due += 1;
             let settings = &self.providers[provider].config.scheduled_actions[action];
             let p = &mut self.providers[provider];
-            if let Some(min) = settings.min_size {
-                p.min_size = min;
-                p.max_size = p.max_size.max(min);
-            }
-            if let Some(max) = settings.max_size {
-                p.max_size = max;
-                p.min_size = p.min_size.min(max);
-            }
+            (p.min_size, p.max_size) =
+                crate::scaling::reranged((p.min_size, p.max_size), settings.min_size, settings.max_size);
             let before = p.desired;
             p.desired = settings.desired_capacity.unwrap_or(before).clamp(p.min_size, p.max_size);
             let (running, waiting_tasks) = (p.in_service.len() as u32, p.waiting_by_service.iter().sum());

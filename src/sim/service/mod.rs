@@ -25,7 +25,9 @@ use crate::placement::{AVAILABILITY_ZONE, Resource, SpreadField, Strategy, keep_
 use crate::pricing::{
     FARGATE_MINIMUM_BILLED_MS, FARGATE_WINDOWS_MINIMUM_BILLED_MS, billed_ms, fargate_cost, fargate_extras_hour,
 };
-use crate::scaling::{CapacityView, Direction, Limit, Metric, PolicyKind, PolicyState, Sample, evaluate, may_act};
+use crate::scaling::{
+    CapacityView, Direction, Limit, Metric, PolicyKind, PolicyState, Sample, evaluate, may_act, reranged,
+};
 use crate::stats::ElasticityTally;
 use deployment::Deploying;
 use job::Jobbing;

@@ -124,14 +124,8 @@ impl ServiceState<'_> {
             return;
         }
         let settings = &self.config.scheduled_actions[action];
-        if let Some(min) = settings.min_capacity {
-            self.min_capacity = min;
-            self.max_capacity = self.max_capacity.max(min);
-        }
-        if let Some(max) = settings.max_capacity {
-            self.max_capacity = max;
-            self.min_capacity = self.min_capacity.min(max);
-        }
+        (self.min_capacity, self.max_capacity) =
+            reranged((self.min_capacity, self.max_capacity), settings.min_capacity, settings.max_capacity);
         let desired = self.desired.clamp(self.min_capacity, self.max_capacity);
         self.set_desired(now, Timed::Action(action), desired, recorder);
     }
