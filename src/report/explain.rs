@@ -197,6 +197,9 @@ pub fn explain(dir: &Path, service: &str, at: &str) -> Result<String, ExplainErr
     if dir.join(csv_out::DEPLOYMENT_EVENTS).exists() {
         deployment_story(&mut story, dir, service, t)?;
     }
+    if dir.join("outages.csv").exists() {
+        outage_story(&mut story, dir, service, t)?;
+    }
 
     let Some(last) = decisions.iter().rev().map(seconds).find(|&s| s <= t) else {
         let _ = writeln!(story, "No scaling decision was taken for {service} up to then.");
@@ -290,6 +293,37 @@ fn deployment_story(story: &mut String, dir: &Path, service: &str, t: f64) -> Re
                 d["failed_tasks"]
             );
         }
+    }
+    Ok(())
+}
+
+/// The outages that had begun by `t` and whose zone had not returned, or from which the service
+/// had not yet recovered: what it lost, when it was back, what went unserved (`outages.csv`).
+fn outage_story(story: &mut String, dir: &Path, service: &str, t: f64) -> Result<(), ExplainError> {
+    let path = dir.join("outages.csv");
+    let fail = |reason: String| ExplainError::Read { file: path.display().to_string(), reason };
+    let mut reader = csv::Reader::from_path(&path).map_err(|e| fail(e.to_string()))?;
+    let rows: Vec<Row> = reader.deserialize().collect::<Result<_, _>>().map_err(|e| fail(e.to_string()))?;
+    let field = |r: &Row, key: &str| r.get(key).cloned().unwrap_or_default();
+    let number = |r: &Row, key: &str| field(r, key).parse::<f64>().ok();
+    for row in rows.iter().filter(|r| field(r, "kind") == "service" && field(r, "name") == service) {
+        let (Some(start), Some(end)) = (number(row, "start_s"), number(row, "end_s")) else { continue };
+        let back = number(row, "recovery_s").map(|r| start + r);
+        if t < start || (t >= end && back.is_some_and(|b| t >= b)) {
+            continue;
+        }
+        let recovery = match back {
+            Some(b) => format!("back to its count of tasks {} s after (at {b} s)", b - start),
+            None => "never back to its count of tasks in the run".to_owned(),
+        };
+        let _ = writeln!(
+            story,
+            "Availability Zone {} was lost from {start} s to {end} s (outage {}): {service} lost {} task(s) there, was {recovery}, and left {} requests unserved until then.",
+            field(row, "zone"),
+            field(row, "outage"),
+            field(row, "lost"),
+            field(row, "unserved_requests")
+        );
     }
     Ok(())
 }

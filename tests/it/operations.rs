@@ -585,6 +585,15 @@ fn tasks_lost_in_a_zone_are_replaced_outside_it_and_none_go_there_until_it_retur
     let service = rows.iter().find(|r| r["kind"] == "service").unwrap();
     assert_eq!((service["lost"].as_str(), service["recovery_s"].as_str()), ("2", "60"));
     assert_eq!((service["start_s"].as_str(), service["end_s"].as_str()), ("600", "1800"));
+
+    // `ecsim explain` half a minute in tells the outage's story.
+    let told = ecsim(&["explain", out.to_str().unwrap(), "--service", "api", "--at", "10m30s"]);
+    assert!(told.status.success(), "{}", stderr(&told));
+    let story = String::from_utf8(told.stdout).unwrap();
+    assert!(
+        story.contains("Availability Zone us-east-1b was lost from 600 s to 1800 s (outage 1): api lost 2 task(s) there, was back to its count of tasks 60 s after"),
+        "{story}"
+    );
 }
 
 /// The same on EC2: three m6i.xlarge instances, one per zone, without managed scaling, and six
