@@ -347,19 +347,17 @@ impl ServiceState<'_> {
         // launched as a fallback from Spot, with no share, first).
         if self.shares.len() > 1 {
             let item = next_stop(self.config.strategy_split, &self.shares, &self.tasks_per_item) as u8;
-            let of_item: Vec<u32> =
-                candidates.iter().copied().filter(|&s| self.slots[s as usize].item == item).collect();
-            if !of_item.is_empty() || candidates.is_empty() {
-                candidates = of_item;
+            let of_item = |s: &u32| self.slots[*s as usize].item == item;
+            if candidates.iter().any(of_item) {
+                candidates.retain(of_item);
             }
         }
         if candidates.is_empty() {
             return None;
         }
-        let starting: Vec<u32> =
-            candidates.iter().copied().filter(|&s| self.slots[s as usize].state != TaskState::Running).collect();
-        if !starting.is_empty() {
-            candidates = starting;
+        let starting = |s: &u32| self.slots[*s as usize].state != TaskState::Running;
+        if candidates.iter().any(starting) {
+            candidates.retain(starting);
         }
         let zone_size = |slot: &u32| {
             let az = self.slots[*slot as usize].az as usize;
