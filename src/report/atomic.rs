@@ -251,8 +251,13 @@ fn is_pid(text: &str) -> bool {
     !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Writes `contents` to `target` atomically.
+/// Writes `contents` to `target` atomically, first removing the temporary files of `target`
+/// that a writer killed before its rename left (a sweep's report and charts are rewritten in
+/// place when it resumes).
 pub fn write_file(target: &Path, contents: &[u8]) -> io::Result<()> {
+    if let (Some(dir), Some(name)) = (target.parent(), target.file_name().and_then(|n| n.to_str())) {
+        remove_stale(dir, &[name])?;
+    }
     let mut file = AtomicFile::create(target)?;
     file.write_all(contents)?;
     file.commit()
@@ -290,6 +295,15 @@ mod tests {
             fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
         names.sort();
         assert_eq!(names, [".other.csv.7.tmp", ".out.csv.x.tmp", "out.csv"]);
+    }
+
+    #[test]
+    fn a_file_written_anew_takes_away_what_a_killed_writer_of_it_left() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(".report.html.28280.tmp"), "half a page").unwrap();
+        write_file(&dir.path().join("report.html"), b"page").unwrap();
+        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("report.html")]);
     }
 
     /// A folder holding an ecsim run: its marker and one file.
