@@ -114,6 +114,10 @@ pub struct ServiceConfig {
     /// Rolling deployments of new revisions, in file order (reference §8).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub deployments: Vec<Deployment>,
+    /// The task sizes right-sizing deployments bring, without repeats: size index `k ≥ 1` is
+    /// `deployed_sizes[k − 1]`, 0 the service's own ([`ServiceConfig::task_size`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deployed_sizes: Vec<TaskSize>,
     /// Desired counts set by hand (`UpdateService`), in file order (reference §1.7).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub updates: Vec<ServiceUpdate>,
@@ -183,6 +187,9 @@ pub struct Deployment {
     pub health_check_grace_period_ms: u64,
     /// The new revision's PENDING → RUNNING (image pull and start-up).
     pub startup: Delay,
+    /// A right-sizing rollout's task size (an index for [`ServiceConfig::task_size`]); `None`:
+    /// the new revision keeps the size of the one it replaces.
+    pub size: Option<u32>,
     /// The share of the new revision's tasks that fail, and when.
     pub failing_share: f64,
     pub failure: TaskFailure,
@@ -285,7 +292,43 @@ impl ServiceConfig {
 
     /// MiB a task uses while serving `rps` requests per second, at most its hard `memory`.
     pub fn memory_used_mib(&self, rps: f64) -> f64 {
-        (self.memory_use.base_mib + self.memory_use.mib_per_request_per_second * rps).min(f64::from(self.memory))
+        self.memory_used_mib_of(rps, self.memory)
+    }
+
+    /// The same for a task whose hard limit is `memory` MiB.
+    pub fn memory_used_mib_of(&self, rps: f64, memory: u32) -> f64 {
+        (self.memory_use.base_mib + self.memory_use.mib_per_request_per_second * rps).min(f64::from(memory))
+    }
+
+    /// The task size of size index `index`: 0 the service's own, `k ≥ 1` the k-th of
+    /// [`ServiceConfig::deployed_sizes`].
+    pub fn task_size(&self, index: u32) -> TaskSize {
+        match index.checked_sub(1) {
+            None => TaskSize {
+                cpu: self.cpu,
+                memory: self.memory,
+                memory_reservation: self.memory_reservation,
+                requests_per_task: self.requests_per_task,
+            },
+            Some(k) => self.deployed_sizes[k as usize],
+        }
+    }
+}
+
+/// What a task reserves and what it serves: the service's own, or a right-sizing deployment's.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct TaskSize {
+    pub cpu: u32,
+    pub memory: u32,
+    pub memory_reservation: Option<u32>,
+    /// Requests per second a task of this size serves at 100 % of its CPU.
+    pub requests_per_task: f64,
+}
+
+impl TaskSize {
+    /// MiB a task reserves on an instance: `memoryReservation` (soft) if set, else `memory`.
+    pub fn reserved_memory_mib(&self) -> u32 {
+        self.memory_reservation.unwrap_or(self.memory)
     }
 }
 
@@ -489,6 +532,7 @@ mod tests {
             maximum_percent,
             health_check_grace_period_ms: 0,
             startup: Delay::Fixed { ms: 0 },
+            size: None,
             failing_share: 0.0,
             failure: TaskFailure::NeverHealthy,
             circuit_breaker: None,

@@ -282,7 +282,9 @@ fn deployment_story(story: &mut String, dir: &Path, service: &str, t: f64) -> Re
             };
             let _ = writeln!(
                 story,
-                "It {ended}, {}: at most {} task(s) beyond the desired count ({} task-seconds), {} instance(s) beyond those at its start ({} instance-seconds), surge cost {} USD, {} requests unserved, {} task(s) of the new revision failed.",
+                "Its revision's tasks have {} CPU units and {} MiB. It {ended}, {}: at most {} task(s) beyond the desired count ({} task-seconds), {} instance(s) beyond those at its start ({} instance-seconds), surge cost {} USD, {} requests unserved, {} task(s) of the new revision failed.",
+                d["task_cpu"],
+                d["task_memory"],
                 d["outcome"].replace('_', " "),
                 d["peak_extra_tasks"],
                 d["extra_task_seconds"],

@@ -521,6 +521,9 @@ struct DeploymentLine<'a> {
     service: &'a str,
     deployment: &'a str,
     number: u32,
+    /// The task size of the revision it brings.
+    task_cpu: u32,
+    task_memory: u32,
     started_s: f64,
     /// Empty for a deployment still in progress at the end.
     ended_s: Option<f64>,
@@ -534,10 +537,12 @@ struct DeploymentLine<'a> {
     failed_tasks: u32,
 }
 
-pub(super) const DEPLOYMENTS_HEADER: [&str; 13] = [
+pub(super) const DEPLOYMENTS_HEADER: [&str; 15] = [
     "service",
     "deployment",
     "number",
+    "task_cpu",
+    "task_memory",
     "started_s",
     "ended_s",
     "outcome",
@@ -562,6 +567,8 @@ pub fn deployments_csv(scenario: &Scenario, deployments: &[DeploymentSummary]) -
             service: &service.name,
             deployment: &service.deployments[d.deployment].name,
             number: d.number,
+            task_cpu: d.task_size.0,
+            task_memory: d.task_size.1,
             started_s: seconds(d.started.as_millis() as f64),
             ended_s: d.ended.map(|t| seconds(t.as_millis() as f64)),
             outcome: d.outcome.as_str(),

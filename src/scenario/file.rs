@@ -392,6 +392,11 @@ pub struct DeploymentFile {
     pub maximum_percent: Option<i64>,
     pub health_check_grace_period: Option<String>,
     pub startup: Option<DelayFile>,
+    /// A right-sizing rollout: the new revision's task size, each key not given the service's.
+    pub cpu: Option<i64>,
+    pub memory: Option<i64>,
+    pub memory_reservation: Option<i64>,
+    pub requests_per_task: Option<f64>,
     pub failing_share: Option<f64>,
     pub fail_after: Option<DelayFile>,
     pub circuit_breaker: Option<CircuitBreakerFile>,

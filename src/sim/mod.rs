@@ -129,8 +129,9 @@ struct World<'a, R> {
     datapoints_per_tick: u32,
     ticks_done: u64,
     peak_running_tasks: u32,
-    /// Each service's demanded tasks at this tick, for the cluster (kept to reuse its memory).
-    demanded: Vec<u32>,
+    /// Each service's demanded tasks at this tick and the size index they would launch with,
+    /// for the cluster (kept to reuse its memory).
+    demanded: Vec<(u32, u32)>,
     /// Whether any service's tasks share their instances' CPU (`cpu_limit = "container_shares"`),
     /// and each service's serving tasks when the CPU was last shared out.
     shares_cpu: bool,
@@ -220,10 +221,10 @@ impl<'a, R: Recorder> World<'a, R> {
         let mut on: BTreeMap<u32, Vec<(usize, f64, f64)>> = BTreeMap::new();
         for (index, service) in self.services.iter().enumerate() {
             let shares = service.config.cpu_limit == CpuLimit::ContainerShares;
-            let Some((units, wanted, instances)) = service.cpu_wanted(self.scenario.tick_ms) else { continue };
-            let units = f64::from(units);
-            let wanted = if shares { wanted } else { wanted.min(units) };
-            for instance in instances {
+            let Some(tasks) = service.cpu_wanted(self.scenario.tick_ms) else { continue };
+            for (instance, units, wanted) in tasks {
+                let units = f64::from(units);
+                let wanted = if shares { wanted } else { wanted.min(units) };
                 on.entry(instance).or_default().push((index, units, wanted));
             }
         }
@@ -255,7 +256,7 @@ impl<'a, R: Recorder> World<'a, R> {
         }
         if !self.scenario.providers.is_empty() {
             self.demanded.clear();
-            self.demanded.extend(self.services.iter().map(ServiceState::demand));
+            self.demanded.extend(self.services.iter().map(|s| (s.demand(), s.launch_size())));
             self.cluster.set_demand(now, &self.demanded);
         }
     }
@@ -341,28 +342,29 @@ impl<'a, R: Recorder> World<'a, R> {
     }
 
     /// Tries the tasks waiting for capacity, oldest first, where room has appeared. Once a task
-    /// of a service finds none, that service's later tasks (the same needs) wait too.
+    /// of a service finds none, that service's later tasks of its size (the same needs) wait too.
     fn place_waiting(&mut self, now: SimTime, queue: &mut EventQueue<Event>) {
         let waiting = self.cluster.take_waiting();
         if waiting.is_empty() {
             return;
         }
-        let mut blocked = vec![false; self.services.len()];
+        let mut blocked: Vec<(u32, u32)> = Vec::new();
         for entry in waiting {
             let service = &mut self.services[entry.service as usize];
             if !service.still_waiting(entry.slot, entry.generation) {
                 continue; // cancelled by a scale-in
             }
-            let found = if blocked[entry.service as usize] {
+            let found = if blocked.contains(&(entry.service, entry.size)) {
                 None
             } else {
                 let provider = Some(entry.provider as usize);
-                self.cluster.choose_instance(entry.service as usize, provider, service.placement_rng()).ok()
+                let (index, size) = (entry.service as usize, entry.size);
+                self.cluster.choose_instance(index, size, provider, service.placement_rng()).ok()
             };
             match found {
                 Some(instance) => service.place_waiting(now, entry.slot, instance, queue, &mut self.cluster),
                 None => {
-                    blocked[entry.service as usize] = true;
+                    blocked.push((entry.service, entry.size));
                     self.cluster.requeue(entry);
                 }
             }

@@ -210,6 +210,8 @@ pub struct DeploymentSummary {
     pub service: usize,
     pub deployment: usize,
     pub number: u32,
+    /// The CPU units and MiB of the revision it brings.
+    pub task_size: (u32, u32),
     pub started: SimTime,
     pub ended: Option<SimTime>,
     pub outcome: Outcome,

@@ -13,6 +13,7 @@ mod invariants;
 mod operations;
 mod outputs;
 mod report;
+mod right_sizing;
 mod robustness;
 mod runs;
 mod scheduled_and_step;

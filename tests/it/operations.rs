@@ -9,7 +9,7 @@ type Row = std::collections::BTreeMap<String, String>;
 /// Four 0.5 vCPU / 1 GB Fargate tasks serving 100 requests/s, held at 4: PROVISIONING 10 s,
 /// PENDING 50 s, stop timeout 30 s, no load balancer (a task counts as healthy 40 s after
 /// RUNNING). `extra` is appended: the deployment, or a load balancer.
-fn four_tasks(extra: &str) -> String {
+pub(crate) fn four_tasks(extra: &str) -> String {
     format!(
         r#"version = 1
 name = "four"
@@ -36,7 +36,7 @@ stop_timeout = "30s"
     )
 }
 
-fn run(dir: &Path, text: &str) -> PathBuf {
+pub(crate) fn run(dir: &Path, text: &str) -> PathBuf {
     let scenario = write(dir, "scenario.toml", text);
     let out = dir.join("out");
     run_ok(&scenario, &out, &["--no-charts"]);
@@ -44,7 +44,7 @@ fn run(dir: &Path, text: &str) -> PathBuf {
 }
 
 /// The task state changes from `from_s` on, as (second, task, from, to, reason).
-fn task_changes(out: &Path, from_s: u64) -> Vec<(u64, u64, String, String, String)> {
+pub(crate) fn task_changes(out: &Path, from_s: u64) -> Vec<(u64, u64, String, String, String)> {
     read_csv(&out.join("events-tasks.csv"))
         .into_iter()
         .filter(|r| r["time_s"].parse::<u64>().unwrap() >= from_s)
@@ -56,14 +56,14 @@ fn task_changes(out: &Path, from_s: u64) -> Vec<(u64, u64, String, String, Strin
 }
 
 /// At `time_s`, the tasks that went `from` → `to`.
-fn tasks_at(changes: &[(u64, u64, String, String, String)], time_s: u64, from: &str, to: &str) -> Vec<u64> {
+pub(crate) fn tasks_at(changes: &[(u64, u64, String, String, String)], time_s: u64, from: &str, to: &str) -> Vec<u64> {
     let mut tasks: Vec<u64> =
         changes.iter().filter(|c| c.0 == time_s && c.2 == from && c.3 == to).map(|c| c.1).collect();
     tasks.sort_unstable();
     tasks
 }
 
-fn only_deployment(out: &Path) -> Row {
+pub(crate) fn only_deployment(out: &Path) -> Row {
     let rows = read_csv(&out.join("deployments.csv"));
     assert_eq!(rows.len(), 1, "{rows:?}");
     rows.into_iter().next().unwrap()

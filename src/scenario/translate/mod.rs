@@ -28,7 +28,7 @@ use crate::catalog::{Catalog, InstanceType};
 use crate::config::{
     AsgProvider, CircuitBreaker, CpuLimit, Deployment, Ec2Placement, FargateLaunch, FargateSpot, GroupScheduledAction,
     Job, JobTrigger, Launch, LoadBalancer, LoadConfig, MemoryUse, NetworkMode, Outage, Overflow, ProviderType, Retry,
-    Scenario, ServiceConfig, ServiceUpdate, Spot, SpotPrice, TaskFailure,
+    Scenario, ServiceConfig, ServiceUpdate, Spot, SpotPrice, TaskFailure, TaskSize,
 };
 use crate::ecs::fargate::{VALID_CPU_UNITS, valid_memory_mib};
 use crate::engine::{Delay, Hazard, MS_PER_MINUTE, MS_PER_SECOND};

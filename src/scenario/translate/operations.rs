@@ -259,6 +259,7 @@ impl Translator<'_, '_> {
                 continue;
             };
             deployments.push(Deployment {
+                size: None,
                 name,
                 when: when.written(),
                 minimum_healthy_percent: minimum,
@@ -284,6 +285,88 @@ impl Translator<'_, '_> {
                 None
             }
         }
+    }
+
+    /// Right-sizing rollouts: each deployment that gives a task size gets it, checked as the
+    /// service's own is (Fargate's combinations and Windows sizes, an instance type it fits on
+    /// EC2). A key it does not give is the service's (`requests_per_task` scaled with the CPU
+    /// units); the sizes are returned without repeats, as [`ServiceConfig::task_size`] counts.
+    pub(super) fn deployed_sizes(
+        &mut self,
+        path: &KeyPath,
+        file: &ServiceFile,
+        own: TaskSize,
+        deployments: &mut [Deployment],
+        (launch, providers): (&Launch, &[Option<AsgProvider>]),
+        arch: CpuArchitecture,
+    ) -> Option<Vec<TaskSize>> {
+        let mut sizes: Vec<TaskSize> = Vec::new();
+        let mut complete = true;
+        for (i, (d, deployment)) in file.deployments.iter().zip(deployments.iter_mut()).enumerate() {
+            if d.cpu.is_none() && d.memory.is_none() && d.memory_reservation.is_none() && d.requests_per_task.is_none()
+            {
+                continue;
+            }
+            let path = path.key("deployments").index(i);
+            let (cpu, memory) = (d.cpu.unwrap_or(i64::from(own.cpu)), d.memory.unwrap_or(i64::from(own.memory)));
+            let (cpu, memory) = match launch {
+                Launch::Ec2(_) => (self.ec2_cpu(&path.key("cpu"), cpu), self.ec2_memory(&path.key("memory"), memory)),
+                Launch::Fargate(_) => {
+                    let cpu = self.fargate_cpu(&path.key("cpu"), cpu);
+                    (cpu, cpu.and_then(|cpu| self.fargate_memory(&path.key("memory"), cpu, memory)))
+                }
+            };
+            let (Some(cpu), Some(memory)) = (cpu, memory) else {
+                complete = false;
+                continue;
+            };
+            let memory_reservation = match (d.memory_reservation, own.memory_reservation) {
+                (Some(m), _) if m >= 1 && m <= i64::from(memory) => Some(m as u32),
+                (None, Some(m)) if m <= memory => Some(m),
+                (None, None) => None,
+                (given, service) => {
+                    let found = given.map_or(format!("the service's {} MiB", service.unwrap_or(0)), |m| m.to_string());
+                    let at = path.key("memory_reservation");
+                    self.fail(
+                        &at,
+                        format!("found {found}; expected MiB from 1 up to this revision's memory ({memory})"),
+                    );
+                    complete = false;
+                    continue;
+                }
+            };
+            let requests_per_task = match d.requests_per_task {
+                None => own.requests_per_task * f64::from(cpu) / f64::from(own.cpu),
+                Some(r) if (MIN_REQUESTS_PER_TASK..=MAX_LOAD_RATE).contains(&r) => r,
+                Some(r) => {
+                    let message = format!("found {}; expected requests per second from 0.001 to 1e9", number(r));
+                    self.fail(&path.key("requests_per_task"), message);
+                    complete = false;
+                    continue;
+                }
+            };
+            let size = TaskSize { cpu, memory, memory_reservation, requests_per_task };
+            let fits = match launch {
+                Launch::Ec2(placement) => {
+                    self.check_fits(&path, placement, providers, cpu, size.reserved_memory_mib(), arch)
+                }
+                Launch::Fargate(fargate) if fargate.windows => self.windows_task(&path, cpu, arch, fargate.uses_spot()),
+                Launch::Fargate(_) => Some(()),
+            };
+            if fits.is_none() {
+                complete = false;
+                continue;
+            }
+            deployment.size = Some(match sizes.iter().position(|s| *s == size) {
+                _ if size == own => 0,
+                Some(k) => k as u32 + 1,
+                None => {
+                    sizes.push(size);
+                    sizes.len() as u32
+                }
+            });
+        }
+        complete.then_some(sizes)
     }
 
     /// Desired counts set by hand, as `UpdateService` sets them (reference §1.7).

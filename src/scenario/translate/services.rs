@@ -157,6 +157,14 @@ impl Translator<'_, '_> {
             );
             return None;
         }
+        let mut deployments = deployments?;
+        let own = TaskSize {
+            cpu: cpu?,
+            memory: memory?,
+            memory_reservation: memory_reservation?,
+            requests_per_task: requests_per_task?,
+        };
+        let deployed_sizes = self.deployed_sizes(path, file, own, &mut deployments, (&launch, providers), arch?)?;
         Some(ServiceConfig {
             name: name.to_owned(),
             load: load?,
@@ -185,7 +193,8 @@ impl Translator<'_, '_> {
                 dynamic_scaling_out_suspended: file.dynamic_scaling_out_suspended.unwrap_or(false),
                 scheduled_scaling_suspended: file.scheduled_scaling_suspended.unwrap_or(false),
             },
-            deployments: deployments?,
+            deployments,
+            deployed_sizes,
             updates: updates?,
             job: None,
         })

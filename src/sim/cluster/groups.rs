@@ -32,7 +32,7 @@ impl<'a> Cluster<'a> {
                 i.state == InstanceState::Active && i.non_daemon_tasks == 0
             })
             .count() as u32;
-        let waiting_tasks: u32 = p.waiting_by_service.iter().sum();
+        let waiting_tasks: u32 = p.waiting_by_kind.iter().sum();
         let needed = self.instances_needed(provider);
         let value = match needed {
             // Tasks wait but none fits the smallest type: "remains at 100%"; or every one will
@@ -114,7 +114,7 @@ impl<'a> Cluster<'a> {
                 crate::scaling::reranged((p.min_size, p.max_size), settings.min_size, settings.max_size);
             let before = p.desired;
             p.desired = settings.desired_capacity.unwrap_or(before).clamp(p.min_size, p.max_size);
-            let (running, waiting_tasks) = (p.in_service.len() as u32, p.waiting_by_service.iter().sum());
+            let (running, waiting_tasks) = (p.in_service.len() as u32, p.waiting_by_kind.iter().sum());
             recorder.group_scaling(&GroupScalingEvent {
                 at: now,
                 provider,
@@ -140,12 +140,12 @@ impl<'a> Cluster<'a> {
     pub(super) fn instances_needed(&self, provider: usize) -> Option<u32> {
         let p = &self.providers[provider];
         let mut groups: Vec<(TaskNeeds, u32)> = Vec::new();
-        for (service, &count) in p.waiting_by_service.iter().enumerate() {
+        for (&(service, size), &count) in self.kinds.iter().zip(&p.waiting_by_kind) {
             if count == 0 {
                 continue;
             }
-            let config = &self.scenario.services[service];
-            let (cpu, memory, eni, port) = Self::needs(config);
+            let config = &self.scenario.services[service as usize];
+            let (cpu, memory, eni, port) = Self::needs(config, size);
             let distinct = config.ec2().is_some_and(|e| e.constraints.contains(&Constraint::DistinctInstance));
             let needs =
                 TaskNeeds { cpu_units: cpu, memory_mib: memory, eni, one_per_instance: port.is_some() || distinct };

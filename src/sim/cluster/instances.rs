@@ -222,9 +222,9 @@ impl<'a> Cluster<'a> {
             (i.provider as usize, i.rate, i.weight_rate, i.state != InstanceState::Pending);
         let new_weight_rate = old_weight_rate * rate / old_rate.max(f64::MIN_POSITIVE);
         let tasks = i.tasks.clone();
-        for &(service, _) in &tasks {
-            self.share(service as usize, provider, old_weight_rate, now, -1.0);
-            self.share(service as usize, provider, new_weight_rate, now, 1.0);
+        for &(service, _, size) in &tasks {
+            self.share((service as usize, size), provider, old_weight_rate, now, -1.0);
+            self.share((service as usize, size), provider, new_weight_rate, now, 1.0);
         }
         let i = &mut self.instances[instance as usize];
         if billed {

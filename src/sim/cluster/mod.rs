@@ -71,8 +71,8 @@ struct Instance {
     free_enis: u32,
     /// Static host ports in use.
     ports: Vec<u16>,
-    /// `(service, slot)` of every task placed here.
-    tasks: Vec<(u32, u32)>,
+    /// `(service, slot, size index)` of every task placed here.
+    tasks: Vec<(u32, u32, u32)>,
     non_daemon_tasks: u32,
     /// Per service: its tasks here.
     service_tasks: Vec<u32>,
@@ -97,6 +97,8 @@ struct Instance {
 #[derive(Clone, Copy)]
 pub(super) struct Waiting {
     pub service: u32,
+    /// The task's size index ([`crate::config::ServiceConfig::task_size`]).
+    pub size: u32,
     pub provider: u32,
     pub slot: u32,
     pub generation: u32,
@@ -114,8 +116,8 @@ struct ProviderState<'a> {
     active: ActiveInstances,
     draining: u32,
     waiting: VecDeque<Waiting>,
-    /// Per service: tasks in `waiting`.
-    waiting_by_service: Vec<u32>,
+    /// Per kind of task (a service's size: [`Cluster::kinds`]): tasks in `waiting`.
+    waiting_by_kind: Vec<u32>,
     /// Room appeared since waiting tasks were last tried.
     room_changed: bool,
     alarms: AsgAlarms,
@@ -206,6 +208,10 @@ pub(super) struct Cluster<'a> {
     next_due: usize,
     /// Per zone (the most any Fargate service or group spans): lost to an outage now.
     down: Vec<bool>,
+    /// The kinds of task, `(service, size index)`, service by service and size by size, and
+    /// each service's first: tasks of one kind have the same needs.
+    kinds: Vec<(u32, u32)>,
+    first_kind: Vec<u32>,
 }
 
 /// The cluster as one service's placement sees it.
@@ -252,7 +258,18 @@ impl<'a> Cluster<'a> {
     pub fn new(scenario: &'a Scenario) -> Self {
         let services = scenario.services.len();
         let zones = Self::zone_count(scenario);
+        let kinds: Vec<(u32, u32)> = (scenario.services.iter().enumerate())
+            .flat_map(|(service, config)| {
+                (0..=config.deployed_sizes.len() as u32).map(move |size| (service as u32, size))
+            })
+            .collect();
+        let kind_count = kinds.len();
         Cluster {
+            first_kind: (kinds.iter().enumerate())
+                .filter(|(_, (_, size))| *size == 0)
+                .map(|(kind, _)| kind as u32)
+                .collect(),
+            kinds,
             scenario,
             instances: Vec::new(),
             providers: scenario
@@ -268,7 +285,7 @@ impl<'a> Cluster<'a> {
                     active: ActiveInstances::new(Self::smallest_task(scenario, provider)),
                     draining: 0,
                     waiting: VecDeque::new(),
-                    waiting_by_service: vec![0; services],
+                    waiting_by_kind: vec![0; kind_count],
                     room_changed: false,
                     alarms: AsgAlarms::default(),
                     last_reservation: None,
@@ -327,13 +344,19 @@ impl<'a> Cluster<'a> {
         }
     }
 
+    /// The kind of task (its index into `kinds`) a service's tasks of `size` are.
+    pub(super) fn kind(&self, service: usize, size: u32) -> usize {
+        (self.first_kind[service] + size) as usize
+    }
+
     /// The least CPU units and MiB a task that may be placed on `provider` reserves.
     fn smallest_task(scenario: &Scenario, provider: usize) -> (u32, u32) {
         let sizes = scenario
             .services
             .iter()
             .filter(|s| s.ec2().is_some_and(|e| e.may_use(provider)))
-            .map(|s| (s.cpu, s.reserved_memory_mib()));
+            .flat_map(|s| (0..=s.deployed_sizes.len() as u32).map(|k| s.task_size(k)))
+            .map(|size| (size.cpu, size.reserved_memory_mib()));
         sizes.fold((u32::MAX, u32::MAX), |(c, m), (sc, sm)| (c.min(sc), m.min(sm)))
     }
 
@@ -380,7 +403,8 @@ impl<'a> Cluster<'a> {
 
     /// The tasks on `instance`, daemon tasks last.
     pub fn tasks_on(&self, instance: u32) -> Vec<(u32, u32)> {
-        let mut tasks = self.instances[instance as usize].tasks.clone();
+        let mut tasks: Vec<(u32, u32)> =
+            self.instances[instance as usize].tasks.iter().map(|&(service, slot, _)| (service, slot)).collect();
         tasks.sort_by_key(|&(service, _)| self.scenario.services[service as usize].is_daemon());
         tasks
     }
@@ -392,7 +416,7 @@ impl<'a> Cluster<'a> {
         i.state == InstanceState::Active
             && i.eligible[service]
             && i.service_tasks[service] == 0
-            && self.fits(i, service)
+            && self.fits(i, service, 0)
     }
 
     pub fn service_tasks_on(&self, instance: u32, service: usize) -> u32 {

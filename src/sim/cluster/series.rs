@@ -8,16 +8,17 @@ impl<'a> Cluster<'a> {
     /// the `demanded` tasks (per service) needs: the scale-out estimate's binpack (§4.2) over
     /// those tasks, as if they all waited. A service on several providers is split as its
     /// strategy splits launches; one on launch type EC2 counts where there is one provider.
-    pub fn set_demand(&mut self, now: SimTime, demanded: &[u32]) {
+    /// `demanded`: per service, its tasks and the size index they would launch with.
+    pub fn set_demand(&mut self, now: SimTime, demanded: &[(u32, u32)]) {
         let providers = self.providers.len();
         let mut groups: Vec<Vec<(TaskNeeds, u32)>> = vec![Vec::new(); providers];
-        for (service, &count) in demanded.iter().enumerate() {
+        for (service, &(count, size)) in demanded.iter().enumerate() {
             let config = &self.scenario.services[service];
             let Some(placement) = config.ec2() else { continue };
             if count == 0 || config.is_daemon() {
                 continue;
             }
-            let (cpu, memory, eni, port) = Self::needs(config);
+            let (cpu, memory, eni, port) = Self::needs(config, size);
             let distinct = placement.constraints.contains(&Constraint::DistinctInstance);
             let needs =
                 TaskNeeds { cpu_units: cpu, memory_mib: memory, eni, one_per_instance: port.is_some() || distinct };
@@ -62,7 +63,7 @@ impl<'a> Cluster<'a> {
             interval.pending_max = interval.pending_max.max(pending);
             interval.active_max = interval.active_max.max(p.active.len() as u32);
             interval.draining_max = interval.draining_max.max(p.draining);
-            interval.provisioning_max = interval.provisioning_max.max(p.waiting_by_service.iter().sum());
+            interval.provisioning_max = interval.provisioning_max.max(p.waiting_by_kind.iter().sum());
             if p.registered.0 > 0 {
                 let cpu = 100.0 * p.reserved.0 as f64 / p.registered.0 as f64;
                 let memory = 100.0 * p.reserved.1 as f64 / p.registered.1 as f64;

@@ -23,6 +23,7 @@ use super::*;
 use crate::config::{Deployment, TaskFailure};
 use crate::engine::Delay;
 use crate::sim::cluster::Bill;
+use billing::fargate_bill;
 
 /// Without a load balancer or container health checks, a task counts toward the minimum
 /// healthy "40 seconds after a task reaches a RUNNING state" (reference §8.1).
@@ -47,19 +48,28 @@ pub(super) struct Deploying {
     rng: Rng,
     /// The revision launches run.
     revision: u32,
-    /// Per revision, the deployment that made it (`None`: the service's own, revision 0).
-    revisions: Vec<Option<usize>>,
+    revisions: Vec<Revision>,
     last_completed: u32,
     rollout: Option<Rollout>,
     ended: Vec<DeploymentSummary>,
+}
+
+/// A revision of the service's task definition.
+struct Revision {
+    /// The deployment that made it (`None`: the service's own, revision 0).
+    deployment: Option<usize>,
+    /// Its tasks' size index ([`crate::config::ServiceConfig::task_size`]).
+    size: u32,
 }
 
 /// The deployment in progress.
 struct Rollout {
     deployment: usize,
     number: u32,
-    /// The revision it brings in: the new one, or in a rollback the last completed one.
+    /// The revision it brings in: the new one, or in a rollback the last completed one; and
+    /// the new one.
     revision: u32,
+    new_revision: u32,
     rollback: bool,
     threshold: Option<u32>,
     failures: u32,
@@ -77,7 +87,8 @@ struct Rollout {
 
 impl Deploying {
     pub(super) fn new(rng: Rng) -> Self {
-        Deploying { rng, revision: 0, revisions: vec![None], last_completed: 0, rollout: None, ended: Vec::new() }
+        let own = Revision { deployment: None, size: 0 };
+        Deploying { rng, revision: 0, revisions: vec![own], last_completed: 0, rollout: None, ended: Vec::new() }
     }
 
     pub(super) fn in_progress(&self) -> bool {
@@ -95,9 +106,14 @@ impl Deploying {
         self.revision
     }
 
+    /// The size index of the tasks launches start.
+    pub(super) fn size(&self) -> u32 {
+        self.revisions[self.revision as usize].size
+    }
+
     /// The deployment that made `revision` (none for the service's own).
     fn made<'c>(&self, config: &'c ServiceConfig, revision: u32) -> Option<&'c Deployment> {
-        self.revisions[revision as usize].map(|d| &config.deployments[d])
+        self.revisions[revision as usize].deployment.map(|d| &config.deployments[d])
     }
 
     /// PENDING → RUNNING of a task of `revision`.
@@ -247,10 +263,12 @@ impl ServiceState<'_> {
     fn trip<R: Recorder>(&mut self, now: SimTime, recorder: &mut R, cluster: &Cluster) {
         self.record(now, DeploymentStep::Failed, recorder);
         let last_completed = self.deploying.last_completed;
-        let rollout = self.deploying.rollout.as_mut().expect("in progress");
+        let rollout = self.deploying.rollout.as_ref().expect("in progress");
         let deployment = &self.config.deployments[rollout.deployment];
         let may_roll_back = deployment.circuit_breaker.is_some_and(|cb| cb.rollback) && !rollout.rollback;
         self.deploying.revision = last_completed;
+        self.launch_size_changed();
+        let rollout = self.deploying.rollout.as_mut().expect("in progress");
         if may_roll_back && rollout.revision != last_completed {
             rollout.rollback = true;
             rollout.revision = last_completed;
@@ -275,8 +293,11 @@ impl ServiceState<'_> {
             self.end_deployment(now, Outcome::Superseded, cluster);
         }
         let revision = self.deploying.revisions.len() as u32;
-        self.deploying.revisions.push(Some(deployment));
+        // Without a size of its own, the revision keeps the one of the revision it replaces.
+        let size = self.config.deployments[deployment].size.unwrap_or(self.deploying.size());
+        self.deploying.revisions.push(Revision { deployment: Some(deployment), size });
         self.deploying.revision = revision;
+        self.launch_size_changed();
         let number = self.deploying.ended.len() as u32 + 1;
         let threshold = self.config.deployments[deployment]
             .circuit_breaker
@@ -285,6 +306,7 @@ impl ServiceState<'_> {
             deployment,
             number,
             revision,
+            new_revision: revision,
             rollback: false,
             threshold,
             failures: 0,
@@ -445,12 +467,12 @@ impl ServiceState<'_> {
         let extra_task_ms = rollout.extra_task_ms + u64::from(rollout.extra_tasks) * now.since(rollout.since);
         let length = now.since(rollout.started);
         let start = rollout.bill_at_start;
+        let size = self.config.task_size(self.deploying.revisions[rollout.new_revision as usize].size);
         let (extra_instance_ms, surge_cost_usd) = match &self.config.launch {
+            // The surge's tasks are the new revision's, at On-Demand prices.
             Launch::Fargate(fargate) => {
-                let (cpu, memory) = fargate_cost(extra_task_ms, self.config.cpu, self.config.memory, fargate.rates);
-                let (license, storage) = fargate_extras_hour(self.config.cpu, fargate.windows, fargate.storage_gib);
-                let extras = (license + storage) * extra_task_ms as f64 / MS_PER_HOUR as f64;
-                (0, cpu + memory + extras)
+                let (cpu, memory, storage) = fargate_bill(size, [extra_task_ms, 0], fargate);
+                (0, cpu + memory + storage)
             }
             Launch::Ec2(_) => {
                 let end = cluster.bill_for(self.index, now);
@@ -463,6 +485,7 @@ impl ServiceState<'_> {
             service: self.index,
             deployment: rollout.deployment,
             number: rollout.number,
+            task_size: (size.cpu, size.memory),
             started: rollout.started,
             ended: (outcome != Outcome::InProgress).then_some(now),
             outcome,

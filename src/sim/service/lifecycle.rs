@@ -56,15 +56,15 @@ impl ServiceState<'_> {
             }
             Launch::Fargate(_) => None,
             Launch::Ec2(placement) => {
-                let provider = self.next_provider(placement);
-                match cluster.choose_instance(self.index, provider, &mut self.placement_rng) {
+                let (provider, size) = (self.next_provider(placement), self.deploying.size());
+                match cluster.choose_instance(self.index, size, provider, &mut self.placement_rng) {
                     Ok(instance) => Some(instance),
                     Err(_) if cluster.waits(provider) => {
                         let slot = self.new_task(now, TaskState::Provisioning, None, next_number, recorder, cluster);
                         self.count_pending();
                         let generation = self.slots[slot as usize].generation;
                         let provider = provider.expect("a waiting launch has a provider") as u32;
-                        cluster.enqueue(Waiting { service: self.index as u32, provider, slot, generation });
+                        cluster.enqueue(Waiting { service: self.index as u32, size, provider, slot, generation });
                         return true;
                     }
                     Err(reason) => {
@@ -216,8 +216,9 @@ impl ServiceState<'_> {
         queue: &mut EventQueue<Event>,
         cluster: &mut Cluster,
     ) {
-        cluster.unwait(self.index, cluster.instance_provider(instance));
-        cluster.reserve(instance, self.index, slot, now);
+        let kind = (self.index, self.slots[slot as usize].size);
+        cluster.unwait(kind, cluster.instance_provider(instance));
+        cluster.reserve(instance, kind, slot, now);
         let az = cluster.instance_az(instance);
         let task = &mut self.slots[slot as usize];
         task.instance = Some(instance);
@@ -277,6 +278,7 @@ impl ServiceState<'_> {
             healthy: false,
             revision: self.deploying.revision(),
             fails: self.deploying.draw_failure(self.config),
+            size: self.deploying.size(),
             requested: self.requested.unwrap_or(now),
             running_since: now,
             billing_since: now,
@@ -297,7 +299,7 @@ impl ServiceState<'_> {
             (None, _) => self.unplaced.push(slot),
         }
         if let Some(instance) = instance {
-            cluster.reserve(instance, self.index, slot, now);
+            cluster.reserve(instance, (self.index, self.slots[slot as usize].size), slot, now);
         }
         if let Some(count) = self.tasks_per_item.get_mut(usize::from(item)) {
             *count += 1;
@@ -461,8 +463,11 @@ impl ServiceState<'_> {
         self.running -= 1;
         let task = &mut self.slots[slot as usize];
         self.running_spot -= u32::from(task.spot);
+        let tally = &mut self.by_size[task.size as usize];
+        tally.running -= 1;
         if std::mem::take(&mut task.in_service) {
             self.serving -= 1;
+            tally.serving -= 1;
         }
         if std::mem::take(&mut task.healthy) {
             self.healthy -= 1;
@@ -480,11 +485,12 @@ impl ServiceState<'_> {
     ) {
         let task = &self.slots[slot as usize];
         let billed = task.state != TaskState::Provisioning;
+        let kind = (self.index, task.size);
         match task.instance {
-            Some(instance) => cluster.release(instance, self.index, slot, now),
+            Some(instance) => cluster.release(instance, kind, slot, now),
             None => {
                 if let Some(placement) = self.config.ec2() {
-                    cluster.unwait(self.index, placement.providers[usize::from(task.item)].0);
+                    cluster.unwait(kind, placement.providers[usize::from(task.item)].0);
                 }
             }
         }
@@ -600,8 +606,7 @@ impl ServiceState<'_> {
                     return true;
                 }
                 self.integrate(now);
-                self.running += 1;
-                self.running_spot += u32::from(self.slots[slot as usize].spot);
+                self.enter_running(slot);
                 self.summary.peak_running = self.summary.peak_running.max(self.running);
                 self.interval.running_max = self.interval.running_max.max(self.running);
                 self.interval.running_spot_max = self.interval.running_spot_max.max(self.running_spot);
@@ -638,9 +643,19 @@ impl ServiceState<'_> {
         }
     }
 
+    /// Counts a task that reaches RUNNING.
+    pub(super) fn enter_running(&mut self, slot: u32) {
+        let task = &self.slots[slot as usize];
+        self.running += 1;
+        self.running_spot += u32::from(task.spot);
+        self.by_size[task.size as usize].running += 1;
+    }
+
     pub(super) fn enter_service(&mut self, slot: u32) {
-        self.slots[slot as usize].in_service = true;
+        let task = &mut self.slots[slot as usize];
+        task.in_service = true;
         self.serving += 1;
+        self.by_size[task.size as usize].serving += 1;
     }
 
     pub(super) fn schedule_timer(&self, at: SimTime, slot: u32, queue: &mut EventQueue<Event>) {

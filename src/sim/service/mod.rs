@@ -59,6 +59,8 @@ struct TaskSlot {
     /// one of that revision's failing tasks.
     revision: u32,
     fails: bool,
+    /// Its revision's size index ([`crate::config::ServiceConfig::task_size`]).
+    size: u32,
     /// When it was asked for: its launch, or a job's first `RunTask`; when it reached RUNNING.
     requested: SimTime,
     running_since: SimTime,
@@ -94,6 +96,28 @@ impl Serving {
         self.serving_task_ms += other.serving_task_ms;
         self.memory_used += other.memory_used;
         self.memory_reserved += other.memory_reserved;
+    }
+}
+
+/// A service's tasks of one size: RUNNING, and serving.
+#[derive(Clone, Copy, Default)]
+struct SizeTally {
+    running: u32,
+    serving: u32,
+}
+
+/// Fargate billing in closed form, `closed + live × now − Σ start`, On-Demand [0] and Spot [1].
+#[derive(Clone, Copy, Default)]
+struct BillClock {
+    closed_ms: [u64; 2],
+    live: [u64; 2],
+    start_sum: [u64; 2],
+}
+
+impl BillClock {
+    /// Billed milliseconds up to `now`: On-Demand, Spot.
+    fn at(&self, now: SimTime) -> [u64; 2] {
+        [0, 1].map(|k| self.closed_ms[k] + self.live[k] * now.as_millis() - self.start_sum[k])
     }
 }
 
@@ -173,10 +197,10 @@ pub(super) struct ServiceState<'a> {
     this_tick: Serving,
     this_minute: Serving,
     interval: Interval,
-    /// Fargate billing in closed form, On-Demand [0] and Spot [1].
-    closed_billed_ms: [u64; 2],
-    live_billing: [u64; 2],
-    live_billing_start_sum: [u64; 2],
+    /// Per size index: RUNNING tasks and those serving (the totals above count every size).
+    by_size: Vec<SizeTally>,
+    /// Per size index: the Fargate bill in closed form.
+    bills: Vec<BillClock>,
     /// Fargate: active tasks per strategy item (and the fallback).
     tasks_per_item: Vec<u32>,
     /// The strategy's shares, item by item (Fargate: then the On-Demand fallback, base and
@@ -262,7 +286,7 @@ impl<'a> ServiceState<'a> {
             pending: 0,
             load_rps: 0.0,
             cpu_boost: 1.0,
-            demand_per_task: demand_per_task(config),
+            demand_per_task: demand_per_task(config, config.requests_per_task),
             demand: 0,
             elasticity: ElasticityTally::default(),
             backlog: 0.0,
@@ -271,9 +295,8 @@ impl<'a> ServiceState<'a> {
             this_tick: Serving::default(),
             this_minute: Serving::default(),
             interval: Interval::default(),
-            closed_billed_ms: [0; 2],
-            live_billing: [0; 2],
-            live_billing_start_sum: [0; 2],
+            by_size: vec![SizeTally::default(); 1 + config.deployed_sizes.len()],
+            bills: vec![BillClock::default(); 1 + config.deployed_sizes.len()],
             tasks_per_item: vec![0; shares.len()],
             shares,
             spot_rng,
@@ -310,7 +333,7 @@ impl<'a> ServiceState<'a> {
                 Launch::Fargate(_) => None,
                 Launch::Ec2(placement) => {
                     let provider = self.next_provider(placement);
-                    match cluster.choose_instance(self.index, provider, &mut self.placement_rng) {
+                    match cluster.choose_instance(self.index, 0, provider, &mut self.placement_rng) {
                         Ok(instance) => Some(instance),
                         Err(_) => break,
                     }
@@ -347,12 +370,10 @@ impl<'a> ServiceState<'a> {
         let slot = self.new_task(SimTime::ZERO, TaskState::Running, instance, next_number, recorder, cluster);
         self.schedule_interruption(SimTime::ZERO, slot, queue);
         self.start_billing(slot, SimTime::ZERO);
-        self.slots[slot as usize].in_service = true;
         self.slots[slot as usize].healthy = true;
         self.healthy += 1;
-        self.running += 1;
-        self.running_spot += u32::from(self.slots[slot as usize].spot);
-        self.serving += 1;
+        self.enter_running(slot);
+        self.enter_service(slot);
         self.summary.peak_running = self.running;
         self.interval.running_max = self.running;
         self.interval.running_spot_max = self.running_spot;
@@ -386,6 +407,38 @@ impl<'a> ServiceState<'a> {
         &mut self.placement_rng
     }
 
+    /// The size index of the tasks launches start now.
+    pub(super) fn launch_size(&self) -> u32 {
+        self.deploying.size()
+    }
+
+    /// Launches start tasks of another size from now on: the tasks a load demands follow it.
+    pub(super) fn launch_size_changed(&mut self) {
+        let size = self.config.task_size(self.deploying.size());
+        self.demand_per_task = demand_per_task(self.config, size.requests_per_task);
+    }
+
+    /// Requests per second the RUNNING tasks and the serving ones can serve at 100 % CPU.
+    pub(super) fn capacities(&self) -> (f64, f64) {
+        let own = self.config.requests_per_task;
+        let (mut running, mut serving) = (f64::from(self.running) * own, f64::from(self.serving) * own);
+        if self.by_size.len() > 1 {
+            let [first, resized @ ..] = &self.by_size[..] else { unreachable!("the service's own size") };
+            (running, serving) = (f64::from(first.running) * own, f64::from(first.serving) * own);
+            for (k, tally) in (1..).zip(resized) {
+                let per_task = self.config.task_size(k).requests_per_task;
+                running += f64::from(tally.running) * per_task;
+                serving += f64::from(tally.serving) * per_task;
+            }
+        }
+        (running, serving)
+    }
+
+    /// Whether a task of a size other than the service's own runs now.
+    fn resized_running(&self) -> bool {
+        self.by_size[0].running != self.running
+    }
+
     pub(super) fn set_load(&mut self, rps: f64) {
         self.load_rps = rps;
         if let Some(per_task) = self.demand_per_task {
@@ -398,22 +451,27 @@ impl<'a> ServiceState<'a> {
         self.demand
     }
 
-    /// What its serving tasks ask of their instances' CPU, for `cpu_shares`: each task's CPU
-    /// units and the units it would use to serve an even share of the load and the queue
-    /// over the next `tick_ms`, and the instance of each serving task.
-    pub(super) fn cpu_wanted(&self, tick_ms: u64) -> Option<(u32, f64, impl Iterator<Item = u32> + '_)> {
+    /// What its serving tasks ask of their instances' CPU, for `cpu_shares`: per serving task,
+    /// its instance, its CPU units and the units it would use to serve its share of the load
+    /// and the queue over the next `tick_ms` (shares in proportion to what each can serve).
+    pub(super) fn cpu_wanted(&self, tick_ms: u64) -> Option<impl Iterator<Item = (u32, u32, f64)> + '_> {
         if self.serving == 0 || self.config.ec2().is_none() {
             return None;
         }
         let wanted_rps = self.load_rps + self.backlog * MS_PER_SECOND as f64 / tick_ms as f64;
-        // A service without a load (a daemon, `requests_per_task` 0) wants no CPU.
-        let per_task = if self.config.requests_per_task > 0.0 {
-            wanted_rps / f64::from(self.serving) / self.config.requests_per_task * f64::from(self.config.cpu)
-        } else {
-            0.0
-        };
-        let instances = self.slots.iter().filter(|t| t.in_service).filter_map(|t| t.instance);
-        Some((self.config.cpu, per_task, instances))
+        let own = self.config.requests_per_task;
+        let serving_rps = self.capacities().1;
+        let resized = self.by_size[0].serving != self.serving;
+        Some(self.slots.iter().filter(|t| t.in_service).filter_map(move |t| {
+            let cpu = self.config.task_size(t.size).cpu;
+            // A service without a load (a daemon, `requests_per_task` 0) wants no CPU.
+            let wanted = match () {
+                _ if own <= 0.0 => 0.0,
+                _ if resized => wanted_rps / serving_rps * f64::from(cpu),
+                _ => wanted_rps / f64::from(self.serving) / own * f64::from(cpu),
+            };
+            Some((t.instance?, cpu, wanted))
+        }))
     }
 
     /// Sets the CPU its serving tasks get over what they reserved, from `now` on.
@@ -423,22 +481,23 @@ impl<'a> ServiceState<'a> {
     }
 }
 
-/// Requests per second one task of `config` takes at its first target-tracking policy's
+/// Requests per second one task of `config`, serving `requests_per_task` at 100 % of its CPU,
+/// takes at the service's first target-tracking policy's
 /// target: at CPU target T %, `requests_per_task × T / 100`; at T ALB requests per target
 /// (a minute's count), T / 60; at T requests per task, T; for any other metric, or without
 /// target tracking, `requests_per_task` (the load at 100 % of the tasks). `None` without a
 /// load (a daemon's tasks are demanded by the instances, not a load).
-fn demand_per_task(config: &ServiceConfig) -> Option<f64> {
+fn demand_per_task(config: &ServiceConfig, requests_per_task: f64) -> Option<f64> {
     config.load?;
     let target = config.policies.iter().find_map(|p| match &p.kind {
         PolicyKind::TargetTracking(t) => Some(t),
         PolicyKind::StepScaling(_) => None,
     });
     let per_task = match target {
-        Some(t) if t.metric == Metric::CpuUtilization => config.requests_per_task * t.target_value / 100.0,
+        Some(t) if t.metric == Metric::CpuUtilization => requests_per_task * t.target_value / 100.0,
         Some(t) if t.metric == Metric::AlbRequestCountPerTarget => t.target_value / 60.0,
         Some(t) if t.metric == Metric::RequestsPerTask => t.target_value,
-        _ => config.requests_per_task,
+        _ => requests_per_task,
     };
     (per_task > 0.0).then_some(per_task)
 }

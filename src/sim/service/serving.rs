@@ -12,8 +12,8 @@ impl ServiceState<'_> {
         }
         let seconds = dt as f64 / MS_PER_SECOND as f64;
         // Only tasks in service take requests; every RUNNING task counts in CPU utilization.
-        let capacity = f64::from(self.running) * self.config.requests_per_task;
-        let can_serve = f64::from(self.serving) * self.config.requests_per_task * self.cpu_boost * seconds;
+        let (capacity, serving_capacity) = self.capacities();
+        let can_serve = serving_capacity * self.cpu_boost * seconds;
         let offered = self.load_rps * seconds;
         let served = match self.config.overflow {
             Overflow::Drop => offered.min(can_serve),
@@ -26,18 +26,28 @@ impl ServiceState<'_> {
         };
         self.elasticity.span(self.demand, self.running, dt);
         self.summary.demanded_task_ms += u64::from(self.demand) * dt;
+        let resized = self.resized_running();
         let tick = &mut self.this_tick;
         tick.served += served;
         tick.capacity += capacity * seconds;
         tick.running_task_ms += u64::from(self.running) * dt;
         tick.running_spot_task_ms += u64::from(self.running_spot) * dt;
         tick.serving_task_ms += u64::from(self.serving) * dt;
-        if self.watches_memory && self.running > 0 {
+        if self.watches_memory && self.running > 0 && !resized {
             let tasks = f64::from(self.running);
             let used = self.config.memory_used_mib(served / seconds / tasks);
-            let reserved = f64::from(self.config.memory_reservation.unwrap_or(self.config.memory));
+            let reserved = f64::from(self.config.reserved_memory_mib());
             tick.memory_used += used * tasks * seconds;
             tick.memory_reserved += reserved * tasks * seconds;
+        } else if self.watches_memory && self.running > 0 {
+            // Each size serves in proportion to what its tasks can serve.
+            for (k, tally) in (0..).zip(&self.by_size).filter(|(_, t)| t.running > 0) {
+                let size = self.config.task_size(k);
+                let rps = served / seconds * size.requests_per_task / capacity;
+                let (used, tasks) = (self.config.memory_used_mib_of(rps, size.memory), f64::from(tally.running));
+                tick.memory_used += used * tasks * seconds;
+                tick.memory_reserved += f64::from(size.reserved_memory_mib()) * tasks * seconds;
+            }
         }
         self.integrated_to = now;
     }
@@ -122,25 +132,11 @@ impl ServiceState<'_> {
         }
     }
 
-    /// Billed Fargate milliseconds up to `now`: On-Demand, Spot.
-    pub(super) fn billed_ms_at(&self, now: SimTime) -> [u64; 2] {
-        [0, 1]
-            .map(|k| self.closed_billed_ms[k] + self.live_billing[k] * now.as_millis() - self.live_billing_start_sum[k])
-    }
-
     /// The service's cost up to `now`, as (vCPU, memory, storage) dollars: its Fargate bill
     /// (a Windows licence counts with the vCPU), or its share of the EC2 instances it reserves.
     pub(super) fn cost_at(&self, now: SimTime, cluster: &Cluster) -> (f64, f64, f64) {
         match &self.config.launch {
-            Launch::Fargate(fargate) => {
-                let [on_demand, spot] = self.billed_ms_at(now);
-                let (cpu, memory) = fargate_cost(on_demand, self.config.cpu, self.config.memory, fargate.rates);
-                let (spot_cpu, spot_memory) =
-                    fargate_cost(spot, self.config.cpu, self.config.memory, fargate.spot_rates);
-                let hours = (on_demand + spot) as f64 / MS_PER_HOUR as f64;
-                let (license, storage) = fargate_extras_hour(self.config.cpu, fargate.windows, fargate.storage_gib);
-                (cpu + spot_cpu + hours * license, memory + spot_memory, hours * storage)
-            }
+            Launch::Fargate(fargate) => self.fargate_bill_at(fargate, |bill| bill.at(now)),
             Launch::Ec2(_) => {
                 let (cpu, memory) = cluster.allocated_cost(self.index, now);
                 (cpu, memory, 0.0)
@@ -155,10 +151,8 @@ impl ServiceState<'_> {
         if !fargate.uses_spot() {
             return None;
         }
-        let spot_ms = self.billed_ms_at(now)[1];
-        let (cpu, memory) = fargate_cost(spot_ms, self.config.cpu, self.config.memory, fargate.spot_rates);
-        let (_, storage) = fargate_extras_hour(self.config.cpu, fargate.windows, fargate.storage_gib);
-        Some(cpu + memory + spot_ms as f64 / MS_PER_HOUR as f64 * storage)
+        let (cpu, memory, storage) = self.fargate_bill_at(fargate, |bill| [0, bill.at(now)[1]]);
+        Some(cpu + memory + storage)
     }
 
     pub(in crate::sim) fn emit_series<R: Recorder>(&mut self, now: SimTime, recorder: &mut R, cluster: &Cluster) {

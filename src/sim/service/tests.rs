@@ -38,6 +38,7 @@ mod tests_support {
             scheduled_actions: Vec::new(),
             suspension: crate::scaling::Suspension::default(),
             deployments: Vec::new(),
+            deployed_sizes: Vec::new(),
             updates: Vec::new(),
             job: None,
         }
@@ -194,5 +195,45 @@ mod memory_tests {
         assert!((memory_after_a_minute(&hard, 100.0) - 100.0 * 356.0 / 1024.0).abs() < 1e-9);
         // Use is capped at the hard limit: 256 + 10 × 100 would be 1256 MiB, a task has 1024.
         assert!((memory_after_a_minute(&memory_config(10.0), 1000.0) - 100.0 * 1024.0 / 512.0).abs() < 1e-9);
+    }
+}
+
+mod right_sizing_tests {
+    use super::*;
+    use crate::config::{MemoryUse, TaskSize};
+    use crate::sim::MemoryRecorder;
+
+    /// Two RUNNING tasks, one of the service's own size (100 requests/s at 100 % CPU, 1024 MiB
+    /// reserving 512) and one of a deployed size (300 requests/s, 2048 MiB reserving 1024),
+    /// each using 256 MiB plus 2 MiB per request/s, under 100 requests/s. The load is shared as
+    /// they can serve: 25 and 75 requests/s. CPU: 100 of 400 requests/s, 25 %. Memory:
+    /// (256 + 50) + (256 + 150) MiB of 512 + 1024 reserved, 712 / 1536.
+    #[test]
+    fn two_sizes_share_the_load_by_what_each_serves_and_the_metrics_add_their_reservations() {
+        let mut config = super::tests_support::config();
+        config.desired_count = 2;
+        config.memory_reservation = Some(512);
+        config.memory_use = MemoryUse { base_mib: 256.0, mib_per_request_per_second: 2.0 };
+        config.deployed_sizes =
+            vec![TaskSize { cpu: 1024, memory: 2048, memory_reservation: Some(1024), requests_per_task: 300.0 }];
+        let mut service = super::tests_support::service(&config);
+        service.watches_memory = true;
+        service.start(
+            &mut 1,
+            &mut MemoryRecorder::default(),
+            &mut EventQueue::new(),
+            &mut Cluster::new(&super::tests_support::fargate_only()),
+        );
+        // The second task as a right-sizing rollout would have started it.
+        service.slots[1].size = 1;
+        service.by_size[0] = SizeTally { running: 1, serving: 1 };
+        service.by_size[1] = SizeTally { running: 1, serving: 1 };
+        service.set_load(100.0);
+        service.close_tick(SimTime::from_millis(60_000), 60_000);
+        let minute = service.this_minute;
+        let cpu = service.sample(Metric::CpuUtilization, &minute).unwrap().mean;
+        let memory = service.sample(Metric::MemoryUtilization, &minute).unwrap().mean;
+        assert!((cpu - 25.0).abs() < 1e-9, "{cpu}");
+        assert!((memory - 100.0 * 712.0 / 1536.0).abs() < 1e-9, "{memory}");
     }
 }
