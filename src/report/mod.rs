@@ -6,6 +6,7 @@
 //! so a failed or interrupted run never leaves a half-written file behind.
 
 mod atomic;
+mod cells;
 pub mod charts;
 mod compare;
 mod csv_out;

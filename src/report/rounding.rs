@@ -72,27 +72,15 @@ pub fn ratio(numerator: f64, denominator: f64, places: u32) -> Option<f64> {
 /// (`0.000003`, never `3e-6`) and `None` as an empty cell.
 pub fn plain_csv<T: serde::Serialize>(rows: impl IntoIterator<Item = T>) -> csv::Result<Vec<u8>> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let mut header_written = false;
-    for row in rows {
-        let value = serde_json::to_value(&row).map_err(std::io::Error::other)?;
-        let serde_json::Value::Object(fields) = value else {
-            return Err(std::io::Error::other(format!("a CSV row must be a struct, found {value}")).into());
-        };
-        if !header_written {
-            writer.write_record(fields.keys())?;
-            header_written = true;
+    let (mut names, mut cells) = (Vec::new(), Vec::new());
+    for (i, row) in rows.into_iter().enumerate() {
+        names.clear();
+        cells.clear();
+        row.serialize(super::cells::Row { names: &mut names, cells: &mut cells }).map_err(std::io::Error::other)?;
+        if i == 0 {
+            writer.write_record(&names)?;
         }
-        writer.write_record(fields.values().map(|value| match value {
-            serde_json::Value::Null => String::new(),
-            serde_json::Value::String(text) => text.clone(),
-            serde_json::Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
-                (Some(u), _, _) => u.to_string(),
-                (None, Some(i), _) => i.to_string(),
-                (None, None, Some(f)) => f.to_string(),
-                _ => n.to_string(),
-            },
-            other => other.to_string(),
-        }))?;
+        writer.write_record(&cells)?;
     }
     writer.into_inner().map_err(|e| e.into_error().into())
 }
@@ -149,8 +137,22 @@ mod tests {
             count: u32,
             missing: Option<f64>,
         }
-        let csv = plain_csv([Row { name: "web", share: 3e-6, count: 4, missing: None }]).unwrap();
-        assert_eq!(String::from_utf8(csv).unwrap(), "name,share,count,missing\nweb,0.000003,4,\n");
+        let rows = [
+            Row { name: "web", share: 3e-6, count: 4, missing: None },
+            Row { name: "a,b", share: 300.0, count: 0, missing: Some(f64::NAN) },
+            Row { name: "api", share: -1.5, count: 7, missing: Some(2.0) },
+        ];
+        assert_eq!(
+            String::from_utf8(plain_csv(rows).unwrap()).unwrap(),
+            "name,share,count,missing\nweb,0.000003,4,\n\"a,b\",300,0,\napi,-1.5,7,2\n"
+        );
+        // A row that is not a struct of plain values is an error, not a half-written cell.
+        #[derive(serde::Serialize)]
+        struct Nested {
+            list: Vec<u32>,
+        }
+        assert!(plain_csv([Nested { list: vec![1] }]).is_err());
+        assert!(plain_csv([1.5]).is_err());
     }
 
     #[test]

@@ -343,8 +343,11 @@ impl ServiceState<'_> {
         if let Some(&slot) = self.unplaced.iter().rev().find(|&&s| among(&self.slots[s as usize])) {
             return Some(slot);
         }
-        let mut candidates: Vec<u32> =
-            self.active_by_az.iter().flatten().copied().filter(|&s| among(&self.slots[s as usize])).collect();
+        // Sized once: growing it from empty cost more than the choice itself.
+        let mut candidates: Vec<u32> = Vec::with_capacity(self.live as usize);
+        for zone in &self.active_by_az {
+            candidates.extend(zone.iter().copied().filter(|&s| among(&self.slots[s as usize])));
+        }
         // A strategy first gives up a task of the item most over its share (On-Demand tasks
         // launched as a fallback from Spot, with no share, first).
         if self.shares.len() > 1 {
