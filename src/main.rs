@@ -1,7 +1,7 @@
 //! The `ecsim` command: parses arguments, calls the library, maps results to exit codes
 //! (0 success, 1 a run failed, 2 bad usage or input).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -126,6 +126,16 @@ enum Command {
         /// Write no charts.
         #[arg(long)]
         no_charts: bool,
+    },
+    /// Make a scenario from the JSON the AWS CLI printed for a running setup (see
+    /// scripts/export-from-aws.sh): DIR/scenario.toml and its load traces, each value with a
+    /// comment naming the JSON field it came from, and a warning for what could not be mapped.
+    Import {
+        /// The folder of AWS CLI outputs (`*.json`, recognised by content).
+        aws_dir: PathBuf,
+        /// Where to write scenario.toml and its traces.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Check scenario files without running them.
     Validate {
@@ -262,6 +272,7 @@ fn main() -> ExitCode {
             run_sweep(&file, &overrides, replications, settings, goal.goal())
         }
         Command::Merge { dirs, out, goal, no_charts } => merge(&dirs, &out, goal.goal(), !no_charts),
+        Command::Import { aws_dir, out } => import(&aws_dir, &out),
         Command::Validate { files, deny_warnings } => validate(&files, deny_warnings),
         Command::Compare { dirs, out, no_charts } => compare(&dirs, out, !no_charts),
         Command::Plot { dirs } => plot(&dirs),
@@ -567,6 +578,37 @@ fn plot(dirs: &[PathBuf]) -> ExitCode {
         (true, _) => ExitCode::from(INPUT_ERROR),
         (false, true) => ExitCode::from(RUN_ERROR),
         (false, false) => ExitCode::SUCCESS,
+    }
+}
+
+fn import(aws_dir: &Path, out: &Path) -> ExitCode {
+    let imported = match scenario::import::import(aws_dir) {
+        Ok(imported) => imported,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(INPUT_ERROR);
+        }
+    };
+    for warning in &imported.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let file = match ecsim::report::write_imported(out, &imported) {
+        Ok(file) => file,
+        Err(e) => {
+            eprintln!("error: {}: {e}", out.display());
+            return ExitCode::from(RUN_ERROR);
+        }
+    };
+    // What was written must be a scenario ecsim accepts.
+    match scenario::load(&file, &Overrides::default()) {
+        Ok(_) => {
+            println!("imported: {}", file.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}\nerror: the imported scenario does not validate; edit {} by hand", file.display());
+            ExitCode::from(INPUT_ERROR)
+        }
     }
 }
 

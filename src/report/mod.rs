@@ -17,7 +17,7 @@ pub(crate) mod rounding;
 mod summary;
 pub mod sweep;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -73,6 +73,24 @@ struct RunRecord<'a> {
 }
 
 /// Whether a run can be written into `dir` (see [`atomic::StagedFolder`]), before it runs.
+/// Writes what `ecsim import` made into `dir` (created if need be): `scenario.toml` and its
+/// load traces, each file whole or not at all. An existing `scenario.toml` is not replaced.
+pub fn write_imported(dir: &Path, imported: &crate::scenario::import::Imported) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let scenario = dir.join("scenario.toml");
+    if scenario.exists() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            format!("{} exists; import into a new folder (or remove it) so nothing is overwritten", scenario.display()),
+        ));
+    }
+    for (name, csv) in &imported.traces {
+        atomic::write_file(&dir.join(name), csv.as_bytes())?;
+    }
+    atomic::write_file(&scenario, imported.scenario.as_bytes())?;
+    Ok(scenario)
+}
+
 pub fn check_run_folder(dir: &Path) -> Result<(), FolderError> {
     atomic::StagedFolder::check(dir).map(|_| ())
 }

@@ -8,6 +8,7 @@
 mod data;
 mod error;
 mod file;
+pub mod import;
 mod limits;
 mod sweep;
 mod translate;

@@ -8,6 +8,7 @@ mod fargate_spot;
 mod fidelity;
 mod first_hour;
 mod fuzz;
+mod import;
 mod invalid_input;
 mod invariants;
 mod operations;

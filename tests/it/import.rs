@@ -1,0 +1,126 @@
+//! `ecsim import`: a folder of AWS CLI output (fixtures in the shapes of the AWS CLI
+//! reference's example outputs) becomes a scenario that validates and runs, every mapped
+//! field checked, and bad folders refused with the file and the JSON path.
+
+use crate::*;
+
+const FIXTURE: &str = "tests/fixtures/aws/fargate-web";
+
+fn import(dir: &Path, out: &Path) -> std::process::Output {
+    ecsim(&["import", dir.to_str().unwrap(), "--out", out.to_str().unwrap()])
+}
+
+#[test]
+fn a_fargate_service_with_its_policies_and_request_history_is_imported_and_runs() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("imported");
+    let output = import(&root().join(FIXTURE), &dir);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let text = std::fs::read_to_string(dir.join("scenario.toml")).unwrap();
+    let scenario: toml::Value = toml::from_str(&text).unwrap();
+    let web = &scenario["services"]["web"];
+    // describe-task-definition: task-level cpu "1024" and memory "2048" (strings in the JSON),
+    // the containers' memoryReservation 1024 + 256, runtimePlatform.
+    assert_eq!((web["cpu"].as_integer(), web["memory"].as_integer()), (Some(1024), Some(2048)));
+    assert_eq!(web["memory_reservation"].as_integer(), Some(1280));
+    assert_eq!(web["cpu_architecture"].as_str(), Some("ARM64"));
+    // describe-services: the strategy, the desired count, the load balancer.
+    let strategy = web["capacity_provider_strategy"].as_array().unwrap();
+    assert_eq!(
+        strategy
+            .iter()
+            .map(|i| (
+                i["capacity_provider"].as_str().unwrap(),
+                i["base"].as_integer().unwrap(),
+                i["weight"].as_integer().unwrap()
+            ))
+            .collect::<Vec<_>>(),
+        [("FARGATE", 2, 1), ("FARGATE_SPOT", 0, 3)]
+    );
+    assert_eq!(web["desired_count"].as_integer(), Some(4));
+    assert!(web["load_balancer"].is_table());
+    // describe-scalable-targets and describe-scaling-policies.
+    assert_eq!((web["min_capacity"].as_integer(), web["max_capacity"].as_integer()), (Some(2), Some(20)));
+    let policy = &web["target_tracking"][0];
+    assert_eq!((policy["metric"].as_str(), policy["target_value"].as_float()), (Some("cpu"), Some(60.0)));
+    assert_eq!(
+        (policy["scale_out_cooldown"].as_str(), policy["scale_in_cooldown"].as_str()),
+        (Some("60s"), Some("300s"))
+    );
+    // Every value of the service says where it came from.
+    let service_lines =
+        text.split("[services.web]").nth(1).unwrap().lines().skip(1).take_while(|l| !l.starts_with('['));
+    for line in service_lines.filter(|l| l.contains(" = ")) {
+        assert!(line.contains("  # "), "no source named: {line}");
+    }
+    // get-metric-data, two pages newest first, joined: minutes 0–19 of 2026-01-05 but 7
+    // (2026-01-01T00:00:00Z is 1,767,225,600 s; four days on, 1,767,571,200), minute m
+    // counting 6000 + 600 × (m mod 5) requests.
+    let load = &scenario["loads"]["web"];
+    assert_eq!((load["bucket"].as_str(), load["gaps"].as_str()), (Some("60s"), Some("zero")));
+    assert_eq!(scenario["start"].as_str(), Some("2026-01-05T00:00:00Z"));
+    let trace = std::fs::read_to_string(dir.join(load["file"].as_str().unwrap())).unwrap();
+    let rows: Vec<(i64, f64)> = trace
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let (t, v) = l.split_once(',').unwrap();
+            (t.parse().unwrap(), v.parse().unwrap())
+        })
+        .collect();
+    let expected: Vec<(i64, f64)> =
+        (0..20).filter(|&m| m != 7).map(|m| (1_767_571_200 + 60 * m, f64::from(6000 + 600 * (m as i32 % 5)))).collect();
+    assert_eq!(rows, expected);
+    // What could not be mapped is said, with its path.
+    for warned in
+        ["`ScalingPolicies[1].PolicyType`: found StepScaling", "requests_per_task is a placeholder", "1 gap(s)"]
+    {
+        assert!(stderr.contains(warned), "{warned}: {stderr}");
+    }
+    run_ok(&dir.join("scenario.toml"), &out.path().join("run"), &["--no-charts"]);
+    // A second import into the same folder does not overwrite it.
+    let again = import(&root().join(FIXTURE), &dir);
+    assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("exists"));
+}
+
+#[test]
+fn a_bad_folder_is_refused_naming_the_file_and_the_json_path() {
+    let scratch = tempfile::tempdir().unwrap();
+    let copy = |name: &str, text: &str| {
+        let dir = scratch.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        for entry in std::fs::read_dir(root().join(FIXTURE)).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+        }
+        std::fs::write(dir.join("extra.json"), text).unwrap();
+        dir
+    };
+    let page = r#"{"MetricDataResults": [{"Id": "web_requests", "Label": "RequestCount", "Timestamps": ["2026-01-05T00:20:00+00:00", "yesterday"], "Values": [1.0, 2.0], "StatusCode": "Complete"}]}"#;
+    for (name, text, expected) in [
+        ("truncated", r#"{"services": [{"serviceName": "#, "extra.json: not JSON"),
+        ("unknown", r#"{"Reservations": []}"#, "extra.json: not output of a command `import` knows"),
+        ("bad-time", page, "extra.json: `MetricDataResults[0].Timestamps[1]`: found \"yesterday\""),
+    ] {
+        let output = import(&copy(name, text), &scratch.path().join(format!("out-{name}")));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{name}: {stderr}");
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+        assert!(!scratch.path().join(format!("out-{name}")).exists(), "{name}: nothing written");
+    }
+    let output = import(&scratch.path().join("absent"), &scratch.path().join("out-absent"));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("absent"));
+    // A metric without datapoints: a warning, and the service gets a placeholder load.
+    let empty = copy(
+        "empty",
+        r#"{"MetricDataResults": [{"Id": "other_requests", "Label": "RequestCount other", "Timestamps": [], "Values": []}]}"#,
+    );
+    for page in ["get-metric-data-1.json", "get-metric-data-2.json"] {
+        std::fs::remove_file(empty.join(page)).unwrap();
+    }
+    let output = import(&empty, &scratch.path().join("out-empty"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success() && stderr.contains("fewer than two datapoints"), "{stderr}");
+}
