@@ -137,6 +137,21 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Estimate from CloudWatch history (get-metric-data JSON: RequestCount, CPUUtilization,
+    /// RunningTaskCount) the requests one task serves at 100 % CPU, with how well it fits.
+    Calibrate {
+        /// The scenario whose service is calibrated.
+        scenario: PathBuf,
+        /// The folder of get-metric-data output.
+        #[arg(long)]
+        metrics: PathBuf,
+        /// The service [default: the scenario's only one].
+        #[arg(long)]
+        service: Option<String>,
+        /// Write the calibrated scenario here (the input file only if named).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Check scenario files without running them.
     Validate {
         /// Scenario or sweep files.
@@ -273,6 +288,9 @@ fn main() -> ExitCode {
         }
         Command::Merge { dirs, out, goal, no_charts } => merge(&dirs, &out, goal.goal(), !no_charts),
         Command::Import { aws_dir, out } => import(&aws_dir, &out),
+        Command::Calibrate { scenario, metrics, service, out } => {
+            calibrate(&scenario, &metrics, service, out.as_deref())
+        }
         Command::Validate { files, deny_warnings } => validate(&files, deny_warnings),
         Command::Compare { dirs, out, no_charts } => compare(&dirs, out, !no_charts),
         Command::Plot { dirs } => plot(&dirs),
@@ -610,6 +628,69 @@ fn import(aws_dir: &Path, out: &Path) -> ExitCode {
             ExitCode::from(INPUT_ERROR)
         }
     }
+}
+
+fn calibrate(file: &Path, metrics: &Path, service: Option<String>, out: Option<&Path>) -> ExitCode {
+    let names: Vec<String> = match scenario::load(file, &Overrides::default()) {
+        Ok(loaded) => loaded.scenario.services.iter().map(|s| s.name.clone()).collect(),
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(INPUT_ERROR);
+        }
+    };
+    let service = match (service, names.as_slice()) {
+        (Some(name), _) if names.contains(&name) => name,
+        (None, [only]) => only.clone(),
+        (given, _) => {
+            let why = given.map_or("the scenario has several services".to_owned(), |n| format!("no service \"{n}\""));
+            eprintln!("error: {}: {why}; give --service, one of: {}", file.display(), names.join(", "));
+            return ExitCode::from(INPUT_ERROR);
+        }
+    };
+    let (fit, warnings) = match scenario::calibrate::calibrate(metrics) {
+        Ok(found) => found,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(INPUT_ERROR);
+        }
+    };
+    for warning in &warnings {
+        eprintln!("warning: {warning}");
+    }
+    println!(
+        "{service}: requests_per_task = {:.3} (95 % interval {:.3} to {:.3}) from {} minutes; R² {:.3}, residual SD {:.2} % CPU; CPU at no requests (least squares) {:.2} %",
+        fit.requests_per_task,
+        fit.interval.0,
+        fit.interval.1,
+        fit.minutes,
+        fit.r_squared,
+        fit.residual_sd_pct,
+        fit.baseline_cpu_pct
+    );
+    if fit.r_squared < 0.5 {
+        eprintln!(
+            "warning: R² {:.3}: CPU follows the requests per task poorly; trust this estimate little",
+            fit.r_squared
+        );
+    }
+    let Some(out) = out else { return ExitCode::SUCCESS };
+    let text = match std::fs::read_to_string(file) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("error: {}: {e}", file.display());
+            return ExitCode::from(INPUT_ERROR);
+        }
+    };
+    let Some(calibrated) = scenario::calibrate::calibrated(&text, &service, &fit) else {
+        eprintln!("error: {}: no [services.{service}] table to write requests_per_task into", file.display());
+        return ExitCode::from(INPUT_ERROR);
+    };
+    if let Err(e) = ecsim::report::write_scenario(out, &calibrated) {
+        eprintln!("error: {}: {e}", out.display());
+        return ExitCode::from(RUN_ERROR);
+    }
+    println!("calibrated: {}", out.display());
+    ExitCode::SUCCESS
 }
 
 fn validate(files: &[PathBuf], deny_warnings: bool) -> ExitCode {

@@ -91,6 +91,11 @@ pub fn write_imported(dir: &Path, imported: &crate::scenario::import::Imported) 
     Ok(scenario)
 }
 
+/// Writes a scenario's text to `path`, whole or not at all (`ecsim calibrate --out`).
+pub fn write_scenario(path: &Path, text: &str) -> std::io::Result<()> {
+    atomic::write_file(path, text.as_bytes())
+}
+
 pub fn check_run_folder(dir: &Path) -> Result<(), FolderError> {
     atomic::StagedFolder::check(dir).map(|_| ())
 }

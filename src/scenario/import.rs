@@ -41,15 +41,15 @@ struct Document {
 }
 
 /// Datapoints: Unix seconds and the value, in time order.
-type Points = Vec<(i64, f64)>;
+pub(super) type Points = Vec<(i64, f64)>;
 /// Every `get-metric-data` result by its `Id`.
-type SeriesById = BTreeMap<String, Series>;
+pub(super) type SeriesById = BTreeMap<String, Series>;
 
 /// One `get-metric-data` result, its pages joined: the first file it came from.
-struct Series {
-    label: String,
-    points: Points,
-    file: String,
+pub(super) struct Series {
+    pub(super) label: String,
+    pub(super) points: Points,
+    pub(super) file: String,
 }
 
 /// Placeholder for what one task serves at 100 % CPU: no AWS API states it.
@@ -57,6 +57,19 @@ const REQUESTS_PER_TASK_PLACEHOLDER: f64 = 100.0;
 
 /// Reads every `*.json` file of `dir` and builds the scenario.
 pub fn import(dir: &Path) -> Result<Imported, ImportError> {
+    Importer::default().run(&read_documents(dir)?)
+}
+
+/// Every `get-metric-data` result in `dir`, by `Id`, and the warnings reading them gave.
+pub(super) fn metric_series(dir: &Path) -> Result<(SeriesById, Vec<String>), ImportError> {
+    let documents = read_documents(dir)?;
+    let pages: Vec<&Document> = documents.iter().filter(|d| d.json.get("MetricDataResults").is_some()).collect();
+    let mut importer = Importer::default();
+    let series = importer.load_series(&pages)?;
+    Ok((series, importer.warnings))
+}
+
+fn read_documents(dir: &Path) -> Result<Vec<Document>, ImportError> {
     let read_dir = std::fs::read_dir(dir)
         .map_err(|e| ImportError::Read { file: dir.display().to_string(), reason: e.to_string() })?;
     let mut paths: Vec<PathBuf> = read_dir
@@ -74,7 +87,7 @@ pub fn import(dir: &Path) -> Result<Imported, ImportError> {
             .map_err(|e| ImportError::Read { file: file.clone(), reason: format!("not JSON: {e}") })?;
         documents.push(Document { file, json });
     }
-    Importer::default().run(&documents)
+    Ok(documents)
 }
 
 #[derive(Default)]
@@ -384,7 +397,7 @@ impl Importer {
             text,
             "requests_per_task = {REQUESTS_PER_TASK_PLACEHOLDER:.1}  # placeholder: requests/s one task serves at 100 % CPU"
         );
-        self.warn(service.file, &at("serviceName"), format!("requests_per_task is a placeholder ({REQUESTS_PER_TASK_PLACEHOLDER}); set it from history: the requests per second per task at a known CPUUtilization U %, times 100 / U"));
+        self.warn(service.file, &at("serviceName"), format!("requests_per_task is a placeholder ({REQUESTS_PER_TASK_PLACEHOLDER}); estimate it from the history with `ecsim calibrate SCENARIO --metrics DIR --out FILE` (RequestCount, CPUUtilization and RunningTaskCount), or by hand: requests per second per task at CPUUtilization U %, times 100 / U"));
         let desired = s["desiredCount"].as_i64().unwrap_or(1);
         let _ = writeln!(text, "desired_count = {desired}  # {}", at("desiredCount"));
         let resource = s["serviceArn"].as_str().and_then(|arn| arn.split(':').nth(5)).unwrap_or("");

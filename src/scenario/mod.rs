@@ -5,6 +5,7 @@
 //! every problem found, each with its file, line, column and key. Nothing runs before a
 //! scenario has passed. The format is documented key by key in `scenarios/README.md`.
 
+pub mod calibrate;
 mod data;
 mod error;
 mod file;

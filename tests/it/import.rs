@@ -124,3 +124,90 @@ fn a_bad_folder_is_refused_naming_the_file_and_the_json_path() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success() && stderr.contains("fewer than two datapoints"), "{stderr}");
 }
+
+/// Writes ecsim's own per-minute history of `service` (from a run's timeseries.csv) as the
+/// get-metric-data JSON CloudWatch would give: RequestCount sums, CPUUtilization and
+/// RunningTaskCount averages, each minute stamped at its start.
+fn history_as_cloudwatch(run: &Path, start_s: i64, dir: &Path) {
+    let rows = read_csv(&run.join("timeseries.csv"));
+    let stamp = |r: &std::collections::BTreeMap<String, String>| {
+        let t: i64 = r["time_s"].parse().unwrap();
+        jiff::Timestamp::from_second(start_s + t).unwrap().to_string()
+    };
+    let rows: Vec<_> = rows.iter().filter(|r| !r["cpu_utilization_mean_pct"].is_empty()).collect();
+    let series = |id: &str, label: &str, column: &str| {
+        serde_json::json!({
+            "Id": id, "Label": label, "StatusCode": "Complete",
+            "Timestamps": rows.iter().map(|r| stamp(r)).collect::<Vec<_>>(),
+            "Values": rows.iter().map(|r| r[column].parse::<f64>().unwrap()).collect::<Vec<_>>(),
+        })
+    };
+    let page = serde_json::json!({ "MetricDataResults": [
+        series("requests", "RequestCount", "served_requests"),
+        series("cpu", "CPUUtilization", "cpu_utilization_mean_pct"),
+        series("tasks", "RunningTaskCount", "tasks_running_mean"),
+    ]});
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("get-metric-data.json"), page.to_string()).unwrap();
+}
+
+/// A day of a diurnal load on tasks that serve 80 requests/s at 100 % CPU, recorded minute
+/// by minute by ecsim itself: calibration gives back 80 within 5 %, with a high R², and
+/// writes it into the scenario it was asked for.
+#[test]
+fn calibration_recovers_requests_per_task_from_a_history_ecsim_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let truth = r#"version = 1
+name = "history"
+start = "2026-01-05T00:00:00Z"
+duration = "1d"
+series_interval = "1m"
+seed = 3
+
+[loads.web]
+shape = "diurnal"
+mean = 600.0
+amplitude = 0.5
+peak = "14:00"
+noise = { kind = "normal", sd = 0.05 }
+
+[services.web]
+load = "web"
+cpu = 512
+memory = 1024
+requests_per_task = 80.0
+desired_count = 10
+min_capacity = 2
+max_capacity = 50
+
+[[services.web.target_tracking]]
+metric = "cpu"
+target_value = 60.0
+"#;
+    let run = dir.path().join("run");
+    run_ok(&write(dir.path(), "truth.toml", truth), &run, &["--no-charts"]);
+    history_as_cloudwatch(&run, 1_767_571_200, &dir.path().join("metrics"));
+    let guess =
+        write(dir.path(), "guess.toml", &truth.replace("requests_per_task = 80.0", "requests_per_task = 100.0"));
+    let out = dir.path().join("calibrated.toml");
+    let output = ecsim(&[
+        "calibrate",
+        guess.to_str().unwrap(),
+        "--metrics",
+        dir.path().join("metrics").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    let scenario: toml::Value = toml::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let fitted = scenario["services"]["web"]["requests_per_task"].as_float().unwrap();
+    assert!((fitted - 80.0).abs() <= 0.05 * 80.0, "{fitted}: {stdout}");
+    let r_squared: f64 = stdout.split("R² ").nth(1).unwrap().split(',').next().unwrap().parse().unwrap();
+    assert!(r_squared > 0.95, "{stdout}");
+    assert_eq!(
+        std::fs::read_to_string(&guess).unwrap().matches("requests_per_task = 100.0").count(),
+        1,
+        "the input is left as it was"
+    );
+}
