@@ -211,7 +211,11 @@ impl Importer {
                 let _ = writeln!(text, "start = \"{start}\"  # the first datapoint of the load");
                 let _ = writeln!(text, "duration = \"{}s\"  # to the last datapoint", end - start.as_second());
             }
-            _ => {
+            Some(_) => {
+                self.warn("(folder)", "MetricDataResults", "the services' request histories share no period: a day is simulated; set `start` and `duration` by hand");
+                let _ = writeln!(text, "duration = \"1d\"");
+            }
+            None => {
                 self.warn("(folder)", "MetricDataResults", "no load imported: a placeholder load of 0 requests/s for a day; export RequestCount with get-metric-data");
                 let _ = writeln!(text, "duration = \"1d\"");
             }
