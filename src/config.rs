@@ -285,18 +285,9 @@ impl ServiceConfig {
         self.job.is_some()
     }
 
-    /// MiB a task reserves on an instance: `memoryReservation` (soft) if set, else `memory`.
-    pub fn reserved_memory_mib(&self) -> u32 {
-        self.memory_reservation.unwrap_or(self.memory)
-    }
-
-    /// MiB a task uses while serving `rps` requests per second, at most its hard `memory`.
-    pub fn memory_used_mib(&self, rps: f64) -> f64 {
-        self.memory_used_mib_of(rps, self.memory)
-    }
-
-    /// The same for a task whose hard limit is `memory` MiB.
-    pub fn memory_used_mib_of(&self, rps: f64, memory: u32) -> f64 {
+    /// MiB a task with a hard limit of `memory` MiB uses while serving `rps` requests per
+    /// second, at most that limit.
+    pub fn memory_used_mib(&self, rps: f64, memory: u32) -> f64 {
         (self.memory_use.base_mib + self.memory_use.mib_per_request_per_second * rps).min(f64::from(memory))
     }
 

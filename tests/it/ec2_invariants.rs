@@ -216,7 +216,7 @@ proptest! {
                 placed.insert(e.task, instance);
                 let h = held.entry(instance).or_default();
                 h.cpu += config.cpu;
-                h.memory += config.reserved_memory_mib();
+                h.memory += config.task_size(0).reserved_memory_mib();
                 h.enis += u32::from(placement.network_mode == NetworkMode::Awsvpc);
                 h.ports += u32::from(placement.host_port.is_some());
                 h.tasks += 1;
@@ -239,7 +239,7 @@ proptest! {
             if e.to == TaskState::Stopped && let Some(instance) = placed.remove(&e.task) {
                 let h = held.get_mut(&instance).unwrap();
                 h.cpu -= config.cpu;
-                h.memory -= config.reserved_memory_mib();
+                h.memory -= config.task_size(0).reserved_memory_mib();
                 h.enis -= u32::from(placement.network_mode == NetworkMode::Awsvpc);
                 h.ports -= u32::from(placement.host_port.is_some());
                 h.tasks -= 1;

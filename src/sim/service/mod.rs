@@ -465,10 +465,12 @@ impl<'a> ServiceState<'a> {
         Some(self.slots.iter().filter(|t| t.in_service).filter_map(move |t| {
             let cpu = self.config.task_size(t.size).cpu;
             // A service without a load (a daemon, `requests_per_task` 0) wants no CPU.
-            let wanted = match () {
-                _ if own <= 0.0 => 0.0,
-                _ if resized => wanted_rps / serving_rps * f64::from(cpu),
-                _ => wanted_rps / f64::from(self.serving) / own * f64::from(cpu),
+            let wanted = if own <= 0.0 {
+                0.0
+            } else if resized {
+                wanted_rps / serving_rps * f64::from(cpu)
+            } else {
+                wanted_rps / f64::from(self.serving) / own * f64::from(cpu) // bit for bit as with one size
             };
             Some((t.instance?, cpu, wanted))
         }))

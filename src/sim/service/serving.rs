@@ -33,18 +33,19 @@ impl ServiceState<'_> {
         tick.running_task_ms += u64::from(self.running) * dt;
         tick.running_spot_task_ms += u64::from(self.running_spot) * dt;
         tick.serving_task_ms += u64::from(self.serving) * dt;
+        // One size running: the even share per task, as before right-sizing existed (the same
+        // figures to the last bit); two sizes: each size's share of what the tasks can serve.
         if self.watches_memory && self.running > 0 && !resized {
             let tasks = f64::from(self.running);
-            let used = self.config.memory_used_mib(served / seconds / tasks);
-            let reserved = f64::from(self.config.reserved_memory_mib());
+            let used = self.config.memory_used_mib(served / seconds / tasks, self.config.memory);
+            let reserved = f64::from(self.config.task_size(0).reserved_memory_mib());
             tick.memory_used += used * tasks * seconds;
             tick.memory_reserved += reserved * tasks * seconds;
         } else if self.watches_memory && self.running > 0 {
-            // Each size serves in proportion to what its tasks can serve.
             for (k, tally) in (0..).zip(&self.by_size).filter(|(_, t)| t.running > 0) {
                 let size = self.config.task_size(k);
                 let rps = served / seconds * size.requests_per_task / capacity;
-                let (used, tasks) = (self.config.memory_used_mib_of(rps, size.memory), f64::from(tally.running));
+                let (used, tasks) = (self.config.memory_used_mib(rps, size.memory), f64::from(tally.running));
                 tick.memory_used += used * tasks * seconds;
                 tick.memory_reserved += f64::from(size.reserved_memory_mib()) * tasks * seconds;
             }
