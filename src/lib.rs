@@ -6,6 +6,7 @@
 //! summaries. See ARCHITECTURE.md for the map and the rules that keep it simple.
 
 pub mod batch;
+pub mod calibration;
 pub mod capacity;
 pub mod catalog;
 pub mod config;

@@ -8,6 +8,7 @@ use std::time::Instant;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use ecsim::batch::shard::{self, Shard};
 use ecsim::batch::{Batch, sweep};
+use ecsim::calibration;
 use ecsim::report::{self, Outputs, Progress};
 use ecsim::scenario::{self, Overrides};
 use ecsim::stats::best::{Constraint, Goal};
@@ -602,15 +603,12 @@ fn plot(dirs: &[PathBuf]) -> ExitCode {
 fn import(aws_dir: &Path, out: &Path) -> ExitCode {
     let imported = match scenario::import::import(aws_dir) {
         Ok(imported) => imported,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(INPUT_ERROR);
-        }
+        Err(e) => return input_error(e),
     };
     for warning in &imported.warnings {
         eprintln!("warning: {warning}");
     }
-    let file = match ecsim::report::write_imported(out, &imported) {
+    let file = match report::write_imported(out, &imported) {
         Ok(file) => file,
         Err(e) => {
             eprintln!("error: {}: {e}", out.display());
@@ -618,74 +616,55 @@ fn import(aws_dir: &Path, out: &Path) -> ExitCode {
         }
     };
     // What was written must be a scenario ecsim accepts.
-    match scenario::load(&file, &Overrides::default()) {
-        Ok(_) => {
-            println!("imported: {}", file.display());
-            ExitCode::SUCCESS
-        }
+    if let Err(e) = scenario::load(&file, &Overrides::default()) {
+        return input_error(format!("the imported scenario does not validate; edit {} by hand\n{e}", file.display()));
+    }
+    println!("imported: {}", file.display());
+    if !imported.calibrate {
+        return ExitCode::SUCCESS;
+    }
+    match calibration::calibrate_scenario(&file, &imported.scenario, None, aws_dir) {
+        Ok(calibrated) => finish_calibration(&calibrated, &file),
         Err(e) => {
-            eprintln!("{e}\nerror: the imported scenario does not validate; edit {} by hand", file.display());
-            ExitCode::from(INPUT_ERROR)
+            eprintln!(
+                "warning: not calibrated: {e}; the placeholder stays (`ecsim calibrate` once the history is complete)"
+            );
+            ExitCode::SUCCESS
         }
     }
 }
 
 fn calibrate(file: &Path, metrics: &Path, service: Option<String>, out: Option<&Path>) -> ExitCode {
-    let names: Vec<String> = match scenario::load(file, &Overrides::default()) {
-        Ok(loaded) => loaded.scenario.services.iter().map(|s| s.name.clone()).collect(),
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(INPUT_ERROR);
-        }
-    };
-    let service = match (service, names.as_slice()) {
-        (Some(name), _) if names.contains(&name) => name,
-        (None, [only]) => only.clone(),
-        (given, _) => {
-            let why = given.map_or("the scenario has several services".to_owned(), |n| format!("no service \"{n}\""));
-            eprintln!("error: {}: {why}; give --service, one of: {}", file.display(), names.join(", "));
-            return ExitCode::from(INPUT_ERROR);
-        }
-    };
-    let (fit, warnings) = match scenario::calibrate::calibrate(metrics) {
-        Ok(found) => found,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(INPUT_ERROR);
-        }
-    };
-    for warning in &warnings {
-        eprintln!("warning: {warning}");
-    }
-    println!(
-        "{service}: requests_per_task = {:.3} (95 % interval {:.3} to {:.3}) from {} minutes; R² {:.3}, residual SD {:.2} % CPU; CPU at no requests (least squares) {:.2} %",
-        fit.requests_per_task,
-        fit.interval.0,
-        fit.interval.1,
-        fit.minutes,
-        fit.r_squared,
-        fit.residual_sd_pct,
-        fit.baseline_cpu_pct
-    );
-    if fit.r_squared < 0.5 {
-        eprintln!(
-            "warning: R² {:.3}: CPU follows the requests per task poorly; trust this estimate little",
-            fit.r_squared
-        );
-    }
-    let Some(out) = out else { return ExitCode::SUCCESS };
     let text = match std::fs::read_to_string(file) {
         Ok(text) => text,
-        Err(e) => {
-            eprintln!("error: {}: {e}", file.display());
-            return ExitCode::from(INPUT_ERROR);
-        }
+        Err(e) => return input_error(format!("{}: {e}", file.display())),
     };
-    let Some(calibrated) = scenario::calibrate::calibrated(&text, &service, &fit) else {
-        eprintln!("error: {}: no [services.{service}] table to write requests_per_task into", file.display());
-        return ExitCode::from(INPUT_ERROR);
-    };
-    if let Err(e) = ecsim::report::write_scenario(out, &calibrated) {
+    match calibration::calibrate_scenario(file, &text, service.as_deref(), metrics) {
+        Ok(calibrated) => match out {
+            Some(out) => finish_calibration(&calibrated, out),
+            None => {
+                print_calibration(&calibrated);
+                ExitCode::SUCCESS
+            }
+        },
+        Err(e) => input_error(e),
+    }
+}
+
+fn print_calibration(calibrated: &calibration::Calibrated) {
+    let (lines, warnings) = report::calibration_lines(calibrated);
+    for warning in warnings {
+        eprintln!("warning: {warning}");
+    }
+    for line in lines {
+        println!("{line}");
+    }
+}
+
+/// Prints the calibration and writes the calibrated scenario to `out`.
+fn finish_calibration(calibrated: &calibration::Calibrated, out: &Path) -> ExitCode {
+    print_calibration(calibrated);
+    if let Err(e) = report::write_scenario(out, &calibrated.text) {
         eprintln!("error: {}: {e}", out.display());
         return ExitCode::from(RUN_ERROR);
     }

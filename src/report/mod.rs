@@ -6,6 +6,7 @@
 //! so a failed or interrupted run never leaves a half-written file behind.
 
 mod atomic;
+mod calibration;
 mod cells;
 pub mod charts;
 mod compare;
@@ -22,6 +23,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 pub use atomic::FolderError;
+pub use calibration::calibration_lines;
 pub use compare::{
     BreakEven, CompareError, Comparison, ComparisonRow, labels_for, read_summaries, run_folders, write_comparison,
 };

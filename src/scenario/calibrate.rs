@@ -1,20 +1,48 @@
 //! `ecsim calibrate`: what a user cannot read from AWS's configuration, estimated from the
-//! CloudWatch history `get-metric-data` exported: the requests one task serves at 100 % CPU.
+//! CloudWatch history `get-metric-data` exported: the requests one task serves at 100 % CPU,
+//! the start-up delay and the memory a task uses.
 //!
 //! ecsim's CPU utilization is the requests the RUNNING tasks serve over what they could serve
 //! (reference §9): `U = 100 × x / requests_per_task`, with `x` the requests per second per
-//! task. Each minute with CPU above 1 % gives an estimate `100 × x / U`; the estimate is their
-//! median (a bad minute, a deployment or a cold cache, moves it little), with the 95 %
-//! distribution-free interval of a median (the order statistics n/2 ± 0.98 √n). How well the
-//! fitted model explains the history is its R² and the residuals' standard deviation. The
-//! least-squares intercept of CPU on `x` is reported as the CPU a task uses without requests,
-//! which ecsim does not model.
+//! task. Each minute with CPU between 1 % and 99 % (a saturated task only bounds the figure)
+//! gives an estimate `100 × x / U`; the estimate is their median (a bad minute, a deployment
+//! or a cold cache, moves it little), with the 95 % distribution-free interval of a median
+//! (the order statistics n/2 ± 0.98 √n). How well the fitted model explains the history is its
+//! R² and the residuals' standard deviation. The least-squares intercept of CPU on `x` is
+//! reported as the CPU a task uses without requests, which ecsim does not model.
+//!
+//! The start-up delay, with `DesiredTaskCount` and `RunningTaskCount` (Container Insights):
+//! after the desired count steps up from `a` to `b`, the task-minutes missing until `b` run,
+//! over `b − a`, is the mean time from the decision to RUNNING (Little's law on one step);
+//! the estimate is the median over the steps, so the few that waited for an instance move it
+//! little. The memory a task uses, with `MemoryUtilization`: least squares of MiB used per task
+//! (utilization × the task's reservation) on `x`, ecsim's `memory_use`.
 
-use super::import::{ImportError, metric_series};
+use super::import::{ImportError, SeriesById, metric_series};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// The fit, per minute of history used.
+/// One period of the history: each series' datapoint, where it has one. A period without a
+/// `RequestCount` datapoint had no requests (CloudWatch publishes none).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Minute {
+    /// Unix seconds at the period's start.
+    pub at_s: i64,
+    pub requests: f64,
+    pub cpu_pct: Option<f64>,
+    pub running: Option<f64>,
+    pub desired: Option<f64>,
+    pub memory_pct: Option<f64>,
+}
+
+/// A service's history, period by period in time order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct History {
+    pub period_s: i64,
+    pub minutes: Vec<Minute>,
+}
+
+/// The fit of `requests_per_task`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fit {
     pub requests_per_task: f64,
@@ -28,53 +56,113 @@ pub struct Fit {
     pub baseline_cpu_pct: f64,
 }
 
+/// The start-up delay: decision to RUNNING.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StartupFit {
+    pub seconds: f64,
+    /// Scale-out steps it is the median of.
+    pub steps: usize,
+    /// Their lower and upper quartiles.
+    pub quartiles: (f64, f64),
+}
+
+/// A task's memory use, MiB: `base + per_request_per_second × x`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemoryFit {
+    pub base_mib: f64,
+    pub per_request_per_second_mib: f64,
+    pub minutes: usize,
+    pub r_squared: f64,
+}
+
+/// Everything estimated from one history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Calibration {
+    pub fit: Fit,
+    pub startup: Option<StartupFit>,
+    pub memory: Option<MemoryFit>,
+}
+
 /// Minutes needed for a fit worth stating.
 const FEWEST_MINUTES: usize = 30;
+/// Scale-out steps needed for a start-up estimate.
+const FEWEST_STEPS: usize = 3;
+/// How long after a step up its tasks may take to run before the step is not used.
+const LONGEST_STEP_S: i64 = 1200;
 
-/// Fits `requests_per_task` from the series in `metrics`: a `RequestCount` (per period sums),
-/// `CPUUtilization` (average %) and `RunningTaskCount` (average tasks), matched by label or
-/// id. Also the warnings reading them gave.
-pub fn calibrate(metrics: &Path) -> Result<(Fit, Vec<String>), ImportError> {
+/// Reads the history in `metrics`: a `RequestCount` (per period sums), `CPUUtilization`
+/// (average %), `RunningTaskCount` (average tasks) and, if there, `DesiredTaskCount` and
+/// `MemoryUtilization`, each matched by its label or id. Also the warnings reading them gave.
+pub fn history(metrics: &Path) -> Result<(History, Vec<String>), ImportError> {
     let (series, warnings) = metric_series(metrics)?;
-    let find = |names: &[&str], what: &str| {
-        series
-            .iter()
-            .find(|(id, s)| names.iter().any(|n| s.label.contains(n) || id.as_str() == n.to_lowercase()))
-            .map(|(_, s)| s)
-            .ok_or_else(|| {
-                ImportError::Missing(format!(
-                    "{}: no {what} series (get-metric-data) to calibrate from",
-                    metrics.display()
-                ))
-            })
+    let missing = |what: &str| {
+        ImportError::Missing(format!("{}: no {what} series (get-metric-data) to calibrate from", metrics.display()))
     };
-    let requests = find(&["RequestCount"], "RequestCount")?;
-    let cpu = find(&["CPUUtilization", "cpu"], "CPUUtilization")?;
-    let tasks = find(&["RunningTaskCount", "tasks"], "RunningTaskCount (Container Insights)")?;
-    let period = requests.points.windows(2).map(|w| w[1].0 - w[0].0).min().unwrap_or(60).max(1);
+    let requests = find(&series, &["RequestCount"], "requests").ok_or_else(|| missing("RequestCount"))?;
+    let cpu = find(&series, &["CPUUtilization"], "cpu").ok_or_else(|| missing("CPUUtilization"))?;
+    let running = find(&series, &["RunningTaskCount"], "tasks")
+        .ok_or_else(|| missing("RunningTaskCount (Container Insights)"))?;
+    let desired = find(&series, &["DesiredTaskCount"], "desired");
+    let memory = find(&series, &["MemoryUtilization"], "memory");
+    let period_s = requests.windows(2).map(|w| w[1].0 - w[0].0).min().unwrap_or(60).max(1);
     let by_time = |points: &[(i64, f64)]| points.iter().copied().collect::<BTreeMap<i64, f64>>();
-    let (cpu, tasks) = (by_time(&cpu.points), by_time(&tasks.points));
-    // (requests per second per task, CPU %) for the minutes all three series have.
-    let samples: Vec<(f64, f64)> = requests
-        .points
-        .iter()
-        .filter_map(|&(t, r)| {
-            let (u, n) = (*cpu.get(&t)?, *tasks.get(&t)?);
-            (n > 0.0 && u.is_finite()).then(|| (r / period as f64 / n, u))
+    let (requests_at, cpu_at, running_at) = (by_time(requests), by_time(cpu), by_time(running));
+    let (desired_at, memory_at) = (by_time(desired.unwrap_or_default()), by_time(memory.unwrap_or_default()));
+    let mut times: Vec<i64> = requests_at.keys().chain(cpu_at.keys()).chain(running_at.keys()).copied().collect();
+    times.sort_unstable();
+    times.dedup();
+    let minutes = times
+        .into_iter()
+        .map(|at_s| Minute {
+            at_s,
+            requests: requests_at.get(&at_s).copied().unwrap_or(0.0),
+            cpu_pct: cpu_at.get(&at_s).copied(),
+            running: running_at.get(&at_s).copied(),
+            desired: desired_at.get(&at_s).copied(),
+            memory_pct: memory_at.get(&at_s).copied(),
         })
         .collect();
-    fit(&samples).map(|fit| (fit, warnings)).ok_or_else(|| {
-        ImportError::Missing(format!(
-            "{}: {} minute(s) with requests, CPU above 1 % and tasks in common; at least {FEWEST_MINUTES} are needed",
-            metrics.display(),
-            samples.iter().filter(|(x, u)| *x > 0.0 && *u > 1.0).count()
-        ))
-    })
+    Ok((History { period_s, minutes }, warnings))
+}
+
+/// The datapoints of the series whose label holds one of `labels`, or whose id is `id`.
+fn find<'s>(series: &'s SeriesById, labels: &[&str], id: &str) -> Option<&'s [(i64, f64)]> {
+    series
+        .iter()
+        .find(|(key, s)| labels.iter().any(|l| s.label.contains(l)) || key.as_str() == id)
+        .map(|(_, s)| s.points.as_slice())
+}
+
+/// Calibrates from `history`; `memory_mib` is what memory utilization is measured against
+/// (the task's `memoryReservation` sum, else its memory). An error says why no fit was made.
+pub fn calibrate(history: &History, memory_mib: f64) -> Result<Calibration, String> {
+    let period = history.period_s as f64;
+    // (requests per second per task, minute) for the minutes with tasks.
+    let per_task = |m: &Minute| m.running.filter(|n| *n > 0.0).map(|n| m.requests / period / n);
+    let samples: Vec<(f64, f64)> =
+        history.minutes.iter().filter_map(|m| Some((per_task(m)?, m.cpu_pct.filter(|u| u.is_finite())?))).collect();
+    let fit = fit(&samples).ok_or_else(|| {
+        format!(
+            "{} minute(s) with requests, CPU between 1 % and 99 % and tasks; at least {FEWEST_MINUTES} are needed",
+            samples.iter().filter(|s| usable(**s)).count()
+        )
+    })?;
+    let memory: Vec<(f64, f64)> = history
+        .minutes
+        .iter()
+        .filter_map(|m| Some((per_task(m)?, m.memory_pct.filter(|u| u.is_finite())? / 100.0 * memory_mib)))
+        .collect();
+    Ok(Calibration { fit, startup: startup(history), memory: memory_fit(&memory) })
+}
+
+/// A minute that says something about requests_per_task.
+fn usable((x, u): (f64, f64)) -> bool {
+    x > 0.0 && u > 1.0 && u < 99.0
 }
 
 /// The fit of `U = 100 x / requests_per_task` to `(x, U)` samples; `None` with too few.
 fn fit(samples: &[(f64, f64)]) -> Option<Fit> {
-    let usable: Vec<(f64, f64)> = samples.iter().copied().filter(|&(x, u)| x > 0.0 && u > 1.0).collect();
+    let usable: Vec<(f64, f64)> = samples.iter().copied().filter(|s| usable(*s)).collect();
     if usable.len() < FEWEST_MINUTES {
         return None;
     }
@@ -103,22 +191,117 @@ fn fit(samples: &[(f64, f64)]) -> Option<Fit> {
     })
 }
 
-/// `text` (a scenario) with `requests_per_task` of the service `[services.NAME]` set to the
-/// fit, commented; `None` if the file has no such table.
-pub fn calibrated(text: &str, service: &str, fit: &Fit) -> Option<String> {
+/// The median start-up delay over the history's scale-out steps (see the module's docs);
+/// `None` without `DesiredTaskCount` or with fewer than three clean steps.
+fn startup(history: &History) -> Option<StartupFit> {
+    let m = &history.minutes;
+    let period = history.period_s;
+    let mut lags = Vec::new();
+    for i in 1..m.len() {
+        let (Some(before), Some(after)) = (m[i - 1].desired, m[i].desired) else { continue };
+        if after <= before || m[i].at_s - m[i - 1].at_s != period {
+            continue;
+        }
+        // The decision closed period i: tasks from then on, until the step's tasks all run.
+        let mut missing = 0.0;
+        let mut done = false;
+        for later in &m[i + 1..] {
+            if later.at_s - m[i].at_s > LONGEST_STEP_S || later.desired != Some(after) {
+                break;
+            }
+            let Some(running) = later.running else { break };
+            missing += (after - running).max(0.0) * period as f64;
+            if running >= after - 1e-9 {
+                done = true;
+                break;
+            }
+        }
+        if done {
+            lags.push(missing / (after - before));
+        }
+    }
+    if lags.len() < FEWEST_STEPS {
+        return None;
+    }
+    lags.sort_by(f64::total_cmp);
+    let at = |q: f64| lags[((lags.len() - 1) as f64 * q).round() as usize];
+    Some(StartupFit { seconds: at(0.5), steps: lags.len(), quartiles: (at(0.25), at(0.75)) })
+}
+
+/// Least squares of MiB used on requests per second per task; `None` with too few minutes.
+fn memory_fit(samples: &[(f64, f64)]) -> Option<MemoryFit> {
+    let samples: Vec<(f64, f64)> = samples.iter().copied().filter(|(x, _)| *x > 0.0).collect();
+    let n = samples.len();
+    if n < FEWEST_MINUTES {
+        return None;
+    }
+    let mean_x = samples.iter().map(|s| s.0).sum::<f64>() / n as f64;
+    let mean_y = samples.iter().map(|s| s.1).sum::<f64>() / n as f64;
+    let sxx: f64 = samples.iter().map(|s| (s.0 - mean_x).powi(2)).sum();
+    let sxy: f64 = samples.iter().map(|s| (s.0 - mean_x) * (s.1 - mean_y)).sum();
+    let slope = if sxx > 0.0 { (sxy / sxx).max(0.0) } else { 0.0 };
+    let base = (mean_y - slope * mean_x).max(0.0);
+    let ss_res: f64 = samples.iter().map(|s| (s.1 - base - slope * s.0).powi(2)).sum();
+    let ss_tot: f64 = samples.iter().map(|s| (s.1 - mean_y).powi(2)).sum();
+    Some(MemoryFit {
+        base_mib: base,
+        per_request_per_second_mib: slope,
+        minutes: n,
+        r_squared: if ss_tot > 0.0 { 1.0 - ss_res / ss_tot } else { 0.0 },
+    })
+}
+
+/// The lines `calibrated` writes into a service's table: each estimated value, commented.
+fn estimated_lines(calibration: &Calibration) -> Vec<(&'static str, String)> {
+    let fit = &calibration.fit;
+    let mut lines = vec![(
+        "requests_per_task",
+        format!(
+            "requests_per_task = {:.3}  # ecsim calibrate: median of {} minutes, 95 % interval {:.3}–{:.3}, R² {:.3}",
+            fit.requests_per_task, fit.minutes, fit.interval.0, fit.interval.1, fit.r_squared
+        ),
+    )];
+    if let Some(startup) = &calibration.startup {
+        lines.push((
+            "startup",
+            format!(
+                "startup = \"{}s\"  # ecsim calibrate: median of {} scale-outs, decision to RUNNING (quartiles {:.0}–{:.0} s)",
+                startup.seconds.round(),
+                startup.steps,
+                startup.quartiles.0,
+                startup.quartiles.1
+            ),
+        ));
+    }
+    if let Some(memory) = &calibration.memory {
+        lines.push((
+            "memory_use",
+            format!(
+                "memory_use = {{ base = {:.1}, per_request_per_second = {:.4} }}  # ecsim calibrate: least squares of {} minutes, R² {:.3}",
+                memory.base_mib, memory.per_request_per_second_mib, memory.minutes, memory.r_squared
+            ),
+        ));
+    }
+    lines
+}
+
+/// `text` (a scenario) with the estimates set in the service's table `[services.NAME]`, each
+/// commented, replacing a line of the same key; `None` if the file has no such table.
+pub fn calibrated(text: &str, service: &str, calibration: &Calibration) -> Option<String> {
     let headers = [format!("[services.{service}]"), format!("[services.\"{service}\"]")];
     let lines: Vec<&str> = text.lines().collect();
     let start = lines.iter().position(|l| headers.iter().any(|h| l.trim_start().starts_with(h.as_str())))?;
     let end = (start + 1..lines.len()).find(|&i| lines[i].trim_start().starts_with('[')).unwrap_or(lines.len());
-    let line = format!(
-        "requests_per_task = {:.3}  # ecsim calibrate: median of {} minutes, 95 % interval {:.3}–{:.3}, R² {:.3}",
-        fit.requests_per_task, fit.minutes, fit.interval.0, fit.interval.1, fit.r_squared
-    );
     let mut out: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
-    match (start + 1..end).find(|&i| lines[i].trim_start().starts_with("requests_per_task")) {
-        Some(i) => out[i] = line,
-        None => out.insert(start + 1, line),
+    let mut added = Vec::new();
+    for (key, line) in estimated_lines(calibration) {
+        let is_key = |l: &str| l.trim_start().strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('='));
+        match (start + 1..end).find(|&i| is_key(lines[i])) {
+            Some(i) => out[i] = line,
+            None => added.push(line),
+        }
     }
+    out.splice(start + 1..start + 1, added);
     Some(out.join("\n") + "\n")
 }
 
@@ -167,12 +350,57 @@ mod tests {
             residual_sd_pct: 1.0,
             baseline_cpu_pct: 0.0,
         };
+        let startup = Some(StartupFit { seconds: 74.6, steps: 12, quartiles: (70.0, 80.0) });
+        let calibration = Calibration { fit, startup, memory: None };
         let text = "[services.web]  # x\ncpu = 256\nrequests_per_task = 100.0  # placeholder\n\n[services.other]\nrequests_per_task = 5.0\n";
-        let out = calibrated(text, "web", &fit).unwrap();
-        assert!(out.contains("requests_per_task = 80.000  # ecsim calibrate"), "{out}");
+        let out = calibrated(text, "web", &calibration).unwrap();
+        assert!(out.contains("\nrequests_per_task = 80.000  # ecsim calibrate"), "{out}");
+        assert!(out.starts_with("[services.web]  # x\nstartup = \"75s\"  # ecsim calibrate"), "{out}");
         assert!(out.contains("[services.other]\nrequests_per_task = 5.0"), "{out}");
-        let added = calibrated("[services.web]\ncpu = 256\n", "web", &fit).unwrap();
+        assert_eq!(out.matches("requests_per_task").count(), 2, "{out}");
+        let added = calibrated("[services.web]\ncpu = 256\n", "web", &calibration).unwrap();
         assert!(added.starts_with("[services.web]\nrequests_per_task = 80.000"), "{added}");
-        assert!(calibrated(text, "absent", &fit).is_none());
+        assert!(added.contains("\nstartup = \"75s\""), "{added}");
+        assert!(calibrated(text, "absent", &calibration).is_none());
+    }
+
+    /// Three steps up of 2 tasks whose tasks run 90 s after the decision that closed the
+    /// period: the period after it has the old count, the next one half of the new tasks, so
+    /// 2 × 60 + 1 × 60 task-seconds are missing per step: 180 / 2 = 90 s.
+    #[test]
+    fn the_start_up_delay_is_the_missing_task_time_of_a_step() {
+        let mut minutes = Vec::new();
+        let (mut desired, mut running) = (Vec::new(), Vec::new());
+        for step in 0..3 {
+            let (before, after) = (4.0 + 2.0 * f64::from(step), 6.0 + 2.0 * f64::from(step));
+            desired.extend([before, after, after, after, after]);
+            running.extend([before, before, before, (before + after) / 2.0, after]);
+        }
+        for (i, (d, r)) in desired.iter().zip(&running).enumerate() {
+            let at_s = 60 * i64::try_from(i).unwrap();
+            minutes.push(Minute {
+                at_s,
+                requests: 0.0,
+                cpu_pct: None,
+                running: Some(*r),
+                desired: Some(*d),
+                memory_pct: None,
+            });
+        }
+        let history = History { period_s: 60, minutes };
+        let found = startup(&history).unwrap();
+        assert_eq!((found.seconds, found.steps), (90.0, 3));
+        let mut two = history.clone();
+        two.minutes.truncate(10);
+        assert!(startup(&two).is_none(), "two steps are too few");
+    }
+
+    /// MiB used = 300 + 5 per request/s per task, read back by least squares.
+    #[test]
+    fn memory_use_is_a_line_through_the_minutes() {
+        let samples: Vec<(f64, f64)> = (1..=60).map(|i| (f64::from(i), 300.0 + 5.0 * f64::from(i))).collect();
+        let memory = memory_fit(&samples).unwrap();
+        assert!((memory.base_mib - 300.0).abs() < 1e-9 && (memory.per_request_per_second_mib - 5.0).abs() < 1e-9);
+        assert!((memory.r_squared - 1.0).abs() < 1e-9);
     }
 }

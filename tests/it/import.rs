@@ -73,9 +73,11 @@ fn a_fargate_service_with_its_policies_and_request_history_is_imported_and_runs(
         (0..20).filter(|&m| m != 7).map(|m| (1_767_571_200 + 60 * m, f64::from(6000 + 600 * (m as i32 % 5)))).collect();
     assert_eq!(rows, expected);
     // What could not be mapped is said, with its path.
-    for warned in
-        ["`ScalingPolicies[1].PolicyType`: found StepScaling", "requests_per_task is a placeholder", "1 gap(s)"]
-    {
+    for warned in [
+        "`ScalingPolicies[1].Alarms`: a step policy needs its alarm, and no describe-alarms output holds \"web-queue-high\"",
+        "requests_per_task is a placeholder",
+        "1 gap(s)",
+    ] {
         assert!(stderr.contains(warned), "{warned}: {stderr}");
     }
     run_ok(&dir.join("scenario.toml"), &out.path().join("run"), &["--no-charts"]);
