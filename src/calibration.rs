@@ -25,13 +25,14 @@ pub struct Calibrated {
 }
 
 /// Calibrates the service `service` (`None`: the only one) of the scenario `text`, read from
-/// `file`, against the history in `metrics`, and replays the result. The error says what the
-/// user must change.
+/// `file`, against the history in `metrics` from `since` (Unix seconds) on, and replays the
+/// result over that history. The error says what the user must change.
 pub fn calibrate_scenario(
     file: &Path,
     text: &str,
     service: Option<&str>,
     metrics: &Path,
+    since: Option<i64>,
 ) -> Result<Calibrated, String> {
     let base = file.parent().unwrap_or(Path::new("."));
     let loaded = scenario::parse(file, text, base, &Overrides::default()).map_err(|e| e.to_string())?;
@@ -46,7 +47,11 @@ pub fn calibrate_scenario(
         }
     };
     let name = names[index].to_owned();
-    let (history, mut warnings) = calibrate::history(metrics).map_err(|e| e.to_string())?;
+    let (history, mut warnings) = calibrate::history(metrics, &name).map_err(|e| e.to_string())?;
+    let history = match since {
+        Some(start) => history.since(start),
+        None => history,
+    };
     let size = services[index].task_size(0);
     let memory_mib = f64::from(size.memory_reservation.unwrap_or(size.memory));
     let calibration = calibrate::calibrate(&history, memory_mib).map_err(|e| format!("{}: {e}", metrics.display()))?;

@@ -152,6 +152,10 @@ enum Command {
         /// Write the calibrated scenario here (the input file only if named).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Use the history from this time on (RFC 3339, e.g. 2026-11-17T00:00:00Z): the
+        /// period like the one you ask about, after a release that changed the service.
+        #[arg(long, value_parser = parse_time)]
+        since: Option<i64>,
     },
     /// Check scenario files without running them.
     Validate {
@@ -234,6 +238,13 @@ impl GoalArgs {
 }
 
 /// "2%" or "0.02".
+/// An RFC 3339 time as Unix seconds.
+fn parse_time(text: &str) -> Result<i64, String> {
+    text.parse::<jiff::Timestamp>()
+        .map(|t| t.as_second())
+        .map_err(|e| format!("found {text:?}; expected an RFC 3339 time, e.g. 2026-11-17T00:00:00Z ({e})"))
+}
+
 fn parse_share(text: &str) -> Result<f64, String> {
     let share = match text.trim().strip_suffix('%') {
         Some(percent) => percent.trim().parse::<f64>().map(|p| p / 100.0),
@@ -289,8 +300,8 @@ fn main() -> ExitCode {
         }
         Command::Merge { dirs, out, goal, no_charts } => merge(&dirs, &out, goal.goal(), !no_charts),
         Command::Import { aws_dir, out } => import(&aws_dir, &out),
-        Command::Calibrate { scenario, metrics, service, out } => {
-            calibrate(&scenario, &metrics, service, out.as_deref())
+        Command::Calibrate { scenario, metrics, service, out, since } => {
+            calibrate(&scenario, &metrics, service, out.as_deref(), since)
         }
         Command::Validate { files, deny_warnings } => validate(&files, deny_warnings),
         Command::Compare { dirs, out, no_charts } => compare(&dirs, out, !no_charts),
@@ -623,7 +634,7 @@ fn import(aws_dir: &Path, out: &Path) -> ExitCode {
     if !imported.calibrate {
         return ExitCode::SUCCESS;
     }
-    match calibration::calibrate_scenario(&file, &imported.scenario, None, aws_dir) {
+    match calibration::calibrate_scenario(&file, &imported.scenario, None, aws_dir, None) {
         Ok(calibrated) => finish_calibration(&calibrated, &file),
         Err(e) => {
             eprintln!(
@@ -634,12 +645,12 @@ fn import(aws_dir: &Path, out: &Path) -> ExitCode {
     }
 }
 
-fn calibrate(file: &Path, metrics: &Path, service: Option<String>, out: Option<&Path>) -> ExitCode {
+fn calibrate(file: &Path, metrics: &Path, service: Option<String>, out: Option<&Path>, since: Option<i64>) -> ExitCode {
     let text = match std::fs::read_to_string(file) {
         Ok(text) => text,
         Err(e) => return input_error(format!("{}: {e}", file.display())),
     };
-    match calibration::calibrate_scenario(file, &text, service.as_deref(), metrics) {
+    match calibration::calibrate_scenario(file, &text, service.as_deref(), metrics, since) {
         Ok(calibrated) => match out {
             Some(out) => finish_calibration(&calibrated, out),
             None => {

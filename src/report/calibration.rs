@@ -2,11 +2,14 @@
 //! estimate with its uncertainty, how well it explains the history, and the replay check.
 
 use crate::calibration::Calibrated;
+use crate::scenario::calibrate::Day;
 
 /// Below this R² a fit is said to be worth little.
 const POOR_FIT: f64 = 0.5;
 /// CPU at no requests above this is worth a word: ecsim does not model it.
 const NOTABLE_BASELINE_PCT: f64 = 5.0;
+/// Days whose estimates differ by more than this share are said to have moved.
+const NOTABLE_DRIFT: f64 = 0.05;
 
 /// The lines to print, and the warnings (without their `warning: `) to print apart.
 pub fn calibration_lines(c: &Calibrated) -> (Vec<String>, Vec<String>) {
@@ -30,6 +33,28 @@ pub fn calibration_lines(c: &Calibrated) -> (Vec<String>, Vec<String>) {
     }
     if fit.baseline_cpu_pct > NOTABLE_BASELINE_PCT {
         warnings.push(format!("a task uses {:.1} % CPU without requests (least squares); ecsim's CPU is the requests served alone, so its utilization reads that much lower", fit.baseline_cpu_pct));
+    }
+    // Runs of days whose estimates stay within NOTABLE_DRIFT of the run's first.
+    let mut runs: Vec<Vec<&Day>> = Vec::new();
+    for day in &c.calibration.days {
+        match runs.last_mut() {
+            Some(run) if (day.requests_per_task / run[0].requests_per_task - 1.0).abs() <= NOTABLE_DRIFT => {
+                run.push(day)
+            }
+            _ => runs.push(vec![day]),
+        }
+    }
+    if runs.len() > 1 {
+        let each: Vec<String> = runs
+            .iter()
+            .map(|run| {
+                let median = run[run.len() / 2].requests_per_task;
+                format!("{median:.3} from {} ({} days)", date(run[0].start_s), run.len())
+            })
+            .collect();
+        lines.push(format!("{name}: requests_per_task day by day: {}", each.join(", ")));
+        let last = &runs[runs.len() - 1];
+        warnings.push(format!("requests_per_task moved during the history: a release or a new traffic mix changed what a request costs, and one figure cannot fit every day. Calibrate on the days like the ones you ask about: `--since {}T00:00:00Z` keeps the last {} days", date(last[0].start_s), last.len()));
     }
     match &c.calibration.startup {
         Some(s) => lines.push(format!(
@@ -62,4 +87,9 @@ pub fn calibration_lines(c: &Calibrated) -> (Vec<String>, Vec<String>) {
         ),
     }
     (lines, warnings)
+}
+
+/// The date of a Unix time, `2026-11-01`.
+fn date(unix_s: i64) -> String {
+    jiff::Timestamp::from_second(unix_s).map_or_else(|_| unix_s.to_string(), |t| t.to_string()[..10].to_owned())
 }

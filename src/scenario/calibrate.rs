@@ -12,13 +12,14 @@
 //! reported as the CPU a task uses without requests, which ecsim does not model.
 //!
 //! The start-up delay, with `DesiredTaskCount` and `RunningTaskCount` (Container Insights):
-//! after the desired count steps up from `a` to `b`, the task-minutes missing until `b` run,
+//! from the start of the period whose desired count has stepped up from `a` to `b` (the
+//! decision is taken within it), the task-seconds missing until `b` run,
 //! over `b − a`, is the mean time from the decision to RUNNING (Little's law on one step);
 //! the estimate is the median over the steps, so the few that waited for an instance move it
 //! little. The memory a task uses, with `MemoryUtilization`: least squares of MiB used per task
 //! (utilization × the task's reservation) on `x`, ecsim's `memory_use`.
 
-use super::import::{ImportError, SeriesById, metric_series};
+use super::import::{ImportError, Series, SeriesById, metric_series};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -40,6 +41,14 @@ pub struct Minute {
 pub struct History {
     pub period_s: i64,
     pub minutes: Vec<Minute>,
+}
+
+impl History {
+    /// The history from `start_s` (Unix seconds) on.
+    pub fn since(mut self, start_s: i64) -> History {
+        self.minutes.retain(|m| m.at_s >= start_s);
+        self
+    }
 }
 
 /// The fit of `requests_per_task`.
@@ -75,10 +84,22 @@ pub struct MemoryFit {
     pub r_squared: f64,
 }
 
+/// The `requests_per_task` fit of one day (UTC) of the history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Day {
+    /// Unix seconds at its start.
+    pub start_s: i64,
+    pub requests_per_task: f64,
+    pub minutes: usize,
+}
+
 /// Everything estimated from one history.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Calibration {
     pub fit: Fit,
+    /// The fit day by day (days with too few minutes left out): a release or a new traffic
+    /// mix shows as a move from one day to the next.
+    pub days: Vec<Day>,
     pub startup: Option<StartupFit>,
     pub memory: Option<MemoryFit>,
 }
@@ -89,21 +110,23 @@ const FEWEST_MINUTES: usize = 30;
 const FEWEST_STEPS: usize = 3;
 /// How long after a step up its tasks may take to run before the step is not used.
 const LONGEST_STEP_S: i64 = 1200;
+const DAY_S: i64 = 86_400;
 
-/// Reads the history in `metrics`: a `RequestCount` (per period sums), `CPUUtilization`
-/// (average %), `RunningTaskCount` (average tasks) and, if there, `DesiredTaskCount` and
-/// `MemoryUtilization`, each matched by its label or id. Also the warnings reading them gave.
-pub fn history(metrics: &Path) -> Result<(History, Vec<String>), ImportError> {
+/// Reads the history of `service` in `metrics`: a `RequestCount` (per period sums),
+/// `CPUUtilization` (average %), `RunningTaskCount` (average tasks) and, if there,
+/// `DesiredTaskCount` and `MemoryUtilization`, each matched by its label or id (the one that
+/// names the service, if several match). Also the warnings reading them gave.
+pub fn history(metrics: &Path, service: &str) -> Result<(History, Vec<String>), ImportError> {
     let (series, warnings) = metric_series(metrics)?;
     let missing = |what: &str| {
         ImportError::Missing(format!("{}: no {what} series (get-metric-data) to calibrate from", metrics.display()))
     };
-    let requests = find(&series, &["RequestCount"], "requests").ok_or_else(|| missing("RequestCount"))?;
-    let cpu = find(&series, &["CPUUtilization"], "cpu").ok_or_else(|| missing("CPUUtilization"))?;
-    let running = find(&series, &["RunningTaskCount"], "tasks")
+    let requests = find(&series, "RequestCount", "requests", service).ok_or_else(|| missing("RequestCount"))?;
+    let cpu = find(&series, "CPUUtilization", "cpu", service).ok_or_else(|| missing("CPUUtilization"))?;
+    let running = find(&series, "RunningTaskCount", "tasks", service)
         .ok_or_else(|| missing("RunningTaskCount (Container Insights)"))?;
-    let desired = find(&series, &["DesiredTaskCount"], "desired");
-    let memory = find(&series, &["MemoryUtilization"], "memory");
+    let desired = find(&series, "DesiredTaskCount", "desired", service);
+    let memory = find(&series, "MemoryUtilization", "memory", service);
     let period_s = requests.windows(2).map(|w| w[1].0 - w[0].0).min().unwrap_or(60).max(1);
     let by_time = |points: &[(i64, f64)]| points.iter().copied().collect::<BTreeMap<i64, f64>>();
     let (requests_at, cpu_at, running_at) = (by_time(requests), by_time(cpu), by_time(running));
@@ -125,12 +148,16 @@ pub fn history(metrics: &Path) -> Result<(History, Vec<String>), ImportError> {
     Ok((History { period_s, minutes }, warnings))
 }
 
-/// The datapoints of the series whose label holds one of `labels`, or whose id is `id`.
-fn find<'s>(series: &'s SeriesById, labels: &[&str], id: &str) -> Option<&'s [(i64, f64)]> {
-    series
+/// The datapoints of the series whose label holds `label`, or whose id is `id` or `id_…`;
+/// of several, the one whose label or id names `service`, else the first.
+fn find<'s>(series: &'s SeriesById, label: &str, id: &str, service: &str) -> Option<&'s [(i64, f64)]> {
+    let prefix = format!("{id}_");
+    let candidates: Vec<(&String, &Series)> = series
         .iter()
-        .find(|(key, s)| labels.iter().any(|l| s.label.contains(l)) || key.as_str() == id)
-        .map(|(_, s)| s.points.as_slice())
+        .filter(|(key, s)| s.label.contains(label) || key.as_str() == id || key.starts_with(&prefix))
+        .collect();
+    let named = candidates.iter().find(|(key, s)| s.label.contains(service) || key.contains(service));
+    named.or(candidates.first()).map(|(_, s)| s.points.as_slice())
 }
 
 /// Calibrates from `history`; `memory_mib` is what memory utilization is measured against
@@ -141,7 +168,7 @@ pub fn calibrate(history: &History, memory_mib: f64) -> Result<Calibration, Stri
     let per_task = |m: &Minute| m.running.filter(|n| *n > 0.0).map(|n| m.requests / period / n);
     let samples: Vec<(f64, f64)> =
         history.minutes.iter().filter_map(|m| Some((per_task(m)?, m.cpu_pct.filter(|u| u.is_finite())?))).collect();
-    let fit = fit(&samples).ok_or_else(|| {
+    let whole = fit(&samples).ok_or_else(|| {
         format!(
             "{} minute(s) with requests, CPU between 1 % and 99 % and tasks; at least {FEWEST_MINUTES} are needed",
             samples.iter().filter(|s| usable(**s)).count()
@@ -152,7 +179,27 @@ pub fn calibrate(history: &History, memory_mib: f64) -> Result<Calibration, Stri
         .iter()
         .filter_map(|m| Some((per_task(m)?, m.memory_pct.filter(|u| u.is_finite())? / 100.0 * memory_mib)))
         .collect();
-    Ok(Calibration { fit, startup: startup(history), memory: memory_fit(&memory) })
+    let mut days: Vec<Day> = Vec::new();
+    let mut day_samples: Vec<(f64, f64)> = Vec::new();
+    let mut day_start = history.minutes.first().map_or(0, |m| m.at_s.div_euclid(DAY_S) * DAY_S);
+    let mut close = |start_s: i64, samples: &mut Vec<(f64, f64)>| {
+        if let Some(f) = fit(samples) {
+            days.push(Day { start_s, requests_per_task: f.requests_per_task, minutes: f.minutes });
+        }
+        samples.clear();
+    };
+    for m in &history.minutes {
+        let start = m.at_s.div_euclid(DAY_S) * DAY_S;
+        if start != day_start {
+            close(day_start, &mut day_samples);
+            day_start = start;
+        }
+        if let (Some(x), Some(u)) = (per_task(m), m.cpu_pct.filter(|u| u.is_finite())) {
+            day_samples.push((x, u));
+        }
+    }
+    close(day_start, &mut day_samples);
+    Ok(Calibration { fit: whole, days, startup: startup(history), memory: memory_fit(&memory) })
 }
 
 /// A minute that says something about requests_per_task.
@@ -202,10 +249,12 @@ fn startup(history: &History) -> Option<StartupFit> {
         if after <= before || m[i].at_s - m[i - 1].at_s != period {
             continue;
         }
-        // The decision closed period i: tasks from then on, until the step's tasks all run.
+        // The step first shows in period i: the decision is taken at its start (ecsim decides
+        // at the tick; CloudWatch's own period is within one of it). The tasks missing from
+        // then on, until the step's tasks all run.
         let mut missing = 0.0;
         let mut done = false;
-        for later in &m[i + 1..] {
+        for later in &m[i..] {
             if later.at_s - m[i].at_s > LONGEST_STEP_S || later.desired != Some(after) {
                 break;
             }
@@ -351,7 +400,7 @@ mod tests {
             baseline_cpu_pct: 0.0,
         };
         let startup = Some(StartupFit { seconds: 74.6, steps: 12, quartiles: (70.0, 80.0) });
-        let calibration = Calibration { fit, startup, memory: None };
+        let calibration = Calibration { fit, days: Vec::new(), startup, memory: None };
         let text = "[services.web]  # x\ncpu = 256\nrequests_per_task = 100.0  # placeholder\n\n[services.other]\nrequests_per_task = 5.0\n";
         let out = calibrated(text, "web", &calibration).unwrap();
         assert!(out.contains("\nrequests_per_task = 80.000  # ecsim calibrate"), "{out}");
@@ -364,9 +413,9 @@ mod tests {
         assert!(calibrated(text, "absent", &calibration).is_none());
     }
 
-    /// Three steps up of 2 tasks whose tasks run 90 s after the decision that closed the
-    /// period: the period after it has the old count, the next one half of the new tasks, so
-    /// 2 × 60 + 1 × 60 task-seconds are missing per step: 180 / 2 = 90 s.
+    /// Three steps up of 2 tasks whose tasks run 90 s after the decision at the start of the
+    /// period that first shows the step: that period has the old count, the next one half of
+    /// the new tasks, so 2 × 60 + 1 × 60 task-seconds are missing per step: 180 / 2 = 90 s.
     #[test]
     fn the_start_up_delay_is_the_missing_task_time_of_a_step() {
         let mut minutes = Vec::new();
@@ -374,7 +423,7 @@ mod tests {
         for step in 0..3 {
             let (before, after) = (4.0 + 2.0 * f64::from(step), 6.0 + 2.0 * f64::from(step));
             desired.extend([before, after, after, after, after]);
-            running.extend([before, before, before, (before + after) / 2.0, after]);
+            running.extend([before, before, (before + after) / 2.0, after, after]);
         }
         for (i, (d, r)) in desired.iter().zip(&running).enumerate() {
             let at_s = 60 * i64::try_from(i).unwrap();

@@ -76,7 +76,7 @@ fn bundled_scenarios_are_named_as_their_files_and_the_folder_is_said_first() {
 /// Every `.toml` of `scenarios/` and `scenarios/bench/`, in name order.
 fn bundled_files() -> Vec<std::path::PathBuf> {
     let mut files = Vec::new();
-    for dir in ["scenarios", "scenarios/bench"] {
+    for dir in ["scenarios", "scenarios/bench", "scenarios/imported-example", "scenarios/imported-example/history"] {
         for entry in std::fs::read_dir(super::root().join(dir)).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "toml") {

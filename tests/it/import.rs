@@ -129,7 +129,7 @@ fn a_bad_folder_is_refused_naming_the_file_and_the_json_path() {
 
 /// Writes ecsim's own per-minute history of `service` (from a run's timeseries.csv) as the
 /// get-metric-data JSON CloudWatch would give: RequestCount sums, CPUUtilization and
-/// RunningTaskCount averages, each minute stamped at its start.
+/// RunningTaskCount averages and DesiredTaskCount, each minute stamped at its start.
 fn history_as_cloudwatch(run: &Path, start_s: i64, dir: &Path) {
     let rows = read_csv(&run.join("timeseries.csv"));
     let stamp = |r: &std::collections::BTreeMap<String, String>| {
@@ -145,17 +145,19 @@ fn history_as_cloudwatch(run: &Path, start_s: i64, dir: &Path) {
         })
     };
     let page = serde_json::json!({ "MetricDataResults": [
-        series("requests", "RequestCount", "served_requests"),
+        series("requests", "RequestCount", "offered_requests"),
         series("cpu", "CPUUtilization", "cpu_utilization_mean_pct"),
         series("tasks", "RunningTaskCount", "tasks_running_mean"),
+        series("desired", "DesiredTaskCount", "desired_count"),
     ]});
     std::fs::create_dir_all(dir).unwrap();
     std::fs::write(dir.join("get-metric-data.json"), page.to_string()).unwrap();
 }
 
-/// A day of a diurnal load on tasks that serve 80 requests/s at 100 % CPU, recorded minute
-/// by minute by ecsim itself: calibration gives back 80 within 5 %, with a high R², and
-/// writes it into the scenario it was asked for.
+/// A day of a diurnal load on tasks that serve 80 requests/s at 100 % CPU and start 90 s
+/// after they are asked for, recorded minute by minute by ecsim itself: calibration gives
+/// back 80 within 5 % with a high R², and 90 s within one tick, and writes them into the
+/// scenario it was asked for.
 #[test]
 fn calibration_recovers_requests_per_task_from_a_history_ecsim_made() {
     let dir = tempfile::tempdir().unwrap();
@@ -178,6 +180,7 @@ load = "web"
 cpu = 512
 memory = 1024
 requests_per_task = 80.0
+startup = "90s"
 desired_count = 10
 min_capacity = 2
 max_capacity = 50
@@ -189,8 +192,11 @@ target_value = 60.0
     let run = dir.path().join("run");
     run_ok(&write(dir.path(), "truth.toml", truth), &run, &["--no-charts"]);
     history_as_cloudwatch(&run, 1_767_571_200, &dir.path().join("metrics"));
-    let guess =
-        write(dir.path(), "guess.toml", &truth.replace("requests_per_task = 80.0", "requests_per_task = 100.0"));
+    let guess = write(
+        dir.path(),
+        "guess.toml",
+        &truth.replace("requests_per_task = 80.0", "requests_per_task = 100.0").replace("startup = \"90s\"\n", ""),
+    );
     let out = dir.path().join("calibrated.toml");
     let output = ecsim(&[
         "calibrate",
@@ -207,9 +213,135 @@ target_value = 60.0
     assert!((fitted - 80.0).abs() <= 0.05 * 80.0, "{fitted}: {stdout}");
     let r_squared: f64 = stdout.split("R² ").nth(1).unwrap().split(',').next().unwrap().parse().unwrap();
     assert!(r_squared > 0.95, "{stdout}");
+    let startup: f64 = scenario["services"]["web"]["startup"].as_str().unwrap().trim_end_matches('s').parse().unwrap();
+    assert!((startup - 90.0).abs() <= 60.0, "{startup}: {stdout}");
     assert_eq!(
         std::fs::read_to_string(&guess).unwrap().matches("requests_per_task = 100.0").count(),
         1,
         "the input is left as it was"
     );
+}
+
+const EXAMPLE: &str = "scenarios/imported-example";
+
+/// The numbers after `marker` in `text`, up to the next space or `,`.
+fn figure_after(text: &str, marker: &str) -> f64 {
+    let rest = text.split(marker).nth(1).unwrap_or_else(|| panic!("no {marker:?} in {text}"));
+    rest.trim_start().split([' ', ',', ';']).next().unwrap().trim_end_matches('%').parse().unwrap()
+}
+
+/// The example's AWS CLI output (a web service on an Auto Scaling group capacity provider) is
+/// imported with every setting mapped; its month of history calibrates, from the release of
+/// 16 November on, to the values `history/truth.toml` made it with (50 requests/s per task
+/// after the release, start-up times of median 75 s), and the replay stays within the bounds
+/// the example's README states. The example's scenario.toml is what the two commands write.
+#[test]
+fn the_imported_example_is_what_import_and_calibrate_write_and_replays_within_its_bounds() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("imported");
+    let aws = root().join(EXAMPLE).join("aws");
+    let output = import(&aws, &dir);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    // The release moved requests_per_task mid-month: import says so, and how to calibrate.
+    assert!(stderr.contains("requests_per_task moved during the history"), "{stderr}");
+    assert!(stderr.contains("`--since 2026-11-17T00:00:00Z` keeps the last 14 days"), "{stderr}");
+    assert!(stderr.contains("health_check_grace_period = \"120s\""), "{stderr}");
+    let imported: toml::Value = toml::from_str(&std::fs::read_to_string(dir.join("scenario.toml")).unwrap()).unwrap();
+    let web = &imported["services"]["storefront"];
+    // describe-task-definition: two containers, 896 + 128 CPU units, 1792 + 256 MiB hard and
+    // 1536 + 128 MiB soft limits; bridge mode.
+    assert_eq!((web["cpu"].as_integer(), web["memory"].as_integer()), (Some(1024), Some(2048)));
+    assert_eq!(web["memory_reservation"].as_integer(), Some(1664));
+    assert_eq!(web["network_mode"].as_str(), Some("bridge"));
+    assert_eq!(web["capacity_provider_strategy"][0]["capacity_provider"].as_str(), Some("shop-asg-cp"));
+    assert_eq!(web["placement_strategy"][1]["field"].as_str(), Some("memory"));
+    assert_eq!(
+        imported["cluster"]["default_capacity_provider_strategy"][0]["capacity_provider"].as_str(),
+        Some("shop-asg-cp")
+    );
+    // describe-capacity-providers and describe-auto-scaling-groups.
+    let group = &imported["capacity_providers"]["shop-asg-cp"];
+    let types: Vec<&str> = group["instance_types"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+    assert_eq!(types, ["m5.xlarge", "m6i.xlarge"]);
+    assert_eq!(
+        ["min_size", "max_size", "desired_capacity", "availability_zones"].map(|k| group[k].as_integer().unwrap()),
+        [2, 40, 3, 3]
+    );
+    let managed = &group["managed_scaling"];
+    assert_eq!(
+        (managed["target_capacity"].as_integer(), managed["maximum_scaling_step_size"].as_integer()),
+        (Some(90), Some(10))
+    );
+    assert_eq!(managed["instance_warmup_period"].as_str(), Some("300s"));
+    // The step policy with its alarm's settings from describe-alarms.
+    let step = &web["step_scaling"][0];
+    assert_eq!((step["adjustment_type"].as_str(), step["cooldown"].as_str()), (Some("ChangeInCapacity"), Some("120s")));
+    assert_eq!(step["step_adjustments"][1]["scaling_adjustment"].as_integer(), Some(6));
+    assert_eq!(step["step_adjustments"][0]["metric_interval_upper_bound"].as_float(), Some(10.0));
+    let alarm = &step["alarm"];
+    assert_eq!((alarm["metric"].as_str(), alarm["threshold"].as_float()), (Some("cpu"), Some(85.0)));
+    assert_eq!(
+        (alarm["evaluation_periods"].as_integer(), alarm["datapoints_to_alarm"].as_integer()),
+        (Some(2), Some(2))
+    );
+    assert_eq!(alarm["comparison_operator"].as_str(), Some("GreaterThanOrEqualToThreshold"));
+    // Scheduled actions with their time zone.
+    let floor = &web["scheduled_actions"][0];
+    assert_eq!(floor["schedule"].as_str(), Some("cron(0 8 ? * MON-FRI *)"));
+    assert_eq!((floor["timezone"].as_str(), floor["min_capacity"].as_integer()), (Some("America/New_York"), Some(10)));
+    // A month of minute datapoints, two get-metric-data pages joined.
+    assert_eq!(imported["start"].as_str(), Some("2026-11-01T00:00:00Z"));
+    assert_eq!(imported["duration"].as_str(), Some("30d"));
+
+    // Calibrated from the days after the release.
+    let calibrated = out.path().join("calibrated.toml");
+    let output = ecsim(&[
+        "calibrate",
+        dir.join("scenario.toml").to_str().unwrap(),
+        "--metrics",
+        aws.to_str().unwrap(),
+        "--since",
+        "2026-11-17T00:00:00Z",
+        "--out",
+        calibrated.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    let text = std::fs::read_to_string(&calibrated).unwrap();
+    let scenario: toml::Value = toml::from_str(&text).unwrap();
+    let web = &scenario["services"]["storefront"];
+    let per_task = web["requests_per_task"].as_float().unwrap();
+    assert!((per_task - 50.0).abs() <= 0.05 * 50.0, "{per_task}");
+    let startup: f64 = web["startup"].as_str().unwrap().trim_end_matches('s').parse().unwrap();
+    assert!((startup - 75.0).abs() <= 60.0, "{startup} s: within one tick of the median 75 s");
+    // The replay's bounds, as the README states them.
+    let mae = figure_after(&stdout, "RUNNING tasks off by");
+    let within = figure_after(&stdout, "within one task in");
+    let cpu = figure_after(&stdout, "CPU off by");
+    assert!(mae <= 0.5 && within >= 90.0 && cpu <= 1.0, "{stdout}");
+
+    // The example is exactly that, with the what-ifs below its marker, and its trace the same.
+    let example = std::fs::read_to_string(root().join(EXAMPLE).join("scenario.toml")).unwrap();
+    let (generated, _what_ifs) = example.split_once("\n# ----").unwrap();
+    assert_eq!(text.trim_end(), generated.trim_end(), "re-make the example (see its README)");
+    assert_eq!(
+        std::fs::read(dir.join("load-storefront.csv")).unwrap(),
+        std::fs::read(root().join(EXAMPLE).join("load-storefront.csv")).unwrap()
+    );
+    // It runs, its variants with it.
+    let run = out.path().join("run");
+    let output = ecsim(&[
+        "run",
+        root().join(EXAMPLE).join("scenario.toml").to_str().unwrap(),
+        "--out",
+        run.to_str().unwrap(),
+        "--no-charts",
+        "--outputs",
+        "summary",
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    for variant in ["base", "fargate", "fargate-spot-mix", "target-75"] {
+        assert!(run.join(variant).join("summary.json").exists(), "{variant}");
+    }
 }

@@ -64,7 +64,7 @@ fn the_same_scenario_and_seed_give_identical_bytes() {
 #[test]
 fn every_bundled_scenario_validates() {
     let mut files: Vec<String> = Vec::new();
-    for dir in ["scenarios", "scenarios/bench"] {
+    for dir in ["scenarios", "scenarios/bench", "scenarios/imported-example", "scenarios/imported-example/history"] {
         for entry in std::fs::read_dir(root().join(dir)).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "toml") {

@@ -40,9 +40,11 @@ pub enum ImportError {
     Missing(String),
 }
 
-/// One JSON document and where it came from.
+/// One JSON document and where it came from: `file` for errors, `name` (the file's name in
+/// the folder) for warnings and the scenario's comments.
 struct Document {
     file: String,
+    name: String,
     json: Value,
 }
 
@@ -91,7 +93,8 @@ fn read_documents(dir: &Path) -> Result<Vec<Document>, ImportError> {
             .map_err(|e| ImportError::Read { file: file.clone(), reason: e.to_string() })?;
         let json: Value = serde_json::from_str(&text)
             .map_err(|e| ImportError::Read { file: file.clone(), reason: format!("not JSON: {e}") })?;
-        documents.push(Document { file, json });
+        let name = path.file_name().map_or_else(|| file.clone(), |n| n.to_string_lossy().into_owned());
+        documents.push(Document { file, name, json });
     }
     Ok(documents)
 }
@@ -192,18 +195,18 @@ impl<'d> Inputs<'d> {
                 Ok(array(d, key)?
                     .iter()
                     .enumerate()
-                    .map(|(i, json)| Item { file: &d.file, path: format!("{key}[{i}]"), json })
+                    .map(|(i, json)| Item { file: &d.name, path: format!("{key}[{i}]"), json })
                     .collect())
             };
             match *kind {
                 "services" => {
                     for (index, s) in array(d, "services")?.iter().enumerate() {
                         let name = string(d, s, &format!("services[{index}].serviceName"), "serviceName")?.to_owned();
-                        inputs.services.push(Service { file: &d.file, index, json: s, name });
+                        inputs.services.push(Service { file: &d.name, index, json: s, name });
                     }
                 }
                 "taskDefinition" => inputs.task_definitions.push(Item {
-                    file: &d.file,
+                    file: &d.name,
                     path: "taskDefinition".into(),
                     json: &d.json["taskDefinition"],
                 }),
@@ -280,7 +283,10 @@ impl Importer {
             Some((start, end)) if end > start => {
                 let start = jiff::Timestamp::from_second(start).map_err(|e| ImportError::Missing(e.to_string()))?;
                 let _ = writeln!(text, "start = \"{start}\"  # the first datapoint of the load");
-                let _ = writeln!(text, "duration = \"{}s\"  # to the last datapoint", end - start.as_second());
+                let seconds = end - start.as_second();
+                let duration =
+                    if seconds % 86_400 == 0 { format!("{}d", seconds / 86_400) } else { format!("{seconds}s") };
+                let _ = writeln!(text, "duration = \"{duration}\"  # to the end of the last datapoint's period");
             }
             Some(_) => {
                 self.warn("(folder)", "MetricDataResults", "the services' request histories share no period: a day is simulated; set `start` and `duration` by hand");
@@ -291,12 +297,29 @@ impl Importer {
                 let _ = writeln!(text, "duration = \"1d\"");
             }
         }
+        let calibration_series = ["CPUUtilization", "MemoryUtilization", "RunningTaskCount", "DesiredTaskCount"];
+        for (id, s) in &series {
+            let load = s.label.contains("RequestCount") || id.contains("request");
+            if !load && !calibration_series.iter().any(|name| s.label.contains(name)) {
+                self.warn(
+                    &s.file,
+                    &format!("MetricDataResults[Id = {id}]"),
+                    format!(
+                        "{} is neither a load (RequestCount) nor a series calibration uses ({}): left out",
+                        s.label,
+                        calibration_series.join(", ")
+                    ),
+                );
+            }
+        }
+        self.calibrate = inputs.services.len() == 1 && series.values().any(|s| s.label.contains("CPUUtilization"));
         let providers = self.cluster(&mut text, &inputs);
         text.push_str(&loads);
         for service in &inputs.services {
             self.service(&mut text, service, &inputs);
         }
         self.capacity_providers(&mut text, &inputs, &providers);
+        self.unused_alarms(&inputs);
         Ok(Imported { scenario: text, traces, warnings: self.warnings, calibrate: self.calibrate })
     }
 
@@ -325,10 +348,10 @@ impl Importer {
                     });
                 }
                 if result["StatusCode"].as_str().is_some_and(|s| s != "Complete") && d.json.get("NextToken").is_none() {
-                    self.warn(&d.file, &at("StatusCode"), "not Complete and no NextToken: the history may be partial");
+                    self.warn(&d.name, &at("StatusCode"), "not Complete and no NextToken: the history may be partial");
                 }
                 let entry =
-                    series.entry(id).or_insert_with(|| Series { label, points: Vec::new(), file: d.file.clone() });
+                    series.entry(id).or_insert_with(|| Series { label, points: Vec::new(), file: d.name.clone() });
                 for (k, (t, v)) in times.iter().zip(values).enumerate() {
                     let when = t.as_str().and_then(|t| t.parse::<jiff::Timestamp>().ok()).ok_or_else(|| {
                         ImportError::Field {
@@ -445,8 +468,11 @@ mod tests {
     use serde_json::json;
 
     fn imported(documents: Vec<Value>) -> Imported {
-        let documents: Vec<Document> =
-            documents.into_iter().enumerate().map(|(i, json)| Document { file: format!("f{i}.json"), json }).collect();
+        let documents: Vec<Document> = documents
+            .into_iter()
+            .enumerate()
+            .map(|(i, json)| Document { file: format!("f{i}.json"), name: format!("f{i}.json"), json })
+            .collect();
         Importer::default().run(&documents).unwrap()
     }
 
@@ -486,6 +512,56 @@ mod tests {
         assert_eq!(strategies[0]["field"].as_str(), Some("attribute:ecs.availability-zone"));
         assert!(out.warnings.iter().any(|w| w.contains("`taskDefinition.volumes`")), "{:?}", out.warnings);
         assert!(out.warnings.iter().any(|w| w.contains("no RequestCount")), "{:?}", out.warnings);
+    }
+
+    /// What cannot be mapped is a warning with its JSON path: a Spot part of a group, a
+    /// group whose types only a launch template knows, a step policy whose alarm watches a
+    /// metric ecsim does not model, an alarm no policy names, a second cluster.
+    #[test]
+    fn what_cannot_be_mapped_is_said_with_its_path() {
+        let services = json!({"services": [{
+            "serviceArn": "arn:aws:ecs:us-east-1:1:service/c/api", "serviceName": "api", "desiredCount": 2,
+            "capacityProviderStrategy": [{"capacityProvider": "cp", "base": 0, "weight": 1}],
+            "taskDefinition": "td"
+        }]});
+        let providers = json!({"capacityProviders": [
+            {"name": "cp", "autoScalingGroupProvider": {"autoScalingGroupArn": "arn:aws:autoscaling:us-east-1:1:autoScalingGroup:x:autoScalingGroupName/asg",
+             "managedScaling": {"status": "DISABLED"}, "managedTerminationProtection": "DISABLED"}},
+            {"name": "unused", "autoScalingGroupProvider": {"autoScalingGroupArn": "arn:x"}}
+        ]});
+        let groups = json!({"AutoScalingGroups": [{"AutoScalingGroupName": "asg", "MinSize": 1, "MaxSize": 4, "DesiredCapacity": 1,
+            "AvailabilityZones": ["us-east-1a", "us-east-1b"], "Instances": [],
+            "MixedInstancesPolicy": {"InstancesDistribution": {"OnDemandPercentageAboveBaseCapacity": 20}}}]});
+        let policies = json!({"ScalingPolicies": [{"PolicyName": "queue", "PolicyARN": "arn:p", "ResourceId": "service/c/api",
+            "PolicyType": "StepScaling", "StepScalingPolicyConfiguration": {"AdjustmentType": "ChangeInCapacity",
+            "StepAdjustments": [{"MetricIntervalLowerBound": 0.0, "ScalingAdjustment": 1}]},
+            "Alarms": [{"AlarmName": "queue-deep"}]}]});
+        let alarms = json!({"MetricAlarms": [
+            {"AlarmName": "queue-deep", "Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible", "AlarmActions": ["arn:p"]},
+            {"AlarmName": "disk-full", "Namespace": "CWAgent", "MetricName": "disk_used_percent", "AlarmActions": []}
+        ]});
+        let clusters = json!({"clusters": [{"clusterName": "c"}, {"clusterName": "d"}]});
+        let out = imported(vec![services, providers, groups, policies, alarms, clusters]);
+        let scenario: toml::Value = toml::from_str(&out.scenario).unwrap();
+        let group = &scenario["capacity_providers"]["cp"];
+        assert_eq!(group["instance_types"][0].as_str(), Some("m5.large"), "a placeholder");
+        assert_eq!(
+            ["min_size", "max_size", "desired_capacity", "availability_zones"].map(|k| group[k].as_integer()),
+            [Some(1), Some(4), Some(1), Some(2)]
+        );
+        assert!(group.get("managed_scaling").is_none(), "managed scaling DISABLED");
+        assert!(scenario["services"]["api"].get("step_scaling").is_none());
+        for expected in [
+            "f2.json: `AutoScalingGroups[0].Instances`: no instance type",
+            "f2.json: `AutoScalingGroups[0].MixedInstancesPolicy.InstancesDistribution`: Spot instances",
+            "f4.json: `MetricAlarms[0].MetricName`: AWS/SQS ApproximateNumberOfMessagesVisible",
+            "f4.json: `MetricAlarms[1]`: alarm \"disk-full\" invokes no scaling policy",
+            "f1.json: `capacityProviders[1]`: capacity provider \"unused\" is in no imported strategy",
+            "f5.json: `clusters[1]`: a second cluster",
+            "no describe-task-definition output for td",
+        ] {
+            assert!(out.warnings.iter().any(|w| w.contains(expected)), "{expected}: {:#?}", out.warnings);
+        }
     }
 
     #[test]

@@ -212,4 +212,23 @@ impl Importer {
             }
         }
     }
+
+    /// Warns of each alarm that no imported policy names (a target-tracking policy's own
+    /// alarms are ecsim's to make).
+    pub(super) fn unused_alarms(&mut self, inputs: &Inputs) {
+        let named: Vec<&str> = (inputs.policies.iter())
+            .flat_map(|p| p.json["Alarms"].as_array().into_iter().flatten())
+            .filter_map(|a| a["AlarmName"].as_str())
+            .collect();
+        for alarm in &inputs.alarms {
+            let name = alarm.json["AlarmName"].as_str().unwrap_or("");
+            if !named.contains(&name) {
+                self.warn(
+                    alarm.file,
+                    &alarm.path,
+                    format!("alarm {} invokes no scaling policy of the folder: left out", quoted(name)),
+                );
+            }
+        }
+    }
 }

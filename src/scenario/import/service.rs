@@ -97,7 +97,11 @@ impl Importer {
             let _ = writeln!(text, "placement_strategy = [{}]  # {}", strategies.join(", "), at("placementStrategy"));
         }
         if let Some(config) = s.get("deploymentConfiguration") {
-            self.warn(service.file, &at("deploymentConfiguration"), format!("not written (ecsim's deployments are events): a `[[services.NAME.deployments]]` you add should give minimum_healthy_percent = {} and maximum_percent = {}", config["minimumHealthyPercent"], config["maximumPercent"]));
+            let grace = s["healthCheckGracePeriodSeconds"]
+                .as_i64()
+                .map(|g| format!(", health_check_grace_period = \"{g}s\" ({})", at("healthCheckGracePeriodSeconds")))
+                .unwrap_or_default();
+            self.warn(service.file, &at("deploymentConfiguration"), format!("not written (ecsim's deployments are events): a `[[services.NAME.deployments]]` you add should give minimum_healthy_percent = {} and maximum_percent = {}{grace}", config["minimumHealthyPercent"], config["maximumPercent"]));
         }
         self.policies(text, service, inputs);
         self.scheduled_actions(text, service, inputs);
