@@ -9,7 +9,7 @@
 //! `scenarios/imported-example/history/truth.toml`:
 //!
 //! ```text
-//! ecsim run scenarios/imported-example/history/truth.toml --out /tmp/truth --outputs timeseries --no-charts
+//! ecsim run scenarios/imported-example/history/truth.toml --out /tmp/truth --outputs series --no-charts
 //! cargo run --release --example cloudwatch_history -- /tmp/truth/timeseries.csv storefront scenarios/imported-example/aws
 //! ```
 

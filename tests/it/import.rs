@@ -234,7 +234,7 @@ fn figure_after(text: &str, marker: &str) -> f64 {
 /// imported with every setting mapped; its month of history calibrates, from the release of
 /// 16 November on, to the values `history/truth.toml` made it with (50 requests/s per task
 /// after the release, start-up times of median 75 s), and the replay stays within the bounds
-/// the example's README states. The example's scenario.toml is what the two commands write.
+/// the example's README states. The example's storefront.toml is what the two commands write.
 #[test]
 fn the_imported_example_is_what_import_and_calibrate_write_and_replays_within_its_bounds() {
     let out = tempfile::tempdir().unwrap();
@@ -322,7 +322,7 @@ fn the_imported_example_is_what_import_and_calibrate_write_and_replays_within_it
     assert!(mae <= 0.5 && within >= 90.0 && cpu <= 1.0, "{stdout}");
 
     // The example is exactly that, with the what-ifs below its marker, and its trace the same.
-    let example = std::fs::read_to_string(root().join(EXAMPLE).join("scenario.toml")).unwrap();
+    let example = std::fs::read_to_string(root().join(EXAMPLE).join("storefront.toml")).unwrap();
     let (generated, _what_ifs) = example.split_once("\n# ----").unwrap();
     assert_eq!(text.trim_end(), generated.trim_end(), "re-make the example (see its README)");
     assert_eq!(
@@ -333,7 +333,7 @@ fn the_imported_example_is_what_import_and_calibrate_write_and_replays_within_it
     let run = out.path().join("run");
     let output = ecsim(&[
         "run",
-        root().join(EXAMPLE).join("scenario.toml").to_str().unwrap(),
+        root().join(EXAMPLE).join("storefront.toml").to_str().unwrap(),
         "--out",
         run.to_str().unwrap(),
         "--no-charts",
