@@ -19,7 +19,7 @@
 //! little. The memory a task uses, with `MemoryUtilization`: least squares of MiB used per task
 //! (utilization × the task's reservation) on `x`, ecsim's `memory_use`.
 
-use super::import::{ImportError, Series, SeriesById, metric_series};
+use super::import::{ImportError, Series, SeriesById, metric_series, requests_of};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -121,7 +121,11 @@ pub fn history(metrics: &Path, service: &str) -> Result<(History, Vec<String>), 
     let missing = |what: &str| {
         ImportError::Missing(format!("{}: no {what} series (get-metric-data) to calibrate from", metrics.display()))
     };
-    let requests = find(&series, "RequestCount", "requests", service).ok_or_else(|| missing("RequestCount"))?;
+    let requests = requests_of(&series, service, 1)
+        .ok_or_else(|| missing("RequestCount"))?
+        .points
+        .map_err(|why| ImportError::Missing(format!("{}: {why}", metrics.display())))?;
+    let requests = requests.as_slice();
     let cpu = find(&series, "CPUUtilization", "cpu", service).ok_or_else(|| missing("CPUUtilization"))?;
     let running = find(&series, "RunningTaskCount", "tasks", service)
         .ok_or_else(|| missing("RunningTaskCount (Container Insights)"))?;

@@ -246,8 +246,17 @@ fn the_imported_example_is_what_import_and_calibrate_write_and_replays_within_it
     // The release moved requests_per_task mid-month: import says so, and how to calibrate.
     assert!(stderr.contains("requests_per_task moved during the history"), "{stderr}");
     assert!(stderr.contains("`--since 2026-11-17T00:00:00Z` keeps the last 14 days"), "{stderr}");
-    assert!(stderr.contains("health_check_grace_period = \"120s\""), "{stderr}");
-    let imported: toml::Value = toml::from_str(&std::fs::read_to_string(dir.join("scenario.toml")).unwrap()).unwrap();
+    let imported_text = std::fs::read_to_string(dir.join("scenario.toml")).unwrap();
+    // The deployment configuration, as a template to give a time.
+    for line in [
+        "# [[services.storefront.deployments]]",
+        "# minimum_healthy_percent = 100",
+        "# health_check_grace_period = \"120s\"",
+        "# circuit_breaker = { rollback = true }",
+    ] {
+        assert!(imported_text.contains(line), "{line}: {imported_text}");
+    }
+    let imported: toml::Value = toml::from_str(&imported_text).unwrap();
     let web = &imported["services"]["storefront"];
     // describe-task-definition: two containers, 896 + 128 CPU units, 1792 + 256 MiB hard and
     // 1536 + 128 MiB soft limits; bridge mode.

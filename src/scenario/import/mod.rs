@@ -299,7 +299,7 @@ impl Importer {
         }
         let calibration_series = ["CPUUtilization", "MemoryUtilization", "RunningTaskCount", "DesiredTaskCount"];
         for (id, s) in &series {
-            let load = s.label.contains("RequestCount") || id.contains("request");
+            let load = s.label.contains("RequestCount") || id.contains("request") || id.starts_with("load_");
             if !load && !calibration_series.iter().any(|name| s.label.contains(name)) {
                 self.warn(
                     &s.file,
@@ -385,29 +385,27 @@ impl Importer {
         series: &SeriesById,
         services: usize,
     ) -> Option<(String, i64, Points)> {
-        let requests: Vec<(&String, &Series)> =
-            series.iter().filter(|(id, s)| s.label.contains("RequestCount") || id.contains("request")).collect();
-        let named = requests.iter().find(|(id, s)| s.label.contains(&service.name) || id.contains(&service.name));
-        let (id, Series { label, points, file }) = match (named, requests.as_slice()) {
-            (Some(found), _) => *found,
-            (None, [only]) if services == 1 => *only,
-            _ => {
-                self.warn(
-                    service.file,
-                    &format!("services[{}]", service.index),
-                    "no RequestCount result names this service (its Id or Label): it gets a placeholder load",
-                );
+        let Some(found) = requests_of(series, &service.name, services) else {
+            self.warn(
+                service.file,
+                &format!("services[{}]", service.index),
+                "no RequestCount result names this service (its Id or Label): it gets a placeholder load",
+            );
+            return None;
+        };
+        let (id, label, file) = (found.id, found.label, found.file);
+        let points = match found.points {
+            Ok(points) => {
+                if label.contains("PerTarget") {
+                    self.warn(file, &format!("MetricDataResults[Id = {id}]"), "RequestCountPerTarget times RunningTaskCount, minute by minute (a target per RUNNING task): the target group's RequestCount, if you can export it, says it directly");
+                }
+                points
+            }
+            Err(why) => {
+                self.warn(file, &format!("MetricDataResults[Id = {id}]"), why);
                 return None;
             }
         };
-        if label.contains("PerTarget") {
-            self.warn(
-                file,
-                &format!("MetricDataResults[Id = {id}]"),
-                "RequestCountPerTarget is per task; export the target group's RequestCount instead",
-            );
-            return None;
-        }
         if points.len() < 2 {
             self.warn(file, &format!("MetricDataResults[Id = {id}]"), "fewer than two datapoints: no load imported");
             return None;
@@ -421,8 +419,55 @@ impl Importer {
                 format!("{gaps} gap(s) between datapoints, replayed as periods without requests"),
             );
         }
-        Some((label.clone(), bucket, points.clone()))
+        Some((label, bucket, points))
     }
+}
+
+/// The requests of one service: a load series found, or why it cannot be used.
+pub(super) struct Requests<'s> {
+    pub(super) id: &'s str,
+    pub(super) label: String,
+    pub(super) file: &'s str,
+    /// The requests per period, or why there are none.
+    pub(super) points: Result<Points, &'static str>,
+}
+
+/// The requests of `service` (one of `services`): a result with `Id` `load_…` (a custom
+/// metric that counts them), else the target group's `RequestCount`, else
+/// `RequestCountPerTarget` times the service's `RunningTaskCount`; of several, the one whose
+/// label or id names the service, or the only one there is for a single service.
+pub(super) fn requests_of<'s>(series: &'s SeriesById, service: &str, services: usize) -> Option<Requests<'s>> {
+    let per_target = |s: &Series| s.label.contains("RequestCountPerTarget");
+    let kinds: [&dyn Fn(&str, &Series) -> bool; 3] = [
+        &|id, _| id.starts_with("load_"),
+        &|id, s| (s.label.contains("RequestCount") || id.starts_with("request")) && !per_target(s),
+        &|_, s| per_target(s),
+    ];
+    let names = |id: &str, s: &Series| s.label.contains(service) || id.contains(service);
+    let (id, found) = kinds.iter().find_map(|kind| {
+        let candidates: Vec<(&String, &Series)> = series.iter().filter(|(id, s)| kind(id, s)).collect();
+        match candidates.iter().find(|(id, s)| names(id, s)) {
+            Some(named) => Some(*named),
+            None if services == 1 && candidates.len() == 1 => Some(candidates[0]),
+            None => None,
+        }
+    })?;
+    let mut points = Ok(found.points.clone());
+    if per_target(found) {
+        let running = series.iter().find(|(id, s)| {
+            (s.label.contains("RunningTaskCount") || id.starts_with("tasks")) && (names(id, s) || services == 1)
+        });
+        points = match running {
+            Some((_, tasks)) => {
+                let tasks: BTreeMap<i64, f64> = tasks.points.iter().copied().collect();
+                Ok(found.points.iter().filter_map(|&(t, v)| Some((t, v * tasks.get(&t)?))).collect())
+            }
+            None => Err(
+                "RequestCountPerTarget counts per task, and there is no RunningTaskCount of the service to multiply it by: export the target group's RequestCount, or Container Insights' RunningTaskCount",
+            ),
+        };
+    }
+    Some(Requests { id, label: found.label.clone(), file: &found.file, points })
 }
 
 fn array<'d>(d: &'d Document, key: &str) -> Result<&'d Vec<Value>, ImportError> {
@@ -485,7 +530,8 @@ mod tests {
             "serviceArn": "arn:aws:ecs:us-east-1:012345678910:service/default/wordpress",
             "serviceName": "wordpress", "launchType": "EC2", "desiredCount": 3,
             "taskDefinition": "arn:aws:ecs:us-east-1:012345678910:task-definition/hello_world:8",
-            "placementStrategy": [{"type": "spread", "field": "attribute:ecs.availability-zone"}, {"type": "binpack", "field": "memory"}]
+            "placementStrategy": [{"type": "spread", "field": "attribute:ecs.availability-zone"}, {"type": "binpack", "field": "memory"}],
+            "placementConstraints": [{"type": "distinctInstance"}, {"type": "memberOf", "expression": "attribute:ecs.instance-type =~ t2.*"}]
         }]});
         let task_definition = json!({"taskDefinition": {
             "taskDefinitionArn": "arn:aws:ecs:us-east-1:012345678910:task-definition/hello_world:8",
@@ -510,6 +556,9 @@ mod tests {
         let strategies = web["placement_strategy"].as_array().unwrap();
         assert_eq!(strategies[1]["type"].as_str(), Some("binpack"));
         assert_eq!(strategies[0]["field"].as_str(), Some("attribute:ecs.availability-zone"));
+        let constraints = web["placement_constraints"].as_array().unwrap();
+        assert_eq!(constraints[0]["type"].as_str(), Some("distinctInstance"));
+        assert_eq!(constraints[1]["expression"].as_str(), Some("attribute:ecs.instance-type =~ t2.*"));
         assert!(out.warnings.iter().any(|w| w.contains("`taskDefinition.volumes`")), "{:?}", out.warnings);
         assert!(out.warnings.iter().any(|w| w.contains("no RequestCount")), "{:?}", out.warnings);
     }
@@ -562,6 +611,25 @@ mod tests {
         ] {
             assert!(out.warnings.iter().any(|w| w.contains(expected)), "{expected}: {:#?}", out.warnings);
         }
+    }
+
+    /// RequestCountPerTarget counts per task: times RunningTaskCount, minute by minute, it is
+    /// the service's requests (3 tasks × 100, then 4 × 90); without the task count, no load.
+    #[test]
+    fn requests_per_target_times_the_running_tasks_are_the_load() {
+        let services = json!({"services": [{"serviceArn": "arn:aws:ecs:us-east-1:1:service/c/api", "serviceName": "api", "launchType": "FARGATE", "desiredCount": 3}]});
+        let per_target = json!({"Id": "rpt", "Label": "RequestCountPerTarget", "Timestamps": ["2026-01-05T00:00:00Z", "2026-01-05T00:01:00Z"], "Values": [100.0, 90.0]});
+        let tasks = json!({"Id": "tasks_api", "Label": "RunningTaskCount api", "Timestamps": ["2026-01-05T00:00:00Z", "2026-01-05T00:01:00Z"], "Values": [3.0, 4.0]});
+        let out = imported(vec![services.clone(), json!({"MetricDataResults": [per_target.clone(), tasks]})]);
+        assert_eq!(out.traces[0].1, "timestamp_seconds,requests\n1767571200,300\n1767571260,360\n");
+        assert!(out.warnings.iter().any(|w| w.contains("RequestCountPerTarget times RunningTaskCount")));
+        let alone = imported(vec![services, json!({"MetricDataResults": [per_target]})]);
+        assert!(alone.traces.is_empty());
+        assert!(
+            alone.warnings.iter().any(|w| w.contains("no RunningTaskCount of the service")),
+            "{:?}",
+            alone.warnings
+        );
     }
 
     #[test]

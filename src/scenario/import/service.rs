@@ -96,15 +96,51 @@ impl Importer {
         if !strategies.is_empty() {
             let _ = writeln!(text, "placement_strategy = [{}]  # {}", strategies.join(", "), at("placementStrategy"));
         }
-        if let Some(config) = s.get("deploymentConfiguration") {
-            let grace = s["healthCheckGracePeriodSeconds"]
-                .as_i64()
-                .map(|g| format!(", health_check_grace_period = \"{g}s\" ({})", at("healthCheckGracePeriodSeconds")))
-                .unwrap_or_default();
-            self.warn(service.file, &at("deploymentConfiguration"), format!("not written (ecsim's deployments are events): a `[[services.NAME.deployments]]` you add should give minimum_healthy_percent = {} and maximum_percent = {}{grace}", config["minimumHealthyPercent"], config["maximumPercent"]));
+        let constraints: Vec<String> = (s["placementConstraints"].as_array().into_iter().flatten())
+            .map(|c| match c["expression"].as_str() {
+                Some(expression) => format!(
+                    "{{ type = {}, expression = {} }}",
+                    quoted(c["type"].as_str().unwrap_or("")),
+                    quoted(expression)
+                ),
+                None => format!("{{ type = {} }}", quoted(c["type"].as_str().unwrap_or(""))),
+            })
+            .collect();
+        if !constraints.is_empty() {
+            let _ = writeln!(
+                text,
+                "placement_constraints = [{}]  # {}",
+                constraints.join(", "),
+                at("placementConstraints")
+            );
         }
         self.policies(text, service, inputs);
         self.scheduled_actions(text, service, inputs);
+        if let Some(config) = s.get("deploymentConfiguration") {
+            // ecsim's deployments are events at a time: a template to uncomment.
+            let _ = writeln!(
+                text,
+                "\n# [[services.{}.deployments]]  # {}: give `at` or `schedule` to deploy",
+                key(&service.name),
+                at("deploymentConfiguration")
+            );
+            for (json, key) in
+                [("minimumHealthyPercent", "minimum_healthy_percent"), ("maximumPercent", "maximum_percent")]
+            {
+                if let Some(value) = config[json].as_i64() {
+                    let _ = writeln!(text, "# {key} = {value}  # {json}");
+                }
+            }
+            if let Some(grace) = s["healthCheckGracePeriodSeconds"].as_i64() {
+                let _ = writeln!(text, "# health_check_grace_period = \"{grace}s\"  # healthCheckGracePeriodSeconds");
+            }
+            let breaker = &config["deploymentCircuitBreaker"];
+            if breaker["enable"].as_bool() == Some(true) {
+                let rollback = breaker["rollback"].as_bool().unwrap_or(false);
+                let _ = writeln!(text, "# circuit_breaker = {{ rollback = {rollback} }}  # deploymentCircuitBreaker");
+            }
+            self.warn(service.file, &at("deploymentConfiguration"), "written as a commented `[[services.NAME.deployments]]`: ecsim deploys at a time you give (`at` or `schedule`)");
+        }
     }
 
     fn task_definition(&mut self, text: &mut String, item: &Item) {
