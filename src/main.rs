@@ -139,7 +139,9 @@ enum Command {
         out: PathBuf,
     },
     /// Estimate from CloudWatch history (get-metric-data JSON: RequestCount, CPUUtilization,
-    /// RunningTaskCount) the requests one task serves at 100 % CPU, with how well it fits.
+    /// RunningTaskCount, DesiredTaskCount, MemoryUtilization) the requests one task serves at
+    /// 100 % CPU, the start-up delay and memory_use, with how well they fit, then replay the
+    /// calibrated scenario against the history (running tasks and CPU, minute by minute).
     Calibrate {
         /// The scenario whose service is calibrated.
         scenario: PathBuf,
@@ -242,7 +244,7 @@ impl GoalArgs {
 fn parse_time(text: &str) -> Result<i64, String> {
     text.parse::<jiff::Timestamp>()
         .map(|t| t.as_second())
-        .map_err(|e| format!("found {text:?}; expected an RFC 3339 time, e.g. 2026-11-17T00:00:00Z ({e})"))
+        .map_err(|_| format!("found {text:?}; expected an RFC 3339 time, e.g. 2026-11-17T00:00:00Z"))
 }
 
 fn parse_share(text: &str) -> Result<f64, String> {

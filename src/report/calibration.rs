@@ -2,7 +2,7 @@
 //! estimate with its uncertainty, how well it explains the history, and the replay check.
 
 use crate::calibration::Calibrated;
-use crate::scenario::calibrate::Day;
+use crate::scenario::calibrate::{Day, date};
 
 /// Below this R² a fit is said to be worth little.
 const POOR_FIT: f64 = 0.5;
@@ -88,9 +88,4 @@ pub fn calibration_lines(c: &Calibrated) -> (Vec<String>, Vec<String>) {
         ),
     }
     (lines, warnings)
-}
-
-/// The date of a Unix time, `2026-11-01`.
-fn date(unix_s: i64) -> String {
-    jiff::Timestamp::from_second(unix_s).map_or_else(|_| unix_s.to_string(), |t| t.to_string()[..10].to_owned())
 }

@@ -96,6 +96,8 @@ pub struct Day {
 /// Everything estimated from one history.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Calibration {
+    /// The history's first and last period, Unix seconds at their start.
+    pub span_s: (i64, i64),
     pub fit: Fit,
     /// The fit day by day (days with too few minutes left out): a release or a new traffic
     /// mix shows as a move from one day to the next.
@@ -119,7 +121,10 @@ const DAY_S: i64 = 86_400;
 pub fn history(metrics: &Path, service: &str) -> Result<(History, Vec<String>), ImportError> {
     let (series, warnings) = metric_series(metrics)?;
     let missing = |what: &str| {
-        ImportError::Missing(format!("{}: no {what} series (get-metric-data) to calibrate from", metrics.display()))
+        ImportError::Missing(format!(
+            "{}: no {what} series (get-metric-data) to calibrate from; calibration needs RequestCount, CPUUtilization and RunningTaskCount (DesiredTaskCount for the start-up delay): scripts/export-from-aws.sh fetches them with --start and --end",
+            metrics.display()
+        ))
     };
     let requests = requests_of(&series, service, 1)
         .ok_or_else(|| missing("RequestCount"))?
@@ -203,7 +208,8 @@ pub fn calibrate(history: &History, memory_mib: f64) -> Result<Calibration, Stri
         }
     }
     close(day_start, &mut day_samples);
-    Ok(Calibration { fit: whole, days, startup: startup(history), memory: memory_fit(&memory) })
+    let span_s = (history.minutes.first().map_or(0, |m| m.at_s), history.minutes.last().map_or(0, |m| m.at_s));
+    Ok(Calibration { span_s, fit: whole, days, startup: startup(history), memory: memory_fit(&memory) })
 }
 
 /// A minute that says something about requests_per_task.
@@ -307,10 +313,12 @@ fn memory_fit(samples: &[(f64, f64)]) -> Option<MemoryFit> {
 /// The lines `calibrated` writes into a service's table: each estimated value, commented.
 fn estimated_lines(calibration: &Calibration) -> Vec<(&'static str, String)> {
     let fit = &calibration.fit;
+    let (from, to) = (date(calibration.span_s.0), date(calibration.span_s.1));
+    let poor = if fit.r_squared < 0.5 { ": a poor fit, see ecsim calibrate's warnings" } else { "" };
     let mut lines = vec![(
         "requests_per_task",
         format!(
-            "requests_per_task = {:.3}  # ecsim calibrate: median of {} minutes, 95 % interval {:.3}–{:.3}, R² {:.3}",
+            "requests_per_task = {:.3}  # ecsim calibrate, history {from} to {to}: requests/s a task serves at 100 % CPU, median of {} minutes, 95 % interval {:.3}–{:.3}, R² {:.3}{poor}",
             fit.requests_per_task, fit.minutes, fit.interval.0, fit.interval.1, fit.r_squared
         ),
     )];
@@ -338,6 +346,11 @@ fn estimated_lines(calibration: &Calibration) -> Vec<(&'static str, String)> {
     lines
 }
 
+/// The date of a Unix time, `2026-11-01`.
+pub fn date(unix_s: i64) -> String {
+    jiff::Timestamp::from_second(unix_s).map_or_else(|_| unix_s.to_string(), |t| t.to_string()[..10].to_owned())
+}
+
 /// `text` (a scenario) with the estimates set in the service's table `[services.NAME]`, each
 /// commented, replacing a line of the same key; `None` if the file has no such table.
 pub fn calibrated(text: &str, service: &str, calibration: &Calibration) -> Option<String> {
@@ -347,14 +360,20 @@ pub fn calibrated(text: &str, service: &str, calibration: &Calibration) -> Optio
     let end = (start + 1..lines.len()).find(|&i| lines[i].trim_start().starts_with('[')).unwrap_or(lines.len());
     let mut out: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
     let mut added = Vec::new();
+    let mut after = start; // new lines go after requests_per_task's, else first in the table
     for (key, line) in estimated_lines(calibration) {
         let is_key = |l: &str| l.trim_start().strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('='));
         match (start + 1..end).find(|&i| is_key(lines[i])) {
-            Some(i) => out[i] = line,
+            Some(i) => {
+                out[i] = line;
+                if key == "requests_per_task" {
+                    after = i;
+                }
+            }
             None => added.push(line),
         }
     }
-    out.splice(start + 1..start + 1, added);
+    out.splice(after + 1..after + 1, added);
     Some(out.join("\n") + "\n")
 }
 
@@ -404,11 +423,15 @@ mod tests {
             baseline_cpu_pct: 0.0,
         };
         let startup = Some(StartupFit { seconds: 74.6, steps: 12, quartiles: (70.0, 80.0) });
-        let calibration = Calibration { fit, days: Vec::new(), startup, memory: None };
+        let calibration = Calibration { span_s: (0, 0), fit, days: Vec::new(), startup, memory: None };
         let text = "[services.web]  # x\ncpu = 256\nrequests_per_task = 100.0  # placeholder\n\n[services.other]\nrequests_per_task = 5.0\n";
         let out = calibrated(text, "web", &calibration).unwrap();
         assert!(out.contains("\nrequests_per_task = 80.000  # ecsim calibrate"), "{out}");
-        assert!(out.starts_with("[services.web]  # x\nstartup = \"75s\"  # ecsim calibrate"), "{out}");
+        assert!(
+            out.starts_with("[services.web]  # x\ncpu = 256\nrequests_per_task = 80.000  # ecsim calibrate"),
+            "{out}"
+        );
+        assert!(out.contains(" R² 0.990\nstartup = \"75s\"  # ecsim calibrate"), "{out}");
         assert!(out.contains("[services.other]\nrequests_per_task = 5.0"), "{out}");
         assert_eq!(out.matches("requests_per_task").count(), 2, "{out}");
         let added = calibrated("[services.web]\ncpu = 256\n", "web", &calibration).unwrap();

@@ -77,7 +77,10 @@ impl Importer {
         }
         for name in named {
             let found = inputs.providers.iter().find(|p| p.json["name"].as_str() == Some(name.as_str()));
-            let _ = writeln!(text, "\n[capacity_providers.{}]", key(name));
+            let source = found.map_or("placeholder: not in any describe-capacity-providers output".to_owned(), |p| {
+                format!("{}: {}", p.file, p.path)
+            });
+            let _ = writeln!(text, "\n[capacity_providers.{}]  # {source}", key(name));
             let Some(provider) = found else {
                 self.warn("(folder)", "capacityProviders", format!("no describe-capacity-providers output for {}, which a strategy names: a placeholder group of m5.large, 0 to 10 instances", quoted(name)));
                 let _ = writeln!(

@@ -78,8 +78,10 @@ pub(super) fn metric_series(dir: &Path) -> Result<(SeriesById, Vec<String>), Imp
 }
 
 fn read_documents(dir: &Path) -> Result<Vec<Document>, ImportError> {
-    let read_dir = std::fs::read_dir(dir)
-        .map_err(|e| ImportError::Read { file: dir.display().to_string(), reason: e.to_string() })?;
+    let read_dir = std::fs::read_dir(dir).map_err(|e| ImportError::Read {
+        file: dir.display().to_string(),
+        reason: format!("{e}; give the folder scripts/export-from-aws.sh wrote (its --out)"),
+    })?;
     let mut paths: Vec<PathBuf> = read_dir
         .filter_map(Result::ok)
         .map(|e| e.path())
@@ -243,7 +245,7 @@ impl Importer {
             writeln!(text, "# Imported by `ecsim import` from the AWS CLI's JSON. Each value says where it came from.");
         let _ = writeln!(text, "version = 1");
         let _ = writeln!(text, "name = {}", quoted(&file_safe(&first.name)));
-        let _ = writeln!(text, "region = {}  # services[0].serviceArn", quoted(region));
+        let _ = writeln!(text, "region = {}  # {}: services[0].serviceArn", quoted(region), first.file);
         if region != "us-east-1" {
             self.warn(first.file, "services[0].serviceArn", format!("region {region}: ecsim's built-in Fargate prices are us-east-1's; add `prices = \"FILE\"` with that region's rows (columns of shared/data/pricing/fargate.csv)"));
         }

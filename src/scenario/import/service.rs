@@ -29,56 +29,8 @@ impl Importer {
         if s["schedulingStrategy"].as_str() == Some("DAEMON") {
             let _ = writeln!(text, "scheduling_strategy = \"DAEMON\"  # {}", at("schedulingStrategy"));
         }
-        let arn = s["taskDefinition"].as_str().unwrap_or("");
-        match inputs.task_definitions.iter().find(|td| td.json["taskDefinitionArn"].as_str() == Some(arn)) {
-            Some(td) => self.task_definition(text, td),
-            None => {
-                self.warn(
-                    service.file,
-                    &at("taskDefinition"),
-                    format!("no describe-task-definition output for {arn}: cpu 256 and memory 512 are placeholders"),
-                );
-                let _ = writeln!(text, "cpu = 256  # placeholder: no task definition\nmemory = 512  # placeholder");
-            }
-        }
-        let _ = writeln!(
-            text,
-            "requests_per_task = {REQUESTS_PER_TASK_PLACEHOLDER:.1}  # placeholder: requests/s one task serves at 100 % CPU"
-        );
-        if !self.calibrate {
-            self.warn(service.file, &at("serviceName"), format!("requests_per_task is a placeholder ({REQUESTS_PER_TASK_PLACEHOLDER}); estimate it from the history with `ecsim calibrate SCENARIO --metrics DIR --out FILE` (RequestCount, CPUUtilization and RunningTaskCount), or by hand: requests per second per task at CPUUtilization U %, times 100 / U"));
-        }
         let desired = s["desiredCount"].as_i64().unwrap_or(1);
         let _ = writeln!(text, "desired_count = {desired}  # {}", at("desiredCount"));
-        let targets = service.resource_items(&inputs.targets);
-        match targets.first().map(|t| (t.file, t.json)) {
-            Some((file, t)) => {
-                let _ = writeln!(
-                    text,
-                    "min_capacity = {}  # {}: MinCapacity of {}",
-                    t["MinCapacity"].as_i64().unwrap_or(0),
-                    file,
-                    t["ResourceId"].as_str().unwrap_or("")
-                );
-                let _ =
-                    writeln!(text, "max_capacity = {}  # MaxCapacity", t["MaxCapacity"].as_i64().unwrap_or(desired));
-                for (json, key) in [
-                    ("DynamicScalingInSuspended", "dynamic_scaling_in_suspended"),
-                    ("DynamicScalingOutSuspended", "dynamic_scaling_out_suspended"),
-                    ("ScheduledScalingSuspended", "scheduled_scaling_suspended"),
-                ] {
-                    if t["SuspendedState"][json].as_bool() == Some(true) {
-                        let _ = writeln!(text, "{key} = true  # SuspendedState.{json}");
-                    }
-                }
-            }
-            None => {
-                let _ = writeln!(
-                    text,
-                    "min_capacity = {desired}  # no scalable target: held at the desired count\nmax_capacity = {desired}"
-                );
-            }
-        }
         if let Some(lbs) = s["loadBalancers"].as_array().filter(|l| !l.is_empty()) {
             let _ = writeln!(
                 text,
@@ -113,6 +65,54 @@ impl Importer {
                 constraints.join(", "),
                 at("placementConstraints")
             );
+        }
+        let arn = s["taskDefinition"].as_str().unwrap_or("");
+        match inputs.task_definitions.iter().find(|td| td.json["taskDefinitionArn"].as_str() == Some(arn)) {
+            Some(td) => self.task_definition(text, td),
+            None => {
+                self.warn(
+                    service.file,
+                    &at("taskDefinition"),
+                    format!("no describe-task-definition output for {arn}: cpu 256 and memory 512 are placeholders"),
+                );
+                let _ = writeln!(text, "cpu = 256  # placeholder: no task definition\nmemory = 512  # placeholder");
+            }
+        }
+        let _ = writeln!(
+            text,
+            "requests_per_task = {REQUESTS_PER_TASK_PLACEHOLDER:.1}  # placeholder: requests/s one task serves at 100 % CPU (no AWS API states it)"
+        );
+        if !self.calibrate {
+            self.warn(service.file, &at("serviceName"), format!("requests_per_task is a placeholder ({REQUESTS_PER_TASK_PLACEHOLDER}); estimate it from the history with `ecsim calibrate SCENARIO --metrics DIR --out FILE` (RequestCount, CPUUtilization and RunningTaskCount), or by hand: requests per second per task at CPUUtilization U %, times 100 / U"));
+        }
+        let targets = service.resource_items(&inputs.targets);
+        match targets.first().map(|t| (t.file, t.json)) {
+            Some((file, t)) => {
+                let _ = writeln!(
+                    text,
+                    "min_capacity = {}  # {}: MinCapacity of {}",
+                    t["MinCapacity"].as_i64().unwrap_or(0),
+                    file,
+                    t["ResourceId"].as_str().unwrap_or("")
+                );
+                let _ =
+                    writeln!(text, "max_capacity = {}  # MaxCapacity", t["MaxCapacity"].as_i64().unwrap_or(desired));
+                for (json, key) in [
+                    ("DynamicScalingInSuspended", "dynamic_scaling_in_suspended"),
+                    ("DynamicScalingOutSuspended", "dynamic_scaling_out_suspended"),
+                    ("ScheduledScalingSuspended", "scheduled_scaling_suspended"),
+                ] {
+                    if t["SuspendedState"][json].as_bool() == Some(true) {
+                        let _ = writeln!(text, "{key} = true  # SuspendedState.{json}");
+                    }
+                }
+            }
+            None => {
+                let _ = writeln!(
+                    text,
+                    "min_capacity = {desired}  # no scalable target: held at the desired count\nmax_capacity = {desired}"
+                );
+            }
         }
         self.policies(text, service, inputs);
         self.scheduled_actions(text, service, inputs);
@@ -173,7 +173,15 @@ impl Importer {
                     .iter()
                     .map(|c| c["memory"].as_i64().or(c["memoryReservation"].as_i64()).unwrap_or(0))
                     .sum::<i64>();
-                (hard, format!("the sum of {} containers' memory (or memoryReservation)", containers.len()))
+                let soft_only = containers.iter().filter(|c| c["memory"].as_i64().is_none()).count();
+                let from = match soft_only {
+                    0 => format!("the sum of the {} containers' memory", containers.len()),
+                    n => format!(
+                        "the sum of the {} containers' memory, memoryReservation for the {n} without one",
+                        containers.len()
+                    ),
+                };
+                (hard, from)
             }
         };
         let _ = writeln!(text, "cpu = {cpu}  # {}: {cpu_from}", file);
