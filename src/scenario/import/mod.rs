@@ -440,14 +440,21 @@ pub(super) struct Requests<'s> {
 /// label or id names the service, or the only one there is for a single service.
 pub(super) fn requests_of<'s>(series: &'s SeriesById, service: &str, services: usize) -> Option<Requests<'s>> {
     let per_target = |s: &Series| s.label.contains("RequestCountPerTarget");
-    let kinds: [&dyn Fn(&str, &Series) -> bool; 3] = [
-        &|id, _| id.starts_with("load_"),
-        &|id, s| (s.label.contains("RequestCount") || id.starts_with("request")) && !per_target(s),
-        &|_, s| per_target(s),
-    ];
+    // 0: a custom load, 1: RequestCount, 2: RequestCountPerTarget, in that preference.
+    let kind = |id: &str, s: &Series| {
+        if id.starts_with("load_") {
+            Some(0)
+        } else if per_target(s) {
+            Some(2)
+        } else if s.label.contains("RequestCount") || id.starts_with("request") {
+            Some(1)
+        } else {
+            None
+        }
+    };
     let names = |id: &str, s: &Series| s.label.contains(service) || id.contains(service);
-    let (id, found) = kinds.iter().find_map(|kind| {
-        let candidates: Vec<(&String, &Series)> = series.iter().filter(|(id, s)| kind(id, s)).collect();
+    let (id, found) = (0..3).find_map(|wanted| {
+        let candidates: Vec<(&String, &Series)> = series.iter().filter(|(id, s)| kind(id, s) == Some(wanted)).collect();
         match candidates.iter().find(|(id, s)| names(id, s)) {
             Some(named) => Some(*named),
             None if services == 1 && candidates.len() == 1 => Some(candidates[0]),
