@@ -44,7 +44,8 @@ fn scan(path: &Path, t: f64, keep: impl Fn(&Fields) -> bool, mut take: impl FnMu
     while reader.read_byte_record(&mut record).map_err(|e| fail(e.to_string()))? {
         let fields = Fields { headers: &headers, record: &record };
         if keep(&fields) {
-            let row: Row = headers.iter().map(|h| (h.to_owned(), fields[h].to_owned())).collect();
+            let field = |i: usize| record.get(i).and_then(|f| std::str::from_utf8(f).ok()).unwrap_or("");
+            let row: Row = headers.iter().enumerate().map(|(i, h)| (h.to_owned(), field(i).to_owned())).collect();
             let after = seconds(&row) > t;
             take(row);
             if after {
