@@ -34,14 +34,14 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut points: Vec<Vec<(String, f64)>> = vec![Vec::new(); series.len()];
     for row in csv::Reader::from_path(timeseries)?.deserialize::<BTreeMap<String, String>>() {
         let row = row?;
-        if row["service"] != *service {
+        if row.get("service") != Some(service) {
             continue;
         }
         // CloudWatch stamps a period at its start, in the CLI's +00:00 form.
-        let stamp = row["timestamp"].replace('Z', "+00:00");
+        let Some(stamp) = row.get("timestamp").map(|t| t.replace('Z', "+00:00")) else { continue };
         for (k, (_, _, column)) in series.iter().enumerate() {
             // No datapoint where CloudWatch would have none: no requests, no CPU without tasks.
-            let Ok(value) = row[*column].parse::<f64>() else { continue };
+            let Some(Ok(value)) = row.get(*column).map(|v| v.parse::<f64>()) else { continue };
             if *column == "offered_requests" && value == 0.0 {
                 continue;
             }
@@ -50,6 +50,14 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     for p in &mut points {
         p.reverse(); // newest first
+    }
+    if points.iter().all(Vec::is_empty) {
+        let columns: Vec<&str> = series.iter().map(|s| s.2).collect();
+        return Err(format!(
+            "{timeseries}: no rows of the service {service:?} (with columns service, timestamp, {})",
+            columns.join(", ")
+        )
+        .into());
     }
     let per_series = DATAPOINTS_PER_PAGE / series.len();
     let pages = points.iter().map(|p| p.len().div_ceil(per_series)).max().unwrap_or(1);

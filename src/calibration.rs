@@ -47,7 +47,7 @@ pub fn calibrate_scenario(
         }
     };
     let name = names[index].to_owned();
-    let (history, mut warnings) = calibrate::history(metrics, &name).map_err(|e| e.to_string())?;
+    let (history, mut warnings) = calibrate::history(metrics, &name, names.len()).map_err(|e| e.to_string())?;
     let history = match since {
         Some(start) => history.since(start),
         None => history,
@@ -80,15 +80,16 @@ pub struct Replay {
     pub cpu_mae_pct: Option<f64>,
 }
 
-/// Runs `scenario` and compares its service `service` with `history`; the series interval is
-/// set to the history's period when that is a whole number of ticks. `None` if no period of
-/// the run has a datapoint in the history.
+/// Runs `scenario` and compares its service `service` with `history`, the series interval set
+/// to the history's period. `None` if that period is not a whole number of ticks (the rows
+/// would not be the history's periods) or no period of the run has a datapoint in it.
 pub fn replay(scenario: &Scenario, service: usize, history: &History) -> Option<Replay> {
     let mut scenario = scenario.clone();
     let period_ms = u64::try_from(history.period_s).ok()?.checked_mul(1000)?;
-    if period_ms > 0 && period_ms % scenario.tick_ms == 0 {
-        scenario.series_interval_ms = period_ms;
+    if period_ms == 0 || !period_ms.is_multiple_of(scenario.tick_ms) {
+        return None;
     }
+    scenario.series_interval_ms = period_ms;
     let mut rows = ServiceRows { service, rows: Vec::new() };
     sim::run(&scenario, &mut rows);
     let start_ms = scenario.start_unix_ms;

@@ -239,7 +239,6 @@ impl GoalArgs {
     }
 }
 
-/// "2%" or "0.02".
 /// An RFC 3339 time as Unix seconds.
 fn parse_time(text: &str) -> Result<i64, String> {
     text.parse::<jiff::Timestamp>()
@@ -247,6 +246,7 @@ fn parse_time(text: &str) -> Result<i64, String> {
         .map_err(|_| format!("found {text:?}; expected an RFC 3339 time, e.g. 2026-11-17T00:00:00Z"))
 }
 
+/// "2%" or "0.02".
 fn parse_share(text: &str) -> Result<f64, String> {
     let share = match text.trim().strip_suffix('%') {
         Some(percent) => percent.trim().parse::<f64>().map(|p| p / 100.0),

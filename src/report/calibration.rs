@@ -2,10 +2,8 @@
 //! estimate with its uncertainty, how well it explains the history, and the replay check.
 
 use crate::calibration::Calibrated;
-use crate::scenario::calibrate::{Day, date};
+use crate::scenario::calibrate::{Day, FEWEST_STEPS, LONGEST_STEP_S, POOR_FIT, date};
 
-/// Below this R² a fit is said to be worth little.
-const POOR_FIT: f64 = 0.5;
 /// CPU at no requests above this is worth a word: ecsim does not model it.
 const NOTABLE_BASELINE_PCT: f64 = 5.0;
 /// Days whose estimates differ by more than this share are said to have moved.
@@ -49,7 +47,9 @@ pub fn calibration_lines(c: &Calibrated) -> (Vec<String>, Vec<String>) {
         let each: Vec<String> = runs
             .iter()
             .map(|run| {
-                let median = run[run.len() / 2].requests_per_task;
+                let mut values: Vec<f64> = run.iter().map(|d| d.requests_per_task).collect();
+                values.sort_by(f64::total_cmp);
+                let median = values[values.len() / 2];
                 format!("{median:.3} from {} ({} days)", date(run[0].start_s), run.len())
             })
             .collect();
@@ -62,7 +62,7 @@ pub fn calibration_lines(c: &Calibrated) -> (Vec<String>, Vec<String>) {
             "{name}: startup = {:.0} s from the decision to RUNNING, the median of {} scale-outs (quartiles {:.0} to {:.0} s)",
             s.seconds, s.steps, s.quartiles.0, s.quartiles.1
         )),
-        None => warnings.push("start-up delay not estimated: it needs DesiredTaskCount and RunningTaskCount (Container Insights) with at least 3 scale-outs whose tasks all ran within 20 minutes".into()),
+        None => warnings.push(format!("start-up delay not estimated: it needs DesiredTaskCount and RunningTaskCount (Container Insights) with at least {FEWEST_STEPS} scale-outs whose tasks all ran within {} minutes", LONGEST_STEP_S / 60)),
     }
     if let Some(m) = &c.calibration.memory {
         lines.push(format!(
@@ -83,8 +83,7 @@ pub fn calibration_lines(c: &Calibrated) -> (Vec<String>, Vec<String>) {
             ));
         }
         None => warnings.push(
-            "no replay check: the run has no minute the history's RunningTaskCount covers (is `start` the history's?)"
-                .into(),
+            "no replay check: the run has no period the history's RunningTaskCount covers (is `start` the history's?), or the history's period is not a whole number of the scenario's ticks".into(),
         ),
     }
     (lines, warnings)

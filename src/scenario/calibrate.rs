@@ -19,7 +19,7 @@
 //! little. The memory a task uses, with `MemoryUtilization`: least squares of MiB used per task
 //! (utilization × the task's reservation) on `x`, ecsim's `memory_use`.
 
-use super::import::{ImportError, Series, SeriesById, metric_series, requests_of};
+use super::import::{ImportError, Series, SeriesById, metric_series, of_service, requests_of};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -109,16 +109,19 @@ pub struct Calibration {
 /// Minutes needed for a fit worth stating.
 const FEWEST_MINUTES: usize = 30;
 /// Scale-out steps needed for a start-up estimate.
-const FEWEST_STEPS: usize = 3;
+pub const FEWEST_STEPS: usize = 3;
 /// How long after a step up its tasks may take to run before the step is not used.
-const LONGEST_STEP_S: i64 = 1200;
+pub const LONGEST_STEP_S: i64 = 1200;
+/// Below this R² a fit is said to be worth little.
+pub const POOR_FIT: f64 = 0.5;
 const DAY_S: i64 = 86_400;
 
 /// Reads the history of `service` in `metrics`: a `RequestCount` (per period sums),
 /// `CPUUtilization` (average %), `RunningTaskCount` (average tasks) and, if there,
-/// `DesiredTaskCount` and `MemoryUtilization`, each matched by its label or id (the one that
-/// names the service, if several match). Also the warnings reading them gave.
-pub fn history(metrics: &Path, service: &str) -> Result<(History, Vec<String>), ImportError> {
+/// `DesiredTaskCount` and `MemoryUtilization`, each matched by its label or id (of several,
+/// the one that names the service, one of `services`). Also the warnings reading them gave.
+pub fn history(metrics: &Path, service: &str, services: usize) -> Result<(History, Vec<String>), ImportError> {
+    let whose = (service, services);
     let (series, warnings) = metric_series(metrics)?;
     let missing = |what: &str| {
         ImportError::Missing(format!(
@@ -126,16 +129,16 @@ pub fn history(metrics: &Path, service: &str) -> Result<(History, Vec<String>), 
             metrics.display()
         ))
     };
-    let requests = requests_of(&series, service, 1)
+    let requests = requests_of(&series, service, services)
         .ok_or_else(|| missing("RequestCount"))?
         .points
         .map_err(|why| ImportError::Missing(format!("{}: {why}", metrics.display())))?;
     let requests = requests.as_slice();
-    let cpu = find(&series, "CPUUtilization", "cpu", service).ok_or_else(|| missing("CPUUtilization"))?;
-    let running = find(&series, "RunningTaskCount", "tasks", service)
+    let cpu = find(&series, "CPUUtilization", "cpu", whose).ok_or_else(|| missing("CPUUtilization"))?;
+    let running = find(&series, "RunningTaskCount", "tasks", whose)
         .ok_or_else(|| missing("RunningTaskCount (Container Insights)"))?;
-    let desired = find(&series, "DesiredTaskCount", "desired", service);
-    let memory = find(&series, "MemoryUtilization", "memory", service);
+    let desired = find(&series, "DesiredTaskCount", "desired", whose);
+    let memory = find(&series, "MemoryUtilization", "memory", whose);
     let period_s = requests.windows(2).map(|w| w[1].0 - w[0].0).min().unwrap_or(60).max(1);
     let by_time = |points: &[(i64, f64)]| points.iter().copied().collect::<BTreeMap<i64, f64>>();
     let (requests_at, cpu_at, running_at) = (by_time(requests), by_time(cpu), by_time(running));
@@ -158,15 +161,19 @@ pub fn history(metrics: &Path, service: &str) -> Result<(History, Vec<String>), 
 }
 
 /// The datapoints of the series whose label holds `label`, or whose id is `id` or `id_…`;
-/// of several, the one whose label or id names `service`, else the first.
-fn find<'s>(series: &'s SeriesById, label: &str, id: &str, service: &str) -> Option<&'s [(i64, f64)]> {
+/// of several, the one whose label or id names `service` (see `of_service`).
+fn find<'s>(
+    series: &'s SeriesById,
+    label: &str,
+    id: &str,
+    (service, services): (&str, usize),
+) -> Option<&'s [(i64, f64)]> {
     let prefix = format!("{id}_");
     let candidates: Vec<(&String, &Series)> = series
         .iter()
         .filter(|(key, s)| s.label.contains(label) || key.as_str() == id || key.starts_with(&prefix))
         .collect();
-    let named = candidates.iter().find(|(key, s)| s.label.contains(service) || key.contains(service));
-    named.or(candidates.first()).map(|(_, s)| s.points.as_slice())
+    of_service(&candidates, service, services).map(|(_, s)| s.points.as_slice())
 }
 
 /// Calibrates from `history`; `memory_mib` is what memory utilization is measured against
@@ -264,8 +271,9 @@ fn startup(history: &History) -> Option<StartupFit> {
         // then on, until the step's tasks all run.
         let mut missing = 0.0;
         let mut done = false;
-        for later in &m[i..] {
-            if later.at_s - m[i].at_s > LONGEST_STEP_S || later.desired != Some(after) {
+        for (k, later) in (0i64..).zip(&m[i..]) {
+            let steady = later.desired.is_some_and(|d| (d - after).abs() < 1e-9);
+            if later.at_s != m[i].at_s + k * period || later.at_s - m[i].at_s > LONGEST_STEP_S || !steady {
                 break;
             }
             let Some(running) = later.running else { break };
@@ -314,7 +322,7 @@ fn memory_fit(samples: &[(f64, f64)]) -> Option<MemoryFit> {
 fn estimated_lines(calibration: &Calibration) -> Vec<(&'static str, String)> {
     let fit = &calibration.fit;
     let (from, to) = (date(calibration.span_s.0), date(calibration.span_s.1));
-    let poor = if fit.r_squared < 0.5 { ": a poor fit, see ecsim calibrate's warnings" } else { "" };
+    let poor = if fit.r_squared < POOR_FIT { ": a poor fit, see ecsim calibrate's warnings" } else { "" };
     let mut lines = vec![(
         "requests_per_task",
         format!(
@@ -348,7 +356,7 @@ fn estimated_lines(calibration: &Calibration) -> Vec<(&'static str, String)> {
 
 /// The date of a Unix time, `2026-11-01`.
 pub fn date(unix_s: i64) -> String {
-    jiff::Timestamp::from_second(unix_s).map_or_else(|_| unix_s.to_string(), |t| t.to_string()[..10].to_owned())
+    jiff::Timestamp::from_second(unix_s).map_or_else(|_| unix_s.to_string(), |t| t.strftime("%Y-%m-%d").to_string())
 }
 
 /// `text` (a scenario) with the estimates set in the service's table `[services.NAME]`, each

@@ -23,6 +23,14 @@ pub(super) fn strategy(items: &[Value]) -> String {
     format!("[{}]", items.join(", "))
 }
 
+/// What a group is when the folder does not describe it.
+const PLACEHOLDER_GROUP: &str = "a placeholder group of m5.large, 0 to 10 instances";
+
+fn placeholder_group(text: &mut String, missing: &str) {
+    let _ = writeln!(text, "instance_types = [\"m5.large\"]  # placeholder: no {missing} output");
+    let _ = writeln!(text, "min_size = 0  # placeholder\nmax_size = 10  # placeholder");
+}
+
 /// The capacity providers of `items` that are Auto Scaling groups (not FARGATE or FARGATE_SPOT).
 fn group_providers(items: &[Value]) -> impl Iterator<Item = &str> {
     items.iter().filter_map(|i| i["capacityProvider"].as_str()).filter(|n| !n.starts_with("FARGATE"))
@@ -82,12 +90,15 @@ impl Importer {
             });
             let _ = writeln!(text, "\n[capacity_providers.{}]  # {source}", key(name));
             let Some(provider) = found else {
-                self.warn("(folder)", "capacityProviders", format!("no describe-capacity-providers output for {}, which a strategy names: a placeholder group of m5.large, 0 to 10 instances", quoted(name)));
-                let _ = writeln!(
-                    text,
-                    "instance_types = [\"m5.large\"]  # placeholder: no describe-capacity-providers output"
+                self.warn(
+                    "(folder)",
+                    "capacityProviders",
+                    format!(
+                        "no describe-capacity-providers output for {}, which a strategy names: {PLACEHOLDER_GROUP}",
+                        quoted(name)
+                    ),
                 );
-                let _ = writeln!(text, "min_size = 0  # placeholder\nmax_size = 10  # placeholder");
+                placeholder_group(text, "describe-capacity-providers");
                 continue;
             };
             self.provider(text, provider, &inputs.groups);
@@ -105,12 +116,12 @@ impl Importer {
         match group {
             Some(group) => self.group(text, group),
             None => {
-                self.warn(provider.file, &provider.at("autoScalingGroupProvider.autoScalingGroupArn"), format!("no describe-auto-scaling-groups output for {}: a placeholder group of m5.large, 0 to 10 instances", quoted(group_name)));
-                let _ = writeln!(
-                    text,
-                    "instance_types = [\"m5.large\"]  # placeholder: no describe-auto-scaling-groups output"
+                self.warn(
+                    provider.file,
+                    &provider.at("autoScalingGroupProvider.autoScalingGroupArn"),
+                    format!("no describe-auto-scaling-groups output for {}: {PLACEHOLDER_GROUP}", quoted(group_name)),
                 );
-                let _ = writeln!(text, "min_size = 0  # placeholder\nmax_size = 10  # placeholder");
+                placeholder_group(text, "describe-auto-scaling-groups");
             }
         }
         let at = |field: &str| format!("{}: {}.autoScalingGroupProvider.{field}", provider.file, provider.path);

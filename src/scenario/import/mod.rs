@@ -3,11 +3,11 @@
 //! key is written with a comment naming the JSON field it came from; what does not is a
 //! warning with its JSON path, never dropped in silence. ecsim never calls AWS.
 //!
-//! Recognised: `aws ecs describe-services`, `describe-task-definition`,
-//! `aws application-autoscaling describe-scalable-targets`, `describe-scaling-policies`
-//! (target tracking), `aws cloudwatch get-metric-data` (the load: `RequestCount`, pages
-//! joined by `Id`). Recognised but not mapped yet, each with a warning: capacity providers,
-//! Auto Scaling groups, alarms, scheduled actions, clusters.
+//! Recognised ([`KINDS`]): `aws ecs describe-clusters`, `describe-services`,
+//! `describe-task-definition`, `describe-capacity-providers`; `aws application-autoscaling
+//! describe-scalable-targets`, `describe-scaling-policies`, `describe-scheduled-actions`;
+//! `aws autoscaling describe-auto-scaling-groups`; `aws cloudwatch describe-alarms` and
+//! `get-metric-data` (the load, and the history `calibrate` reads; pages joined by `Id`).
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -301,8 +301,7 @@ impl Importer {
         }
         let calibration_series = ["CPUUtilization", "MemoryUtilization", "RunningTaskCount", "DesiredTaskCount"];
         for (id, s) in &series {
-            let load = s.label.contains("RequestCount") || id.contains("request") || id.starts_with("load_");
-            if !load && !calibration_series.iter().any(|name| s.label.contains(name)) {
+            if load_kind(id, s).is_none() && !calibration_series.iter().any(|name| s.label.contains(name)) {
                 self.warn(
                     &s.file,
                     &format!("MetricDataResults[Id = {id}]"),
@@ -425,6 +424,48 @@ impl Importer {
     }
 }
 
+/// What kind of load a `get-metric-data` result is, in order of preference: 0 a custom metric
+/// counting requests (`Id` `load_…`), 1 the target group's `RequestCount`, 2
+/// `RequestCountPerTarget`; `None` for another series.
+fn load_kind(id: &str, s: &Series) -> Option<u8> {
+    if id.starts_with("load_") {
+        Some(0)
+    } else if s.label.contains("RequestCountPerTarget") {
+        Some(2)
+    } else if s.label.contains("RequestCount") || id.starts_with("request") {
+        Some(1)
+    } else {
+        None
+    }
+}
+
+/// Whether a result's label or id names `service`, as `scripts/export-from-aws.sh` names
+/// them: the label `METRIC SERVICE` (or the name alone) or the id `metric_SERVICE`, the
+/// name's characters other than letters, digits and `_` made `_`. A name merely inside another
+/// (`web` in `storefront-web`) does not count.
+pub(super) fn names_service(id: &str, label: &str, service: &str) -> bool {
+    let safe: String = service.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
+    label == service
+        || label.ends_with(&format!(" {service}"))
+        || id.split_once('_').is_some_and(|(_, name)| name == safe)
+}
+
+/// Of `candidates`, the one that names `service`; or the only one, when the folder is about a
+/// single service; else none (several, none of them this service's: refusing beats guessing).
+pub(super) fn of_service<'s>(
+    candidates: &[(&'s String, &'s Series)],
+    service: &str,
+    services: usize,
+) -> Option<(&'s String, &'s Series)> {
+    let named: Vec<&(&String, &Series)> =
+        candidates.iter().filter(|(id, s)| names_service(id, &s.label, service)).collect();
+    match (named.as_slice(), candidates) {
+        ([one], _) => Some(**one),
+        ([], [only]) if services == 1 => Some(*only),
+        _ => None,
+    }
+}
+
 /// The requests of one service: a load series found, or why it cannot be used.
 pub(super) struct Requests<'s> {
     pub(super) id: &'s str,
@@ -439,33 +480,20 @@ pub(super) struct Requests<'s> {
 /// `RequestCountPerTarget` times the service's `RunningTaskCount`; of several, the one whose
 /// label or id names the service, or the only one there is for a single service.
 pub(super) fn requests_of<'s>(series: &'s SeriesById, service: &str, services: usize) -> Option<Requests<'s>> {
-    let per_target = |s: &Series| s.label.contains("RequestCountPerTarget");
-    // 0: a custom load, 1: RequestCount, 2: RequestCountPerTarget, in that preference.
-    let kind = |id: &str, s: &Series| {
-        if id.starts_with("load_") {
-            Some(0)
-        } else if per_target(s) {
-            Some(2)
-        } else if s.label.contains("RequestCount") || id.starts_with("request") {
-            Some(1)
-        } else {
-            None
-        }
-    };
-    let names = |id: &str, s: &Series| s.label.contains(service) || id.contains(service);
     let (id, found) = (0..3).find_map(|wanted| {
-        let candidates: Vec<(&String, &Series)> = series.iter().filter(|(id, s)| kind(id, s) == Some(wanted)).collect();
-        match candidates.iter().find(|(id, s)| names(id, s)) {
-            Some(named) => Some(*named),
-            None if services == 1 && candidates.len() == 1 => Some(candidates[0]),
-            None => None,
-        }
+        let candidates: Vec<(&String, &Series)> =
+            series.iter().filter(|(id, s)| load_kind(id, s) == Some(wanted)).collect();
+        of_service(&candidates, service, services)
     })?;
     let mut points = Ok(found.points.clone());
-    if per_target(found) {
-        let running = series.iter().find(|(id, s)| {
-            (s.label.contains("RunningTaskCount") || id.starts_with("tasks")) && (names(id, s) || services == 1)
-        });
+    if load_kind(id, found) == Some(2) {
+        let tasks: Vec<(&String, &Series)> = series
+            .iter()
+            .filter(|(id, s)| {
+                s.label.contains("RunningTaskCount") || id.as_str() == "tasks" || id.starts_with("tasks_")
+            })
+            .collect();
+        let running = of_service(&tasks, service, services);
         points = match running {
             Some((_, tasks)) => {
                 let tasks: BTreeMap<i64, f64> = tasks.points.iter().copied().collect();
@@ -590,13 +618,17 @@ mod tests {
         let groups = json!({"AutoScalingGroups": [{"AutoScalingGroupName": "asg", "MinSize": 1, "MaxSize": 4, "DesiredCapacity": 1,
             "AvailabilityZones": ["us-east-1a", "us-east-1b"], "Instances": [],
             "MixedInstancesPolicy": {"InstancesDistribution": {"OnDemandPercentageAboveBaseCapacity": 20}}}]});
-        let policies = json!({"ScalingPolicies": [{"PolicyName": "queue", "PolicyARN": "arn:p", "ResourceId": "service/c/api",
+        let step = |name: &str, arn: &str, alarms: serde_json::Value| {
+            json!({"PolicyName": name, "PolicyARN": arn, "ResourceId": "service/c/api",
             "PolicyType": "StepScaling", "StepScalingPolicyConfiguration": {"AdjustmentType": "ChangeInCapacity",
-            "StepAdjustments": [{"MetricIntervalLowerBound": 0.0, "ScalingAdjustment": 1}]},
-            "Alarms": [{"AlarmName": "queue-deep"}]}]});
+            "StepAdjustments": [{"MetricIntervalLowerBound": 0.0, "ScalingAdjustment": 1}]}, "Alarms": alarms})
+        };
+        let policies = json!({"ScalingPolicies": [step("queue", "arn:p", json!([{"AlarmName": "queue-deep"}])), step("cluster-cpu", "arn:q", json!([]))]});
         let alarms = json!({"MetricAlarms": [
             {"AlarmName": "queue-deep", "Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible", "AlarmActions": ["arn:p"]},
-            {"AlarmName": "disk-full", "Namespace": "CWAgent", "MetricName": "disk_used_percent", "AlarmActions": []}
+            {"AlarmName": "disk-full", "Namespace": "CWAgent", "MetricName": "disk_used_percent", "AlarmActions": []},
+            {"AlarmName": "busy", "Namespace": "AWS/ECS", "MetricName": "CPUUtilization", "AlarmActions": ["arn:q"],
+             "Dimensions": [{"Name": "ClusterName", "Value": "c"}]}
         ]});
         let clusters = json!({"clusters": [{"clusterName": "c"}, {"clusterName": "d"}]});
         let out = imported(vec![services, providers, groups, policies, alarms, clusters]);
@@ -609,6 +641,10 @@ mod tests {
         );
         assert!(group.get("managed_scaling").is_none(), "managed scaling DISABLED");
         assert!(scenario["services"]["api"].get("step_scaling").is_none());
+        assert!(
+            !out.warnings.iter().any(|w| w.contains("\"busy\" invokes no scaling policy")),
+            "invoked by its action"
+        );
         for expected in [
             "f2.json: `AutoScalingGroups[0].Instances`: no instance type",
             "f2.json: `AutoScalingGroups[0].MixedInstancesPolicy.InstancesDistribution`: Spot instances",
@@ -616,6 +652,7 @@ mod tests {
             "f4.json: `MetricAlarms[1]`: alarm \"disk-full\" invokes no scaling policy",
             "f1.json: `capacityProviders[1]`: capacity provider \"unused\" is in no imported strategy",
             "f5.json: `clusters[1]`: a second cluster",
+            "f4.json: `MetricAlarms[2].Dimensions`: the alarm watches the cluster (no ServiceName dimension), not the service \"api\"",
             "no describe-task-definition output for td",
         ] {
             assert!(out.warnings.iter().any(|w| w.contains(expected)), "{expected}: {:#?}", out.warnings);
@@ -639,6 +676,30 @@ mod tests {
             "{:?}",
             alone.warnings
         );
+    }
+
+    /// A container with only a hard limit reserves it: 512 soft + 256 hard reserve 768 of the
+    /// 1024 + 256 the task may use.
+    #[test]
+    fn a_container_without_a_soft_limit_reserves_its_hard_one() {
+        let services = json!({"services": [{"serviceArn": "arn:aws:ecs:us-east-1:1:service/c/api", "serviceName": "api", "launchType": "EC2", "desiredCount": 1, "taskDefinition": "td"}]});
+        let td = json!({"taskDefinition": {"taskDefinitionArn": "td", "networkMode": "bridge", "containerDefinitions": [
+            {"name": "app", "cpu": 256, "memory": 1024, "memoryReservation": 512},
+            {"name": "sidecar", "cpu": 0, "memory": 256}
+        ]}});
+        let scenario: toml::Value = toml::from_str(&imported(vec![services, td]).scenario).unwrap();
+        let api = &scenario["services"]["api"];
+        assert_eq!((api["memory"].as_integer(), api["memory_reservation"].as_integer()), (Some(1280), Some(768)));
+    }
+
+    /// A series is a service's when its label ends with the name or its id with `_NAME`, as the
+    /// export script writes them; `web` is not `storefront-web`.
+    #[test]
+    fn a_series_names_a_service_by_the_export_scripts_rule() {
+        assert!(names_service("cpu_web", "CPUUtilization web", "web"));
+        assert!(names_service("cpu_my_api", "x", "my-api"));
+        assert!(!names_service("cpu_storefront_web", "CPUUtilization storefront-web", "web"));
+        assert!(!names_service("web_requests", "RequestCount", "web"));
     }
 
     #[test]

@@ -82,7 +82,7 @@ impl Importer {
                 "a second alarm invoking the same step policy: ecsim gives a step policy one alarm, this one is left out",
             );
         }
-        let Some(alarm_table) = self.alarm(alarm) else { return };
+        let Some(alarm_table) = self.alarm(alarm, &service.name) else { return };
         let steps: Vec<String> = (c["StepAdjustments"].as_array().into_iter().flatten())
             .map(|step| {
                 let mut parts = Vec::new();
@@ -126,8 +126,29 @@ impl Importer {
 
     /// An alarm of `describe-alarms` as a step policy's `alarm = { … }`; `None`, with a
     /// warning, for a metric ecsim does not model.
-    fn alarm(&mut self, alarm: &Item) -> Option<String> {
+    fn alarm(&mut self, alarm: &Item, service: &str) -> Option<String> {
         let a = alarm.json;
+        // An ECS alarm must watch this service's metric, not the cluster's or another's.
+        if a["Namespace"].as_str() == Some("AWS/ECS") {
+            let dimension = (a["Dimensions"].as_array().into_iter().flatten())
+                .find(|d| d["Name"].as_str() == Some("ServiceName"))
+                .and_then(|d| d["Value"].as_str());
+            if dimension != Some(service) {
+                self.warn(
+                    alarm.file,
+                    &alarm.at("Dimensions"),
+                    format!(
+                        "the alarm watches {}, not the service {}: the step policy is not imported",
+                        dimension.map_or("the cluster (no ServiceName dimension)".to_owned(), |d| format!(
+                            "the service {}",
+                            quoted(d)
+                        )),
+                        quoted(service)
+                    ),
+                );
+                return None;
+            }
+        }
         let metric = match (a["Namespace"].as_str(), a["MetricName"].as_str()) {
             (Some("AWS/ECS"), Some("CPUUtilization")) => "cpu",
             (Some("AWS/ECS"), Some("MemoryUtilization")) => "memory",
@@ -213,16 +234,19 @@ impl Importer {
         }
     }
 
-    /// Warns of each alarm that no imported policy names (a target-tracking policy's own
-    /// alarms are ecsim's to make).
+    /// Warns of each alarm that no policy of the folder names or is invoked by (a
+    /// target-tracking policy's own alarms are ecsim's to make).
     pub(super) fn unused_alarms(&mut self, inputs: &Inputs) {
         let named: Vec<&str> = (inputs.policies.iter())
             .flat_map(|p| p.json["Alarms"].as_array().into_iter().flatten())
             .filter_map(|a| a["AlarmName"].as_str())
             .collect();
+        let policies: Vec<&str> = inputs.policies.iter().filter_map(|p| p.json["PolicyARN"].as_str()).collect();
         for alarm in &inputs.alarms {
             let name = alarm.json["AlarmName"].as_str().unwrap_or("");
-            if !named.contains(&name) {
+            let invokes = (alarm.json["AlarmActions"].as_array().into_iter().flatten())
+                .any(|action| action.as_str().is_some_and(|arn| policies.contains(&arn)));
+            if !named.contains(&name) && !invokes {
                 self.warn(
                     alarm.file,
                     &alarm.path,

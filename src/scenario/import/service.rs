@@ -146,7 +146,9 @@ impl Importer {
     fn task_definition(&mut self, text: &mut String, item: &Item) {
         let (file, td) = (item.file, item.json);
         let containers = td["containerDefinitions"].as_array().map(Vec::as_slice).unwrap_or_default();
-        let sum = |field: &str| containers.iter().filter_map(|c| c[field].as_i64()).sum::<i64>();
+        // Saturating: a huge figure is the validator's to refuse, not an overflow.
+        let add = |values: &mut dyn Iterator<Item = i64>| values.fold(0i64, i64::saturating_add);
+        let sum = |field: &str| add(&mut containers.iter().filter_map(|c| c[field].as_i64()));
         let task_level =
             |field: &str| td[field].as_str().and_then(|v| v.parse::<i64>().ok()).or_else(|| td[field].as_i64());
         let (cpu, cpu_from) = match task_level("cpu") {
@@ -169,10 +171,9 @@ impl Importer {
         let (memory, memory_from) = match task_level("memory") {
             Some(memory) => (memory, "taskDefinition.memory".to_owned()),
             None => {
-                let hard = containers
+                let hard = add(&mut containers
                     .iter()
-                    .map(|c| c["memory"].as_i64().or(c["memoryReservation"].as_i64()).unwrap_or(0))
-                    .sum::<i64>();
+                    .map(|c| c["memory"].as_i64().or(c["memoryReservation"].as_i64()).unwrap_or(0)));
                 let soft_only = containers.iter().filter(|c| c["memory"].as_i64().is_none()).count();
                 let from = match soft_only {
                     0 => format!("the sum of the {} containers' memory", containers.len()),
@@ -186,9 +187,14 @@ impl Importer {
         };
         let _ = writeln!(text, "cpu = {cpu}  # {}: {cpu_from}", file);
         let _ = writeln!(text, "memory = {memory}  # {memory_from}");
-        let soft = sum("memoryReservation");
-        if soft > 0 && soft < memory {
-            let _ = writeln!(text, "memory_reservation = {soft}  # the sum of the containers' memoryReservation");
+        // What a container reserves on an instance: its soft limit, else its hard one.
+        let soft =
+            add(&mut containers.iter().map(|c| c["memoryReservation"].as_i64().or(c["memory"].as_i64()).unwrap_or(0)));
+        if sum("memoryReservation") > 0 && soft < memory {
+            let _ = writeln!(
+                text,
+                "memory_reservation = {soft}  # the sum of the containers' memoryReservation (memory for one without)"
+            );
         }
         if let Some(arch) = td["runtimePlatform"]["cpuArchitecture"].as_str() {
             let _ = writeln!(text, "cpu_architecture = {}  # runtimePlatform.cpuArchitecture", quoted(arch));
