@@ -93,8 +93,8 @@ pub fn replay(scenario: &Scenario, service: usize, history: &History) -> Option<
     let mut rows = ServiceRows { service, rows: Vec::new() };
     sim::run(&scenario, &mut rows);
     let start_ms = scenario.start_unix_ms;
-    let by_time: std::collections::HashMap<i64, &calibrate::Minute> =
-        history.minutes.iter().map(|m| (m.at_s, m)).collect();
+    let by_time: std::collections::HashMap<i64, &calibrate::Period> =
+        history.periods.iter().map(|m| (m.at_s, m)).collect();
     let (mut n, mut abs, mut within, mut history_sum, mut model_sum) = (0usize, 0.0, 0usize, 0.0, 0.0);
     let (mut cpu_n, mut cpu_abs) = (0usize, 0.0);
     for row in &rows.rows {

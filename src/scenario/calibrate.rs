@@ -26,7 +26,7 @@ use std::path::Path;
 /// One period of the history: each series' datapoint, where it has one. A period without a
 /// `RequestCount` datapoint had no requests (CloudWatch publishes none).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Minute {
+pub struct Period {
     /// Unix seconds at the period's start.
     pub at_s: i64,
     pub requests: f64,
@@ -40,13 +40,13 @@ pub struct Minute {
 #[derive(Debug, Clone, PartialEq)]
 pub struct History {
     pub period_s: i64,
-    pub minutes: Vec<Minute>,
+    pub periods: Vec<Period>,
 }
 
 impl History {
     /// The history from `start_s` (Unix seconds) on.
     pub fn since(mut self, start_s: i64) -> History {
-        self.minutes.retain(|m| m.at_s >= start_s);
+        self.periods.retain(|m| m.at_s >= start_s);
         self
     }
 }
@@ -148,7 +148,7 @@ pub fn history(metrics: &Path, service: &str, services: usize) -> Result<(Histor
     times.dedup();
     let minutes = times
         .into_iter()
-        .map(|at_s| Minute {
+        .map(|at_s| Period {
             at_s,
             requests: requests_at.get(&at_s).copied().unwrap_or(0.0),
             cpu_pct: cpu_at.get(&at_s).copied(),
@@ -157,7 +157,7 @@ pub fn history(metrics: &Path, service: &str, services: usize) -> Result<(Histor
             memory_pct: memory_at.get(&at_s).copied(),
         })
         .collect();
-    Ok((History { period_s, minutes }, warnings))
+    Ok((History { period_s, periods: minutes }, warnings))
 }
 
 /// The datapoints of the series whose label holds `label`, or whose id is `id` or `id_…`;
@@ -181,9 +181,9 @@ fn find<'s>(
 pub fn calibrate(history: &History, memory_mib: f64) -> Result<Calibration, String> {
     let period = history.period_s as f64;
     // (requests per second per task, minute) for the minutes with tasks.
-    let per_task = |m: &Minute| m.running.filter(|n| *n > 0.0).map(|n| m.requests / period / n);
+    let per_task = |m: &Period| m.running.filter(|n| *n > 0.0).map(|n| m.requests / period / n);
     let samples: Vec<(f64, f64)> =
-        history.minutes.iter().filter_map(|m| Some((per_task(m)?, m.cpu_pct.filter(|u| u.is_finite())?))).collect();
+        history.periods.iter().filter_map(|m| Some((per_task(m)?, m.cpu_pct.filter(|u| u.is_finite())?))).collect();
     let whole = fit(&samples).ok_or_else(|| {
         format!(
             "{} minute(s) with requests, CPU between 1 % and 99 % and tasks; at least {FEWEST_MINUTES} are needed",
@@ -191,20 +191,20 @@ pub fn calibrate(history: &History, memory_mib: f64) -> Result<Calibration, Stri
         )
     })?;
     let memory: Vec<(f64, f64)> = history
-        .minutes
+        .periods
         .iter()
         .filter_map(|m| Some((per_task(m)?, m.memory_pct.filter(|u| u.is_finite())? / 100.0 * memory_mib)))
         .collect();
     let mut days: Vec<Day> = Vec::new();
     let mut day_samples: Vec<(f64, f64)> = Vec::new();
-    let mut day_start = history.minutes.first().map_or(0, |m| m.at_s.div_euclid(DAY_S) * DAY_S);
+    let mut day_start = history.periods.first().map_or(0, |m| m.at_s.div_euclid(DAY_S) * DAY_S);
     let mut close = |start_s: i64, samples: &mut Vec<(f64, f64)>| {
         if let Some(f) = fit(samples) {
             days.push(Day { start_s, requests_per_task: f.requests_per_task, minutes: f.minutes });
         }
         samples.clear();
     };
-    for m in &history.minutes {
+    for m in &history.periods {
         let start = m.at_s.div_euclid(DAY_S) * DAY_S;
         if start != day_start {
             close(day_start, &mut day_samples);
@@ -215,7 +215,7 @@ pub fn calibrate(history: &History, memory_mib: f64) -> Result<Calibration, Stri
         }
     }
     close(day_start, &mut day_samples);
-    let span_s = (history.minutes.first().map_or(0, |m| m.at_s), history.minutes.last().map_or(0, |m| m.at_s));
+    let span_s = (history.periods.first().map_or(0, |m| m.at_s), history.periods.last().map_or(0, |m| m.at_s));
     Ok(Calibration { span_s, fit: whole, days, startup: startup(history), memory: memory_fit(&memory) })
 }
 
@@ -258,7 +258,7 @@ fn fit(samples: &[(f64, f64)]) -> Option<Fit> {
 /// The median start-up delay over the history's scale-out steps (see the module's docs);
 /// `None` without `DesiredTaskCount` or with fewer than three clean steps.
 fn startup(history: &History) -> Option<StartupFit> {
-    let m = &history.minutes;
+    let m = &history.periods;
     let period = history.period_s;
     let mut lags = Vec::new();
     for i in 1..m.len() {
@@ -462,7 +462,7 @@ mod tests {
         }
         for (i, (d, r)) in desired.iter().zip(&running).enumerate() {
             let at_s = 60 * i64::try_from(i).unwrap();
-            minutes.push(Minute {
+            minutes.push(Period {
                 at_s,
                 requests: 0.0,
                 cpu_pct: None,
@@ -471,11 +471,11 @@ mod tests {
                 memory_pct: None,
             });
         }
-        let history = History { period_s: 60, minutes };
+        let history = History { period_s: 60, periods: minutes };
         let found = startup(&history).unwrap();
         assert_eq!((found.seconds, found.steps), (90.0, 3));
         let mut two = history.clone();
-        two.minutes.truncate(10);
+        two.periods.truncate(10);
         assert!(startup(&two).is_none(), "two steps are too few");
     }
 
