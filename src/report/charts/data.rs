@@ -199,7 +199,11 @@ impl RunData {
         };
         data.read_series(&dir.join(csv_out::SERIES))?;
         data.read_scaling_events(&dir.join(csv_out::SCALING_EVENTS))?;
-        data.read_task_events(&dir.join(csv_out::TASK_EVENTS))?;
+        // Each Fargate Spot interruption is one task event and one count in the summary: a run
+        // without any need not read its largest file for them.
+        if data.summary.total.fargate_spot_interruptions > 0 {
+            data.read_task_events(&dir.join(csv_out::TASK_EVENTS))?;
+        }
         if !data.providers.is_empty() {
             data.read_providers(&dir.join(csv_out::PROVIDER_SERIES))?;
             data.read_instance_events(&dir.join(csv_out::INSTANCE_EVENTS))?;
