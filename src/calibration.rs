@@ -52,8 +52,7 @@ pub fn calibrate_scenario(
         Some(start) => history.since(start),
         None => history,
     };
-    let size = services[index].task_size(0);
-    let memory_mib = f64::from(size.memory_reservation.unwrap_or(size.memory));
+    let memory_mib = f64::from(services[index].task_size(0).reserved_memory_mib());
     let calibration = calibrate::calibrate(&history, memory_mib).map_err(|e| format!("{}: {e}", metrics.display()))?;
     let text = calibrate::calibrated(text, &name, &calibration)
         .ok_or_else(|| format!("{}: no [services.{name}] table to write the estimates into", file.display()))?;

@@ -146,7 +146,7 @@ pub fn history(metrics: &Path, service: &str, services: usize) -> Result<(Histor
     let mut times: Vec<i64> = requests_at.keys().chain(cpu_at.keys()).chain(running_at.keys()).copied().collect();
     times.sort_unstable();
     times.dedup();
-    let minutes = times
+    let periods = times
         .into_iter()
         .map(|at_s| Period {
             at_s,
@@ -157,7 +157,7 @@ pub fn history(metrics: &Path, service: &str, services: usize) -> Result<(Histor
             memory_pct: memory_at.get(&at_s).copied(),
         })
         .collect();
-    Ok((History { period_s, periods: minutes }, warnings))
+    Ok((History { period_s, periods }, warnings))
 }
 
 /// The datapoints of the series whose label holds `label`, or whose id is `id` or `id_…`;
@@ -180,10 +180,13 @@ fn find<'s>(
 /// (the task's `memoryReservation` sum, else its memory). An error says why no fit was made.
 pub fn calibrate(history: &History, memory_mib: f64) -> Result<Calibration, String> {
     let period = history.period_s as f64;
-    // (requests per second per task, minute) for the minutes with tasks.
+    // Requests per second per task, for the periods with tasks.
     let per_task = |m: &Period| m.running.filter(|n| *n > 0.0).map(|n| m.requests / period / n);
-    let samples: Vec<(f64, f64)> =
-        history.periods.iter().filter_map(|m| Some((per_task(m)?, m.cpu_pct.filter(|u| u.is_finite())?))).collect();
+    // (day, (x, CPU %)) for the periods with tasks and CPU, in time order.
+    let dated: Vec<(i64, (f64, f64))> = (history.periods.iter())
+        .filter_map(|m| Some((m.at_s.div_euclid(DAY_S) * DAY_S, (per_task(m)?, m.cpu_pct.filter(|u| u.is_finite())?))))
+        .collect();
+    let samples: Vec<(f64, f64)> = dated.iter().map(|&(_, s)| s).collect();
     let whole = fit(&samples).ok_or_else(|| {
         format!(
             "{} minute(s) with requests, CPU between 1 % and 99 % and tasks; at least {FEWEST_MINUTES} are needed",
@@ -195,26 +198,12 @@ pub fn calibrate(history: &History, memory_mib: f64) -> Result<Calibration, Stri
         .iter()
         .filter_map(|m| Some((per_task(m)?, m.memory_pct.filter(|u| u.is_finite())? / 100.0 * memory_mib)))
         .collect();
-    let mut days: Vec<Day> = Vec::new();
-    let mut day_samples: Vec<(f64, f64)> = Vec::new();
-    let mut day_start = history.periods.first().map_or(0, |m| m.at_s.div_euclid(DAY_S) * DAY_S);
-    let mut close = |start_s: i64, samples: &mut Vec<(f64, f64)>| {
-        if let Some(f) = fit(samples) {
-            days.push(Day { start_s, requests_per_task: f.requests_per_task, minutes: f.minutes });
-        }
-        samples.clear();
-    };
-    for m in &history.periods {
-        let start = m.at_s.div_euclid(DAY_S) * DAY_S;
-        if start != day_start {
-            close(day_start, &mut day_samples);
-            day_start = start;
-        }
-        if let (Some(x), Some(u)) = (per_task(m), m.cpu_pct.filter(|u| u.is_finite())) {
-            day_samples.push((x, u));
-        }
-    }
-    close(day_start, &mut day_samples);
+    let days: Vec<Day> = (dated.chunk_by(|a, b| a.0 == b.0))
+        .filter_map(|day| {
+            let f = fit(&day.iter().map(|&(_, s)| s).collect::<Vec<_>>())?;
+            Some(Day { start_s: day[0].0, requests_per_task: f.requests_per_task, minutes: f.minutes })
+        })
+        .collect();
     let span_s = (history.periods.first().map_or(0, |m| m.at_s), history.periods.last().map_or(0, |m| m.at_s));
     Ok(Calibration { span_s, fit: whole, days, startup: startup(history), memory: memory_fit(&memory) })
 }
@@ -237,22 +226,36 @@ fn fit(samples: &[(f64, f64)]) -> Option<Fit> {
     let half = 0.98 * (n as f64).sqrt();
     let rank = |r: f64| estimates[(r.round().max(0.0) as usize).min(n - 1)];
     let interval = (rank(n as f64 / 2.0 - half - 1.0), rank(n as f64 / 2.0 + half));
-    let mean_u = usable.iter().map(|s| s.1).sum::<f64>() / n as f64;
-    let residuals: Vec<f64> = usable.iter().map(|&(x, u)| u - 100.0 * x / median).collect();
-    let ss_res: f64 = residuals.iter().map(|r| r * r).sum();
-    let ss_tot: f64 = usable.iter().map(|s| (s.1 - mean_u).powi(2)).sum();
-    let mean_x = usable.iter().map(|s| s.0).sum::<f64>() / n as f64;
-    let sxx: f64 = usable.iter().map(|s| (s.0 - mean_x).powi(2)).sum();
-    let sxy: f64 = usable.iter().map(|s| (s.0 - mean_x) * (s.1 - mean_u)).sum();
-    let baseline = if sxx > 0.0 { mean_u - sxy / sxx * mean_x } else { 0.0 };
+    let (r_squared, ss_res) = explained(&usable, |x| 100.0 * x / median);
     Some(Fit {
         requests_per_task: median,
         interval,
         minutes: n,
-        r_squared: if ss_tot > 0.0 { 1.0 - ss_res / ss_tot } else { 0.0 },
+        r_squared,
         residual_sd_pct: (ss_res / n as f64).sqrt(),
-        baseline_cpu_pct: baseline,
+        baseline_cpu_pct: least_squares(&usable).0,
     })
+}
+
+/// The least-squares line through `(x, y)` samples: its intercept and slope (slope 0 when x
+/// does not vary).
+fn least_squares(samples: &[(f64, f64)]) -> (f64, f64) {
+    let n = samples.len() as f64;
+    let mean_x = samples.iter().map(|s| s.0).sum::<f64>() / n;
+    let mean_y = samples.iter().map(|s| s.1).sum::<f64>() / n;
+    let sxx: f64 = samples.iter().map(|s| (s.0 - mean_x).powi(2)).sum();
+    let sxy: f64 = samples.iter().map(|s| (s.0 - mean_x) * (s.1 - mean_y)).sum();
+    let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+    (mean_y - slope * mean_x, slope)
+}
+
+/// How well `model` explains the samples' `y`: R² (0 for a constant y) and the residual sum
+/// of squares.
+fn explained(samples: &[(f64, f64)], model: impl Fn(f64) -> f64) -> (f64, f64) {
+    let mean_y = samples.iter().map(|s| s.1).sum::<f64>() / samples.len() as f64;
+    let ss_res: f64 = samples.iter().map(|&(x, y)| (y - model(x)).powi(2)).sum();
+    let ss_tot: f64 = samples.iter().map(|s| (s.1 - mean_y).powi(2)).sum();
+    (if ss_tot > 0.0 { 1.0 - ss_res / ss_tot } else { 0.0 }, ss_res)
 }
 
 /// The median start-up delay over the history's scale-out steps (see the module's docs);
@@ -302,20 +305,14 @@ fn memory_fit(samples: &[(f64, f64)]) -> Option<MemoryFit> {
     if n < FEWEST_MINUTES {
         return None;
     }
+    // Memory neither shrinks with load nor goes below nothing: a falling line is held flat
+    // at the mean.
+    let (intercept, raw) = least_squares(&samples);
+    let slope = raw.max(0.0);
     let mean_x = samples.iter().map(|s| s.0).sum::<f64>() / n as f64;
-    let mean_y = samples.iter().map(|s| s.1).sum::<f64>() / n as f64;
-    let sxx: f64 = samples.iter().map(|s| (s.0 - mean_x).powi(2)).sum();
-    let sxy: f64 = samples.iter().map(|s| (s.0 - mean_x) * (s.1 - mean_y)).sum();
-    let slope = if sxx > 0.0 { (sxy / sxx).max(0.0) } else { 0.0 };
-    let base = (mean_y - slope * mean_x).max(0.0);
-    let ss_res: f64 = samples.iter().map(|s| (s.1 - base - slope * s.0).powi(2)).sum();
-    let ss_tot: f64 = samples.iter().map(|s| (s.1 - mean_y).powi(2)).sum();
-    Some(MemoryFit {
-        base_mib: base,
-        per_request_per_second_mib: slope,
-        minutes: n,
-        r_squared: if ss_tot > 0.0 { 1.0 - ss_res / ss_tot } else { 0.0 },
-    })
+    let base = (intercept + (raw - slope) * mean_x).max(0.0);
+    let (r_squared, _) = explained(&samples, |x| base + slope * x);
+    Some(MemoryFit { base_mib: base, per_request_per_second_mib: slope, minutes: n, r_squared })
 }
 
 /// The lines `calibrated` writes into a service's table: each estimated value, commented.
