@@ -3,7 +3,7 @@
 //! with its group (`describe-auto-scaling-groups`): instance types, size limits, zones and
 //! managed scaling.
 
-use super::{Importer, Inputs, Item, key, quoted};
+use super::{Importer, Inputs, Item, key, list, quoted};
 use serde_json::Value;
 use std::fmt::Write as _;
 
@@ -155,10 +155,9 @@ impl Importer {
     fn group(&mut self, text: &mut String, group: &Item) {
         let g = group.json;
         let overrides = &g["MixedInstancesPolicy"]["LaunchTemplate"]["Overrides"];
-        let mut types: Vec<&str> =
-            (overrides.as_array().into_iter().flatten()).filter_map(|o| o["InstanceType"].as_str()).collect();
+        let mut types: Vec<&str> = list(overrides).filter_map(|o| o["InstanceType"].as_str()).collect();
         let from = if types.is_empty() {
-            for instance in g["Instances"].as_array().into_iter().flatten() {
+            for instance in list(&g["Instances"]) {
                 if let Some(t) = instance["InstanceType"].as_str().filter(|t| !types.contains(t)) {
                     types.push(t);
                 }

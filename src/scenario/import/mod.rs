@@ -507,6 +507,11 @@ pub(super) fn requests_of<'s>(series: &'s SeriesById, service: &str, services: u
     Some(Requests { id, label: found.label.clone(), file: &found.file, points })
 }
 
+/// The elements of a JSON list; none if it is absent or not a list.
+fn list(value: &Value) -> impl Iterator<Item = &Value> {
+    value.as_array().into_iter().flatten()
+}
+
 fn array<'d>(d: &'d Document, key: &str) -> Result<&'d Vec<Value>, ImportError> {
     d.json[key].as_array().ok_or_else(|| ImportError::Field {
         file: d.file.clone(),

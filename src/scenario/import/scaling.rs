@@ -2,7 +2,8 @@
 //! policy's alarm from `describe-alarms`) and scheduled actions
 //! (`describe-scheduled-actions`), each written as the scenario table of the same name.
 
-use super::{Importer, Inputs, Item, Service, key, quoted};
+use super::{Importer, Inputs, Item, Service, key, list, quoted};
+use crate::scaling::Metric;
 use serde_json::Value;
 use std::fmt::Write as _;
 
@@ -23,15 +24,15 @@ impl Importer {
 
     fn target_tracking(&mut self, text: &mut String, service: &Service, p: &Item) {
         let c = &p.json["TargetTrackingScalingPolicyConfiguration"];
-        let metric = match c["PredefinedMetricSpecification"]["PredefinedMetricType"].as_str() {
-            Some("ECSServiceAverageCPUUtilization") => "cpu",
-            Some("ECSServiceAverageMemoryUtilization") => "memory",
-            Some("ALBRequestCountPerTarget") => "alb_requests_per_target",
-            other => {
+        let predefined = c["PredefinedMetricSpecification"]["PredefinedMetricType"].as_str();
+        // ecsim's metric of that AWS name (its table names each metric both ways).
+        let metric = match Metric::NAMES.iter().find(|(_, aws, _)| Some(*aws) == predefined) {
+            Some((name, _, _)) => *name,
+            None => {
                 self.warn(
                     p.file,
                     &p.at("TargetTrackingScalingPolicyConfiguration"),
-                    format!("a customized metric ({other:?}) is not imported"),
+                    format!("a customized metric ({predefined:?}) is not imported"),
                 );
                 return;
             }
@@ -55,13 +56,12 @@ impl Importer {
     fn step_scaling(&mut self, text: &mut String, service: &Service, p: &Item, alarms: &[Item]) {
         let c = &p.json["StepScalingPolicyConfiguration"];
         let arn = p.json["PolicyARN"].as_str().unwrap_or("");
-        let names: Vec<&str> =
-            (p.json["Alarms"].as_array().into_iter().flatten()).filter_map(|a| a["AlarmName"].as_str()).collect();
+        let names: Vec<&str> = list(&p.json["Alarms"]).filter_map(|a| a["AlarmName"].as_str()).collect();
         let invoking: Vec<&Item> = alarms
             .iter()
             .filter(|a| {
                 a.json["AlarmName"].as_str().is_some_and(|n| names.contains(&n))
-                    || (a.json["AlarmActions"].as_array().into_iter().flatten()).any(|x| x.as_str() == Some(arn))
+                    || list(&a.json["AlarmActions"]).any(|x| x.as_str() == Some(arn))
             })
             .collect();
         let Some(alarm) = invoking.first() else {
@@ -83,7 +83,7 @@ impl Importer {
             );
         }
         let Some(alarm_table) = self.alarm(alarm, &service.name) else { return };
-        let steps: Vec<String> = (c["StepAdjustments"].as_array().into_iter().flatten())
+        let steps: Vec<String> = list(&c["StepAdjustments"])
             .map(|step| {
                 let mut parts = Vec::new();
                 for (json, key) in [
@@ -130,7 +130,7 @@ impl Importer {
         let a = alarm.json;
         // An ECS alarm must watch this service's metric, not the cluster's or another's.
         if a["Namespace"].as_str() == Some("AWS/ECS") {
-            let dimension = (a["Dimensions"].as_array().into_iter().flatten())
+            let dimension = list(&a["Dimensions"])
                 .find(|d| d["Name"].as_str() == Some("ServiceName"))
                 .and_then(|d| d["Value"].as_str());
             if dimension != Some(service) {
@@ -238,13 +238,13 @@ impl Importer {
     /// target-tracking policy's own alarms are ecsim's to make).
     pub(super) fn unused_alarms(&mut self, inputs: &Inputs) {
         let named: Vec<&str> = (inputs.policies.iter())
-            .flat_map(|p| p.json["Alarms"].as_array().into_iter().flatten())
+            .flat_map(|p| list(&p.json["Alarms"]))
             .filter_map(|a| a["AlarmName"].as_str())
             .collect();
         let policies: Vec<&str> = inputs.policies.iter().filter_map(|p| p.json["PolicyARN"].as_str()).collect();
         for alarm in &inputs.alarms {
             let name = alarm.json["AlarmName"].as_str().unwrap_or("");
-            let invokes = (alarm.json["AlarmActions"].as_array().into_iter().flatten())
+            let invokes = list(&alarm.json["AlarmActions"])
                 .any(|action| action.as_str().is_some_and(|arn| policies.contains(&arn)));
             if !named.contains(&name) && !invokes {
                 self.warn(

@@ -1,7 +1,7 @@
 //! A service of `describe-services`: its task definition, its scalable target, how it
 //! launches and where its tasks go.
 
-use super::{Importer, Inputs, Item, REQUESTS_PER_TASK_PLACEHOLDER, Service, key, quoted};
+use super::{Importer, Inputs, Item, REQUESTS_PER_TASK_PLACEHOLDER, Service, key, list, quoted};
 use std::fmt::Write as _;
 
 impl Importer {
@@ -39,7 +39,7 @@ impl Importer {
                 lbs.len()
             );
         }
-        let strategies: Vec<String> = (s["placementStrategy"].as_array().into_iter().flatten())
+        let strategies: Vec<String> = list(&s["placementStrategy"])
             .map(|strategy| {
                 let field = strategy["field"].as_str().map(|f| format!(", field = {}", quoted(f))).unwrap_or_default();
                 format!("{{ type = {}{field} }}", quoted(strategy["type"].as_str().unwrap_or("")))
@@ -48,7 +48,7 @@ impl Importer {
         if !strategies.is_empty() {
             let _ = writeln!(text, "placement_strategy = [{}]  # {}", strategies.join(", "), at("placementStrategy"));
         }
-        let constraints: Vec<String> = (s["placementConstraints"].as_array().into_iter().flatten())
+        let constraints: Vec<String> = list(&s["placementConstraints"])
             .map(|c| match c["expression"].as_str() {
                 Some(expression) => format!(
                     "{{ type = {}, expression = {} }}",
