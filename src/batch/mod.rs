@@ -130,14 +130,16 @@ impl Batch {
     /// summary (or error) in input order; with `charts` (and the files they are drawn from),
     /// each run's charts are drawn from its files once they are written.
     pub fn run(&self, progress: &Progress, outputs: Outputs, charts: bool) -> Vec<Result<Summary, ReportError>> {
-        self.jobs
-            .par_iter()
-            .map(|job| {
-                let run = || report::run_into(&job.dir, &job.scenario, &job.warnings, outputs, charts, progress);
-                let (_, summary) = guarded(run).map_err(ReportError::Panicked)??;
-                Ok(summary)
-            })
-            .collect()
+        let run = |job: &Job| {
+            let run = || report::run_into(&job.dir, &job.scenario, &job.warnings, outputs, charts, progress);
+            let (_, summary) = guarded(run).map_err(ReportError::Panicked)??;
+            Ok(summary)
+        };
+        // One run goes on this thread: starting a pool costs more than a short run.
+        match &self.jobs[..] {
+            [job] => vec![run(job)],
+            jobs => jobs.par_iter().map(run).collect(),
+        }
     }
 
     /// For each scenario with variants whose runs all succeeded: its folder, the runs side by

@@ -11,7 +11,7 @@ mod time;
 
 pub use queue::EventQueue;
 pub use rng::{Delay, Hazard, Rng, replication_seed, stable_hash, stream};
-pub use time::{LONGEST_RUN_MS, MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND, SimTime};
+pub use time::{LONGEST_RUN_MS, MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND, SimTime, seconds};
 
 /// A simulation model driven by the engine: one `match` over its own event type.
 pub trait Model {

@@ -96,8 +96,13 @@ impl Shape {
             }
             Shape::Diurnal { mean, amplitude, power, peak_ms_of_day, weekend_factor, start_unix_ms } => {
                 let unix_ms = start_unix_ms + t_ms as i64;
-                let since_peak = (unix_ms - *peak_ms_of_day as i64).rem_euclid(MS_PER_DAY);
-                let weekday = unix_ms.div_euclid(MS_PER_DAY).rem_euclid(7); // 0 = Thursday 1970-01-01
+                // One division for the day and the time of day (this runs every tick).
+                let day = unix_ms.div_euclid(MS_PER_DAY);
+                let since_midnight = unix_ms - day * MS_PER_DAY;
+                let peak = *peak_ms_of_day as i64;
+                let since_peak =
+                    if since_midnight >= peak { since_midnight - peak } else { since_midnight - peak + MS_PER_DAY };
+                let weekday = day.rem_euclid(7); // 0 = Thursday 1970-01-01
                 let weekend = weekday == 2 || weekday == 3; // Saturday, Sunday
                 let day_factor = if weekend { *weekend_factor } else { 1.0 };
                 let cos = daily_cosine(since_peak);
@@ -148,7 +153,8 @@ impl Shape {
 fn daily_cosine(ms: i64) -> f64 {
     static BY_MINUTE: std::sync::LazyLock<Vec<f64>> =
         std::sync::LazyLock::new(|| (0..MS_PER_DAY / 60_000).map(|m| cosine_of_day_fraction(m * 60_000)).collect());
-    if ms % 60_000 == 0 { BY_MINUTE[(ms / 60_000) as usize] } else { cosine_of_day_fraction(ms) }
+    let minute = ms / 60_000;
+    if minute * 60_000 == ms { BY_MINUTE[minute as usize] } else { cosine_of_day_fraction(ms) }
 }
 
 fn cosine_of_day_fraction(ms: i64) -> f64 {

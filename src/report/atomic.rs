@@ -24,11 +24,13 @@ impl AtomicFile {
         self.writer.as_mut().expect("not yet committed")
     }
 
-    /// Flushes the temporary file to disk and renames it to its final name.
+    /// Flushes the temporary file and renames it to its final name. Not synced to disk: an
+    /// ecsim that is killed never leaves a half-written file, while a machine that loses power
+    /// may (the run is made again), and a sync per file was most of what a short run cost.
+    /// A sweep's journal, which `--resume` trusts, is synced (`sweep::journal`).
     pub fn commit(mut self) -> io::Result<()> {
         let writer = self.writer.take().expect("committed once");
-        let file = writer.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
+        writer.into_inner().map_err(|e| e.into_error())?;
         fs::rename(&self.temp, &self.target)
     }
 }

@@ -194,23 +194,31 @@ pub fn run_into(
     let shown = dir.display().to_string();
     let io = |source| ReportError::Io { path: shown.clone(), source };
     let mut recorder = CsvRecorder::create(staging, scenario, outputs).map_err(io)?;
-    let outcome = std::thread::scope(|scope| {
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Record>>(BATCHES_IN_FLIGHT);
-        let writer = scope.spawn(move || {
-            for batch in receiver {
-                for record in batch {
-                    record.replay(&mut recorder);
+    let outcome = if !outputs.series && !outputs.events {
+        // Summaries only: no record is kept, so no writer thread is started.
+        let mut batching = Batching { batch: Vec::new(), sender: None, outputs, progress, reached: SimTime::ZERO };
+        (sim::run(scenario, &mut batching), recorder)
+    } else {
+        std::thread::scope(|scope| {
+            let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Record>>(BATCHES_IN_FLIGHT);
+            let writer = scope.spawn(move || {
+                for batch in receiver {
+                    for record in batch {
+                        record.replay(&mut recorder);
+                    }
                 }
-            }
-            recorder
-        });
-        let mut batching = Batching { batch: Vec::with_capacity(BATCH), sender, progress, reached: SimTime::ZERO };
-        let outcome = sim::run(scenario, &mut batching);
-        batching.flush();
-        drop(batching);
-        let recorder = writer.join().expect("the CSV writer does not panic");
-        (outcome, recorder)
-    });
+                recorder
+            });
+            let sender = Some(sender);
+            let mut batching =
+                Batching { batch: Vec::with_capacity(BATCH), sender, outputs, progress, reached: SimTime::ZERO };
+            let outcome = sim::run(scenario, &mut batching);
+            batching.flush();
+            drop(batching);
+            let recorder = writer.join().expect("the CSV writer does not panic");
+            (outcome, recorder)
+        })
+    };
     let (outcome, recorder) = outcome;
     recorder.commit().map_err(io)?;
 
@@ -287,12 +295,22 @@ impl Record {
 /// the progress bar on as the first service's series rows pass.
 struct Batching<'p> {
     batch: Vec<Record>,
-    sender: std::sync::mpsc::SyncSender<Vec<Record>>,
+    /// To the writer thread; none when no record is written.
+    sender: Option<std::sync::mpsc::SyncSender<Vec<Record>>>,
+    /// Records of a kind no file is written for are not copied or sent (the sweep path writes
+    /// summaries only).
+    outputs: Outputs,
     progress: &'p Progress,
     reached: SimTime,
 }
 
 impl Batching<'_> {
+    fn event(&mut self, record: impl FnOnce() -> Record) {
+        if self.outputs.events {
+            self.push(record());
+        }
+    }
+
     fn push(&mut self, record: Record) {
         self.batch.push(record);
         if self.batch.len() == BATCH {
@@ -303,41 +321,47 @@ impl Batching<'_> {
     fn flush(&mut self) {
         let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
         // The writer only stops early if it panicked, which `join` reports.
-        let _ = self.sender.send(batch);
+        if let Some(sender) = &self.sender {
+            let _ = sender.send(batch);
+        }
     }
 }
 
 impl Recorder for Batching<'_> {
     fn task(&mut self, event: &TaskEvent) {
-        self.push(Record::Task(event.clone()));
+        self.event(|| Record::Task(event.clone()));
     }
     fn scaling(&mut self, event: &ScalingEvent) {
-        self.push(Record::Scaling(event.clone()));
+        self.event(|| Record::Scaling(event.clone()));
     }
     fn scheduled(&mut self, event: &ScheduledEvent) {
-        self.push(Record::Scheduled(event.clone()));
+        self.event(|| Record::Scheduled(event.clone()));
     }
     fn deployment(&mut self, event: &DeploymentEvent) {
-        self.push(Record::Deployment(event.clone()));
+        self.event(|| Record::Deployment(event.clone()));
     }
     fn series(&mut self, row: &SeriesRow) {
         if row.end > self.reached {
             self.progress.advance(row.end.since(self.reached));
             self.reached = row.end;
         }
-        self.push(Record::Series(row.clone()));
+        if self.outputs.series {
+            self.push(Record::Series(row.clone()));
+        }
     }
     fn instance(&mut self, event: &InstanceEvent) {
-        self.push(Record::Instance(event.clone()));
+        self.event(|| Record::Instance(event.clone()));
     }
     fn group_scaling(&mut self, event: &GroupScalingEvent) {
-        self.push(Record::GroupScaling(event.clone()));
+        self.event(|| Record::GroupScaling(event.clone()));
     }
     fn placement_failure(&mut self, event: &PlacementFailure) {
-        self.push(Record::PlacementFailure(event.clone()));
+        self.event(|| Record::PlacementFailure(event.clone()));
     }
     fn provider_series(&mut self, row: &ProviderRow) {
-        self.push(Record::ProviderSeries(row.clone()));
+        if self.outputs.series {
+            self.push(Record::ProviderSeries(row.clone()));
+        }
     }
 }
 

@@ -6,8 +6,10 @@
 //! closes; CloudWatch evaluates every minute, and an alarm with Auto Scaling actions invokes
 //! them once a minute while it stays in ALARM, which the simulation does by asking
 //! [`Alarm::state`] every minute.
-
-use std::collections::VecDeque;
+//!
+//! An alarm takes a datapoint every minute of every run, so the window is kept for speed: the
+//! masks above, a count of the breaching bits kept as they shift, and the datapoints in a ring
+//! of fixed length (no allocation, no shifting).
 
 use serde::Serialize;
 
@@ -95,16 +97,20 @@ pub struct AlarmConfig {
 pub struct Alarm {
     config: AlarmConfig,
     window_mask: u64,
-    /// Bit i set: the datapoint i periods ago breached.
+    /// Bit i set: the datapoint i periods ago breached; how many bits are set.
     breaching: u64,
+    breaches: u32,
     /// Bit i set: the datapoint i periods ago counts as data.
     present: u64,
     state: AlarmState,
     /// The period being gathered, and how many of its minutes have passed.
     period: Option<Sample>,
     minutes: u32,
-    /// The window's datapoints, oldest first, for explanations.
-    recent: VecDeque<Option<f64>>,
+    /// The window's datapoints for explanations: a ring of `evaluation_periods` entries, of
+    /// which `filled` hold data, the next written at `next`.
+    recent: Box<[Option<f64>]>,
+    filled: u32,
+    next: u32,
 }
 
 impl Alarm {
@@ -121,11 +127,14 @@ impl Alarm {
             config,
             window_mask,
             breaching: 0,
+            breaches: 0,
             present: 0,
             state: AlarmState::InsufficientData,
             period: None,
             minutes: 0,
-            recent: VecDeque::with_capacity(n as usize),
+            recent: vec![None; n as usize].into_boxed_slice(),
+            filled: 0,
+            next: 0,
         }
     }
 
@@ -134,12 +143,12 @@ impl Alarm {
     }
 
     /// Adds one minute of the metric (`None`: no data that minute).
-    pub fn push_minute(&mut self, sample: Option<Sample>) {
+    pub fn push_minute(&mut self, sample: Option<&Sample>) {
         if self.config.period_minutes == 1 {
-            self.push_datapoint(sample.map(|s| self.config.statistic.of(&s)));
+            self.push_datapoint(sample.map(|s| self.config.statistic.of(s)));
             return;
         }
-        self.period = match (self.period, sample) {
+        self.period = match (self.period, sample.copied()) {
             (Some(a), Some(b)) => Some(a.merge(b)),
             (a, b) => a.or(b),
         };
@@ -159,13 +168,16 @@ impl Alarm {
             (None, MissingData::Breaching) => (1, 1),
             (None, MissingData::Ignore) => return,
         };
+        let periods = self.config.evaluation_periods;
         self.present = ((self.present << 1) | present) & self.window_mask;
+        // The oldest datapoint's bit leaves the window as the new one enters.
+        let leaving = (self.breaching >> (periods - 1)) & 1;
         self.breaching = ((self.breaching << 1) | breaching) & self.window_mask;
-        if self.recent.len() == self.config.evaluation_periods as usize {
-            self.recent.pop_front();
-        }
-        self.recent.push_back(datapoint);
-        self.state = if self.breaching.count_ones() >= self.config.datapoints_to_alarm {
+        self.breaches = self.breaches + breaching as u32 - leaving as u32;
+        self.recent[self.next as usize] = datapoint;
+        self.next = if self.next + 1 == periods { 0 } else { self.next + 1 };
+        self.filled = periods.min(self.filled + 1);
+        self.state = if self.breaches >= self.config.datapoints_to_alarm {
             AlarmState::Alarm
         } else if self.present == 0 {
             AlarmState::InsufficientData
@@ -179,13 +191,17 @@ impl Alarm {
     }
 
     /// The window's datapoints, oldest first (`None`: no data).
-    pub fn datapoints(&self) -> &VecDeque<Option<f64>> {
-        &self.recent
+    pub fn datapoints(&self) -> impl Iterator<Item = Option<f64>> + '_ {
+        // Until the ring is full its datapoints start at 0; then the oldest is the next written.
+        let start = if self.filled == self.config.evaluation_periods { self.next as usize } else { 0 };
+        let (newer, older) = self.recent.split_at(start);
+        older.iter().chain(newer).take(self.filled as usize).copied()
     }
 
     /// The newest datapoint.
     pub fn latest(&self) -> Option<f64> {
-        self.recent.back().copied().flatten()
+        let periods = self.config.evaluation_periods;
+        if self.filled == 0 { None } else { self.recent[((self.next + periods - 1) % periods) as usize] }
     }
 
     /// Whether the newest datapoint is data that breaches the threshold (whatever the window
@@ -217,7 +233,7 @@ mod tests {
         minutes
             .iter()
             .map(|&v| {
-                alarm.push_minute(v.map(|v| Sample::uniform(v, 1.0)));
+                alarm.push_minute(v.map(|v| Sample::uniform(v, 1.0)).as_ref());
                 alarm.state()
             })
             .collect()
@@ -231,7 +247,7 @@ mod tests {
             run(&mut high, &[Some(70.0), Some(65.0), Some(60.0), Some(61.0), Some(62.0), Some(63.0), Some(50.0)]);
         // 60 is not above 60: the count restarts; three more above → ALARM; one below → OK.
         assert_eq!(states, vec![Ok, Ok, Ok, Ok, Ok, InAlarm, Ok]);
-        assert_eq!(high.datapoints().iter().copied().collect::<Vec<_>>(), vec![Some(62.0), Some(63.0), Some(50.0)]);
+        assert_eq!(high.datapoints().collect::<Vec<_>>(), vec![Some(62.0), Some(63.0), Some(50.0)]);
     }
 
     #[test]
@@ -284,10 +300,30 @@ mod tests {
         let mut alarm = Alarm::new(c);
         for (value, count) in [(50.0, 2.0), (50.0, 2.0), (80.0, 4.0), (80.0, 4.0), (80.0, 4.0)] {
             assert_eq!(alarm.state(), InsufficientData);
-            alarm.push_minute(Some(Sample::uniform(value, count)));
+            alarm.push_minute(Some(&Sample::uniform(value, count)));
         }
         assert_eq!(alarm.state(), InAlarm);
         assert_eq!(alarm.latest(), Some(72.5));
+    }
+
+    #[test]
+    fn the_window_keeps_the_last_n_datapoints_oldest_first() {
+        // 2 of 4 above 10: a missing minute is kept as a gap; a breach counts until it is
+        // four datapoints old.
+        let mut alarm = Alarm::new(config(Comparison::GreaterThanThreshold, 10.0, 2, 4));
+        assert_eq!((alarm.datapoints().count(), alarm.latest()), (0, None));
+        let states = run(&mut alarm, &[Some(11.0), None, Some(12.0)]);
+        assert_eq!(states, vec![Ok, Ok, InAlarm]);
+        assert_eq!(alarm.datapoints().collect::<Vec<_>>(), vec![Some(11.0), None, Some(12.0)]);
+        // 11 leaves the window with the fifth datapoint: one breach is left.
+        let states = run(&mut alarm, &[Some(1.0), Some(2.0), Some(3.0)]);
+        assert_eq!(states, vec![InAlarm, Ok, Ok]);
+        assert_eq!(alarm.datapoints().collect::<Vec<_>>(), vec![Some(12.0), Some(1.0), Some(2.0), Some(3.0)]);
+        assert_eq!(alarm.latest(), Some(3.0));
+        let states = run(&mut alarm, &[Some(20.0), Some(30.0), None]);
+        assert_eq!(states, vec![Ok, InAlarm, InAlarm]);
+        assert_eq!(alarm.datapoints().collect::<Vec<_>>(), vec![Some(3.0), Some(20.0), Some(30.0), None]);
+        assert_eq!(alarm.latest(), None);
     }
 
     #[test]

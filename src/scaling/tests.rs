@@ -63,7 +63,7 @@ fn states(policies: &[Policy], minutes: &[&[f64]]) -> Vec<PolicyState> {
             let mut state = PolicyState::new(policy);
             for &v in values.iter() {
                 for alarm in &mut state.alarms {
-                    alarm.push_minute(Some(Sample::uniform(v, 1.0)));
+                    alarm.push_minute(Some(&Sample::uniform(v, 1.0)));
                 }
             }
             state

@@ -252,7 +252,9 @@ impl<'a, R: Recorder> World<'a, R> {
         }
         for service in &mut self.services {
             service.set_load(service.config.load.map_or(0.0, |load| self.load_rates[load]));
-            service.job_arrivals(now, &self.load_rates, tick);
+            if service.config.is_job() {
+                service.job_arrivals(now, &self.load_rates, tick);
+            }
         }
         if !self.scenario.providers.is_empty() {
             self.demanded.clear();
@@ -268,10 +270,7 @@ impl<'a, R: Recorder> World<'a, R> {
         let closes_series = now.as_millis().is_multiple_of(self.scenario.series_interval_ms) || now.as_millis() == end;
         let tick_ms = self.scenario.tick_ms;
         for service in &mut self.services {
-            service.close_tick(now, tick_ms);
-            if closes_datapoint {
-                service.close_datapoint(self.datapoints_per_tick);
-            }
+            service.close_tick(now, tick_ms, if closes_datapoint { self.datapoints_per_tick } else { 0 });
             if closes_series {
                 service.emit_series(now, self.recorder, &self.cluster);
             }
@@ -373,11 +372,8 @@ impl<'a, R: Recorder> World<'a, R> {
 
     /// Carries out what the cluster left to do with the services, until nothing is left.
     fn settle(&mut self, now: SimTime, queue: &mut EventQueue<Event>) {
-        loop {
+        while self.cluster.has_work() {
             let work = self.cluster.take_work();
-            if work.is_empty() {
-                return;
-            }
             let mut replace = false;
             for instance in work.drain {
                 for (service, slot) in self.cluster.tasks_on(instance) {

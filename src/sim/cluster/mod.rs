@@ -385,6 +385,12 @@ impl<'a> Cluster<'a> {
         }
     }
 
+    /// Whether anything is left for the services to do (checked after every event: most
+    /// leave nothing).
+    pub fn has_work(&self) -> bool {
+        !self.work.is_empty()
+    }
+
     pub fn take_work(&mut self) -> Work {
         std::mem::take(&mut self.work)
     }

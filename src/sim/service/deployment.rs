@@ -45,7 +45,7 @@ struct Census {
 /// A service's revisions and its deployments.
 pub(super) struct Deploying {
     /// Draws which of a failing revision's tasks fail.
-    rng: Rng,
+    rng: Box<Rng>,
     /// The revision launches run.
     revision: u32,
     revisions: Vec<Revision>,
@@ -88,7 +88,14 @@ struct Rollout {
 impl Deploying {
     pub(super) fn new(rng: Rng) -> Self {
         let own = Revision { deployment: None, size: 0 };
-        Deploying { rng, revision: 0, revisions: vec![own], last_completed: 0, rollout: None, ended: Vec::new() }
+        Deploying {
+            rng: Box::new(rng),
+            revision: 0,
+            revisions: vec![own],
+            last_completed: 0,
+            rollout: None,
+            ended: Vec::new(),
+        }
     }
 
     pub(super) fn in_progress(&self) -> bool {

@@ -23,7 +23,7 @@ const MOST_ARRIVALS_PER_SECOND: f64 = 20.0;
 /// A job's state: its requests waiting to run and its totals.
 pub(super) struct Jobbing {
     /// Draws the arrivals.
-    rng: Rng,
+    rng: Box<Rng>,
     queue: VecDeque<Request>,
     pub(super) summary: JobSummary,
 }
@@ -38,7 +38,7 @@ struct Request {
 
 impl Jobbing {
     pub(super) fn new(rng: Rng) -> Self {
-        Jobbing { rng, queue: VecDeque::new(), summary: JobSummary::default() }
+        Jobbing { rng: Box::new(rng), queue: VecDeque::new(), summary: JobSummary::default() }
     }
 }
 

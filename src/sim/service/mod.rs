@@ -20,7 +20,7 @@ use super::{Event, Rng};
 use crate::capacity::{Share, next_launch, next_stop};
 use crate::config::{FargateLaunch, FargateSpot, Launch, Overflow, ServiceConfig};
 use crate::ecs::TaskState;
-use crate::engine::{EventQueue, MS_PER_HOUR, MS_PER_SECOND, SimTime};
+use crate::engine::{EventQueue, MS_PER_HOUR, MS_PER_SECOND, SimTime, seconds};
 use crate::placement::{AVAILABILITY_ZONE, Resource, SpreadField, Strategy, keep_greatest};
 use crate::pricing::{
     FARGATE_MINIMUM_BILLED_MS, FARGATE_WINDOWS_MINIMUM_BILLED_MS, billed_ms, fargate_cost, fargate_extras_hour,
@@ -142,9 +142,12 @@ pub(super) struct ServiceState<'a> {
     pub(super) config: &'a ServiceConfig,
     /// The scenario's Fargate Spot: interruptions and unavailable periods.
     fargate_spot: &'a FargateSpot,
-    rng: Rng,
+    /// The random streams are boxed (here and in `deploying` and `jobbing`): a ChaCha state is
+    /// 300 bytes, and five of them inline would spread what the tick loop reads of every
+    /// service over many more cache lines.
+    rng: Box<Rng>,
     /// Draws for the `random` placement strategy.
-    placement_rng: Rng,
+    placement_rng: Box<Rng>,
     slots: Vec<TaskSlot>,
     free_slots: Vec<u32>,
     /// Slots of the tasks not stopping, per availability zone, in launch order; EC2 tasks
@@ -207,7 +210,7 @@ pub(super) struct ServiceState<'a> {
     /// weight 0; a launch type: one item).
     shares: Vec<Share>,
     /// Draws for Fargate Spot interruptions.
-    spot_rng: Rng,
+    spot_rng: Box<Rng>,
     /// Interrupted Spot tasks whose replacements are not RUNNING yet, and whether the current
     /// tick has seen one.
     awaiting_replacement: u32,
@@ -263,8 +266,8 @@ impl<'a> ServiceState<'a> {
             index,
             config,
             fargate_spot,
-            rng,
-            placement_rng,
+            rng: Box::new(rng),
+            placement_rng: Box::new(placement_rng),
             slots: Vec::new(),
             free_slots: Vec::new(),
             active_by_az: vec![Vec::new(); zones],
@@ -299,7 +302,7 @@ impl<'a> ServiceState<'a> {
             bills: vec![BillClock::default(); 1 + config.deployed_sizes.len()],
             tasks_per_item: vec![0; shares.len()],
             shares,
-            spot_rng,
+            spot_rng: Box::new(spot_rng),
             awaiting_replacement: 0,
             replacing_in_tick: false,
             replacements_owed: 0,
@@ -442,7 +445,7 @@ impl<'a> ServiceState<'a> {
     pub(super) fn set_load(&mut self, rps: f64) {
         self.load_rps = rps;
         if let Some(per_task) = self.demand_per_task {
-            self.demand = (rps / per_task).ceil().min(f64::from(u32::MAX)) as u32;
+            self.demand = ceil_u32(rps / per_task);
         }
     }
 
@@ -489,6 +492,13 @@ impl<'a> ServiceState<'a> {
 /// (a minute's count), T / 60; at T requests per task, T; for any other metric, or without
 /// target tracking, `requests_per_task` (the load at 100 % of the tasks). `None` without a
 /// load (a daemon's tasks are demanded by the instances, not a load).
+/// `x.ceil()` as a count, for `x ≥ 0`, saturating at `u32::MAX`: without the libm call that
+/// `ceil` is on the baseline x86-64 target, once per service per tick.
+fn ceil_u32(x: f64) -> u32 {
+    let whole = x as u32; // truncates, saturating
+    if f64::from(whole) < x { whole.saturating_add(1) } else { whole }
+}
+
 fn demand_per_task(config: &ServiceConfig, requests_per_task: f64) -> Option<f64> {
     config.load?;
     let target = config.policies.iter().find_map(|p| match &p.kind {

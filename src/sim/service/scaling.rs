@@ -46,7 +46,7 @@ impl ServiceState<'_> {
                     at: now,
                     service: self.index,
                     decision: *decision,
-                    datapoints: alarm.datapoints().iter().copied().collect(),
+                    datapoints: alarm.datapoints().collect(),
                     running: self.running,
                     desired_before: self.desired,
                 });

@@ -6,11 +6,22 @@ use super::*;
 impl ServiceState<'_> {
     /// Accounts for serving from the last state change up to `now`.
     pub(super) fn integrate(&mut self, now: SimTime) {
+        let mut tick = std::mem::take(&mut self.this_tick);
+        self.integrate_into(now, &mut tick);
+        self.this_tick = tick;
+    }
+
+    /// [`Self::integrate`] into the tick's integrals `tick`, taken out of `this_tick`. The tick
+    /// loop keeps them in a local from here to the alarms: reading back a struct just written
+    /// field by field stalls the processor (store-to-load forwarding), and this runs for every
+    /// service every tick.
+    #[inline]
+    fn integrate_into(&mut self, now: SimTime, tick: &mut Serving) {
         let dt = now.since(self.integrated_to);
         if dt == 0 {
             return;
         }
-        let seconds = dt as f64 / MS_PER_SECOND as f64;
+        let seconds = seconds(dt);
         // Only tasks in service take requests; every RUNNING task counts in CPU utilization.
         let (capacity, serving_capacity) = self.capacities();
         let can_serve = serving_capacity * self.cpu_boost * seconds;
@@ -27,7 +38,6 @@ impl ServiceState<'_> {
         self.elasticity.span(self.demand, self.running, dt);
         self.summary.demanded_task_ms += u64::from(self.demand) * dt;
         let resized = self.resized_running();
-        let tick = &mut self.this_tick;
         tick.served += served;
         tick.capacity += capacity * seconds;
         tick.running_task_ms += u64::from(self.running) * dt;
@@ -53,13 +63,14 @@ impl ServiceState<'_> {
         self.integrated_to = now;
     }
 
-    /// Closes the tick that ends at `now`.
-    pub(in crate::sim) fn close_tick(&mut self, now: SimTime, tick_ms: u64) {
-        self.integrate(now);
-        self.elasticity.tick(self.demand, self.running);
+    /// Closes the tick that ends at `now`. With `datapoints` above zero the tick closes a
+    /// minute too, whose samples the alarms get that many times (a tick may span minutes).
+    pub(in crate::sim) fn close_tick(&mut self, now: SimTime, tick_ms: u64, datapoints: u32) {
         let mut tick = std::mem::take(&mut self.this_tick);
+        self.integrate_into(now, &mut tick);
+        self.elasticity.tick(self.demand, self.running);
         tick.length_ms = tick_ms;
-        tick.offered = self.load_rps * (tick_ms as f64 / MS_PER_SECOND as f64);
+        tick.offered = self.load_rps * seconds(tick_ms);
         self.summary.ticks += 1;
         // Held at the top of the scenario's range (not one a scheduled action set) while the
         // load asked for more tasks.
@@ -80,10 +91,22 @@ impl ServiceState<'_> {
             self.summary.unserved_while_replacing += unserved;
         }
         self.interval.serving.add(&tick);
-        self.this_minute.add(&tick);
+        if datapoints == 0 {
+            self.this_minute.add(&tick);
+        } else if self.this_minute.length_ms == 0 {
+            // The tick is the whole minute (0 + x is x to the last bit).
+            self.close_datapoint(&tick, datapoints);
+        } else {
+            self.this_minute.add(&tick);
+            let minute = std::mem::take(&mut self.this_minute);
+            self.close_datapoint(&minute, datapoints);
+        }
     }
 
-    /// The one-minute sample of `metric` for the minute (or tick) just ended.
+    /// The one-minute sample of `metric` for the minute (or tick) just ended. Not inlined: the
+    /// tick loop works out the CPU sample, the one nearly every alarm reads, on its own
+    /// ([`cpu_sample`]).
+    #[inline(never)]
     pub(super) fn sample(&self, metric: Metric, period: &Serving) -> Option<Sample> {
         let tasks = || period.running_task_ms as f64 / period.length_ms as f64;
         let per_second = || MS_PER_SECOND as f64 / period.length_ms as f64;
@@ -92,9 +115,7 @@ impl ServiceState<'_> {
         let per_task = || tasks().max(1.0);
         match metric {
             // §9: CPU used over CPU reserved by the running tasks; no datapoint without tasks.
-            Metric::CpuUtilization => {
-                (period.capacity > 0.0).then(|| Sample::uniform(100.0 * period.served / period.capacity, tasks()))
-            }
+            Metric::CpuUtilization => cpu_sample(period),
             Metric::MemoryUtilization => (period.memory_reserved > 0.0)
                 .then(|| Sample::uniform(100.0 * period.memory_used / period.memory_reserved, tasks())),
             // Requests in the minute per healthy target, one datapoint: its Sum "represents the
@@ -112,16 +133,22 @@ impl ServiceState<'_> {
 
     /// Turns the minute just ended into one-minute samples of the metrics the alarms watch and feeds
     /// them to the alarms, `copies` times when one tick spans several minutes.
-    pub(in crate::sim) fn close_datapoint(&mut self, copies: u32) {
-        let minute = std::mem::take(&mut self.this_minute);
-        let cpu = self.sample(Metric::CpuUtilization, &minute);
+    fn close_datapoint(&mut self, minute: &Serving, copies: u32) {
+        let cpu = cpu_sample(minute);
         // Each alarm's sample, worked out as it is fed (the same metric again costs a few
         // arithmetic operations, less than keeping a table of every metric).
         let mut policies = std::mem::take(&mut self.policies);
-        for _ in 0..copies {
-            for alarm in policies.iter_mut().flat_map(|p| &mut p.alarms) {
-                let metric = alarm.config().metric;
-                alarm.push_minute(if metric == Metric::CpuUtilization { cpu } else { self.sample(metric, &minute) });
+        for alarm in policies.iter_mut().flat_map(|p| &mut p.alarms) {
+            let other;
+            let sample = match alarm.config().metric {
+                Metric::CpuUtilization => cpu.as_ref(),
+                metric => {
+                    other = self.sample(metric, minute);
+                    other.as_ref()
+                }
+            };
+            for _ in 0..copies {
+                alarm.push_minute(sample);
             }
         }
         self.policies = policies;
@@ -200,4 +227,11 @@ impl ServiceState<'_> {
             ..Interval::default()
         };
     }
+}
+
+/// §9: CPU used over CPU reserved by the running tasks over `period`; no datapoint without tasks.
+#[inline]
+fn cpu_sample(period: &Serving) -> Option<Sample> {
+    let tasks = period.running_task_ms as f64 / period.length_ms as f64;
+    (period.capacity > 0.0).then(|| Sample::uniform(100.0 * period.served / period.capacity, tasks))
 }

@@ -143,7 +143,7 @@ mod billing_tests {
         // 60 s with 2 tasks (capacity 200 ≥ 150), then one stops: 60 s at capacity 100.
         set_desired(&mut service, 1, 60_000, &mut queue, &mut recorder);
         advance(&mut service, &mut queue, &mut recorder, 120_000);
-        service.close_tick(SimTime::from_millis(120_000), 120_000);
+        service.close_tick(SimTime::from_millis(120_000), 120_000, 0);
         assert_eq!(service.this_minute.served, 150.0 * 60.0 + 100.0 * 60.0);
         assert_eq!(service.this_minute.capacity, 200.0 * 60.0 + 100.0 * 60.0);
         assert_eq!(service.this_minute.running_task_ms, 2 * 60_000 + 60_000);
@@ -180,7 +180,7 @@ mod memory_tests {
             &mut Cluster::new(&super::tests_support::fargate_only()),
         );
         service.set_load(load);
-        service.close_tick(SimTime::from_millis(60_000), 60_000);
+        service.close_tick(SimTime::from_millis(60_000), 60_000, 0);
         let minute = service.this_minute;
         service.sample(Metric::MemoryUtilization, &minute).unwrap().mean
     }
@@ -229,11 +229,17 @@ mod right_sizing_tests {
         service.by_size[0] = SizeTally { running: 1, serving: 1 };
         service.by_size[1] = SizeTally { running: 1, serving: 1 };
         service.set_load(100.0);
-        service.close_tick(SimTime::from_millis(60_000), 60_000);
+        service.close_tick(SimTime::from_millis(60_000), 60_000, 0);
         let minute = service.this_minute;
         let cpu = service.sample(Metric::CpuUtilization, &minute).unwrap().mean;
         let memory = service.sample(Metric::MemoryUtilization, &minute).unwrap().mean;
         assert!((cpu - 25.0).abs() < 1e-9, "{cpu}");
         assert!((memory - 100.0 * 712.0 / 1536.0).abs() < 1e-9, "{memory}");
+    }
+
+    #[test]
+    fn demand_is_the_ceiling_of_load_over_what_a_task_takes() {
+        assert_eq!([0.0, 3.0, 3.2, 0.001, 4_294_967_294.5].map(ceil_u32), [0, 3, 4, 1, u32::MAX]);
+        assert_eq!(ceil_u32(1e12), u32::MAX); // saturates, as ceil's did
     }
 }
