@@ -245,17 +245,24 @@ impl<'a, R: Recorder> World<'a, R> {
         }
     }
 
+    /// The loads for the tick that starts at `now`, and each service's share.
     fn sample_loads(&mut self, now: SimTime) {
+        self.sample_rates(now);
+        for service in &mut self.services {
+            service.take_load(now, &self.load_rates, self.scenario.tick_ms);
+        }
+        self.give_cluster_demand(now);
+    }
+
+    fn sample_rates(&mut self, now: SimTime) {
         let tick = self.scenario.tick_ms;
         for ((config, rng), rate) in self.scenario.loads.iter().zip(&mut self.load_rngs).zip(&mut self.load_rates) {
             *rate = config.load.sample(now.as_millis(), tick, rng);
         }
-        for service in &mut self.services {
-            service.set_load(service.config.load.map_or(0.0, |load| self.load_rates[load]));
-            if service.config.is_job() {
-                service.job_arrivals(now, &self.load_rates, tick);
-            }
-        }
+    }
+
+    /// The tasks each service's load demands, for managed scaling.
+    fn give_cluster_demand(&mut self, now: SimTime) {
         if !self.scenario.providers.is_empty() {
             self.demanded.clear();
             self.demanded.extend(self.services.iter().map(|s| (s.demand(), s.launch_size())));
@@ -269,26 +276,34 @@ impl<'a, R: Recorder> World<'a, R> {
         let end = self.scenario.duration_ms;
         let closes_series = now.as_millis().is_multiple_of(self.scenario.series_interval_ms) || now.as_millis() == end;
         let tick_ms = self.scenario.tick_ms;
+        let next_tick = now.as_millis() < end;
+        if next_tick {
+            self.sample_rates(now);
+        }
+        // One pass over the services for all that needs no other service: the tick loop's
+        // state of every service does not stay in the nearest cache from pass to pass.
+        let mut running = 0;
         for service in &mut self.services {
             service.close_tick(now, tick_ms, if closes_datapoint { self.datapoints_per_tick } else { 0 });
             if closes_series {
                 service.emit_series(now, self.recorder, &self.cluster);
             }
+            service.count_surge_instances(&self.cluster, now);
+            running += service.running();
+            if next_tick {
+                service.take_load(now, &self.load_rates, tick_ms);
+            }
         }
         self.cluster.sample_tick();
-        for service in &mut self.services {
-            service.count_surge_instances(&self.cluster, now);
-        }
         self.outages.tick(now, &self.services, &self.cluster);
-        let running: u32 = self.services.iter().map(ServiceState::running).sum();
         self.peak_running_tasks = self.peak_running_tasks.max(running);
         if closes_series {
             self.cluster.emit_series(now, self.recorder);
         }
-        if now.as_millis() >= end {
+        if !next_tick {
             return;
         }
-        self.sample_loads(now);
+        self.give_cluster_demand(now);
         self.share_idle_cpu(now);
         for service in &mut self.services {
             service.run_due(now, (self.recorder, queue), &self.cluster);

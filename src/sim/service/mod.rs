@@ -137,9 +137,68 @@ struct Interval {
     backlog_at_start: f64,
 }
 
+/// `repr(C)` and the fields in this order: every tick reads and writes the first few hundred
+/// bytes of every service (its counts, load, integrals, alarms' owner, tallies), and kept
+/// together they stay in fewer cache lines than the compiler's own order put them in.
+#[repr(C)]
 pub(super) struct ServiceState<'a> {
-    index: usize,
     pub(super) config: &'a ServiceConfig,
+    policies: Vec<PolicyState>,
+    /// Per size index: RUNNING tasks and those serving (the totals above count every size).
+    by_size: Vec<SizeTally>,
+    /// Per policy: the limit that held its last recorded no-op, so a policy held at a limit
+    /// minute after minute is recorded once.
+    held: Vec<Option<(Direction, Limit)>>,
+    /// Every scheduled action's, update's and deployment's firing, `(ms from start, what)`, in
+    /// time order (at one instant: actions, updates, deployments, each in file order), and the
+    /// next one due.
+    timetable: Vec<(u64, Due)>,
+    next_due: usize,
+    integrated_to: SimTime,
+    load_rps: f64,
+    /// With container CPU shares (EC2): the mean over the serving tasks of the CPU each gets
+    /// over the CPU it reserved, at least 1 (`cpu_shares`); 1 otherwise.
+    cpu_boost: f64,
+    /// Requests per second one task takes at the policy's target: the tasks the load demands
+    /// are the load over it (none without a load).
+    demand_per_task: Option<f64>,
+    /// Requests waiting (with `overflow = "queue"`).
+    backlog: f64,
+    /// What the last tick left unserved.
+    tick_unserved: f64,
+    demand: u32,
+    running: u32,
+    /// RUNNING tasks that receive requests (all of them without a load balancer).
+    serving: u32,
+    /// RUNNING tasks on Fargate Spot.
+    running_spot: u32,
+    /// PROVISIONING or PENDING.
+    pending: u32,
+    /// Tasks not STOPPED, in any state, and the healthy ones (with deployments).
+    live: u32,
+    healthy: u32,
+    desired: u32,
+    /// The scalable target's range: scheduled actions move it.
+    min_capacity: u32,
+    max_capacity: u32,
+    /// Interrupted Spot tasks whose replacements are not RUNNING yet, and whether the current
+    /// tick has seen one.
+    awaiting_replacement: u32,
+    /// Interrupted Spot tasks the scheduler has not launched a replacement for yet.
+    replacements_owed: u32,
+    replacing_in_tick: bool,
+    /// Some alarm watches memory: only then are memory integrals kept.
+    watches_memory: bool,
+    /// A placement failure is recorded until a launch succeeds again.
+    failing: bool,
+    this_tick: Serving,
+    elasticity: ElasticityTally,
+    interval: Interval,
+    summary: ServiceSummary,
+    /// Rolling deployments: the revision launches run, what each revision is, the deployment
+    /// in progress and those ended.
+    deploying: Deploying,
+    index: usize,
     /// The scenario's Fargate Spot: interruptions and unavailable periods.
     fargate_spot: &'a FargateSpot,
     /// The random streams are boxed (here and in `deploying` and `jobbing`): a ChaCha state is
@@ -155,53 +214,11 @@ pub(super) struct ServiceState<'a> {
     active_by_az: Vec<Vec<u32>>,
     /// EC2 tasks waiting in PROVISIONING for an instance, in launch order.
     unplaced: Vec<u32>,
-    /// A placement failure is recorded until a launch succeeds again.
-    failing: bool,
-    desired: u32,
-    /// The scalable target's range: scheduled actions move it.
-    min_capacity: u32,
-    max_capacity: u32,
-    /// Every scheduled action's, update's and deployment's firing, `(ms from start, what)`, in
-    /// time order (at one instant: actions, updates, deployments, each in file order), and the
-    /// next one due.
-    timetable: Vec<(u64, Due)>,
-    next_due: usize,
-    /// Rolling deployments: the revision launches run, what each revision is, the deployment
-    /// in progress and those ended.
-    deploying: Deploying,
     /// A job's requests and totals (unused for a service), and the first `RunTask` of the
     /// launch under way.
     jobbing: Jobbing,
     requested: Option<SimTime>,
-    running: u32,
-    /// Tasks not STOPPED, in any state, and the healthy ones (with deployments).
-    live: u32,
-    healthy: u32,
-    /// RUNNING tasks on Fargate Spot.
-    running_spot: u32,
-    /// RUNNING tasks that receive requests (all of them without a load balancer).
-    serving: u32,
-    /// PROVISIONING or PENDING.
-    pending: u32,
-    load_rps: f64,
-    /// With container CPU shares (EC2): the mean over the serving tasks of the CPU each gets
-    /// over the CPU it reserved, at least 1 (`cpu_shares`); 1 otherwise.
-    cpu_boost: f64,
-    /// Requests per second one task takes at the policy's target: the tasks the load demands
-    /// are the load over it (none without a load).
-    demand_per_task: Option<f64>,
-    demand: u32,
-    elasticity: ElasticityTally,
-    /// Requests waiting (with `overflow = "queue"`).
-    backlog: f64,
-    /// What the last tick left unserved.
-    tick_unserved: f64,
-    integrated_to: SimTime,
-    this_tick: Serving,
     this_minute: Serving,
-    interval: Interval,
-    /// Per size index: RUNNING tasks and those serving (the totals above count every size).
-    by_size: Vec<SizeTally>,
     /// Per size index: the Fargate bill in closed form.
     bills: Vec<BillClock>,
     /// Fargate: active tasks per strategy item (and the fallback).
@@ -211,21 +228,8 @@ pub(super) struct ServiceState<'a> {
     shares: Vec<Share>,
     /// Draws for Fargate Spot interruptions.
     spot_rng: Box<Rng>,
-    /// Interrupted Spot tasks whose replacements are not RUNNING yet, and whether the current
-    /// tick has seen one.
-    awaiting_replacement: u32,
-    replacing_in_tick: bool,
-    /// Interrupted Spot tasks the scheduler has not launched a replacement for yet.
-    replacements_owed: u32,
-    policies: Vec<PolicyState>,
-    /// Some alarm watches memory: only then are memory integrals kept.
-    watches_memory: bool,
-    /// Per policy: the limit that held its last recorded no-op, so a policy held at a limit
-    /// minute after minute is recorded once.
-    held: Vec<Option<(Direction, Limit)>>,
     last_scale_out: Option<SimTime>,
     last_scale_in: Option<SimTime>,
-    summary: ServiceSummary,
 }
 
 impl<'a> ServiceState<'a> {
@@ -440,6 +444,15 @@ impl<'a> ServiceState<'a> {
     /// Whether a task of a size other than the service's own runs now.
     fn resized_running(&self) -> bool {
         self.by_size[0].running != self.running
+    }
+
+    /// The service's load for the tick that starts at `now` (`rates`: every load's), and its
+    /// job's arrivals.
+    pub(super) fn take_load(&mut self, now: SimTime, rates: &[f64], tick_ms: u64) {
+        self.set_load(self.config.load.map_or(0.0, |load| rates[load]));
+        if self.config.is_job() {
+            self.job_arrivals(now, rates, tick_ms);
+        }
     }
 
     pub(super) fn set_load(&mut self, rps: f64) {

@@ -15,7 +15,7 @@ impl ServiceState<'_> {
     /// loop keeps them in a local from here to the alarms: reading back a struct just written
     /// field by field stalls the processor (store-to-load forwarding), and this runs for every
     /// service every tick.
-    #[inline]
+    #[inline(always)]
     fn integrate_into(&mut self, now: SimTime, tick: &mut Serving) {
         let dt = now.since(self.integrated_to);
         if dt == 0 {
