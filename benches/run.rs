@@ -22,16 +22,22 @@ fn scenario_path(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bench").join(name)
 }
 
-/// The whole `ecsim run`: parse and validate, simulate, write the five output files.
+/// The whole `ecsim run`: parse and validate, simulate, write the output files (all of them, or
+/// the summaries alone). `benches/peers.rs` times the same as whole processes beside the peers.
 fn whole_run(c: &mut Criterion) {
     let mut group = c.benchmark_group("ecsim_run");
     group.sample_size(10);
-    for (label, file) in [
-        ("1 service x 30 days", "services-1.toml"),
-        ("100 services x 30 days", "services-100.toml"),
-        ("100 services x 30 days, target tracking + step + scheduled", "services-100-all-policies.toml"),
-        ("100 services x 30 days, a daily deployment each", "services-100-deployments.toml"),
-        ("EC2: 20 services x 30 days on 100-300 instances, managed scaling + binpack", "ec2-services-20.toml"),
+    let (all, summaries) = (ecsim::report::Outputs::ALL, ecsim::report::Outputs::SUMMARY);
+    for (label, file, outputs) in [
+        ("1 service x 30 days", "services-1.toml", all),
+        ("100 services x 30 days", "services-100.toml", all),
+        ("100 services x 30 days, target tracking + step + scheduled", "services-100-all-policies.toml", all),
+        ("100 services x 30 days, a daily deployment each", "services-100-deployments.toml", all),
+        ("EC2: 20 services x 30 days on 100-300 instances, managed scaling + binpack", "ec2-services-20.toml", all),
+        // The sweep path (`--outputs summary`), and the same at ten times the services.
+        ("1 service x 30 days, summaries only", "services-1.toml", summaries),
+        ("100 services x 30 days, summaries only", "services-100.toml", summaries),
+        ("1,000 services x 30 days, summaries only", "services-1000.toml", summaries),
     ] {
         let out = tempfile::tempdir().unwrap();
         group.bench_function(label, |b| {
@@ -41,7 +47,7 @@ fn whole_run(c: &mut Criterion) {
                     out.path(),
                     &loaded.scenario,
                     &loaded.warnings,
-                    ecsim::report::Outputs::ALL,
+                    outputs,
                     false,
                     &ecsim::report::Progress::hidden(),
                 )

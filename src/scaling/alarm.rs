@@ -204,7 +204,8 @@ impl Alarm {
     /// The newest datapoint.
     pub fn latest(&self) -> Option<f64> {
         let periods = self.config.evaluation_periods;
-        if self.filled == 0 { None } else { self.recent[((self.next + periods - 1) % periods) as usize] }
+        let newest = if self.next == 0 { periods - 1 } else { self.next - 1 };
+        if self.filled == 0 { None } else { self.recent[newest as usize] }
     }
 
     /// Whether the newest datapoint is data that breaches the threshold (whatever the window

@@ -7,6 +7,7 @@ use super::*;
 impl ServiceState<'_> {
     /// Launches or stops tasks so that the tasks not stopping match the desired count. A daemon
     /// follows its instances instead.
+    #[inline]
     pub(in crate::sim) fn reconcile<R: Recorder>(
         &mut self,
         now: SimTime,
@@ -15,10 +16,26 @@ impl ServiceState<'_> {
         queue: &mut EventQueue<Event>,
         cluster: &mut Cluster,
     ) {
-        if self.config.is_daemon() {
+        // The common tick: a service at its desired count, nothing to do.
+        let steady = !self.hot.job && !self.deploying.in_progress() && self.running + self.pending == self.desired;
+        if self.hot.daemon || steady {
             return;
         }
-        if self.config.is_job() {
+        self.reconcile_tasks(now, next_number, recorder, queue, cluster);
+    }
+
+    fn reconcile_tasks<R: Recorder>(
+        &mut self,
+        now: SimTime,
+        next_number: &mut u64,
+        recorder: &mut R,
+        queue: &mut EventQueue<Event>,
+        cluster: &mut Cluster,
+    ) {
+        if self.hot.daemon {
+            return;
+        }
+        if self.hot.job {
             self.run_job_tasks(now, next_number, recorder, queue, cluster);
             return;
         }

@@ -106,6 +106,16 @@ struct SizeTally {
     serving: u32,
 }
 
+/// The fields of a service's configuration the tick loop reads ([`ServiceState::hot`]).
+struct HotConfig {
+    own_requests_per_task: f64,
+    /// `overflow = "queue"`.
+    queues: bool,
+    load: Option<usize>,
+    daemon: bool,
+    job: bool,
+}
+
 /// Fargate billing in closed form, `closed + live × now − Σ start`, On-Demand [0] and Spot [1].
 #[derive(Clone, Copy, Default)]
 struct BillClock {
@@ -143,6 +153,12 @@ struct Interval {
 #[repr(C)]
 pub(super) struct ServiceState<'a> {
     pub(super) config: &'a ServiceConfig,
+    /// What the tick loop reads of `config`, copied beside the state it works on (the
+    /// configuration is large, and each field read from it is a cache line more per service).
+    hot: HotConfig,
+    /// Whether an alarm is in ALARM: worked out when the alarms take their datapoints, while
+    /// they are in cache, for the policies' turn later in the tick.
+    alarmed: bool,
     policies: Vec<PolicyState>,
     /// Per size index: RUNNING tasks and those serving (the totals above count every size).
     by_size: Vec<SizeTally>,
@@ -269,6 +285,14 @@ impl<'a> ServiceState<'a> {
         ServiceState {
             index,
             config,
+            hot: HotConfig {
+                own_requests_per_task: config.requests_per_task,
+                queues: config.overflow == Overflow::Queue,
+                load: config.load,
+                daemon: config.is_daemon(),
+                job: config.is_job(),
+            },
+            alarmed: false,
             fargate_spot,
             rng: Box::new(rng),
             placement_rng: Box::new(placement_rng),
@@ -427,7 +451,7 @@ impl<'a> ServiceState<'a> {
 
     /// Requests per second the RUNNING tasks and the serving ones can serve at 100 % CPU.
     pub(super) fn capacities(&self) -> (f64, f64) {
-        let own = self.config.requests_per_task;
+        let own = self.hot.own_requests_per_task;
         let (mut running, mut serving) = (f64::from(self.running) * own, f64::from(self.serving) * own);
         if self.by_size.len() > 1 {
             let [first, resized @ ..] = &self.by_size[..] else { unreachable!("the service's own size") };
@@ -449,8 +473,8 @@ impl<'a> ServiceState<'a> {
     /// The service's load for the tick that starts at `now` (`rates`: every load's), and its
     /// job's arrivals.
     pub(super) fn take_load(&mut self, now: SimTime, rates: &[f64], tick_ms: u64) {
-        self.set_load(self.config.load.map_or(0.0, |load| rates[load]));
-        if self.config.is_job() {
+        self.set_load(self.hot.load.map_or(0.0, |load| rates[load]));
+        if self.hot.job {
             self.job_arrivals(now, rates, tick_ms);
         }
     }

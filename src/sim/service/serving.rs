@@ -26,14 +26,13 @@ impl ServiceState<'_> {
         let (capacity, serving_capacity) = self.capacities();
         let can_serve = serving_capacity * self.cpu_boost * seconds;
         let offered = self.load_rps * seconds;
-        let served = match self.config.overflow {
-            Overflow::Drop => offered.min(can_serve),
-            Overflow::Queue => {
-                // The queue grows while load exceeds capacity and drains at the difference.
-                let served = can_serve.min(offered + self.backlog);
-                self.backlog = (self.backlog + offered - served).max(0.0);
-                served
-            }
+        let served = if self.hot.queues {
+            // The queue grows while load exceeds capacity and drains at the difference.
+            let served = can_serve.min(offered + self.backlog);
+            self.backlog = (self.backlog + offered - served).max(0.0);
+            served
+        } else {
+            offered.min(can_serve)
         };
         self.elasticity.span(self.demand, self.running, dt);
         self.summary.demanded_task_ms += u64::from(self.demand) * dt;
@@ -151,6 +150,7 @@ impl ServiceState<'_> {
                 alarm.push_minute(sample);
             }
         }
+        self.alarmed = may_act(&policies, 1);
         self.policies = policies;
         if let Some(sample) = cpu {
             let value = sample.mean;
