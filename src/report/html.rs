@@ -112,8 +112,9 @@ fn figure(value: &str, what: &str) -> String {
     format!("<div class=\"figure\"><b>{}</b><span>{}</span></div>", escape(value), escape(what))
 }
 
-/// Writes `dir/report.html` for the run whose files (and charts) are in `dir`.
-pub fn run_report(dir: &Path, data: &RunData, charts: &[Chart]) -> Result<(), ReportError> {
+/// Writes `dir/report.html` for the run whose files (and charts) are in `dir`; `moments` is
+/// what [`moments`] said of it.
+pub fn run_report(dir: &Path, data: &RunData, charts: &[Chart], moments: &str) -> Result<(), ReportError> {
     let s = &data.summary;
     let total = &s.total;
     let hours = s.duration_s / 3600.0;
@@ -244,7 +245,7 @@ pub fn run_report(dir: &Path, data: &RunData, charts: &[Chart]) -> Result<(), Re
     }
     body.push_str(&charts_html(dir, charts)?);
 
-    body.push_str(&moments(dir, data));
+    body.push_str(moments);
     body.push_str(&choices(&run["scenario"]));
 
     let warnings: Vec<&str> = run["warnings"].as_array().into_iter().flatten().filter_map(|w| w.as_str()).collect();
@@ -268,7 +269,7 @@ pub fn run_report(dir: &Path, data: &RunData, charts: &[Chart]) -> Result<(), Re
 
 /// The largest scale-outs, the worst unserved intervals and the Spot interruptions, with
 /// `ecsim explain`'s story of the first of each.
-fn moments(dir: &Path, data: &RunData) -> String {
+pub fn moments(dir: &Path, data: &RunData) -> String {
     let mut out = String::from("<h2>Moments worth a look</h2>\n");
     let at = |t: f64| {
         let ms = data.start_unix_ms + (t * 1000.0) as i64;

@@ -111,8 +111,9 @@ pub fn check_comparison_folder(dir: &Path) -> Result<(), FolderError> {
 /// `report.html`.
 pub fn illustrate_run(dir: &Path) -> Result<(), ReportError> {
     let data = charts::RunData::read(dir)?;
-    let drawn = charts::draw_run(dir, &data)?;
-    html::run_report(dir, &data, &drawn)
+    // The report's moments read the event files again: told while the charts are drawn.
+    let (drawn, moments) = rayon::join(|| charts::draw_run(dir, &data), || html::moments(dir, &data));
+    html::run_report(dir, &data, &drawn?, &moments)
 }
 
 /// The charts and `report.html` of the sweep in `dir`, with the `--best` answer if any.
