@@ -26,7 +26,7 @@ use crate::pricing::{
     FARGATE_MINIMUM_BILLED_MS, FARGATE_WINDOWS_MINIMUM_BILLED_MS, billed_ms, fargate_cost, fargate_extras_hour,
 };
 use crate::scaling::{
-    CapacityView, Direction, Limit, Metric, PolicyKind, PolicyState, Sample, evaluate, may_act, reranged,
+    AlarmState, CapacityView, Direction, Limit, Metric, PolicyKind, PolicyState, Sample, evaluate, may_act, reranged,
 };
 use crate::stats::ElasticityTally;
 use deployment::Deploying;

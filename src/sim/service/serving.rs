@@ -137,6 +137,7 @@ impl ServiceState<'_> {
         // Each alarm's sample, worked out as it is fed (the same metric again costs a few
         // arithmetic operations, less than keeping a table of every metric).
         let mut policies = std::mem::take(&mut self.policies);
+        self.alarmed = false;
         for alarm in policies.iter_mut().flat_map(|p| &mut p.alarms) {
             let other;
             let sample = match alarm.config().metric {
@@ -149,8 +150,8 @@ impl ServiceState<'_> {
             for _ in 0..copies {
                 alarm.push_minute(sample);
             }
+            self.alarmed |= alarm.state() == AlarmState::Alarm;
         }
-        self.alarmed = may_act(&policies, 1);
         self.policies = policies;
         if let Some(sample) = cpu {
             let value = sample.mean;
