@@ -24,6 +24,7 @@ impl ServiceState<'_> {
         self.reconcile_tasks(now, next_number, recorder, queue, cluster);
     }
 
+    /// [`Self::reconcile`] for a job, a deployment, or a count that is not the desired one.
     fn reconcile_tasks<R: Recorder>(
         &mut self,
         now: SimTime,
@@ -32,9 +33,6 @@ impl ServiceState<'_> {
         queue: &mut EventQueue<Event>,
         cluster: &mut Cluster,
     ) {
-        if self.hot.daemon {
-            return;
-        }
         if self.hot.job {
             self.run_job_tasks(now, next_number, recorder, queue, cluster);
             return;
