@@ -3,7 +3,7 @@
 //! would otherwise write (`ecs_simpy_ref.py`) and the same model written by hand in Rust
 //! (`ecs_ref_rust`, the floor), on the workload of `scenarios/bench/services-*.toml`.
 //!
-//! Every command runs `ROUNDS` times in turn (the SimPy peer fewer), so a busy machine weighs on
+//! Every command runs 7 times in turn (the SimPy peer fewer), so a busy machine weighs on
 //! all of them alike; the medians, their ratios, each process's peak memory and the load average
 //! are printed. A peer that cannot run here (no Python with SimPy, no peers folder) is skipped
 //! with the reason. `ECSIM_PEERS` points at another peers folder, `ECSIM_PEER_ROUNDS` sets the
@@ -57,7 +57,7 @@ fn main() {
     // `cargo bench` passes `--bench`; there is nothing to filter.
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let peers = std::env::var_os("ECSIM_PEERS").map_or_else(|| root.join("../shared/peers"), PathBuf::from);
-    let rounds: usize = std::env::var("ECSIM_PEER_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(7);
+    let rounds: usize = std::env::var("ECSIM_PEER_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(7).max(1);
     let out = tempfile::tempdir().expect("a temporary folder");
     let ecsim = |file: &str, folder: &str, extra: &[&str]| {
         let mut command = vec![

@@ -177,6 +177,7 @@ impl Alarm {
         let leaving = (self.breaching >> (periods - 1)) & 1;
         self.breaching = ((self.breaching << 1) | breaching) & self.window_mask;
         self.breaches = self.breaches + breaching as u32 - leaving as u32;
+        debug_assert_eq!(self.breaches, self.breaching.count_ones());
         self.recent[self.next as usize] = datapoint;
         self.next = if self.next + 1 == periods { 0 } else { self.next + 1 };
         self.filled = periods.min(self.filled + 1);

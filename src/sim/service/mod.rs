@@ -523,12 +523,6 @@ impl<'a> ServiceState<'a> {
     }
 }
 
-/// Requests per second one task of `config`, serving `requests_per_task` at 100 % of its CPU,
-/// takes at the service's first target-tracking policy's
-/// target: at CPU target T %, `requests_per_task × T / 100`; at T ALB requests per target
-/// (a minute's count), T / 60; at T requests per task, T; for any other metric, or without
-/// target tracking, `requests_per_task` (the load at 100 % of the tasks). `None` without a
-/// load (a daemon's tasks are demanded by the instances, not a load).
 /// `x.ceil()` as a count, for `x ≥ 0`, saturating at `u32::MAX`: without the libm call that
 /// `ceil` is on the baseline x86-64 target, once per service per tick.
 fn ceil_u32(x: f64) -> u32 {
@@ -536,6 +530,12 @@ fn ceil_u32(x: f64) -> u32 {
     if f64::from(whole) < x { whole.saturating_add(1) } else { whole }
 }
 
+/// Requests per second one task of `config`, serving `requests_per_task` at 100 % of its CPU,
+/// takes at the service's first target-tracking policy's
+/// target: at CPU target T %, `requests_per_task × T / 100`; at T ALB requests per target
+/// (a minute's count), T / 60; at T requests per task, T; for any other metric, or without
+/// target tracking, `requests_per_task` (the load at 100 % of the tasks). `None` without a
+/// load (a daemon's tasks are demanded by the instances, not a load).
 fn demand_per_task(config: &ServiceConfig, requests_per_task: f64) -> Option<f64> {
     config.load?;
     let target = config.policies.iter().find_map(|p| match &p.kind {

@@ -93,7 +93,10 @@ impl ServiceState<'_> {
         if datapoints == 0 {
             self.this_minute.add(&tick);
         } else if self.this_minute.length_ms == 0 {
-            // The tick is the whole minute (0 + x is x to the last bit).
+            // The tick is the whole minute: its sums are the minute's (0 + x is x to the last
+            // bit), and `offered`, set rather than summed, is added to zero as the minute's
+            // would be (which makes a −0 load 0).
+            tick.offered += 0.0;
             self.close_datapoint(&tick, datapoints);
         } else {
             self.this_minute.add(&tick);
