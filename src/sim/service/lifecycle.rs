@@ -7,7 +7,6 @@ use super::*;
 impl ServiceState<'_> {
     /// Launches or stops tasks so that the tasks not stopping match the desired count. A daemon
     /// follows its instances instead.
-    #[inline]
     pub(in crate::sim) fn reconcile<R: Recorder>(
         &mut self,
         now: SimTime,
@@ -16,23 +15,9 @@ impl ServiceState<'_> {
         queue: &mut EventQueue<Event>,
         cluster: &mut Cluster,
     ) {
-        // The common tick: a service at its desired count, nothing to do.
-        let steady = !self.hot.job && !self.deploying.in_progress() && self.running + self.pending == self.desired;
-        if self.hot.daemon || steady {
+        if self.hot.daemon {
             return;
         }
-        self.reconcile_tasks(now, next_number, recorder, queue, cluster);
-    }
-
-    /// [`Self::reconcile`] for a job, a deployment, or a count that is not the desired one.
-    fn reconcile_tasks<R: Recorder>(
-        &mut self,
-        now: SimTime,
-        next_number: &mut u64,
-        recorder: &mut R,
-        queue: &mut EventQueue<Event>,
-        cluster: &mut Cluster,
-    ) {
         if self.hot.job {
             self.run_job_tasks(now, next_number, recorder, queue, cluster);
             return;

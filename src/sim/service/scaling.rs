@@ -99,20 +99,7 @@ impl ServiceState<'_> {
     /// Runs what the timetable has due now: scheduled actions, updates of the desired count and
     /// the starts of deployments. The tick calls this too, before the policies decide, so that
     /// what is due at a tick always comes first, however its event was queued.
-    #[inline]
     pub(in crate::sim) fn run_due<R: Recorder>(
-        &mut self,
-        now: SimTime,
-        (recorder, queue): (&mut R, &mut EventQueue<Event>),
-        cluster: &Cluster,
-    ) {
-        // Asked every tick; most ticks nothing is due.
-        if self.timetable.get(self.next_due).is_some_and(|&(at, _)| at <= now.as_millis()) {
-            self.run_timetable(now, (recorder, queue), cluster);
-        }
-    }
-
-    fn run_timetable<R: Recorder>(
         &mut self,
         now: SimTime,
         (recorder, queue): (&mut R, &mut EventQueue<Event>),
